@@ -1,0 +1,45 @@
+import type { EnvKey } from "./env-schema.js";
+
+const shared = [
+  "NODE_ENV",
+  "LOG_LEVEL",
+  "DATABASE_URL",
+  "DATABASE_POOL_MAX",
+  "REDIS_URL",
+  "REDIS_PREFIX",
+  "SECRETS_KEY",
+  "SECRETS_KEY_ID",
+  "SECRETS_PREVIOUS_KEY",
+  "SECRETS_PREVIOUS_KEY_ID",
+  "SECRET_RETENTION_DAYS",
+  "BLING_CLIENT_ID",
+  "BLING_CLIENT_SECRET",
+  "BLING_API_BASE_URL",
+  "BLING_ENABLE_JWT",
+  "BLING_RATE_SHARE",
+  "BLING_DAILY_LIMIT",
+  "BLING_REQUEST_TIMEOUT_MS",
+  "ZYDON_PLUGIN_ID",
+  "ZYDON_ACCESS_KEY",
+  "ZYDON_API_BASE_URL",
+  "ZYDON_ADMIN_URL",
+  "ZYDON_REQUEST_TIMEOUT_MS",
+  "ZYDON_UPLOAD_TIMEOUT_MS",
+] as const satisfies readonly EnvKey[];
+
+export const apiEnvKeys = [
+  ...shared,
+  "API_HOST",
+  "API_PORT",
+  "PUBLIC_BASE_URL",
+  "SESSION_SECRET",
+  "BLING_AUTHORIZE_URL",
+] as const satisfies readonly EnvKey[];
+
+export const workerEnvKeys = [
+  ...shared,
+  "PUBLIC_BASE_URL",
+  "WORKER_CONCURRENCY",
+] as const satisfies readonly EnvKey[];
+
+export const migrateEnvKeys = ["DATABASE_URL", "LOG_LEVEL"] as const satisfies readonly EnvKey[];

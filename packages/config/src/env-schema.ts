@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+const base64Key = z
+  .string()
+  .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, "base64").length === 32, {
+    message: "must be 32 bytes encoded as base64 (generate: openssl rand -base64 32)",
+  });
+
+const keyId = z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 chars of a-z, 0-9 or -");
+
+const url = z.url({ protocol: /^https?$/ });
+
+const boolFromString = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+/**
+ * Every environment variable the product reads, in one place. Apps pick the subset they need with
+ * `loadConfig(pick)`; the rest stays optional so a worker does not need the web's settings.
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default("zb"),
+
+  API_HOST: z.string().default("0.0.0.0"),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_BASE_URL: url,
+
+  SECRETS_KEY: base64Key,
+  SECRETS_KEY_ID: keyId.default("k1"),
+  SECRETS_PREVIOUS_KEY: base64Key.optional(),
+  SECRETS_PREVIOUS_KEY_ID: keyId.optional(),
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters"),
+  SECRET_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+
+  BLING_CLIENT_ID: z.string().min(1),
+  BLING_CLIENT_SECRET: z.string().min(1),
+  BLING_API_BASE_URL: url.default("https://api.bling.com.br/Api/v3"),
+  BLING_AUTHORIZE_URL: url.default("https://www.bling.com.br/Api/v3/oauth/authorize"),
+  BLING_ENABLE_JWT: boolFromString.default(false),
+  BLING_RATE_SHARE: z.coerce.number().min(0.1).max(3).default(2),
+  BLING_DAILY_LIMIT: z.coerce.number().int().min(1).default(120_000),
+  BLING_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+
+  ZYDON_PLUGIN_ID: z.string().min(1),
+  ZYDON_ACCESS_KEY: z.string().min(1),
+  ZYDON_API_BASE_URL: url.default("https://api.zydon.com.br"),
+  ZYDON_ADMIN_URL: url.default("https://admin.zydon.com.br"),
+  ZYDON_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  ZYDON_UPLOAD_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
+
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+});
+
+export type Env = z.infer<typeof envSchema>;
+export type EnvKey = keyof Env;

@@ -1,0 +1,3 @@
+export { apiEnvKeys, migrateEnvKeys, workerEnvKeys } from "./app-keys.js";
+export { type Env, type EnvKey, envSchema } from "./env-schema.js";
+export { allEnvKeys, ConfigError, loadConfig, loadConfigOrExit, readProcessEnv } from "./load-config.js";

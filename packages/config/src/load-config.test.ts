@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { apiEnvKeys } from "./app-keys.js";
+import { ConfigError, loadConfig } from "./load-config.js";
+
+const key = Buffer.alloc(32, 7).toString("base64");
+const good = {
+  DATABASE_URL: "postgres://localhost:5432/app",
+  REDIS_URL: "redis://127.0.0.1:6379",
+  PUBLIC_BASE_URL: "http://localhost:3000",
+  SECRETS_KEY: key,
+  SESSION_SECRET: "x".repeat(40),
+  BLING_CLIENT_ID: "cid",
+  BLING_CLIENT_SECRET: "csecret",
+  ZYDON_PLUGIN_ID: "plugin",
+  ZYDON_ACCESS_KEY: "akey",
+};
+
+describe("loadConfig", () => {
+  it("parses a valid environment and applies defaults", () => {
+    const cfg = loadConfig(apiEnvKeys, good);
+    expect(cfg.API_PORT).toBe(3000);
+    expect(cfg.BLING_RATE_SHARE).toBe(2);
+    expect(cfg.SECRET_RETENTION_DAYS).toBe(30);
+    expect(cfg.BLING_ENABLE_JWT).toBe(false);
+  });
+
+  it("reports every bad or missing variable at once", () => {
+    const bad = {
+      ...good,
+      DATABASE_URL: "mysql://nope",
+      SECRETS_KEY: Buffer.alloc(16).toString("base64"),
+      API_PORT: "99999",
+      BLING_CLIENT_SECRET: "",
+      SESSION_SECRET: undefined,
+    };
+    let caught: unknown;
+    try {
+      loadConfig(apiEnvKeys, bad);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems;
+    const names = problems.map((p) => p.split(" ")[0]).sort();
+    expect(names).toEqual([
+      "API_PORT",
+      "BLING_CLIENT_SECRET",
+      "DATABASE_URL",
+      "SECRETS_KEY",
+      "SESSION_SECRET",
+    ]);
+    expect((caught as ConfigError).message).toContain("5 problems");
+    expect(problems.find((p) => p.startsWith("SESSION_SECRET"))).toContain("required");
+    expect(problems.find((p) => p.startsWith("SECRETS_KEY"))).toContain("32 bytes");
+  });
+
+  it("never echoes a secret value in its messages", () => {
+    const secret = "super-secret-value-that-is-not-base64!!";
+    try {
+      loadConfig(apiEnvKeys, { ...good, SECRETS_KEY: secret });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).not.toContain(secret);
+    }
+  });
+});

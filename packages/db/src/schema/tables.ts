@@ -1,0 +1,260 @@
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const timestamps = {
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+};
+
+export const tenantStates = ["awaiting_bling", "active", "paused", "needs_reauth"] as const;
+export type TenantState = (typeof tenantStates)[number];
+
+/** One Zydon organization that installed the app. */
+export const tenants = pgTable(
+  "tenants",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    zydonOrganizationId: text("zydon_organization_id").notNull(),
+    state: text("state").$type<TenantState>().notNull().default("awaiting_bling"),
+    /** zod-validated on read and write by the settings module (packages/sync). */
+    settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+    installedAt: timestamp("installed_at", { withTimezone: true }).notNull().defaultNow(),
+    uninstalledAt: timestamp("uninstalled_at", { withTimezone: true }),
+    /** Set when Bling answered a daily-limit 429: Bling work waits until then. */
+    blingPausedUntil: timestamp("bling_paused_until", { withTimezone: true }),
+    /** True once the initial sync completed; reinstall then catches up from cursors. */
+    initialSyncDoneAt: timestamp("initial_sync_done_at", { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("tenants_zydon_org_uq").on(t.zydonOrganizationId),
+    check("tenants_state_ck", sql`${t.state} in ('awaiting_bling','active','paused','needs_reauth')`),
+  ],
+);
+
+/** The organization's access-key pair from App Studio OAuth. Values are SecretBox strings. */
+export const zydonCredentials = pgTable("zydon_credentials", {
+  tenantId: uuid("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  accessKeyCodeEnc: text("access_key_code_enc"),
+  accessKeyTokenEnc: text("access_key_token_enc"),
+  /** When set, a scheduled job erases the secrets after this time (uninstall retention window). */
+  purgeAfter: timestamp("purge_after", { withTimezone: true }),
+  ...timestamps,
+});
+
+export const blingConnectionStatuses = ["connected", "needs_reauth", "disconnected"] as const;
+export type BlingConnectionStatus = (typeof blingConnectionStatuses)[number];
+
+export const blingConnections = pgTable(
+  "bling_connections",
+  {
+    tenantId: uuid("tenant_id")
+      .primaryKey()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** `GET /empresas/me/dados-basicos` id; routes webhooks (`companyId`). One tenant per company. */
+    blingCompanyId: text("bling_company_id"),
+    companyName: text("company_name"),
+    status: text("status").$type<BlingConnectionStatus>().notNull().default("connected"),
+    accessTokenEnc: text("access_token_enc"),
+    refreshTokenEnc: text("refresh_token_enc"),
+    accessExpiresAt: timestamp("access_expires_at", { withTimezone: true }),
+    refreshExpiresAt: timestamp("refresh_expires_at", { withTimezone: true }),
+    scope: text("scope"),
+    /** Bumped on every token write: a refresh commits only if nobody rotated in between. */
+    tokenVersion: integer("token_version").notNull().default(0),
+    refreshFailures: integer("refresh_failures").notNull().default(0),
+    lastRefreshAt: timestamp("last_refresh_at", { withTimezone: true }),
+    lastRefreshError: text("last_refresh_error"),
+    purgeAfter: timestamp("purge_after", { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("bling_connections_company_uq").on(t.blingCompanyId),
+    check("bling_connections_status_ck", sql`${t.status} in ('connected','needs_reauth','disconnected')`),
+  ],
+);
+
+export const oauthProviders = ["bling", "zydon"] as const;
+export type OAuthProvider = (typeof oauthProviders)[number];
+
+/** Single-use, short-lived OAuth `state` values, bound to a provider and (for Bling) a tenant. */
+export const oauthStates = pgTable(
+  "oauth_states",
+  {
+    state: text("state").primaryKey(),
+    provider: text("provider").$type<OAuthProvider>().notNull(),
+    tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "cascade" }),
+    returnTo: text("return_to"),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("oauth_states_expires_idx").on(t.expiresAt),
+    check("oauth_states_provider_ck", sql`${t.provider} in ('bling','zydon')`),
+  ],
+);
+
+/**
+ * tenant × entity × Bling id ↔ Zydon id. Both directions are unique, so neither side can be linked twice;
+ * `contentHash` is the hash of the last payload written, to skip unchanged writes.
+ */
+export const entityLinks = pgTable(
+  "entity_links",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    entity: text("entity").notNull(),
+    blingId: text("bling_id"),
+    zydonId: text("zydon_id"),
+    naturalKey: text("natural_key"),
+    contentHash: text("content_hash"),
+    data: jsonb("data").$type<Record<string, unknown>>(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("entity_links_bling_uq").on(t.tenantId, t.entity, t.blingId),
+    uniqueIndex("entity_links_zydon_uq").on(t.tenantId, t.entity, t.zydonId),
+    index("entity_links_natural_idx").on(t.tenantId, t.entity, t.naturalKey),
+    check("entity_links_some_id_ck", sql`${t.blingId} is not null or ${t.zydonId} is not null`),
+  ],
+);
+
+/** Checkpoints and incremental cursors per tenant × stream (zod-validated on read by the owner). */
+export const syncCursors = pgTable(
+  "sync_cursors",
+  {
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    stream: text("stream").notNull(),
+    cursor: jsonb("cursor").$type<Record<string, unknown>>().notNull(),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.stream] })],
+);
+
+export const syncRunStatuses = ["queued", "running", "done", "failed", "cancelled"] as const;
+export type SyncRunStatus = (typeof syncRunStatuses)[number];
+
+export const syncRuns = pgTable(
+  "sync_runs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    entity: text("entity").notNull(),
+    status: text("status").$type<SyncRunStatus>().notNull().default("queued"),
+    total: integer("total"),
+    done: integer("done").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    skipped: integer("skipped").notNull().default(0),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    error: text("error"),
+    ...timestamps,
+  },
+  (t) => [index("sync_runs_tenant_idx").on(t.tenantId, t.createdAt)],
+);
+
+export const ledgerOutcomes = ["synced", "skipped", "failed"] as const;
+export type LedgerOutcome = (typeof ledgerOutcomes)[number];
+
+/** What the merchant reads: one row per attempt outcome, reason in pt-BR. */
+export const syncLedger = pgTable(
+  "sync_ledger",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    entity: text("entity").notNull(),
+    entityKey: text("entity_key").notNull(),
+    action: text("action").notNull(),
+    outcome: text("outcome").$type<LedgerOutcome>().notNull(),
+    reason: text("reason"),
+    details: jsonb("details").$type<Record<string, unknown>>(),
+    attempts: integer("attempts").notNull().default(1),
+    retryable: integer("retryable").notNull().default(0),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    index("sync_ledger_tenant_time_idx").on(t.tenantId, t.createdAt),
+    index("sync_ledger_tenant_filter_idx").on(t.tenantId, t.entity, t.outcome),
+    index("sync_ledger_tenant_key_idx").on(t.tenantId, t.entityKey),
+    check("sync_ledger_outcome_ck", sql`${t.outcome} in ('synced','skipped','failed')`),
+  ],
+);
+
+/** Every verified inbound webhook; the unique key makes a redelivery a no-op. */
+export const webhookInbox = pgTable(
+  "webhook_inbox",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    provider: text("provider").$type<OAuthProvider>().notNull(),
+    eventId: text("event_id").notNull(),
+    tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "cascade" }),
+    eventType: text("event_type").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    /** When the provider says the event happened (for webhook lag). */
+    occurredAt: timestamp("occurred_at", { withTimezone: true }),
+    processedAt: timestamp("processed_at", { withTimezone: true }),
+    error: text("error"),
+  },
+  (t) => [
+    uniqueIndex("webhook_inbox_event_uq").on(t.provider, t.eventId),
+    index("webhook_inbox_tenant_idx").on(t.tenantId, t.receivedAt),
+  ],
+);
+
+export const orderExportStates = ["pending", "creating", "created", "failed"] as const;
+export type OrderExportState = (typeof orderExportStates)[number];
+
+/** Exactly-once export of a Zydon order to Bling: pending → creating → created(bling id) | failed. */
+export const orderExports = pgTable(
+  "order_exports",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    zydonOrderId: text("zydon_order_id").notNull(),
+    state: text("state").$type<OrderExportState>().notNull().default("pending"),
+    blingOrderId: text("bling_order_id"),
+    blingOrderNumber: text("bling_order_number"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    /** Last Bling situação id mirrored back to Zydon (statuses back). */
+    blingSituacaoId: text("bling_situacao_id"),
+    /** NF-e sub-state machine (issue: NF-e for approved orders). */
+    nfeState: text("nfe_state"),
+    blingInvoiceId: text("bling_invoice_id"),
+    nfeDetails: jsonb("nfe_details").$type<Record<string, unknown>>(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("order_exports_zydon_uq").on(t.tenantId, t.zydonOrderId),
+    uniqueIndex("order_exports_bling_uq").on(t.tenantId, t.blingOrderId),
+    check("order_exports_state_ck", sql`${t.state} in ('pending','creating','created','failed')`),
+  ],
+);
