@@ -1,0 +1,87 @@
+import type { Logger } from "@zb/config";
+import { type Processor, Worker, type WorkerOptions } from "bullmq";
+import { Redis, type RedisOptions } from "ioredis";
+
+/**
+ * BullMQ needs `maxRetriesPerRequest: null` on worker connections: blocking commands must wait out a Redis
+ * restart instead of failing the worker loop (BullMQ "going to production" guide).
+ */
+export function workerRedisOptions(): RedisOptions {
+  return { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: (n) => Math.min(n * 500, 5_000) };
+}
+
+export interface WorkerRuntimeOptions {
+  redisUrl: string;
+  prefix: string;
+  processors: Record<string, Processor>;
+  concurrency: number;
+  logger: Logger;
+  workerOptions?: Partial<WorkerOptions>;
+}
+
+export interface WorkerRuntime {
+  workers: Worker[];
+  connection: Redis;
+  /** Stop taking jobs, wait for running ones to finish, then disconnect. */
+  close(): Promise<void>;
+}
+
+export function createWorkerRuntime(opts: WorkerRuntimeOptions): WorkerRuntime {
+  const connection = new Redis(opts.redisUrl, workerRedisOptions());
+  connection.on("error", (err) => opts.logger.warn({ err: err.message }, "redis connection error"));
+  const workers = Object.entries(opts.processors).map(([queue, processor]) => {
+    const worker = new Worker(queue, processor, {
+      connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency,
+      ...opts.workerOptions,
+    });
+    worker.on("error", (err) => opts.logger.error({ err: err.message, queue }, "worker error"));
+    worker.on("failed", (job, err) =>
+      opts.logger.warn({ queue, jobName: job?.name, jobId: job?.id, err: err.message }, "job failed"),
+    );
+    return worker;
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    workers,
+    connection,
+    close() {
+      closing ??= (async () => {
+        await Promise.all(workers.map((w) => w.close()));
+        await connection.quit().catch(() => connection.disconnect());
+      })();
+      return closing;
+    },
+  };
+}
+
+/** SIGTERM/SIGINT → graceful close (running jobs finish); a second signal or the deadline forces exit. */
+export function installShutdown(close: () => Promise<void>, logger: Logger, deadlineMs = 30_000): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, "shutting down: waiting for running jobs");
+    const timer = setTimeout(() => {
+      logger.error("shutdown deadline passed: exiting with jobs still running");
+      process.exit(1);
+    }, deadlineMs);
+    timer.unref();
+    close().then(
+      () => {
+        logger.info("worker closed cleanly");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, "error while closing");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
