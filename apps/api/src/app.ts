@@ -12,7 +12,9 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) {
       req.log.error({ err }, "request failed");
-      return reply.code(status).send({ error: "internal_error", message: "Erro interno. Tente novamente em instantes." });
+      return reply
+        .code(status)
+        .send({ error: "internal_error", message: "Erro interno. Tente novamente em instantes." });
     }
     return reply.code(status).send({ error: "bad_request", message: err.message });
   });

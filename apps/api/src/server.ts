@@ -1,6 +1,6 @@
 import { apiEnvKeys, createLogger, loadConfigOrExit } from "@zb/config";
 import closeWithGrace from "close-with-grace";
-import Fastify from "fastify";
+import Fastify, { type FastifyBaseLogger } from "fastify";
 import { app } from "./app.js";
 import { createDbHandle, createRedisProducer } from "./deps.js";
 
@@ -10,7 +10,11 @@ const db = createDbHandle(config);
 const redis = createRedisProducer(config.REDIS_URL);
 redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
 
-const server = Fastify({ loggerInstance: logger, trustProxy: true, bodyLimit: 1_048_576 });
+const server = Fastify({
+  loggerInstance: logger as FastifyBaseLogger,
+  trustProxy: true,
+  bodyLimit: 1_048_576,
+});
 await server.register(app, { config, db, redis, logger });
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

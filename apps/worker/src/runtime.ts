@@ -7,7 +7,11 @@ import { Redis, type RedisOptions } from "ioredis";
  * restart instead of failing the worker loop (BullMQ "going to production" guide).
  */
 export function workerRedisOptions(): RedisOptions {
-  return { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: (n) => Math.min(n * 500, 5_000) };
+  return {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (n) => Math.min(n * 500, 5_000),
+  };
 }
 
 export interface WorkerRuntimeOptions {

@@ -28,7 +28,8 @@ export function loadConfig<K extends EnvKey>(
   source: Source = readProcessEnv(),
 ): Pick<Env, K> {
   const mask = Object.fromEntries(keys.map((k) => [k, true])) as { [P in K]: true };
-  const schema = envSchema.pick(mask);
+  // biome-ignore lint/suspicious/noExplicitAny: zod's pick() cannot type a generic key mask
+  const schema = envSchema.pick(mask as any);
   const cleaned: Source = {};
   for (const k of keys) {
     const v = source[k];
@@ -45,7 +46,7 @@ export function loadConfig<K extends EnvKey>(
     });
     throw new ConfigError(problems);
   }
-  return result.data as Pick<Env, K>;
+  return result.data as unknown as Pick<Env, K>;
 }
 
 /** Like loadConfig, but prints the problems and exits: for process entry points. */

@@ -38,7 +38,11 @@ const paths = redactedKeys.flatMap((k) => {
   return [key, `*${dot}`, `*.*${dot}`, `req.headers${dot}`, `res.headers${dot}`];
 });
 
-export function createLogger(opts: { level: string; name?: string; destination?: { write(s: string): void } }): Logger {
+export function createLogger(opts: {
+  level: string;
+  name?: string;
+  destination?: { write(s: string): void };
+}): Logger {
   const options: LoggerOptions = {
     level: opts.level,
     redact: { paths, censor: "[redacted]" },

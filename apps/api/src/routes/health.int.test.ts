@@ -1,7 +1,7 @@
 import { createLogger } from "@zb/config";
 import { createDb, type DbHandle } from "@zb/db";
 import { createTestDatabase, type TestDatabase, testRedisUrl } from "@zb/testing";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { app } from "../app.js";
@@ -17,8 +17,13 @@ async function build(redisUrl: string): Promise<FastifyInstance> {
   redis.on("error", () => {});
   redises.push(redis);
   const logger = createLogger({ level: "silent" });
-  const instance = Fastify({ loggerInstance: logger });
-  await instance.register(app, { config: { NODE_ENV: "test", PUBLIC_BASE_URL: "http://x" }, db, redis, logger });
+  const instance = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  await instance.register(app, {
+    config: { NODE_ENV: "test", PUBLIC_BASE_URL: "http://x" },
+    db,
+    redis,
+    logger,
+  });
   apps.push(instance);
   return instance;
 }
@@ -60,8 +65,13 @@ describe("health", () => {
     const redis = createRedisProducer(testRedisUrl());
     redises.push(redis);
     const logger = createLogger({ level: "silent" });
-    const instance = Fastify({ loggerInstance: logger });
-    await instance.register(app, { config: { NODE_ENV: "test", PUBLIC_BASE_URL: "http://x" }, db: badDb, redis, logger });
+    const instance = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+    await instance.register(app, {
+      config: { NODE_ENV: "test", PUBLIC_BASE_URL: "http://x" },
+      db: badDb,
+      redis,
+      logger,
+    });
     apps.push(instance);
     const res = await instance.inject({ method: "GET", url: "/readyz" });
     expect(res.statusCode).toBe(503);
