@@ -3,6 +3,9 @@ import postgres from "postgres";
 import * as schema from "./schema/index.js";
 
 export type Database = PostgresJsDatabase<typeof schema>;
+/** A transaction handle: repositories accept either, so one use case can write several tables atomically. */
+export type DbTransaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+export type DbOrTx = Database | DbTransaction;
 export type Sql = postgres.Sql;
 
 export interface DbHandle {

@@ -1,4 +1,12 @@
-export { type CreateDbOptions, createDb, type Database, type DbHandle, type Sql } from "./client.js";
+export {
+  type CreateDbOptions,
+  createDb,
+  type Database,
+  type DbHandle,
+  type DbOrTx,
+  type DbTransaction,
+  type Sql,
+} from "./client.js";
 export { migrationsFolder, runMigrations } from "./migrate.js";
 export {
   type BlingConnection,
@@ -7,7 +15,19 @@ export {
   CredentialsRepository,
   type ZydonAccessKey,
 } from "./repositories/credentials-repository.js";
+export { CursorsRepository } from "./repositories/cursors-repository.js";
+export {
+  type LedgerEntry,
+  type LedgerQuery,
+  LedgerRepository,
+  type LedgerRow,
+} from "./repositories/ledger-repository.js";
+export { type EntityLink, type LinkInput, LinksRepository } from "./repositories/links-repository.js";
+export { type ConsumedState, OAuthStatesRepository } from "./repositories/oauth-states-repository.js";
+export { type OrderExport, OrderExportsRepository } from "./repositories/order-exports-repository.js";
+export { type SyncRun, SyncRunsRepository } from "./repositories/sync-runs-repository.js";
 export { type Tenant, TenantsRepository } from "./repositories/tenants-repository.js";
+export { type InboxRow, WebhookInboxRepository } from "./repositories/webhook-inbox-repository.js";
 export * from "./schema/index.js";
 export { type RotationReport, rotateSecrets } from "./secrets/rotate-secrets.js";
 export {

@@ -1,0 +1,147 @@
+import { and, desc, eq, ilike, isNull, or, type SQL, sql } from "drizzle-orm";
+import type { DbOrTx } from "../client.js";
+import { type LedgerOutcome, syncLedger } from "../schema/index.js";
+
+export type LedgerRow = typeof syncLedger.$inferSelect;
+
+export interface LedgerEntry {
+  tenantId: string;
+  entity: string;
+  /** What the merchant searches by: SKU, order number, document, payment method name. */
+  entityKey: string;
+  action: string;
+  outcome: LedgerOutcome;
+  /** pt-BR, plain language, says what to do when something is wrong. */
+  reason?: string | null;
+  details?: Record<string, unknown> | null;
+  retryable?: boolean;
+}
+
+export interface LedgerQuery {
+  tenantId: string;
+  entity?: string | undefined;
+  outcome?: LedgerOutcome | undefined;
+  /** Free text over key and reason; bound as a parameter, wildcards escaped. */
+  search?: string | undefined;
+  onlyOpen?: boolean | undefined;
+  page?: number | undefined;
+  pageSize?: number | undefined;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The merchant-facing history. A repeated failure or skip of the same key and action updates the open row
+ * (attempts + 1) instead of piling up copies; a success closes open failures for that key.
+ */
+export class LedgerRepository {
+  constructor(private readonly db: DbOrTx) {}
+
+  async record(e: LedgerEntry): Promise<number> {
+    const now = new Date();
+    const sameKey = and(
+      eq(syncLedger.tenantId, e.tenantId),
+      eq(syncLedger.entity, e.entity),
+      eq(syncLedger.entityKey, e.entityKey),
+      eq(syncLedger.action, e.action),
+      isNull(syncLedger.resolvedAt),
+    );
+    if (e.outcome === "synced") {
+      await this.db
+        .update(syncLedger)
+        .set({ resolvedAt: now, updatedAt: now })
+        .where(and(sameKey, or(eq(syncLedger.outcome, "failed"), eq(syncLedger.outcome, "skipped"))));
+    } else {
+      const [open] = await this.db
+        .update(syncLedger)
+        .set({
+          attempts: sql`${syncLedger.attempts} + 1`,
+          reason: e.reason ?? null,
+          details: e.details ?? null,
+          retryable: e.retryable ? 1 : 0,
+          updatedAt: now,
+        })
+        .where(and(sameKey, eq(syncLedger.outcome, e.outcome)))
+        .returning({ id: syncLedger.id });
+      if (open) return open.id;
+    }
+    const [row] = await this.db
+      .insert(syncLedger)
+      .values({
+        tenantId: e.tenantId,
+        entity: e.entity,
+        entityKey: e.entityKey,
+        action: e.action,
+        outcome: e.outcome,
+        reason: e.reason ?? null,
+        details: e.details ?? null,
+        retryable: e.retryable ? 1 : 0,
+        resolvedAt: e.outcome === "synced" ? now : null,
+      })
+      .returning({ id: syncLedger.id });
+    return (row as { id: number }).id;
+  }
+
+  async list(q: LedgerQuery): Promise<{ items: LedgerRow[]; total: number; page: number; pageSize: number }> {
+    const page = Math.max(0, q.page ?? 0);
+    const pageSize = Math.min(200, Math.max(1, q.pageSize ?? 50));
+    const conds: SQL[] = [eq(syncLedger.tenantId, q.tenantId)];
+    if (q.entity) conds.push(eq(syncLedger.entity, q.entity));
+    if (q.outcome) conds.push(eq(syncLedger.outcome, q.outcome));
+    if (q.onlyOpen) conds.push(isNull(syncLedger.resolvedAt));
+    if (q.search?.trim()) {
+      const pattern = `%${escapeLike(q.search.trim())}%`;
+      conds.push(or(ilike(syncLedger.entityKey, pattern), ilike(syncLedger.reason, pattern)) as SQL);
+    }
+    const where = and(...conds);
+    const [items, countRows] = await Promise.all([
+      this.db
+        .select()
+        .from(syncLedger)
+        .where(where)
+        .orderBy(desc(syncLedger.updatedAt), desc(syncLedger.id))
+        .limit(pageSize)
+        .offset(page * pageSize),
+      this.db.select({ n: sql<number>`count(*)::int` }).from(syncLedger).where(where),
+    ]);
+    return { items, total: countRows[0]?.n ?? 0, page, pageSize };
+  }
+
+  async get(tenantId: string, id: number): Promise<LedgerRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(syncLedger)
+      .where(and(eq(syncLedger.tenantId, tenantId), eq(syncLedger.id, id)));
+    return row;
+  }
+
+  async listOpenFailures(tenantId: string, limit = 500): Promise<LedgerRow[]> {
+    return this.db
+      .select()
+      .from(syncLedger)
+      .where(
+        and(
+          eq(syncLedger.tenantId, tenantId),
+          eq(syncLedger.outcome, "failed"),
+          isNull(syncLedger.resolvedAt),
+        ),
+      )
+      .limit(limit);
+  }
+
+  async countsByOutcome(tenantId: string): Promise<Record<string, Record<LedgerOutcome, number>>> {
+    const rows = await this.db
+      .select({ entity: syncLedger.entity, outcome: syncLedger.outcome, n: sql<number>`count(*)::int` })
+      .from(syncLedger)
+      .where(eq(syncLedger.tenantId, tenantId))
+      .groupBy(syncLedger.entity, syncLedger.outcome);
+    const out: Record<string, Record<LedgerOutcome, number>> = {};
+    for (const r of rows) {
+      out[r.entity] ??= { synced: 0, skipped: 0, failed: 0 };
+      (out[r.entity] as Record<LedgerOutcome, number>)[r.outcome] = r.n;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,119 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { DbOrTx } from "../client.js";
+import { entityLinks } from "../schema/index.js";
+
+export type EntityLink = typeof entityLinks.$inferSelect;
+
+export interface LinkInput {
+  tenantId: string;
+  entity: string;
+  blingId: string | null;
+  zydonId: string | null;
+  naturalKey?: string | null;
+  contentHash?: string | null;
+  data?: Record<string, unknown> | null;
+}
+
+/** tenant × entity × Bling id ↔ Zydon id. Both sides are unique in the database. */
+export class LinksRepository {
+  constructor(private readonly db: DbOrTx) {}
+
+  async byBlingId(tenantId: string, entity: string, blingId: string): Promise<EntityLink | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(entityLinks)
+      .where(
+        and(
+          eq(entityLinks.tenantId, tenantId),
+          eq(entityLinks.entity, entity),
+          eq(entityLinks.blingId, blingId),
+        ),
+      );
+    return row;
+  }
+
+  async byBlingIds(tenantId: string, entity: string, blingIds: string[]): Promise<EntityLink[]> {
+    if (blingIds.length === 0) return [];
+    return this.db
+      .select()
+      .from(entityLinks)
+      .where(
+        and(
+          eq(entityLinks.tenantId, tenantId),
+          eq(entityLinks.entity, entity),
+          inArray(entityLinks.blingId, blingIds),
+        ),
+      );
+  }
+
+  async byZydonId(tenantId: string, entity: string, zydonId: string): Promise<EntityLink | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(entityLinks)
+      .where(
+        and(
+          eq(entityLinks.tenantId, tenantId),
+          eq(entityLinks.entity, entity),
+          eq(entityLinks.zydonId, zydonId),
+        ),
+      );
+    return row;
+  }
+
+  async byNaturalKey(tenantId: string, entity: string, naturalKey: string): Promise<EntityLink | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(entityLinks)
+      .where(
+        and(
+          eq(entityLinks.tenantId, tenantId),
+          eq(entityLinks.entity, entity),
+          eq(entityLinks.naturalKey, naturalKey),
+        ),
+      );
+    return row;
+  }
+
+  /** Insert or update the link keyed by the Bling id (or the Zydon id when there is no Bling id yet). */
+  async upsert(input: LinkInput): Promise<EntityLink> {
+    const values = {
+      tenantId: input.tenantId,
+      entity: input.entity,
+      blingId: input.blingId,
+      zydonId: input.zydonId,
+      naturalKey: input.naturalKey ?? null,
+      contentHash: input.contentHash ?? null,
+      data: input.data ?? null,
+      updatedAt: new Date(),
+    };
+    const target = input.blingId
+      ? [entityLinks.tenantId, entityLinks.entity, entityLinks.blingId]
+      : [entityLinks.tenantId, entityLinks.entity, entityLinks.zydonId];
+    const set: Partial<typeof values> = { updatedAt: values.updatedAt };
+    if (input.zydonId !== null) set.zydonId = input.zydonId;
+    if (input.blingId !== null) set.blingId = input.blingId;
+    if (input.naturalKey !== undefined) set.naturalKey = values.naturalKey;
+    if (input.contentHash !== undefined) set.contentHash = values.contentHash;
+    if (input.data !== undefined) set.data = values.data;
+    const [row] = await this.db
+      .insert(entityLinks)
+      .values(values)
+      .onConflictDoUpdate({ target, set })
+      .returning();
+    return row as EntityLink;
+  }
+
+  async setContentHash(id: number, contentHash: string): Promise<void> {
+    await this.db
+      .update(entityLinks)
+      .set({ contentHash, updatedAt: new Date() })
+      .where(eq(entityLinks.id, id));
+  }
+
+  async listByEntity(tenantId: string, entity: string): Promise<EntityLink[]> {
+    return this.db
+      .select()
+      .from(entityLinks)
+      .where(and(eq(entityLinks.tenantId, tenantId), eq(entityLinks.entity, entity)));
+  }
+}

@@ -1,0 +1,85 @@
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { DbOrTx } from "../client.js";
+import { type OrderExportState, orderExports } from "../schema/index.js";
+
+export type OrderExport = typeof orderExports.$inferSelect;
+
+/** The exactly-once state machine for Zydon → Bling orders. */
+export class OrderExportsRepository {
+  constructor(private readonly db: DbOrTx) {}
+
+  /** Create the export row if it does not exist yet; returns the row either way. */
+  async ensure(tenantId: string, zydonOrderId: string): Promise<{ row: OrderExport; created: boolean }> {
+    const [inserted] = await this.db
+      .insert(orderExports)
+      .values({ tenantId, zydonOrderId, state: "pending" })
+      .onConflictDoNothing({ target: [orderExports.tenantId, orderExports.zydonOrderId] })
+      .returning();
+    if (inserted) return { row: inserted, created: true };
+    return { row: (await this.get(tenantId, zydonOrderId)) as OrderExport, created: false };
+  }
+
+  async get(tenantId: string, zydonOrderId: string): Promise<OrderExport | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(orderExports)
+      .where(and(eq(orderExports.tenantId, tenantId), eq(orderExports.zydonOrderId, zydonOrderId)));
+    return row;
+  }
+
+  async byBlingOrderId(tenantId: string, blingOrderId: string): Promise<OrderExport | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(orderExports)
+      .where(and(eq(orderExports.tenantId, tenantId), eq(orderExports.blingOrderId, blingOrderId)));
+    return row;
+  }
+
+  /**
+   * Compare-and-set transition: only moves when the row is in one of `from`. Returns the updated row, or
+   * undefined when someone else moved it first (the caller re-reads and decides).
+   */
+  async transition(
+    id: number,
+    from: OrderExportState[],
+    to: OrderExportState,
+    patch: Partial<
+      Pick<OrderExport, "blingOrderId" | "blingOrderNumber" | "lastError" | "blingSituacaoId">
+    > & {
+      incrementAttempts?: boolean;
+    } = {},
+  ): Promise<OrderExport | undefined> {
+    const { incrementAttempts, ...rest } = patch;
+    const set: Record<string, unknown> = { ...rest, state: to, updatedAt: new Date() };
+    if (incrementAttempts) set.attempts = sql`${orderExports.attempts} + 1`;
+    const [row] = await this.db
+      .update(orderExports)
+      .set(set)
+      .where(and(eq(orderExports.id, id), inArray(orderExports.state, from)))
+      .returning();
+    return row;
+  }
+
+  async update(
+    id: number,
+    patch: Partial<
+      Pick<OrderExport, "blingSituacaoId" | "nfeState" | "blingInvoiceId" | "nfeDetails" | "lastError">
+    >,
+    where?: SQL,
+  ): Promise<OrderExport | undefined> {
+    const [row] = await this.db
+      .update(orderExports)
+      .set({ ...patch, updatedAt: new Date() })
+      .where(where ? and(eq(orderExports.id, id), where) : eq(orderExports.id, id))
+      .returning();
+    return row;
+  }
+
+  async listByState(tenantId: string, states: OrderExportState[], limit = 100): Promise<OrderExport[]> {
+    return this.db
+      .select()
+      .from(orderExports)
+      .where(and(eq(orderExports.tenantId, tenantId), inArray(orderExports.state, states)))
+      .limit(limit);
+  }
+}

@@ -1,0 +1,194 @@
+import { createTestDatabase, type TestDatabase } from "@zb/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type DbHandle } from "../client.js";
+import { runMigrations } from "../migrate.js";
+import { tenants } from "../schema/index.js";
+import { CursorsRepository } from "./cursors-repository.js";
+import { LedgerRepository } from "./ledger-repository.js";
+import { LinksRepository } from "./links-repository.js";
+import { OAuthStatesRepository } from "./oauth-states-repository.js";
+import { OrderExportsRepository } from "./order-exports-repository.js";
+import { SyncRunsRepository } from "./sync-runs-repository.js";
+import { WebhookInboxRepository } from "./webhook-inbox-repository.js";
+
+let tdb: TestDatabase;
+let h: DbHandle;
+let tenantId: string;
+let otherTenantId: string;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase({ migrate: runMigrations });
+  h = createDb({ url: tdb.url, max: 6 });
+  const rows = await h.db
+    .insert(tenants)
+    .values([{ zydonOrganizationId: "org-a" }, { zydonOrganizationId: "org-b" }])
+    .returning();
+  tenantId = rows[0]!.id;
+  otherTenantId = rows[1]!.id;
+});
+afterAll(async () => {
+  await h?.close();
+  await tdb?.drop();
+});
+
+describe("OAuthStatesRepository", () => {
+  it("a state is consumed once, even by concurrent callbacks, and only for its provider", async () => {
+    const repo = new OAuthStatesRepository(h.db);
+    const state = await repo.create({ provider: "bling", tenantId });
+    expect(await repo.consume(state, "zydon")).toBeUndefined();
+    const results = await Promise.all([1, 2, 3, 4].map(() => repo.consume(state, "bling")));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(results.find(Boolean)?.tenantId).toBe(tenantId);
+    expect(await repo.consume(state, "bling")).toBeUndefined();
+  });
+
+  it("an expired state is refused", async () => {
+    const repo = new OAuthStatesRepository(h.db);
+    const state = await repo.create({ provider: "bling", tenantId, ttlMs: -1000 });
+    expect(await repo.consume(state, "bling")).toBeUndefined();
+    expect(await repo.deleteExpired()).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("WebhookInboxRepository", () => {
+  it("stores an event once; a redelivery returns undefined", async () => {
+    const repo = new WebhookInboxRepository(h.db);
+    const input = {
+      provider: "bling" as const,
+      eventId: "e-1",
+      tenantId,
+      eventType: "stock.updated",
+      payload: { a: 1 },
+    };
+    const [a, b] = await Promise.all([repo.insertOnce(input), repo.insertOnce(input)]);
+    expect([a, b].filter((x) => x !== undefined)).toHaveLength(1);
+    const id = (a ?? b) as number;
+    await repo.markProcessed(id);
+    expect((await repo.get(id))?.processedAt).toBeInstanceOf(Date);
+  });
+});
+
+describe("LedgerRepository", () => {
+  it("folds repeated failures into one open row and closes it on success", async () => {
+    const repo = new LedgerRepository(h.db);
+    const base = { tenantId, entity: "product", entityKey: "SKU-1", action: "upsert" };
+    const id1 = await repo.record({
+      ...base,
+      outcome: "failed",
+      reason: "Zydon fora do ar",
+      retryable: true,
+    });
+    const id2 = await repo.record({
+      ...base,
+      outcome: "failed",
+      reason: "Zydon fora do ar de novo",
+      retryable: true,
+    });
+    expect(id2).toBe(id1);
+    const row = await repo.get(tenantId, id1);
+    expect(row?.attempts).toBe(2);
+    expect(row?.reason).toBe("Zydon fora do ar de novo");
+    await repo.record({ ...base, outcome: "synced" });
+    expect((await repo.get(tenantId, id1))?.resolvedAt).toBeInstanceOf(Date);
+    expect((await repo.listOpenFailures(tenantId)).map((r) => r.id)).not.toContain(id1);
+  });
+
+  it("filters, searches safely and never shows another tenant's rows", async () => {
+    const repo = new LedgerRepository(h.db);
+    await repo.record({
+      tenantId,
+      entity: "customer",
+      entityKey: "12345678909",
+      action: "import",
+      outcome: "skipped",
+      reason: "Cliente sem CPF/CNPJ nem IE/RG",
+    });
+    await repo.record({
+      tenantId,
+      entity: "customer",
+      entityKey: "50%_off",
+      action: "import",
+      outcome: "skipped",
+      reason: "x",
+    });
+    await repo.record({
+      tenantId: otherTenantId,
+      entity: "customer",
+      entityKey: "12345678909",
+      action: "import",
+      outcome: "skipped",
+    });
+    const found = await repo.list({ tenantId, search: "123456" });
+    expect(found.items.map((r) => r.tenantId)).toEqual([tenantId]);
+    expect((await repo.list({ tenantId, search: "%" })).items.map((r) => r.entityKey)).toEqual(["50%_off"]);
+    expect((await repo.list({ tenantId, search: "'; drop table sync_ledger; --" })).total).toBe(0);
+    expect((await repo.list({ tenantId, entity: "customer", outcome: "skipped" })).total).toBe(2);
+    expect(await repo.get(otherTenantId, found.items[0]!.id)).toBeUndefined();
+    const counts = await repo.countsByOutcome(tenantId);
+    expect(counts.customer?.skipped).toBe(2);
+  });
+});
+
+describe("LinksRepository", () => {
+  it("upserts by Bling id and keeps both sides unique", async () => {
+    const repo = new LinksRepository(h.db);
+    await repo.upsert({ tenantId, entity: "product", blingId: "b1", zydonId: null, naturalKey: "SKU-1" });
+    const l = await repo.upsert({
+      tenantId,
+      entity: "product",
+      blingId: "b1",
+      zydonId: "z1",
+      contentHash: "h1",
+    });
+    expect(l).toMatchObject({ blingId: "b1", zydonId: "z1", naturalKey: "SKU-1", contentHash: "h1" });
+    expect((await repo.byZydonId(tenantId, "product", "z1"))?.blingId).toBe("b1");
+    expect((await repo.byNaturalKey(tenantId, "product", "SKU-1"))?.id).toBe(l.id);
+    await expect(
+      repo.upsert({ tenantId, entity: "product", blingId: "b2", zydonId: "z1" }),
+    ).rejects.toThrow();
+    expect(await repo.byBlingIds(tenantId, "product", ["b1", "nope"])).toHaveLength(1);
+  });
+});
+
+describe("OrderExportsRepository", () => {
+  it("ensure is idempotent and transitions are compare-and-set", async () => {
+    const repo = new OrderExportsRepository(h.db);
+    const [a, b] = await Promise.all([repo.ensure(tenantId, "o-1"), repo.ensure(tenantId, "o-1")]);
+    expect([a.created, b.created].sort()).toEqual([false, true]);
+    const id = a.row.id;
+    const moves = await Promise.all([
+      repo.transition(id, ["pending"], "creating", { incrementAttempts: true }),
+      repo.transition(id, ["pending"], "creating", { incrementAttempts: true }),
+    ]);
+    expect(moves.filter(Boolean)).toHaveLength(1);
+    const created = await repo.transition(id, ["creating"], "created", { blingOrderId: "999" });
+    expect(created).toMatchObject({ state: "created", blingOrderId: "999", attempts: 1 });
+    expect((await repo.byBlingOrderId(tenantId, "999"))?.zydonOrderId).toBe("o-1");
+  });
+});
+
+describe("CursorsRepository and SyncRunsRepository", () => {
+  it("round-trips cursors through a schema and tracks run progress", async () => {
+    const { z } = await import("zod");
+    const cursors = new CursorsRepository(h.db);
+    await cursors.set(tenantId, "products:initial", { page: 3 });
+    await cursors.set(tenantId, "products:initial", { page: 4 });
+    expect(await cursors.get(tenantId, "products:initial", z.object({ page: z.number() }))).toEqual({
+      page: 4,
+    });
+    await expect(
+      cursors.get(tenantId, "products:initial", z.object({ since: z.string() })),
+    ).rejects.toThrow();
+
+    const runs = new SyncRunsRepository(h.db);
+    const run = await runs.create({ tenantId, kind: "initial", entity: "products" });
+    await runs.start(run.id, 250);
+    await Promise.all([
+      runs.addProgress(run.id, { done: 100 }),
+      runs.addProgress(run.id, { done: 100, skipped: 3 }),
+    ]);
+    await runs.finish(run.id, "done");
+    expect(await runs.get(run.id)).toMatchObject({ status: "done", total: 250, done: 200, skipped: 3 });
+    expect((await runs.latestByEntity(tenantId)).map((r) => r.entity)).toEqual(["products"]);
+  });
+});

@@ -1,0 +1,82 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { DbOrTx } from "../client.js";
+import { type SyncRunStatus, syncRuns } from "../schema/index.js";
+
+export type SyncRun = typeof syncRuns.$inferSelect;
+
+export class SyncRunsRepository {
+  constructor(private readonly db: DbOrTx) {}
+
+  async create(input: {
+    tenantId: string;
+    kind: string;
+    entity: string;
+    total?: number | null;
+  }): Promise<SyncRun> {
+    const [row] = await this.db
+      .insert(syncRuns)
+      .values({ ...input, total: input.total ?? null, status: "queued" })
+      .returning();
+    return row as SyncRun;
+  }
+
+  async get(id: string): Promise<SyncRun | undefined> {
+    const [row] = await this.db.select().from(syncRuns).where(eq(syncRuns.id, id));
+    return row;
+  }
+
+  async start(id: string, total?: number | null): Promise<void> {
+    await this.db
+      .update(syncRuns)
+      .set({
+        status: "running",
+        startedAt: sql`coalesce(${syncRuns.startedAt}, now())`,
+        ...(total !== undefined ? { total } : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(syncRuns.id, id));
+  }
+
+  async addProgress(id: string, delta: { done?: number; failed?: number; skipped?: number }): Promise<void> {
+    await this.db
+      .update(syncRuns)
+      .set({
+        done: sql`${syncRuns.done} + ${delta.done ?? 0}`,
+        failed: sql`${syncRuns.failed} + ${delta.failed ?? 0}`,
+        skipped: sql`${syncRuns.skipped} + ${delta.skipped ?? 0}`,
+        updatedAt: new Date(),
+      })
+      .where(eq(syncRuns.id, id));
+  }
+
+  async setTotal(id: string, total: number): Promise<void> {
+    await this.db.update(syncRuns).set({ total, updatedAt: new Date() }).where(eq(syncRuns.id, id));
+  }
+
+  async finish(
+    id: string,
+    status: Extract<SyncRunStatus, "done" | "failed" | "cancelled">,
+    error?: string | null,
+  ): Promise<void> {
+    await this.db
+      .update(syncRuns)
+      .set({ status, finishedAt: new Date(), error: error ?? null, updatedAt: new Date() })
+      .where(eq(syncRuns.id, id));
+  }
+
+  /** The latest run per entity for a tenant (the page's progress view). */
+  async latestByEntity(tenantId: string, kind?: string): Promise<SyncRun[]> {
+    const rows = await this.db
+      .select()
+      .from(syncRuns)
+      .where(
+        kind
+          ? and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.kind, kind))
+          : eq(syncRuns.tenantId, tenantId),
+      )
+      .orderBy(desc(syncRuns.createdAt));
+    const seen = new Map<string, SyncRun>();
+    for (const r of rows) if (!seen.has(r.entity)) seen.set(r.entity, r);
+    return [...seen.values()];
+  }
+}

@@ -1,0 +1,49 @@
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { Database } from "../client.js";
+import { type OAuthProvider, webhookInbox } from "../schema/index.js";
+
+export type InboxRow = typeof webhookInbox.$inferSelect;
+
+export class WebhookInboxRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Insert unless the provider already sent this event id. Returns the new row id, or undefined for a duplicate. */
+  async insertOnce(input: {
+    provider: OAuthProvider;
+    eventId: string;
+    tenantId: string | null;
+    eventType: string;
+    payload: Record<string, unknown>;
+    occurredAt?: Date | null;
+  }): Promise<number | undefined> {
+    const [row] = await this.db
+      .insert(webhookInbox)
+      .values({ ...input, occurredAt: input.occurredAt ?? null })
+      .onConflictDoNothing({ target: [webhookInbox.provider, webhookInbox.eventId] })
+      .returning({ id: webhookInbox.id });
+    return row?.id;
+  }
+
+  async get(id: number): Promise<InboxRow | undefined> {
+    const [row] = await this.db.select().from(webhookInbox).where(eq(webhookInbox.id, id));
+    return row;
+  }
+
+  async markProcessed(id: number, error: string | null = null): Promise<void> {
+    await this.db.update(webhookInbox).set({ processedAt: new Date(), error }).where(eq(webhookInbox.id, id));
+  }
+
+  async listUnprocessed(limit = 100): Promise<InboxRow[]> {
+    return this.db.select().from(webhookInbox).where(isNull(webhookInbox.processedAt)).limit(limit);
+  }
+
+  async latestForTenant(tenantId: string, provider: OAuthProvider): Promise<InboxRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(webhookInbox)
+      .where(and(eq(webhookInbox.tenantId, tenantId), eq(webhookInbox.provider, provider)))
+      .orderBy(desc(webhookInbox.receivedAt))
+      .limit(1);
+    return row;
+  }
+}
