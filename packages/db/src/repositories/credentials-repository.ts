@@ -89,6 +89,8 @@ export class CredentialsRepository {
       status: "connected" as const,
       ...this.sealTokens(input.tokens),
       refreshFailures: 0,
+      // Tokens were just issued: counts as a refresh for the keep-alive schedule.
+      lastRefreshAt: new Date(),
       lastRefreshError: null,
       purgeAfter: null,
       updatedAt: new Date(),

@@ -1,0 +1,90 @@
+import { z } from "zod";
+
+/**
+ * A merchant's sync settings (tenants.settings). One schema for the API (validation of what the page sends)
+ * and the worker (parsing what is stored), so the two can never disagree. Messages are pt-BR: the page shows
+ * them next to the field.
+ */
+const id = z
+  .string()
+  .trim()
+  .min(1, "Informe um identificador válido.")
+  .max(64, "Identificador longo demais.");
+
+export const tenantSettingsSchema = z
+  .object({
+    stock: z
+      .object({
+        /** Bling deposits whose balances are summed; empty = Bling's default deposit. */
+        depositIds: z.array(id).max(20, "Escolha no máximo 20 depósitos.").default([]),
+        /** virtual = available (physical minus reservations), Bling's "saldo virtual"; physical = "saldo físico". */
+        balance: z
+          .enum(["virtual", "physical"], { message: "Escolha saldo disponível ou físico." })
+          .default("virtual"),
+      })
+      .prefault({}),
+    price: z
+      .object({
+        source: z
+          .enum(["base", "store"], { message: "Escolha preço base ou preço de uma loja." })
+          .default("base"),
+        /** With source "store": the Bling store (multiloja) whose price goes into the price table below. */
+        blingStoreId: id.optional(),
+        /** The Zydon price table the app owns and fills with that store's prices. */
+        zydonPriceTableId: id.optional(),
+      })
+      .prefault({})
+      .superRefine((p, ctx) => {
+        if (p.source === "store" && !p.blingStoreId)
+          ctx.addIssue({
+            code: "custom",
+            path: ["blingStoreId"],
+            message: "Escolha a loja do Bling de onde vem o preço.",
+          });
+      }),
+    orders: z
+      .object({
+        /** all = every new Zydon order; from_status = only once it reaches `zydonStatusId`. */
+        trigger: z
+          .enum(["all", "from_status"], { message: "Escolha quais pedidos enviar ao Bling." })
+          .default("all"),
+        zydonStatusId: id.optional(),
+      })
+      .prefault({})
+      .superRefine((o, ctx) => {
+        if (o.trigger === "from_status" && !o.zydonStatusId)
+          ctx.addIssue({
+            code: "custom",
+            path: ["zydonStatusId"],
+            message: "Escolha o status a partir do qual o pedido é enviado.",
+          });
+      }),
+    nfe: z
+      .object({
+        enabled: z.boolean({ message: "Valor inválido." }).default(false),
+        /** The Zydon status that means "approved": reaching it triggers NF-e emission. */
+        approvedZydonStatusId: id.optional(),
+      })
+      .prefault({})
+      .superRefine((n, ctx) => {
+        if (n.enabled && !n.approvedZydonStatusId)
+          ctx.addIssue({
+            code: "custom",
+            path: ["approvedZydonStatusId"],
+            message: "Escolha o status do Zydon que indica pedido aprovado para emitir a NF-e.",
+          });
+      }),
+    /** Merchant pause from the settings page (independent of uninstall). */
+    paused: z.boolean({ message: "Valor inválido." }).default(false),
+  })
+  .strict();
+
+export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
+
+export const defaultTenantSettings: TenantSettings = tenantSettingsSchema.parse({});
+
+/** Stored settings are trusted less than code: anything unparsable falls back to defaults field by field. */
+export function readTenantSettings(stored: unknown): TenantSettings {
+  const parsed = tenantSettingsSchema.safeParse(stored ?? {});
+  return parsed.success ? parsed.data : defaultTenantSettings;
+}
