@@ -1,0 +1,56 @@
+/** Statuses are matched by identical name; compare trimmed, case- and accent-insensitively (peers' bug: case). */
+export function normalizeStatusName(name: string): string {
+  return name
+    .normalize("NFD")
+    .replace(/\p{Diacritic}/gu, "")
+    .trim()
+    .replace(/\s+/g, " ")
+    .toLocaleLowerCase("pt-BR");
+}
+
+export interface ZydonStatusLike {
+  id: string;
+  name: string;
+  canEditByApi: boolean;
+  /** Ids of the statuses an order may move to from this one. */
+  nextIds: string[];
+}
+
+export type StatusDecision =
+  | { kind: "move"; toId: string }
+  | { kind: "already"; toId: string }
+  | { kind: "missing"; reason: string }
+  | { kind: "forbidden"; reason: string };
+
+/**
+ * Decide whether a Zydon order in `currentId` may move to the status named like Bling's situação.
+ * Every "no" carries a pt-BR reason for the ledger.
+ */
+export function decideStatusMove(
+  blingName: string,
+  currentId: string | null,
+  statuses: ZydonStatusLike[],
+): StatusDecision {
+  const target = statuses.find((s) => normalizeStatusName(s.name) === normalizeStatusName(blingName));
+  if (!target) {
+    return {
+      kind: "missing",
+      reason: `Não existe no Zydon um status com o nome "${blingName}". Crie-o com o mesmo nome da situação do Bling.`,
+    };
+  }
+  if (currentId === target.id) return { kind: "already", toId: target.id };
+  if (!target.canEditByApi) {
+    return {
+      kind: "forbidden",
+      reason: `O status "${target.name}" do Zydon não permite alteração via API (can_edit_by_api).`,
+    };
+  }
+  const current = statuses.find((s) => s.id === currentId);
+  if (current && !current.nextIds.includes(target.id)) {
+    return {
+      kind: "forbidden",
+      reason: `O Zydon não permite mudar o pedido de "${current.name}" para "${target.name}" (transição não cadastrada).`,
+    };
+  }
+  return { kind: "move", toId: target.id };
+}
