@@ -5,6 +5,7 @@ export * from "./domain/status-matching.js";
 export * from "./domain/stock.js";
 export * from "./queues/jobs.js";
 export * from "./queues/producer.js";
+export * from "./scheduling/tenant-schedulers.js";
 export * from "./settings/tenant-settings.js";
 export * from "./tokens/redis-lock.js";
 export * from "./tokens/token-manager.js";

@@ -1,0 +1,41 @@
+import { createTestRedis } from "@zb/testing";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { QUEUES } from "../queues/jobs.js";
+import { JobProducer } from "../queues/producer.js";
+import {
+  ensureGlobalSchedulers,
+  ensureTenantSchedulers,
+  removeTenantSchedulers,
+} from "./tenant-schedulers.js";
+
+const redisT = createTestRedis();
+const redis = new Redis(redisT.url, { maxRetriesPerRequest: null });
+const producer = new JobProducer(redis, redisT.prefix);
+afterAll(async () => {
+  await producer.close();
+  redis.disconnect();
+  await redisT.cleanup();
+});
+
+describe("tenant schedulers", () => {
+  it("are idempotent per tenant and removed on pause", async () => {
+    const t1 = crypto.randomUUID();
+    const t2 = crypto.randomUUID();
+    await ensureTenantSchedulers(producer, t1);
+    await ensureTenantSchedulers(producer, t1);
+    await ensureTenantSchedulers(producer, t2);
+    await ensureGlobalSchedulers(producer);
+    const sync = producer.queue(QUEUES.sync);
+    const list = async () => (await sync.getJobSchedulers()).map((s) => s.key).sort();
+    expect(await list()).toEqual(
+      [`poll-changes-${t1}`, `poll-changes-${t2}`, `reconcile-stock-${t1}`, `reconcile-stock-${t2}`].sort(),
+    );
+    await removeTenantSchedulers(producer, t1);
+    expect(await list()).toEqual([`poll-changes-${t2}`, `reconcile-stock-${t2}`].sort());
+    expect((await producer.queue(QUEUES.maintenance).getJobSchedulers()).map((s) => s.key).sort()).toEqual([
+      "purge-secrets",
+      "token-keepalive",
+    ]);
+  });
+});

@@ -1,0 +1,52 @@
+import { QUEUES } from "../queues/jobs.js";
+import type { JobProducer } from "../queues/producer.js";
+
+/**
+ * Per-tenant recurring work. Scheduler ids are stable per tenant, so upserting twice (restart, reinstall)
+ * never duplicates a schedule (BullMQ v6 `upsertJobScheduler`).
+ */
+export const schedulerIntervals = {
+  /** Products/prices `dataAlteracao` window and new Zydon orders: bounds the delay when webhooks are lost. */
+  pollChangesMs: 60_000,
+  /** Rolling stock reconciliation (Bling stock has no change filter): one batch per run. */
+  reconcileStockMs: 60_000,
+};
+
+function ids(tenantId: string) {
+  return { poll: `poll-changes-${tenantId}`, reconcile: `reconcile-stock-${tenantId}` };
+}
+
+export async function ensureTenantSchedulers(
+  producer: JobProducer,
+  tenantId: string,
+  intervals: Partial<typeof schedulerIntervals> = {},
+): Promise<void> {
+  const every = { ...schedulerIntervals, ...intervals };
+  const q = producer.queue(QUEUES.sync);
+  const { poll, reconcile } = ids(tenantId);
+  await q.upsertJobScheduler(
+    poll,
+    { every: every.pollChangesMs },
+    { name: "poll-changes", data: { tenantId } },
+  );
+  await q.upsertJobScheduler(
+    reconcile,
+    { every: every.reconcileStockMs },
+    { name: "reconcile-stock", data: { tenantId } },
+  );
+}
+
+/** Uninstall/pause: stop the tenant's recurring jobs within seconds. */
+export async function removeTenantSchedulers(producer: JobProducer, tenantId: string): Promise<void> {
+  const q = producer.queue(QUEUES.sync);
+  const { poll, reconcile } = ids(tenantId);
+  await q.removeJobScheduler(poll);
+  await q.removeJobScheduler(reconcile);
+}
+
+/** Deployment-wide maintenance: token keep-alive and secret purge. */
+export async function ensureGlobalSchedulers(producer: JobProducer): Promise<void> {
+  const q = producer.queue(QUEUES.maintenance);
+  await q.upsertJobScheduler("token-keepalive", { every: 3_600_000 }, { name: "token-keepalive", data: {} });
+  await q.upsertJobScheduler("purge-secrets", { every: 3_600_000 }, { name: "purge-secrets", data: {} });
+}
