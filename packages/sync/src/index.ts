@@ -3,6 +3,8 @@ export * from "./domain/documents.js";
 export * from "./domain/money.js";
 export * from "./domain/status-matching.js";
 export * from "./domain/stock.js";
+export * from "./engine/initial-sync.js";
+export * from "./engine/tenant-guard.js";
 export * from "./queues/jobs.js";
 export * from "./queues/producer.js";
 export * from "./scheduling/tenant-schedulers.js";

@@ -1,5 +1,5 @@
 import { and, eq, isNotNull, lt } from "drizzle-orm";
-import type { Database } from "../client.js";
+import type { DbOrTx } from "../client.js";
 import { blingConnections, zydonCredentials } from "../schema/index.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 
@@ -46,7 +46,7 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
 /** Encrypts on the way in, decrypts on the way out: plaintext secrets never touch the database. */
 export class CredentialsRepository {
   constructor(
-    private readonly db: Database,
+    private readonly db: DbOrTx,
     private readonly box: SecretBox,
   ) {}
 

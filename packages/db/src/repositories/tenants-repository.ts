@@ -1,11 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Database } from "../client.js";
+import type { DbOrTx } from "../client.js";
 import { type TenantState, tenants } from "../schema/index.js";
 
 export type Tenant = typeof tenants.$inferSelect;
 
 export class TenantsRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: DbOrTx) {}
 
   async findById(id: string): Promise<Tenant | undefined> {
     const [row] = await this.db.select().from(tenants).where(eq(tenants.id, id));
