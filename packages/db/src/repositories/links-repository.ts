@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.js";
 import { entityLinks } from "../schema/index.js";
 
@@ -115,5 +115,49 @@ export class LinksRepository {
       .select()
       .from(entityLinks)
       .where(and(eq(entityLinks.tenantId, tenantId), eq(entityLinks.entity, entity)));
+  }
+
+  /**
+   * One page of the records that carry stock and price of their own (simple products, kits and variations;
+   * not parents of variations), in id order, so pages are stable while the catalog is not changing.
+   */
+  async pageSellable(tenantId: string, page: number, pageSize: number): Promise<EntityLink[]> {
+    return this.db
+      .select()
+      .from(entityLinks)
+      .where(
+        and(
+          eq(entityLinks.tenantId, tenantId),
+          inArray(entityLinks.entity, ["product", "variation"]),
+          sql`coalesce(${entityLinks.data}->>'kind', '') in ('simple', 'variation')`,
+        ),
+      )
+      .orderBy(asc(entityLinks.id))
+      .limit(pageSize)
+      .offset(Math.max(0, page - 1) * pageSize);
+  }
+
+  async countSellable(tenantId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(entityLinks)
+      .where(
+        and(
+          eq(entityLinks.tenantId, tenantId),
+          inArray(entityLinks.entity, ["product", "variation"]),
+          sql`coalesce(${entityLinks.data}->>'kind', '') in ('simple', 'variation')`,
+        ),
+      );
+    return row?.n ?? 0;
+  }
+
+  async mergeData(id: number, patch: Record<string, unknown>): Promise<void> {
+    await this.db
+      .update(entityLinks)
+      .set({
+        data: sql`coalesce(${entityLinks.data}, '{}'::jsonb) || ${JSON.stringify(patch)}::jsonb`,
+        updatedAt: new Date(),
+      })
+      .where(eq(entityLinks.id, id));
   }
 }

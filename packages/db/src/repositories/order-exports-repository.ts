@@ -60,6 +60,25 @@ export class OrderExportsRepository {
     return row;
   }
 
+  /**
+   * Take over an export stuck in `creating` (its worker died mid-export) once it has not moved for
+   * `olderThanMs`; a live export keeps its claim.
+   */
+  async takeOverStale(id: number, olderThanMs: number): Promise<OrderExport | undefined> {
+    const [row] = await this.db
+      .update(orderExports)
+      .set({ updatedAt: new Date(), attempts: sql`${orderExports.attempts} + 1` })
+      .where(
+        and(
+          eq(orderExports.id, id),
+          eq(orderExports.state, "creating"),
+          sql`${orderExports.updatedAt} < now() - make_interval(secs => ${olderThanMs / 1000})`,
+        ),
+      )
+      .returning();
+    return row;
+  }
+
   async update(
     id: number,
     patch: Partial<

@@ -1,0 +1,37 @@
+import type { Database } from "@zb/db";
+import type { BlingPort } from "../ports/bling-port.js";
+import type { ZydonPort } from "../ports/zydon-port.js";
+import type { TenantSettings } from "../settings/tenant-settings.js";
+
+export interface SyncLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** Everything a pipeline step needs, bound to one tenant. Built by the worker per job. */
+export interface SyncContext {
+  tenantId: string;
+  settings: TenantSettings;
+  bling: BlingPort;
+  zydon: ZydonPort;
+  db: Database;
+  log: SyncLog;
+  now(): Date;
+  /** Queue follow-up work (image uploads, refreshes) without blocking the current step. */
+  enqueueImages?(blingProductId: string): Promise<void>;
+}
+
+/** Errors whose type says "try the whole step again later" (rate limits, network, 5xx, auth refresh). */
+export function isTransient(err: unknown): boolean {
+  const action = (err as { action?: string } | null)?.action;
+  return action === "retry" || action === "wait" || action === "reconnect";
+}
+
+export function errorMessage(err: unknown): string {
+  if (err && typeof err === "object") {
+    const e = err as { pt?: string; message?: string; ptBrMessage?: () => string };
+    if (typeof e.ptBrMessage === "function") return e.ptBrMessage();
+    if (typeof e.message === "string") return e.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,275 @@
+import { LedgerRepository, LinksRepository, type OrderExport, OrderExportsRepository } from "@zb/db";
+import { onlyDigits } from "../domain/documents.js";
+import { mapOrder, OrderMappingError } from "../mappers/orders.js";
+import { blingPaymentType, paymentNameKey } from "../mappers/payment-methods.js";
+import type { BlingContactInput } from "../ports/bling-port.js";
+import type { ZydonOrder, ZydonPartner } from "../ports/zydon-port.js";
+import { errorMessage, isTransient, type SyncContext } from "./context.js";
+
+/** A claim older than this is abandoned by a crashed worker (far above a request's timeout plus budget wait). */
+export const STALE_CLAIM_MS = 5 * 60_000;
+
+/** Another worker is exporting this order right now: try again later (the job retries). */
+export class ExportInProgressError extends Error {
+  readonly action = "retry" as const;
+  constructor(readonly zydonOrderId: string) {
+    super(`order ${zydonOrderId} is being exported by another worker`);
+    this.name = "ExportInProgressError";
+  }
+}
+
+export type ExportResult =
+  | { kind: "created"; blingOrderId: string }
+  | { kind: "already"; blingOrderId: string }
+  | { kind: "not_eligible"; reason: string }
+  | { kind: "failed"; reason: string };
+
+/** The order trigger: all new orders, or only from a chosen Zydon status on. */
+export function isEligible(ctx: SyncContext, order: ZydonOrder): boolean {
+  const t = ctx.settings.orders;
+  return t.trigger === "all" || (t.trigger === "from_status" && order.statusId === t.zydonStatusId);
+}
+
+/**
+ * Export a Zydon order to Bling exactly once. The durable `order_exports` row moves pending → creating →
+ * created(bling id) with compare-and-set; before any create (first or retried) the order is looked up in Bling
+ * by `numeroLoja` (= the Zydon order id), so a crash after Bling's create and before our write still ends
+ * with one Bling order.
+ */
+export async function exportOrder(ctx: SyncContext, zydonOrderId: string): Promise<ExportResult> {
+  const exportsRepo = new OrderExportsRepository(ctx.db);
+  const ledger = new LedgerRepository(ctx.db);
+  const { row } = await exportsRepo.ensure(ctx.tenantId, zydonOrderId);
+  if (row.state === "created" && row.blingOrderId) return { kind: "already", blingOrderId: row.blingOrderId };
+
+  const order = await ctx.zydon.getOrder(zydonOrderId);
+  if (!order) return { kind: "failed", reason: `Pedido ${zydonOrderId} não encontrado no Zydon.` };
+  if (!isEligible(ctx, order))
+    return { kind: "not_eligible", reason: "O pedido ainda não atingiu o status configurado para envio." };
+
+  // Claim the export: only one worker may be creating it. A claim left by a dead worker is taken over
+  // after a while (the Bling lookup above already covered a create that happened before the crash).
+  let claimed = await exportsRepo.transition(row.id, ["pending", "failed"], "creating", {
+    incrementAttempts: true,
+  });
+  claimed ??= await exportsRepo.takeOverStale(row.id, STALE_CLAIM_MS);
+  if (!claimed) {
+    const now = await exportsRepo.get(ctx.tenantId, zydonOrderId);
+    if (now?.state === "created" && now.blingOrderId)
+      return { kind: "already", blingOrderId: now.blingOrderId };
+    throw new ExportInProgressError(zydonOrderId);
+  }
+
+  // With the claim held, look the order up in Bling by numeroLoja before any create: the create may have
+  // happened just before a crash (ours or a previous claimant's).
+  const found = await ctx.bling.findOrdersByNumeroLoja(zydonOrderId);
+  const match = found.find((o) => o.numeroLoja === zydonOrderId);
+  if (match) return finish(ctx, row, match.id, match.numero, "already");
+
+  try {
+    const contactId = await ensureBlingContact(ctx, order.partnerId);
+    const paymentMethodIdByZydonId = await ensureBlingPaymentMethods(ctx, order);
+    const productIdBySku = await resolveItems(ctx, order);
+    const input = mapOrder(order, { contactId, productIdBySku, paymentMethodIdByZydonId, today: ctx.now() });
+    const created = await ctx.bling.createOrder(input);
+    return await finish(ctx, row, created.id, created.numero, "created");
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    const reason =
+      err instanceof OrderMappingError
+        ? err.reasonPtBr
+        : `O Bling recusou o pedido ${zydonOrderId}: ${errorMessage(err)}`;
+    await exportsRepo.transition(row.id, ["creating", "pending"], "failed", { lastError: reason });
+    await ledger.record({
+      tenantId: ctx.tenantId,
+      entity: "order",
+      entityKey: zydonOrderId,
+      action: "export",
+      outcome: "failed",
+      reason,
+      retryable: true,
+      details:
+        err instanceof OrderMappingError ? { missingSkus: err.missingSkus } : { error: errorMessage(err) },
+    });
+    return { kind: "failed", reason };
+  }
+}
+
+async function finish(
+  ctx: SyncContext,
+  row: OrderExport,
+  blingOrderId: string,
+  numero: string | null,
+  kind: "created" | "already",
+): Promise<ExportResult> {
+  await ctx.db.transaction(async (tx) => {
+    const repo = new OrderExportsRepository(tx);
+    await repo.transition(row.id, ["pending", "creating", "failed"], "created", {
+      blingOrderId,
+      blingOrderNumber: numero,
+      lastError: null,
+    });
+    await new LinksRepository(tx).upsert({
+      tenantId: ctx.tenantId,
+      entity: "order",
+      blingId: blingOrderId,
+      zydonId: row.zydonOrderId,
+      naturalKey: row.zydonOrderId,
+    });
+    await new LedgerRepository(tx).record({
+      tenantId: ctx.tenantId,
+      entity: "order",
+      entityKey: row.zydonOrderId,
+      action: "export",
+      outcome: "synced",
+      reason: numero ? `Pedido criado no Bling (nº ${numero}).` : "Pedido criado no Bling.",
+      details: { blingOrderId },
+    });
+  });
+  return kind === "created" ? { kind: "created", blingOrderId } : { kind: "already", blingOrderId };
+}
+
+/** The order's customer in Bling: the link, else a Bling contact with the same CPF/CNPJ, else a new contact. */
+async function ensureBlingContact(ctx: SyncContext, zydonPartnerId: string): Promise<string> {
+  const links = new LinksRepository(ctx.db);
+  const linked = await links.byZydonId(ctx.tenantId, "customer", zydonPartnerId);
+  if (linked?.blingId) return linked.blingId;
+  const partner = await ctx.zydon.getPartner(zydonPartnerId);
+  if (!partner) throw new OrderMappingError(`Cliente ${zydonPartnerId} do pedido não encontrado no Zydon.`);
+  const doc = onlyDigits(partner.fiscal_registration_number);
+  let blingId: string | undefined;
+  if (doc)
+    blingId = (await ctx.bling.findContactsByDocument(doc)).find(
+      (c) => onlyDigits(c.numeroDocumento) === doc,
+    )?.id;
+  let created = false;
+  if (!blingId) {
+    blingId = await ctx.bling.createContact(partnerToContact(partner));
+    created = true;
+  }
+  await ctx.db.transaction(async (tx) => {
+    await new LinksRepository(tx).upsert({
+      tenantId: ctx.tenantId,
+      entity: "customer",
+      blingId: blingId as string,
+      zydonId: zydonPartnerId,
+      naturalKey: doc || partner.state_registration || zydonPartnerId,
+    });
+    await new LedgerRepository(tx).record({
+      tenantId: ctx.tenantId,
+      entity: "customer",
+      entityKey: doc || partner.name,
+      action: "export",
+      outcome: "synced",
+      reason: created
+        ? "Cliente criado no Bling para o pedido."
+        : "Cliente do pedido vinculado ao contato de mesmo CPF/CNPJ no Bling.",
+    });
+  });
+  return blingId;
+}
+
+function partnerToContact(p: ZydonPartner): BlingContactInput {
+  const doc = onlyDigits(p.fiscal_registration_number);
+  const a = p.address;
+  return {
+    nome: p.name,
+    tipo: doc.length === 14 ? "J" : "F",
+    situacao: "A",
+    ...(doc ? { numeroDocumento: doc } : {}),
+    ...(p.state_registration
+      ? doc.length === 14
+        ? { ie: p.state_registration }
+        : { rg: p.state_registration }
+      : {}),
+    ...(p.email ? { email: p.email } : {}),
+    ...(p.phone ? { telefone: p.phone } : {}),
+    ...(p.mobile ? { celular: p.mobile } : {}),
+    ...(a
+      ? {
+          endereco: {
+            geral: {
+              ...(a.street ? { endereco: a.street } : {}),
+              ...(a.number ? { numero: a.number } : {}),
+              ...(a.complement ? { complemento: a.complement } : {}),
+              ...(a.neighborhood ? { bairro: a.neighborhood } : {}),
+              ...(a.postal_code ? { cep: a.postal_code } : {}),
+              ...(a.city ? { municipio: a.city } : {}),
+              ...(a.state ? { uf: a.state } : {}),
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+/** Each payment method of the order in Bling: the link, else a same-named forma de pagamento, else a new one. */
+async function ensureBlingPaymentMethods(ctx: SyncContext, order: ZydonOrder): Promise<Map<string, string>> {
+  const links = new LinksRepository(ctx.db);
+  const out = new Map<string, string>();
+  let zydonMethods: Map<string, { name: string; type: string }> | undefined;
+  let blingByName: Map<string, string> | undefined;
+  for (const p of order.payments) {
+    if (out.has(p.paymentMethodId)) continue;
+    const linked = await links.byZydonId(ctx.tenantId, "payment_method", p.paymentMethodId);
+    if (linked?.blingId) {
+      out.set(p.paymentMethodId, linked.blingId);
+      continue;
+    }
+    zydonMethods ??= new Map((await ctx.zydon.listPaymentMethods()).map((m) => [m.id, m]));
+    const zm = zydonMethods.get(p.paymentMethodId);
+    if (!zm)
+      throw new OrderMappingError(`Forma de pagamento ${p.paymentMethodId} do pedido não existe no Zydon.`);
+    if (!blingByName) {
+      blingByName = new Map();
+      for (let page = 1; ; page++) {
+        const rows = await ctx.bling.listPaymentMethods(page);
+        for (const r of rows) blingByName.set(paymentNameKey(r.descricao), r.id);
+        if (rows.length < 100) break;
+      }
+    }
+    const key = paymentNameKey(zm.name);
+    let blingId = blingByName.get(key);
+    const created = !blingId;
+    if (!blingId) {
+      blingId = await ctx.bling.createPaymentMethod({
+        descricao: zm.name,
+        tipoPagamento: blingPaymentType(zm.type),
+      });
+      blingByName.set(key, blingId);
+    }
+    await ctx.db.transaction(async (tx) => {
+      await new LinksRepository(tx).upsert({
+        tenantId: ctx.tenantId,
+        entity: "payment_method",
+        blingId: blingId as string,
+        zydonId: p.paymentMethodId,
+        naturalKey: key,
+      });
+      await new LedgerRepository(tx).record({
+        tenantId: ctx.tenantId,
+        entity: "payment_method",
+        entityKey: zm.name,
+        action: "export",
+        outcome: "synced",
+        reason: created
+          ? "Forma de pagamento criada no Bling para o pedido."
+          : "Vinculada à forma de pagamento de mesmo nome no Bling.",
+      });
+    });
+    out.set(p.paymentMethodId, blingId);
+  }
+  return out;
+}
+
+async function resolveItems(ctx: SyncContext, order: ZydonOrder): Promise<Map<string, string>> {
+  const links = new LinksRepository(ctx.db);
+  const out = new Map<string, string>();
+  for (const item of order.items) {
+    const l =
+      (await links.byNaturalKey(ctx.tenantId, "variation", item.sku)) ??
+      (await links.byNaturalKey(ctx.tenantId, "product", item.sku));
+    if (l?.blingId) out.set(item.sku, l.blingId);
+  }
+  return out;
+}

@@ -1,0 +1,276 @@
+import { CursorsRepository, LedgerRepository, LinksRepository } from "@zb/db";
+import { z } from "zod";
+import { contentHash } from "../domain/content-hash.js";
+import type { EntityPipeline, PageResult } from "../engine/initial-sync.js";
+import { mapProduct } from "../mappers/products.js";
+import type { BlingProductDetail, BlingProductSummary } from "../ports/bling-port.js";
+import type { ZydonProductRef } from "../ports/zydon-port.js";
+import { errorMessage, isTransient, type SyncContext } from "./context.js";
+
+/**
+ * `filtroSaldoEstoque` has no "all" value (0 zero, 1 positive — Bling's default — 2 negative), so a full
+ * listing is three passes. The page counts of finished passes are recorded, which maps the orchestrator's
+ * global page number to (pass, page) deterministically, so re-running a page after a crash reads the same page.
+ */
+const PASSES = [1, 0, 2] as const;
+const passesSchema = z.object({ pages: z.array(z.number().int().min(1)) });
+
+export async function resolveProductPage(ctx: SyncContext, stream: string, page: number) {
+  const cursors = new CursorsRepository(ctx.db);
+  const state = (await cursors.get(ctx.tenantId, stream, passesSchema)) ?? { pages: [] };
+  let start = 1;
+  for (let i = 0; i < PASSES.length; i++) {
+    const known = state.pages[i];
+    if (known === undefined || page < start + known)
+      return { pass: i, blingPage: page - start + 1, state, cursors };
+    start += known;
+  }
+  return undefined;
+}
+
+export type ProductOutcome = "created" | "updated" | "unchanged" | "skipped" | "failed";
+
+/** Sync one Bling product (simple, kit or parent with variations) into Zydon. Idempotent. */
+export async function syncProduct(
+  ctx: SyncContext,
+  summaryOrId: BlingProductSummary | string,
+): Promise<ProductOutcome> {
+  const ledger = new LedgerRepository(ctx.db);
+  const blingId = typeof summaryOrId === "string" ? summaryOrId : summaryOrId.id;
+  if (typeof summaryOrId !== "string" && !summaryOrId.codigo?.trim()) {
+    await ledger.record({
+      tenantId: ctx.tenantId,
+      entity: "product",
+      entityKey: `bling:${blingId}`,
+      action: "import",
+      outcome: "skipped",
+      reason: `Produto "${summaryOrId.nome}" está sem código (SKU) no Bling; preencha o código para sincronizá-lo.`,
+    });
+    return "skipped";
+  }
+  let detail = await ctx.bling.getProduct(blingId);
+  // A variation's own id (e.g. from a webhook): the unit of sync is its parent.
+  if (detail?.idProdutoPai && detail.idProdutoPai !== detail.id)
+    detail = await ctx.bling.getProduct(detail.idProdutoPai);
+  if (!detail) return "skipped";
+  return writeProduct(ctx, detail);
+}
+
+async function writeProduct(ctx: SyncContext, detail: BlingProductDetail): Promise<ProductOutcome> {
+  const links = new LinksRepository(ctx.db);
+  const ledger = new LedgerRepository(ctx.db);
+  const key = detail.codigo?.trim() || `bling:${detail.id}`;
+  if (!detail.codigo?.trim()) {
+    await ledger.record({
+      tenantId: ctx.tenantId,
+      entity: "product",
+      entityKey: key,
+      action: "import",
+      outcome: "skipped",
+      reason: `Produto "${detail.nome}" está sem código (SKU) no Bling; preencha o código para sincronizá-lo.`,
+    });
+    return "skipped";
+  }
+  if (detail.situacao !== "A") return "skipped";
+  const mapping = mapProduct(detail);
+  const sku = mapping.product.sku;
+
+  // A SKU already linked to another Bling product (or variation) is a duplicate: report, never guess.
+  for (const candidate of [sku, ...mapping.variationSkus.map((v) => v.sku)]) {
+    for (const entity of ["product", "variation"] as const) {
+      const other = await links.byNaturalKey(ctx.tenantId, entity, candidate);
+      if (
+        other &&
+        !(entity === "product" && other.blingId === detail.id) &&
+        !(entity === "variation" && mapping.variationSkus.some((v) => v.blingId === other.blingId))
+      ) {
+        await ledger.record({
+          tenantId: ctx.tenantId,
+          entity: "product",
+          entityKey: sku,
+          action: "import",
+          outcome: "skipped",
+          reason: `SKU ${candidate} duplicado no Bling (já usado pelo produto ${other.blingId}); use um código único para cada produto e variação.`,
+          details: { blingId: detail.id, conflictsWith: other.blingId },
+        });
+        return "skipped";
+      }
+    }
+  }
+
+  const hash = contentHash(mapping.product);
+  const link = await links.byBlingId(ctx.tenantId, "product", detail.id);
+  let outcome: ProductOutcome;
+  let ref: ZydonProductRef;
+  try {
+    if (link?.zydonId && link.contentHash === hash) {
+      outcome = "unchanged";
+      ref = { id: link.zydonId, sku, variations: [] };
+    } else if (link?.zydonId) {
+      ref = await ctx.zydon.updateProduct(link.zydonId, mapping.product);
+      outcome = "updated";
+    } else {
+      const existing = await ctx.zydon.findProductBySku(sku);
+      ref = existing
+        ? await ctx.zydon.updateProduct(existing.id, mapping.product)
+        : await ctx.zydon.createProduct(mapping.product);
+      outcome = existing ? "updated" : "created";
+    }
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    await ledger.record({
+      tenantId: ctx.tenantId,
+      entity: "product",
+      entityKey: sku,
+      action: "import",
+      outcome: "failed",
+      reason: `O Zydon recusou o produto ${sku}: ${errorMessage(err)}`,
+      retryable: true,
+      details: { blingId: detail.id },
+    });
+    return "failed";
+  }
+
+  const kind = detail.formato === "V" || mapping.variationSkus.length > 0 ? "parent" : "simple";
+  const imagesHash = contentHash(mapping.imageUrls);
+  const previousData = (link?.data ?? {}) as Record<string, unknown>;
+  await ctx.db.transaction(async (tx) => {
+    const l = new LinksRepository(tx);
+    await l.upsert({
+      tenantId: ctx.tenantId,
+      entity: "product",
+      blingId: detail.id,
+      zydonId: ref.id,
+      naturalKey: sku,
+      contentHash: hash,
+      data: { ...previousData, kind, price: mapping.product.price, productZydonId: ref.id },
+    });
+    if (outcome !== "unchanged") {
+      for (const v of mapping.variationSkus) {
+        const zv = ref.variations.find((x) => x.sku === v.sku);
+        if (!zv) continue;
+        const price = mapping.product.variations.find((x) => x.sku === v.sku)?.price ?? mapping.product.price;
+        await l.upsert({
+          tenantId: ctx.tenantId,
+          entity: "variation",
+          blingId: v.blingId,
+          zydonId: zv.id,
+          naturalKey: v.sku,
+          data: {
+            kind: "variation",
+            productZydonId: ref.id,
+            variationZydonId: zv.id,
+            parentBlingId: detail.id,
+            price,
+          },
+        });
+      }
+    }
+    const lg = new LedgerRepository(tx);
+    for (const s of mapping.skippedVariations) {
+      await lg.record({
+        tenantId: ctx.tenantId,
+        entity: "product",
+        entityKey: s.key,
+        action: "import",
+        outcome: "skipped",
+        reason: s.reason,
+      });
+    }
+    if (outcome !== "unchanged") {
+      await lg.record({
+        tenantId: ctx.tenantId,
+        entity: "product",
+        entityKey: sku,
+        action: "import",
+        outcome: "synced",
+        reason: outcome === "created" ? "Produto criado no Zydon." : "Produto atualizado no Zydon.",
+        details: { blingId: detail.id, zydonId: ref.id, variations: mapping.variationSkus.length },
+      });
+    }
+  });
+  if (mapping.imageUrls.length > 0 && previousData.imagesHash !== imagesHash && ctx.enqueueImages) {
+    await ctx.enqueueImages(detail.id);
+  }
+  return outcome;
+}
+
+/** Upload a product's images (slow on Zydon's side), apart from the product write; record the outcome. */
+export async function syncProductImages(ctx: SyncContext, blingProductId: string): Promise<void> {
+  const links = new LinksRepository(ctx.db);
+  const link = await links.byBlingId(ctx.tenantId, "product", blingProductId);
+  if (!link?.zydonId) return;
+  const detail = await ctx.bling.getProduct(blingProductId);
+  if (!detail) return;
+  const imagesHash = contentHash(detail.imageUrls);
+  if ((link.data as Record<string, unknown> | null)?.imagesHash === imagesHash) return;
+  const ledger = new LedgerRepository(ctx.db);
+  try {
+    await ctx.zydon.setProductImages(link.zydonId, detail.imageUrls);
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    await ledger.record({
+      tenantId: ctx.tenantId,
+      entity: "image",
+      entityKey: link.naturalKey ?? blingProductId,
+      action: "upload",
+      outcome: "failed",
+      reason: `Imagens do produto ${link.naturalKey} não foram enviadas ao Zydon: ${errorMessage(err)}`,
+      retryable: true,
+      details: { blingId: blingProductId },
+    });
+    return;
+  }
+  await ctx.db.transaction(async (tx) => {
+    await new LinksRepository(tx).upsert({
+      tenantId: ctx.tenantId,
+      entity: "product",
+      blingId: blingProductId,
+      zydonId: link.zydonId,
+      data: { ...(link.data ?? {}), imagesHash },
+    });
+    await new LedgerRepository(tx).record({
+      tenantId: ctx.tenantId,
+      entity: "image",
+      entityKey: link.naturalKey ?? blingProductId,
+      action: "upload",
+      outcome: "synced",
+      reason: `${detail.imageUrls.length} imagem(ns) enviada(s) ao Zydon.`,
+    });
+  });
+}
+
+function tally(outcomes: ProductOutcome[]): Omit<PageResult, "hasMore"> {
+  return {
+    synced: outcomes.filter((o) => o === "created" || o === "updated" || o === "unchanged").length,
+    skipped: outcomes.filter((o) => o === "skipped").length,
+    failed: outcomes.filter((o) => o === "failed").length,
+  };
+}
+
+/** Active products, page by page. Variation rows (with `idProdutoPai`) come in through their parent's detail. */
+export const productsPipeline: EntityPipeline<SyncContext> = {
+  entity: "products",
+  async runPage(ctx, page) {
+    const pos = await resolveProductPage(ctx, "initial:products:passes", page);
+    if (!pos) return { hasMore: false, synced: 0, skipped: 0, failed: 0 };
+    const summaries = await ctx.bling.listProducts({
+      page: pos.blingPage,
+      criterio: 2,
+      filtroSaldoEstoque: PASSES[pos.pass] as 0 | 1 | 2,
+    });
+    const outcomes: ProductOutcome[] = [];
+    for (const s of summaries) {
+      if (s.idProdutoPai) continue;
+      outcomes.push(await syncProduct(ctx, s));
+    }
+    const passEnded = summaries.length < 100;
+    if (passEnded && pos.state.pages[pos.pass] === undefined) {
+      const pages = [...pos.state.pages];
+      pages[pos.pass] = pos.blingPage;
+      await pos.cursors.set(ctx.tenantId, "initial:products:passes", { pages });
+    }
+    const hasMore = !passEnded || pos.pass < PASSES.length - 1;
+    return { hasMore, ...tally(outcomes) };
+  },
+};

@@ -1,0 +1,200 @@
+/**
+ * What the sync engine needs from Bling, in Bling's own field names (API v3). The @zb/bling client
+ * satisfies it through a thin adapter (src/adapters); tests may use the simulator through the same adapter.
+ * Ids are strings here: Bling's exceed int32 and we never do arithmetic on them.
+ */
+export type BlingLane = "orders" | "status" | "stock_price" | "catalog" | "customers";
+
+export interface BlingProductSummary {
+  id: string;
+  idProdutoPai: string | null;
+  nome: string;
+  codigo: string;
+  preco: number;
+  situacao: "A" | "I" | string;
+  formato: "S" | "V" | "E" | string;
+  tipo: string;
+}
+
+export interface BlingVariation {
+  id: string;
+  nome: string;
+  codigo: string;
+  preco: number;
+  gtin: string | null;
+  situacao: string;
+  /** Axis values, from `variacao.nome` ("Cor:Azul;Tamanho:M"). */
+  axes: Array<{ name: string; value: string }>;
+  pesoLiquido: number | null;
+  pesoBruto: number | null;
+  dimensoes: { largura: number | null; altura: number | null; profundidade: number | null } | null;
+  imageUrls: string[];
+}
+
+export interface BlingProductDetail {
+  id: string;
+  /** Set when this id is a variation: the sync works on the parent. */
+  idProdutoPai: string | null;
+  nome: string;
+  codigo: string;
+  preco: number;
+  situacao: string;
+  formato: string;
+  tipo: string;
+  gtin: string | null;
+  unidade: string | null;
+  marca: string | null;
+  categoriaId: string | null;
+  descricaoCurta: string | null;
+  descricaoComplementar: string | null;
+  pesoLiquido: number | null;
+  pesoBruto: number | null;
+  dimensoes: { largura: number | null; altura: number | null; profundidade: number | null } | null;
+  imageUrls: string[];
+  variacoes: BlingVariation[];
+}
+
+export interface BlingBalance {
+  productId: string;
+  saldoFisicoTotal: number;
+  saldoVirtualTotal: number;
+  depositos: Array<{ id: string; saldoFisico: number; saldoVirtual: number }>;
+}
+
+export interface BlingPaymentMethod {
+  id: string;
+  descricao: string;
+  tipoPagamento: number;
+  situacao: number | null;
+}
+
+export interface BlingContact {
+  id: string;
+  nome: string;
+  codigo: string | null;
+  situacao: string;
+  numeroDocumento: string | null;
+  tipo: string | null;
+  ie: string | null;
+  rg: string | null;
+  email: string | null;
+  telefone: string | null;
+  celular: string | null;
+  endereco: {
+    endereco: string | null;
+    numero: string | null;
+    complemento: string | null;
+    bairro: string | null;
+    cep: string | null;
+    municipio: string | null;
+    uf: string | null;
+  } | null;
+}
+
+export interface BlingOrderItemInput {
+  codigo: string;
+  descricao: string;
+  unidade?: string;
+  quantidade: number;
+  valor: number;
+  desconto?: number;
+  produto?: { id: number };
+}
+
+export interface BlingOrderInput {
+  numeroLoja: string;
+  data: string;
+  dataSaida?: string;
+  dataPrevista?: string;
+  contato: { id: number };
+  itens: BlingOrderItemInput[];
+  parcelas: Array<{
+    dataVencimento: string;
+    valor: number;
+    observacoes?: string;
+    formaPagamento: { id: number };
+  }>;
+  transporte?: { frete?: number };
+  desconto?: { valor: number; unidade: "REAL" | "PERCENTUAL" };
+  observacoes?: string;
+  observacoesInternas?: string;
+}
+
+export interface BlingOrderSummary {
+  id: string;
+  numero: string | null;
+  numeroLoja: string | null;
+  situacaoId: string | null;
+}
+
+export interface BlingContactInput {
+  nome: string;
+  tipo: "F" | "J" | "E";
+  numeroDocumento?: string;
+  ie?: string;
+  rg?: string;
+  situacao: "A";
+  email?: string;
+  telefone?: string;
+  celular?: string;
+  endereco?: {
+    geral: {
+      endereco?: string;
+      numero?: string;
+      complemento?: string;
+      bairro?: string;
+      cep?: string;
+      municipio?: string;
+      uf?: string;
+    };
+  };
+}
+
+export interface BlingSituacao {
+  id: string;
+  nome: string;
+}
+
+export interface BlingNfe {
+  id: string;
+  situacao: number;
+  numero: string | null;
+  chaveAcesso: string | null;
+  xmlUrl: string | null;
+  danfeUrl: string | null;
+}
+
+export interface BlingPort {
+  /** One page (limite 100) of products. `filtroSaldoEstoque` must be explicit: Bling's default hides zero stock. */
+  listProducts(q: {
+    page: number;
+    criterio: 1 | 2 | 3 | 4 | 5;
+    filtroSaldoEstoque?: 0 | 1 | 2;
+    dataAlteracaoInicial?: Date;
+    dataAlteracaoFinal?: Date;
+    idsProdutos?: string[];
+  }): Promise<BlingProductSummary[]>;
+  getProduct(id: string): Promise<BlingProductDetail | null>;
+  /** Balances for many products in one request (the client caps the batch). */
+  getBalances(productIds: string[]): Promise<BlingBalance[]>;
+  maxBalanceBatch: number;
+  listDeposits(): Promise<Array<{ id: string; descricao: string; padrao: boolean; situacao: number | null }>>;
+  listPaymentMethods(page: number): Promise<BlingPaymentMethod[]>;
+  createPaymentMethod(input: { descricao: string; tipoPagamento: number }): Promise<string>;
+  listContacts(q: { page: number; criterio: 1 | 2 | 3 | 4 }): Promise<BlingContact[]>;
+  getContact(id: string): Promise<BlingContact | null>;
+  findContactsByDocument(digits: string): Promise<BlingContact[]>;
+  createContact(input: BlingContactInput): Promise<string>;
+  findOrdersByNumeroLoja(numeroLoja: string): Promise<BlingOrderSummary[]>;
+  createOrder(input: BlingOrderInput): Promise<{ id: string; numero: string | null }>;
+  getOrder(id: string): Promise<BlingOrderSummary | null>;
+  /** Situações of the sales module ("Vendas"). */
+  listSalesSituacoes(): Promise<BlingSituacao[]>;
+  listStorePrices(q: {
+    page: number;
+    idLoja: string;
+  }): Promise<Array<{ productId: string; preco: number; precoPromocional: number | null }>>;
+  generateNfe(orderId: string): Promise<string>;
+  sendNfe(nfeId: string): Promise<void>;
+  getNfe(nfeId: string): Promise<BlingNfe | null>;
+}
