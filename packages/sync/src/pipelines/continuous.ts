@@ -1,4 +1,4 @@
-import { CursorsRepository, LinksRepository } from "@zb/db";
+import { CursorsRepository, LinksRepository, OrderExportsRepository } from "@zb/db";
 import { z } from "zod";
 import type { SyncContext } from "./context.js";
 import { syncProduct } from "./products.js";
@@ -118,4 +118,28 @@ export async function refreshStock(ctx: SyncContext, blingProductIds: string[]):
   });
   const r = await syncStockFor(ctx, sellable);
   return r.written;
+}
+
+const ordersCursor = z.object({ since: z.string() });
+
+/**
+ * Fallback for a lost Zydon order webhook: orders created since the last poll (with overlap) that have no
+ * export row yet. Returns their ids; the caller enqueues `export-order` (idempotent per order).
+ */
+export async function pollNewZydonOrders(ctx: SyncContext): Promise<string[]> {
+  const cursors = new CursorsRepository(ctx.db);
+  const now = ctx.now();
+  const cursor = await cursors.get(ctx.tenantId, "poll:zydon-orders", ordersCursor).catch(() => undefined);
+  const since = cursor
+    ? new Date(new Date(cursor.since).getTime() - POLL_OVERLAP_MS)
+    : new Date(now.getTime() - 60 * 60_000);
+  const orders = await ctx.zydon.listOrdersSince(since);
+  const exportsRepo = new OrderExportsRepository(ctx.db);
+  const missing: string[] = [];
+  for (const o of orders) {
+    const row = await exportsRepo.get(ctx.tenantId, o.id);
+    if (!row || (row.state !== "created" && row.state !== "failed")) missing.push(o.id);
+  }
+  await cursors.set(ctx.tenantId, "poll:zydon-orders", { since: now.toISOString() });
+  return missing;
 }

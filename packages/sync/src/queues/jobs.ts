@@ -36,6 +36,8 @@ export const jobSchemas = {
   "zydon-order-webhook": z.object({ tenantId, inboxId: z.number().int().positive() }),
   /** Re-read one Bling product (and its variations) and write it to Zydon if it changed. */
   "refresh-product": z.object({ tenantId, blingProductId: z.string().min(1) }),
+  /** Upload one product's images to Zydon (slow; apart from the product write). */
+  "product-images": z.object({ tenantId, blingProductId: z.string().min(1) }),
   /** Re-read stock balances for some Bling products and write them to Zydon if changed. */
   "refresh-stock": z.object({ tenantId, blingProductIds: z.array(z.string().min(1)).min(1).max(100) }),
   /** Mirror a Bling order situação to the Zydon order. */
@@ -66,6 +68,7 @@ export const jobQueue: Record<JobName, QueueName> = {
   "zydon-order-webhook": QUEUES.events,
   "refresh-product": QUEUES.events,
   "refresh-stock": QUEUES.events,
+  "product-images": QUEUES.events,
   "order-status": QUEUES.events,
   "retry-ledger": QUEUES.events,
   "export-order": QUEUES.orders,
