@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import {
+  normalizeTokenExchangeResponse,
+  organizationIdFromJwt,
+  SIGNATURE_HEADER,
+  SIGNATURE_TOLERANCE_MS,
+  signedHeaders,
+  statusTransitionAllowed,
+  tokenExchangeRequest,
+  uninstallUrlFor,
+  verifySignature,
+} from "./adapter.js";
+import { ZydonApp } from "./app.js";
+
+const now = new Date("2026-03-01T12:00:00Z");
+const app = new ZydonApp({
+  pluginId: "plugin-1",
+  accessKey: "plugin-secret",
+  apiBaseUrl: "https://api.zydon.test",
+  adminUrl: "https://admin.zydon.test/",
+  now: () => now,
+});
+
+describe("signatures", () => {
+  const raw = JSON.stringify({ organization_id: "org-1" });
+  const headers = signedHeaders({
+    accessKey: "plugin-secret",
+    rawBody: raw,
+    now,
+    event: "install",
+    deliveryId: "d1",
+  });
+
+  it("accepts what the adapter signed", () => {
+    expect(app.verifyNotification({ rawBody: raw, headers })).toEqual({
+      ok: true,
+      event: "install",
+      organizationId: "org-1",
+      deliveryId: "d1",
+    });
+  });
+
+  it("refuses a tampered body, a wrong key, a stale timestamp and missing headers", () => {
+    const tampered = raw.replace("org-1", "org-2");
+    expect(app.verifyNotification({ rawBody: tampered, headers }).ok).toBe(false);
+    expect(verifySignature({ accessKey: "other", rawBody: raw, headers, now }).ok).toBe(false);
+    const late = new Date(now.getTime() + SIGNATURE_TOLERANCE_MS + 1000);
+    expect(app.verifyNotification({ rawBody: raw, headers, now: late })).toEqual({
+      ok: false,
+      reason: "timestamp outside tolerance",
+    });
+    const { [SIGNATURE_HEADER]: _drop, ...unsigned } = headers;
+    expect(app.verifyNotification({ rawBody: raw, headers: unsigned }).ok).toBe(false);
+  });
+
+  it("accepts Headers objects and case-insensitive names", () => {
+    const h = new Headers(Object.entries(headers).map(([k, v]) => [k.toUpperCase(), v]));
+    expect(app.verifyNotification({ rawBody: raw, headers: h }).ok).toBe(true);
+  });
+});
+
+describe("OAuth helpers", () => {
+  it("builds the documented authorize URL", () => {
+    const u = new URL(app.authorizeUrl({ redirectUri: "https://app.test/cb?x=1", state: "s t" }));
+    expect(u.origin + u.pathname).toBe("https://admin.zydon.test/oauth/authorize");
+    expect(u.searchParams.get("client_id")).toBe("plugin-1");
+    expect(u.searchParams.get("redirect_uri")).toBe("https://app.test/cb?x=1");
+    expect(u.searchParams.get("state")).toBe("s t");
+  });
+
+  it("parses success and error callbacks", () => {
+    expect(app.parseCallback({ code: "c1", state: "s" })).toEqual({ ok: true, code: "c1", state: "s" });
+    expect(app.parseCallback(new URLSearchParams("error=invalid_client&state=s"))).toEqual({
+      ok: false,
+      error: "invalid_client",
+      state: "s",
+    });
+    expect(app.parseCallback({ error: ["server_error"], state: "s" })).toMatchObject({
+      ok: false,
+      error: "server_error",
+    });
+    expect(app.parseCallback({ state: "s" })).toMatchObject({ ok: false, error: "missing_code" });
+  });
+
+  it("token exchange request: Basic pluginId:accessKey, form body", () => {
+    const r = tokenExchangeRequest({ pluginId: "p", accessKey: "k", code: "c", redirectUri: "https://x/cb" });
+    expect(Buffer.from((r.headers.authorization ?? "").slice(6), "base64").toString()).toBe("p:k");
+    expect(Object.fromEntries(new URLSearchParams(r.body))).toEqual({
+      grant_type: "authorization_code",
+      code: "c",
+      redirect_uri: "https://x/cb",
+    });
+  });
+
+  it("normalizes exchange responses and reads the org claim from a JWT", () => {
+    expect(
+      normalizeTokenExchangeResponse({ access_key_code: "a", access_key_token: "b", organization_id: 9 }),
+    ).toEqual({
+      accessKeyCode: "a",
+      accessKeyToken: "b",
+      organizationId: "9",
+    });
+    expect(normalizeTokenExchangeResponse({ access_key_code: "a" })).toBeNull();
+    const jwt = `x.${Buffer.from(JSON.stringify({ organizationId: "org-7" })).toString("base64url")}.y`;
+    expect(organizationIdFromJwt(jwt)).toBe("org-7");
+    expect(organizationIdFromJwt("garbage")).toBeNull();
+  });
+});
+
+describe("guesses with rules", () => {
+  it("derives the uninstall URL from the install URL", () => {
+    expect(uninstallUrlFor("https://app.test/zydon/install")).toBe("https://app.test/zydon/uninstall");
+    expect(uninstallUrlFor("https://app.test/hooks/zydon")).toBe("https://app.test/hooks/zydon/uninstall");
+  });
+
+  it("status transitions need a relation and can_edit_by_api on the target", () => {
+    const current = { id: "a", relations: [{ destiny: { id: "b" } }] };
+    expect(statusTransitionAllowed({ current, target: { id: "b", can_edit_by_api: true } })).toEqual({
+      ok: true,
+    });
+    expect(statusTransitionAllowed({ current, target: { id: "c", can_edit_by_api: true } })).toEqual({
+      ok: false,
+      reason: "not_a_relation",
+    });
+    expect(statusTransitionAllowed({ current, target: { id: "b", can_edit_by_api: false } })).toEqual({
+      ok: false,
+      reason: "not_editable_by_api",
+    });
+  });
+});

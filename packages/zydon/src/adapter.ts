@@ -1,0 +1,480 @@
+/**
+ * Every guess about Zydon in one place. Each entry cites the line of /work/shared/reference/zydon-api.md it
+ * rests on; "INFERENCE" marks what that reference could not confirm. When Zydon corrects a guess, change it
+ * here: the client and the simulator (which imports this module) follow.
+ *
+ * Facts (documented) live here too when the simulator must reproduce them exactly (header names, paging).
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+// ---------------------------------------------------------------------------------------------------------
+// Hosts and paths
+
+/** zydon-api.md §1: catalog, partners, orders… all under /api/sales. */
+export const SALES_PREFIX = "/api/sales";
+
+/** zydon-api.md §2.2 step 1: documented authorize screen on the admin host. */
+export const AUTHORIZE_PATH = "/oauth/authorize";
+
+/**
+ * zydon-api.md §2.2 step 5: "POST https://api.zydon.com.br/app…" — the rest of the path is cut in every copy.
+ * INFERENCE: under /api/appcenter (the plugin registry lives there, §1) and named like an OAuth token endpoint.
+ */
+export const TOKEN_EXCHANGE_PATH = "/api/appcenter/oauth/token";
+
+/** zydon-api.md §3: portal JWT login with the access-key pair (documented by integrators [M-poc]). */
+export const ACCESS_KEY_LOGIN_PATH = "/api/account/access-key/login";
+
+/**
+ * zydon-api.md §3 last bullet: front-end user sessions carry `accessToken` + `organizationId` [TPL]; no endpoint
+ * to check one is public. INFERENCE: an account "who am I" route answering for a user's Bearer token.
+ */
+export const ADMIN_SESSION_VERIFY_PATH = "/api/account/me";
+
+/**
+ * zydon-api.md §8.3 "Changing an order's status via API: endpoint UNKNOWN". INFERENCE: a status sub-route of
+ * the order taking the target status id.
+ */
+export function orderStatusPath(orderId: string): string {
+  return `${SALES_PREFIX}/orders/${encodeURIComponent(orderId)}/status`;
+}
+export function orderStatusBody(statusId: string): Record<string, unknown> {
+  return { status_id: statusId };
+}
+
+/**
+ * zydon-api.md §7.2: "Stock → Override" exists, path/body UNKNOWN. INFERENCE: PUT /stock/override with the same
+ * fields as the documented /stock/movement, `total` meaning the absolute quantity.
+ */
+export const STOCK_OVERRIDE_PATH = `${SALES_PREFIX}/stock/override`;
+/** zydon-api.md §7.2: documented "Increment or Decrement stock given a movement". */
+export const STOCK_MOVEMENT_PATH = `${SALES_PREFIX}/stock/movement`;
+/** zydon-api.md §7.2: `type` enum, only "PRODUCT" seen. INFERENCE: a variation uses "PRODUCT_VARIATION". */
+export function stockTargetType(variationId: string | null): string {
+  return variationId ? "PRODUCT_VARIATION" : "PRODUCT";
+}
+export function stockOverrideBody(input: {
+  productId: string;
+  variationId: string | null;
+  warehouseId: string | null;
+  quantity: number;
+}): Record<string, unknown> {
+  return {
+    type: stockTargetType(input.variationId),
+    product_id: input.productId,
+    product_variation_id: input.variationId,
+    warehouse_id: input.warehouseId,
+    total: input.quantity,
+    active: true,
+  };
+}
+
+/**
+ * zydon-api.md §7.1: price tables have a "Products" sub-page, path UNKNOWN. INFERENCE: PUT replaces the
+ * table's explicit product prices, body `{ products: [{ product_id, product_variation_id, price }] }`.
+ */
+export function priceTableProductsPath(priceTableId: string): string {
+  return `${SALES_PREFIX}/price-tables/${encodeURIComponent(priceTableId)}/products`;
+}
+
+/**
+ * zydon-api.md §5.1: Enable/Disable sub-resources exist, paths UNKNOWN. INFERENCE: PUT /products/{id}/enable.
+ */
+export function productTogglePath(productId: string, enable: boolean): string {
+  return `${SALES_PREFIX}/products/${encodeURIComponent(productId)}/${enable ? "enable" : "disable"}`;
+}
+
+/**
+ * zydon-api.md §5.2: GET|PUT|DELETE /products/{product_id}/variations/{id} documented; adding one SKU to an
+ * existing product is not. INFERENCE: POST to the collection.
+ */
+export function productVariationsPath(productId: string): string {
+  return `${SALES_PREFIX}/products/${encodeURIComponent(productId)}/variations`;
+}
+
+/** zydon-api.md §5.3: legacy multipart upload, field `files` → `{ resourceFiles: [{ id }] }` (documented). */
+export const RESOURCE_FILES_PATH = `${SALES_PREFIX}/resource-files`;
+export const RESOURCE_FILES_FIELD = "files";
+
+/** zydon-api.md §8.1: documented invoice attach; query params verbatim. */
+export function orderInvoicePath(orderId: string): string {
+  return `${SALES_PREFIX}/orders/${encodeURIComponent(orderId)}/invoices`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Access-key headers and paging
+
+/** zydon-api.md §3: header names from [MC], [M-cred] (docs page example is cut: INFERENCE they are exact). */
+export const ACCESS_KEY_CODE_HEADER = "X-Zydon-Access-Key-Code";
+export const ACCESS_KEY_TOKEN_HEADER = "X-Zydon-Access-Key-Token";
+
+/** zydon-api.md §4 "Pagination": docs default page=0, MindCloud says 1. INFERENCE: 0-based. */
+export const FIRST_PAGE = 0;
+/** zydon-api.md §4: docs default perPage 25; 200 seen on large lists. */
+export const DEFAULT_PER_PAGE = 100;
+export const MAX_PER_PAGE = 200;
+
+/**
+ * zydon-api.md §4 "Search": `search` exists on list endpoints but which fields it matches is UNKNOWN.
+ * INFERENCE: it matches product `sku` (incl. variation skus) and partner documents; the client always
+ * filters results for an exact match, so a broader search costs pages, not correctness.
+ */
+export const SEARCH_PARAM = "search";
+
+/** zydon-api.md §8.2: sales list filters by creation time with `start_date`/`final_date` (documented). */
+export const SALES_SINCE_PARAM = "start_date";
+/**
+ * zydon-api.md §8.1/§8.2: orders and sales are two views of one purchase. INFERENCE: they share the id, so an
+ * id from `/sales` can be used on `/orders/{id}` and on the order webhook.
+ */
+export const SALE_ID_IS_ORDER_ID = true;
+
+// ---------------------------------------------------------------------------------------------------------
+// Rate limit and the "404 right after create" quirk
+
+/** zydon-api.md §4 "Rate limit": headers UNKNOWN; honour Retry-After if sent, else integrators' 15/30/60/120 s. */
+export const RETRY_AFTER_HEADER = "retry-after";
+export const RATE_LIMIT_BACKOFF_MS = [15_000, 30_000, 60_000, 120_000] as const;
+export function rateLimitBackoffMs(attempt: number): number {
+  const i = Math.min(Math.max(attempt, 0), RATE_LIMIT_BACKOFF_MS.length - 1);
+  return RATE_LIMIT_BACKOFF_MS[i] ?? 120_000;
+}
+
+/** zydon-api.md §4 "Latency": a just-created category once 404'd. INFERENCE: a minute covers the lag. */
+export const NOT_FOUND_RETRY_WINDOW_MS = 60_000;
+
+// ---------------------------------------------------------------------------------------------------------
+// OAuth token exchange
+
+/**
+ * zydon-api.md §2.2 step 5: Basic auth (INFERENCE `client_id:access_key`), form body with field names UNKNOWN
+ * (INFERENCE: grant_type, code, redirect_uri).
+ */
+export function tokenExchangeRequest(input: {
+  pluginId: string;
+  accessKey: string;
+  code: string;
+  redirectUri: string;
+}): { headers: Record<string, string>; body: string } {
+  const basic = Buffer.from(`${input.pluginId}:${input.accessKey}`, "utf8").toString("base64");
+  const body = new URLSearchParams({
+    grant_type: "authorization_code",
+    code: input.code,
+    redirect_uri: input.redirectUri,
+  }).toString();
+  return {
+    headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
+    body,
+  };
+}
+
+/** Parses the Basic header of a token-exchange request (simulator side of the guess above). */
+export function parseBasicAuth(header: string | undefined): { user: string; password: string } | null {
+  if (!header?.startsWith("Basic ")) return null;
+  const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
+  const i = decoded.indexOf(":");
+  if (i < 0) return null;
+  return { user: decoded.slice(0, i), password: decoded.slice(i + 1) };
+}
+
+/**
+ * zydon-api.md §2.2 step 5: credentials are `access_key_code` + `access_key_token` (documented). Whether the
+ * response names the organization is UNKNOWN (§2.2 "Organization id"). INFERENCE: `organization_id` when
+ * present; null sends the caller to the access-key login fallback.
+ */
+export function normalizeTokenExchangeResponse(
+  body: unknown,
+): { accessKeyCode: string; accessKeyToken: string; organizationId: string | null } | null {
+  if (!body || typeof body !== "object") return null;
+  const b = body as Record<string, unknown>;
+  const code = b.access_key_code ?? b.accessKeyCode;
+  const token = b.access_key_token ?? b.accessKeyToken;
+  const org = b.organization_id ?? b.organizationId;
+  if (typeof code !== "string" || typeof token !== "string" || !code || !token) return null;
+  return {
+    accessKeyCode: code,
+    accessKeyToken: token,
+    organizationId: typeof org === "string" || typeof org === "number" ? String(org) : null,
+  };
+}
+
+/** The simulator's answer to a good exchange; `includeOrganizationId: false` exercises the fallback. */
+export function tokenExchangeResponseBody(input: {
+  accessKeyCode: string;
+  accessKeyToken: string;
+  organizationId: string;
+  includeOrganizationId: boolean;
+}): Record<string, unknown> {
+  return {
+    access_key_code: input.accessKeyCode,
+    access_key_token: input.accessKeyToken,
+    ...(input.includeOrganizationId ? { organization_id: input.organizationId } : {}),
+  };
+}
+
+/** zydon-api.md §3: login body `{ code, token, solution_id }` → `{ accessToken }` (documented [M-poc]). */
+export function accessKeyLoginBody(
+  code: string,
+  token: string,
+  solutionId?: string,
+): Record<string, unknown> {
+  return solutionId ? { code, token, solution_id: solutionId } : { code, token };
+}
+
+/**
+ * zydon-api.md §2.2: a team "confirmed the org by decoding the JWT of access-key/login" [M-cred]; the claim
+ * name is UNKNOWN. INFERENCE: `organization_id`, with `organizationId`/`org_id` accepted.
+ */
+export const JWT_ORGANIZATION_CLAIMS = ["organization_id", "organizationId", "org_id"] as const;
+export function organizationIdFromJwt(jwt: string): string | null {
+  const payload = decodeJwtPayload(jwt);
+  if (!payload) return null;
+  for (const claim of JWT_ORGANIZATION_CLAIMS) {
+    const v = payload[claim];
+    if (typeof v === "string" || typeof v === "number") return String(v);
+  }
+  return null;
+}
+
+export function decodeJwtPayload(jwt: string): Record<string, unknown> | null {
+  const part = jwt.split(".")[1];
+  if (!part) return null;
+  try {
+    const json: unknown = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+    return json && typeof json === "object" ? (json as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Admin session handed to the settings page
+
+/**
+ * zydon-api.md §3: user sessions have `accessToken` + `organizationId` [TPL]; how a third party verifies one is
+ * UNKNOWN. INFERENCE: GET ADMIN_SESSION_VERIFY_PATH with `Authorization: Bearer <accessToken>` answers 200 with
+ * the user's organization (401 when forged/expired); we accept the session only if the organization matches.
+ */
+export function adminSessionRequestHeaders(accessToken: string): Record<string, string> {
+  return { authorization: `Bearer ${accessToken}`, accept: "application/json" };
+}
+export function normalizeAdminSessionResponse(
+  body: unknown,
+): { organizationId: string; userId: string | null } | null {
+  if (!body || typeof body !== "object") return null;
+  const b = body as Record<string, unknown>;
+  const org = b.organization_id ?? b.organizationId;
+  const user = b.id ?? b.user_id ?? null;
+  if (typeof org !== "string" && typeof org !== "number") return null;
+  return {
+    organizationId: String(org),
+    userId: typeof user === "string" || typeof user === "number" ? String(user) : null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// What Zydon sends us: install/uninstall notification and the order webhook
+
+/**
+ * zydon-api.md §2.3: `POST {installation_endpoint.url}` with `{"organization_id": "string"}` (Zydon's own
+ * plugins, [ZS-330]); who signs it and how is UNKNOWN, as is the uninstall URL (no key in configuration.yml).
+ * INFERENCE (all of it):
+ * - uninstall goes to the install URL with its last segment `install` replaced by `uninstall` (mirrors
+ *   `/api/install` + `/api/uninstall` in [ZS-330]/[ZS-331]); a plugin may register an explicit uninstall URL;
+ * - both carry `X-Zydon-Event: install|uninstall`, `X-Zydon-Timestamp: <unix seconds>` and
+ *   `X-Zydon-Signature: sha256=<hex HMAC-SHA256(plugin access_key, "<timestamp>.<raw body>")>`.
+ * The order webhook (§9, signing UNKNOWN) is signed the same way.
+ */
+export const EVENT_HEADER = "x-zydon-event";
+export const TIMESTAMP_HEADER = "x-zydon-timestamp";
+export const SIGNATURE_HEADER = "x-zydon-signature";
+export const DELIVERY_HEADER = "x-zydon-delivery";
+export const SIGNATURE_TOLERANCE_MS = 5 * 60_000;
+
+export type NotificationEvent = "install" | "uninstall";
+
+export function uninstallUrlFor(installationUrl: string): string {
+  const u = new URL(installationUrl);
+  u.pathname = /\/install\/?$/.test(u.pathname)
+    ? u.pathname.replace(/install\/?$/, "uninstall")
+    : `${u.pathname.replace(/\/$/, "")}/uninstall`;
+  return u.toString();
+}
+
+export function notificationBody(organizationId: string): string {
+  return JSON.stringify({ organization_id: organizationId });
+}
+
+export function signPayload(accessKey: string, timestampSec: number, rawBody: string): string {
+  const mac = createHmac("sha256", accessKey).update(`${timestampSec}.${rawBody}`).digest("hex");
+  return `sha256=${mac}`;
+}
+
+export function signedHeaders(input: {
+  accessKey: string;
+  rawBody: string;
+  now: Date;
+  event: string;
+  deliveryId: string;
+}): Record<string, string> {
+  const ts = Math.floor(input.now.getTime() / 1000);
+  return {
+    "content-type": "application/json",
+    [EVENT_HEADER]: input.event,
+    [TIMESTAMP_HEADER]: String(ts),
+    [SIGNATURE_HEADER]: signPayload(input.accessKey, ts, input.rawBody),
+    [DELIVERY_HEADER]: input.deliveryId,
+  };
+}
+
+export type HeaderBag = Record<string, string | string[] | undefined> | Headers;
+
+export function headerValue(headers: HeaderBag, name: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() === lower) return Array.isArray(v) ? v[0] : v;
+  }
+  return undefined;
+}
+
+export type SignatureCheck = { ok: true } | { ok: false; reason: string };
+
+export function verifySignature(input: {
+  accessKey: string;
+  rawBody: string;
+  headers: HeaderBag;
+  now: Date;
+}): SignatureCheck {
+  const ts = headerValue(input.headers, TIMESTAMP_HEADER);
+  const sig = headerValue(input.headers, SIGNATURE_HEADER);
+  if (!ts || !sig) return { ok: false, reason: "missing signature headers" };
+  const tsNum = Number(ts);
+  if (!Number.isInteger(tsNum)) return { ok: false, reason: "bad timestamp" };
+  if (Math.abs(input.now.getTime() - tsNum * 1000) > SIGNATURE_TOLERANCE_MS) {
+    return { ok: false, reason: "timestamp outside tolerance" };
+  }
+  const expected = Buffer.from(signPayload(input.accessKey, tsNum, input.rawBody));
+  const given = Buffer.from(sig);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    return { ok: false, reason: "signature mismatch" };
+  }
+  return { ok: true };
+}
+
+export function parseNotificationBody(rawBody: string): { organizationId: string } | null {
+  try {
+    const b: unknown = JSON.parse(rawBody);
+    if (!b || typeof b !== "object") return null;
+    const org = (b as Record<string, unknown>).organization_id;
+    if (typeof org !== "string" && typeof org !== "number") return null;
+    return { organizationId: String(org) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * zydon-api.md §9: "Envio de Pedido" body starts `{"amount_value", "automation_fields", …}`; the rest is UNKNOWN.
+ * INFERENCE: it also names the order (`order_id`) and the organization (`organization_id`), sales carry
+ * `organization_id` (§8.2); the event header is `order.created`. Consumers key deliveries by order id.
+ */
+export const ORDER_WEBHOOK_EVENT = "order.created";
+export function orderWebhookBody(input: {
+  orderId: string;
+  organizationId: string;
+  amountValue: number;
+  createdAt: string;
+  automationFields?: Record<string, unknown>;
+}): string {
+  return JSON.stringify({
+    amount_value: input.amountValue,
+    automation_fields: input.automationFields ?? {},
+    order_id: input.orderId,
+    organization_id: input.organizationId,
+    created_at: input.createdAt,
+  });
+}
+export function parseOrderWebhookBody(
+  rawBody: string,
+): { orderId: string; organizationId: string; amountValue: number | null } | null {
+  try {
+    const b: unknown = JSON.parse(rawBody);
+    if (!b || typeof b !== "object") return null;
+    const r = b as Record<string, unknown>;
+    const id = r.order_id ?? r.sale_id ?? r.id;
+    const org = r.organization_id;
+    if (
+      (typeof id !== "string" && typeof id !== "number") ||
+      (typeof org !== "string" && typeof org !== "number")
+    ) {
+      return null;
+    }
+    const amount = typeof r.amount_value === "number" ? r.amount_value : null;
+    return { orderId: String(id), organizationId: String(org), amountValue: amount };
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Bodies whose shape is partly guessed
+
+/**
+ * zydon-api.md §6: create body UNKNOWN; INFERENCE: same fields as the documented PUT (required `name, type,
+ * fiscal_registration_number, state_registration, email, phone, mobile, seller_id, active, status`).
+ * `type`/`status` enums are UNKNOWN; INFERENCE: "PF"/"PJ" and "ACTIVE".
+ */
+export const PARTNER_TYPES = ["PF", "PJ"] as const;
+export const PARTNER_DEFAULT_STATUS = "ACTIVE";
+export function partnerCreateBody(input: {
+  name: string;
+  type: string;
+  fiscal_registration_number: string | null;
+  state_registration: string | null;
+  email: string | null;
+  phone: string | null;
+  mobile: string | null;
+  active: boolean;
+  seller_id?: string | null;
+  profile_id?: string | null;
+  addresses?: Array<Record<string, unknown>>;
+}): Record<string, unknown> {
+  return {
+    seller_id: null,
+    status: PARTNER_DEFAULT_STATUS,
+    addresses: [],
+    ...input,
+  };
+}
+
+/** zydon-api.md §6 + [HELP-bling]: Zydon requires CPF/CNPJ or IE/RG on a partner. */
+export function partnerHasFiscalIdentity(p: {
+  fiscal_registration_number?: unknown;
+  state_registration?: unknown;
+}): boolean {
+  const filled = (v: unknown) => typeof v === "string" && v.replace(/\D/g, "").length > 0;
+  return filled(p.fiscal_registration_number) || filled(p.state_registration);
+}
+
+/** zydon-api.md §5.1: fields integrators drop before PUT-ing a GET back (documented [M-img]). */
+export const PRODUCT_READ_ONLY_FIELDS = ["id", "created_at", "updated_at", "brand", "category"] as const;
+/** INFERENCE: the same rule for partners (read-only names the GET adds). */
+export const PARTNER_READ_ONLY_FIELDS = ["id", "created_at", "updated_at", "profile_name"] as const;
+
+/**
+ * zydon-api.md §8.3: `relations[].destiny` = allowed next statuses and `can_edit_by_api` gates API changes —
+ * both INFERENCE. We read `can_edit_by_api` on the *target* status: the API may move an order into it.
+ */
+export function statusTransitionAllowed(input: {
+  current: { id: string; relations: Array<{ destiny: { id: string } }> } | null;
+  target: { id: string; can_edit_by_api: boolean };
+}): { ok: true } | { ok: false; reason: "not_editable_by_api" | "not_a_relation" } {
+  if (!input.target.can_edit_by_api) return { ok: false, reason: "not_editable_by_api" };
+  if (input.current && input.current.id !== input.target.id) {
+    if (!input.current.relations.some((r) => r.destiny.id === input.target.id)) {
+      return { ok: false, reason: "not_a_relation" };
+    }
+  }
+  return { ok: true };
+}

@@ -1,0 +1,221 @@
+import { z } from "zod";
+import {
+  ADMIN_SESSION_VERIFY_PATH,
+  AUTHORIZE_PATH,
+  adminSessionRequestHeaders,
+  DELIVERY_HEADER,
+  EVENT_HEADER,
+  type HeaderBag,
+  headerValue,
+  type NotificationEvent,
+  normalizeAdminSessionResponse,
+  normalizeTokenExchangeResponse,
+  ORDER_WEBHOOK_EVENT,
+  parseNotificationBody,
+  parseOrderWebhookBody,
+  TOKEN_EXCHANGE_PATH,
+  tokenExchangeRequest,
+  verifySignature,
+} from "./adapter.js";
+import { type ZydonAccessKey, ZydonClient } from "./client.js";
+import { ZydonAuthError, ZydonError, ZydonUnexpectedResponseError } from "./errors.js";
+import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
+
+export interface ZydonAppOptions {
+  /** App Studio `client_id` (zydon-api.md §2.1). */
+  pluginId: string;
+  /** App Studio `access_key`: the plugin secret. Never logged. */
+  accessKey: string;
+  apiBaseUrl: string;
+  adminUrl: string;
+  timeoutMs?: number;
+  uploadTimeoutMs?: number;
+  fetch?: FetchLike;
+  logger?: ZydonLogger;
+  now?: () => Date;
+}
+
+export type CallbackResult =
+  | { ok: true; code: string; state: string | null }
+  | { ok: false; error: "invalid_client" | "server_error" | (string & {}); state: string | null };
+
+export interface ExchangedCredentials {
+  accessKeyCode: string;
+  accessKeyToken: string;
+  organizationId: string;
+  /** Where the organization id came from: the exchange body or the access-key login JWT (fallback). */
+  organizationIdSource: "exchange" | "access_key_login";
+}
+
+export type AdminSessionResult =
+  | { ok: true; organizationId: string; userId: string | null }
+  | { ok: false; reason: "invalid_token" | "organization_mismatch" | "unavailable" };
+
+export type NotificationResult =
+  | { ok: true; event: NotificationEvent; organizationId: string; deliveryId: string | null }
+  | { ok: false; reason: string };
+
+export type OrderWebhookResult =
+  | {
+      ok: true;
+      orderId: string;
+      organizationId: string;
+      amountValue: number | null;
+      deliveryId: string | null;
+    }
+  | { ok: false; reason: string };
+
+function first(v: unknown): string | null {
+  if (Array.isArray(v)) return first(v[0]);
+  return typeof v === "string" ? v : null;
+}
+
+/** Deployment-level Zydon: App Studio OAuth, verification of what Zydon sends us, per-org clients. */
+export class ZydonApp {
+  private readonly now: () => Date;
+  private readonly http: HttpCore;
+
+  constructor(private readonly opts: ZydonAppOptions) {
+    this.now = opts.now ?? (() => new Date());
+    this.http = new HttpCore({
+      baseUrl: opts.apiBaseUrl,
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+      now: this.now,
+    });
+  }
+
+  /** zydon-api.md §2.2 step 1 (documented). */
+  authorizeUrl(input: { redirectUri: string; state: string }): string {
+    const u = new URL(`${this.opts.adminUrl.replace(/\/$/, "")}${AUTHORIZE_PATH}`);
+    u.searchParams.set("client_id", this.opts.pluginId);
+    u.searchParams.set("redirect_uri", input.redirectUri);
+    u.searchParams.set("state", input.state);
+    return u.toString();
+  }
+
+  /** zydon-api.md §2.2 step 4: `?code=&state=` or `?error=&state=` (documented). */
+  parseCallback(query: Record<string, unknown> | URLSearchParams): CallbackResult {
+    const get = (k: string) => (query instanceof URLSearchParams ? query.get(k) : first(query[k]));
+    const state = get("state");
+    const error = get("error");
+    if (error) return { ok: false, error, state };
+    const code = get("code");
+    if (!code) return { ok: false, error: "missing_code", state };
+    return { ok: true, code, state };
+  }
+
+  /**
+   * zydon-api.md §2.2 step 5. The organization id comes from the exchange body when Zydon names it (guess),
+   * else from the JWT of `access-key/login` with the new pair (§2.2 "Organization id", [M-cred]).
+   */
+  async exchangeCode(code: string, redirectUri: string): Promise<ExchangedCredentials> {
+    const req = tokenExchangeRequest({
+      pluginId: this.opts.pluginId,
+      accessKey: this.opts.accessKey,
+      code,
+      redirectUri,
+    });
+    const body = await this.http.json(z.unknown(), {
+      method: "POST",
+      path: TOKEN_EXCHANGE_PATH,
+      headers: req.headers,
+      form: req.body,
+    });
+    const creds = normalizeTokenExchangeResponse(body);
+    if (!creds) {
+      throw new ZydonUnexpectedResponseError(
+        { status: 200, method: "POST", path: TOKEN_EXCHANGE_PATH },
+        "token exchange answer has no access_key_code/access_key_token",
+      );
+    }
+    if (creds.organizationId) {
+      return { ...creds, organizationId: creds.organizationId, organizationIdSource: "exchange" };
+    }
+    const login = await this.client({ code: creds.accessKeyCode, token: creds.accessKeyToken }).portalLogin();
+    if (!login.organizationId) {
+      throw new ZydonUnexpectedResponseError(
+        { status: 200, method: "POST", path: "/api/account/access-key/login" },
+        "access-key login JWT carries no organization claim",
+      );
+    }
+    return { ...creds, organizationId: login.organizationId, organizationIdSource: "access_key_login" };
+  }
+
+  /**
+   * Checks the session the App Center hands the settings page: Zydon must recognise the user's token and it
+   * must belong to the claimed organization (endpoint and shape are adapter guesses).
+   */
+  async verifyAdminSession(input: {
+    organizationId: string;
+    accessToken: string;
+  }): Promise<AdminSessionResult> {
+    if (!input.accessToken || !input.organizationId) return { ok: false, reason: "invalid_token" };
+    let body: unknown;
+    try {
+      body = await this.http.json(z.unknown(), {
+        method: "GET",
+        path: ADMIN_SESSION_VERIFY_PATH,
+        headers: adminSessionRequestHeaders(input.accessToken),
+      });
+    } catch (err) {
+      if (err instanceof ZydonAuthError) return { ok: false, reason: "invalid_token" };
+      if (err instanceof ZydonError) return { ok: false, reason: "unavailable" };
+      throw err;
+    }
+    const who = normalizeAdminSessionResponse(body);
+    if (!who) return { ok: false, reason: "invalid_token" };
+    if (who.organizationId !== input.organizationId) return { ok: false, reason: "organization_mismatch" };
+    return { ok: true, organizationId: who.organizationId, userId: who.userId };
+  }
+
+  /** Install/uninstall POST from the App Center (zydon-api.md §2.3; signing is an adapter guess). */
+  verifyNotification(input: { rawBody: string; headers: HeaderBag; now?: Date }): NotificationResult {
+    const sig = verifySignature({
+      accessKey: this.opts.accessKey,
+      rawBody: input.rawBody,
+      headers: input.headers,
+      now: input.now ?? this.now(),
+    });
+    if (!sig.ok) return sig;
+    const event = headerValue(input.headers, EVENT_HEADER);
+    if (event !== "install" && event !== "uninstall") return { ok: false, reason: "unknown event" };
+    const body = parseNotificationBody(input.rawBody);
+    if (!body) return { ok: false, reason: "body has no organization_id" };
+    return {
+      ok: true,
+      event,
+      organizationId: body.organizationId,
+      deliveryId: headerValue(input.headers, DELIVERY_HEADER) ?? null,
+    };
+  }
+
+  /** "Envio de Pedido" (zydon-api.md §9; body beyond amount_value and signing are adapter guesses). */
+  verifyOrderWebhook(input: { rawBody: string; headers: HeaderBag; now?: Date }): OrderWebhookResult {
+    const sig = verifySignature({
+      accessKey: this.opts.accessKey,
+      rawBody: input.rawBody,
+      headers: input.headers,
+      now: input.now ?? this.now(),
+    });
+    if (!sig.ok) return sig;
+    const event = headerValue(input.headers, EVENT_HEADER);
+    if (event !== undefined && event !== ORDER_WEBHOOK_EVENT) return { ok: false, reason: "unknown event" };
+    const body = parseOrderWebhookBody(input.rawBody);
+    if (!body) return { ok: false, reason: "body has no order_id/organization_id" };
+    return { ok: true, ...body, deliveryId: headerValue(input.headers, DELIVERY_HEADER) ?? null };
+  }
+
+  client(accessKey: ZydonAccessKey): ZydonClient {
+    return new ZydonClient({
+      baseUrl: this.opts.apiBaseUrl,
+      accessKey,
+      ...(this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}),
+      ...(this.opts.uploadTimeoutMs !== undefined ? { uploadTimeoutMs: this.opts.uploadTimeoutMs } : {}),
+      ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
+      ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+      now: this.now,
+    });
+  }
+}

@@ -1,0 +1,394 @@
+import { z } from "zod";
+import {
+  ACCESS_KEY_CODE_HEADER,
+  ACCESS_KEY_LOGIN_PATH,
+  ACCESS_KEY_TOKEN_HEADER,
+  accessKeyLoginBody,
+  DEFAULT_PER_PAGE,
+  FIRST_PAGE,
+  MAX_PER_PAGE,
+  orderInvoicePath,
+  orderStatusBody,
+  orderStatusPath,
+  organizationIdFromJwt,
+  PARTNER_READ_ONLY_FIELDS,
+  PRODUCT_READ_ONLY_FIELDS,
+  partnerCreateBody,
+  priceTableProductsPath,
+  productTogglePath,
+  productVariationsPath,
+  RESOURCE_FILES_FIELD,
+  RESOURCE_FILES_PATH,
+  SALES_PREFIX,
+  SALES_SINCE_PARAM,
+  SEARCH_PARAM,
+  STOCK_MOVEMENT_PATH,
+  STOCK_OVERRIDE_PATH,
+  stockOverrideBody,
+} from "./adapter.js";
+import { ZydonNetworkError, ZydonValidationError } from "./errors.js";
+import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
+import { type ListQuery, paginate } from "./pagination.js";
+import {
+  accessKeyLoginSchema,
+  categorySchema,
+  createdSchema,
+  invoiceResultSchema,
+  measureUnitSchema,
+  namedSchema,
+  orderSchema,
+  type Page,
+  pageSchema,
+  partnerSchema,
+  paymentMethodSchema,
+  priceTableSchema,
+  productSchema,
+  productVariationSchema,
+  resourceFilesSchema,
+  saleListItemSchema,
+  saleSchema,
+  statusSchema,
+  stockSchema,
+  variationAxisSchema,
+  type ZydonInvoiceResult,
+  type ZydonOrder,
+  type ZydonPartner,
+  type ZydonProduct,
+  type ZydonProductVariation,
+  type ZydonSale,
+  type ZydonSaleListItem,
+  type ZydonStock,
+} from "./schemas.js";
+
+export interface ZydonAccessKey {
+  code: string;
+  token: string;
+}
+
+export interface ZydonClientOptions {
+  baseUrl: string;
+  accessKey: ZydonAccessKey;
+  timeoutMs?: number;
+  /** Image uploads take ~26 s at Zydon (zydon-api.md §4 "Latency"): their own, long timeout. */
+  uploadTimeoutMs?: number;
+  fetch?: FetchLike;
+  logger?: ZydonLogger;
+  now?: () => Date;
+}
+
+type JsonBody = Record<string, unknown>;
+const enc = encodeURIComponent;
+
+function listParams(q: ListQuery = {}): Record<string, string | number | boolean | null | undefined> {
+  const { page, perPage, ...rest } = q;
+  return { ...rest, page: page ?? FIRST_PAGE, perPage: Math.min(perPage ?? DEFAULT_PER_PAGE, MAX_PER_PAGE) };
+}
+
+/** list/iterate/get over one `/api/sales/<name>` collection. */
+function collection<S extends z.ZodType>(http: HttpCore, base: string, item: S) {
+  const page = pageSchema(item);
+  const list = (q?: ListQuery): Promise<Page<z.output<S>>> =>
+    http.json(page, { method: "GET", path: base, query: listParams(q) }) as Promise<Page<z.output<S>>>;
+  return {
+    list,
+    iterate: (q: Omit<ListQuery, "page"> = {}): AsyncGenerator<z.output<S>, void, undefined> =>
+      paginate(
+        (p, perPage) => list({ ...q, page: p, perPage }),
+        typeof q.perPage === "number" ? { perPage: q.perPage } : {},
+      ),
+    get: (id: string): Promise<z.output<S>> => http.json(item, { method: "GET", path: `${base}/${enc(id)}` }),
+  };
+}
+
+function stripFields(obj: JsonBody, fields: readonly string[]): JsonBody {
+  const out: JsonBody = { ...obj };
+  for (const f of fields) delete out[f];
+  return out;
+}
+
+const digits = (s: string | null | undefined) => (s ?? "").replace(/\D/g, "");
+
+export class ZydonClient {
+  readonly http: HttpCore;
+  private readonly uploadTimeoutMs: number;
+  private readonly fetchImpl: FetchLike;
+
+  readonly products;
+  readonly variationAxes;
+  readonly files;
+  readonly partners;
+  readonly paymentMethods;
+  readonly priceTables;
+  readonly stock;
+  readonly warehouses;
+  readonly statuses;
+  readonly sales;
+  readonly orders;
+  readonly measureUnits;
+  readonly categories;
+  readonly brands;
+
+  constructor(private readonly opts: ZydonClientOptions) {
+    const key = opts.accessKey;
+    this.uploadTimeoutMs = opts.uploadTimeoutMs ?? 180_000;
+    this.fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.http = new HttpCore({
+      baseUrl: opts.baseUrl,
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      authHeaders: () => ({ [ACCESS_KEY_CODE_HEADER]: key.code, [ACCESS_KEY_TOKEN_HEADER]: key.token }),
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+    const http = this.http;
+    const S = SALES_PREFIX;
+
+    const create = async (path: string, body: JsonBody): Promise<string> => {
+      const { id } = await http.json(createdSchema, { method: "POST", path, json: body });
+      http.rememberCreated(id);
+      return id;
+    };
+
+    // ---- products (zydon-api.md §5.1/§5.2)
+    const productsBase = collection(http, `${S}/products`, productSchema);
+    const getProduct = (id: string) =>
+      http.json(productSchema, {
+        method: "GET",
+        path: `${S}/products/${enc(id)}`,
+        query: { summary: false },
+      });
+    const updateProduct = (id: string, body: JsonBody) =>
+      http.void({ method: "PUT", path: `${S}/products/${enc(id)}`, json: body });
+    this.products = {
+      list: productsBase.list,
+      iterate: productsBase.iterate,
+      get: getProduct,
+      create: (body: JsonBody) => create(`${S}/products`, body),
+      /** PUT is a full replace (zydon-api.md §5.1): send the whole product, or use `modify`. */
+      update: updateProduct,
+      /** GET → drop read-only fields → edit → PUT, the integrators' pattern (zydon-api.md §5.1 [M-img]). */
+      modify: async (id: string, edit: (body: JsonBody) => JsonBody | undefined): Promise<JsonBody> => {
+        const current = (await getProduct(id)) as JsonBody;
+        const body = stripFields(current, PRODUCT_READ_ONLY_FIELDS);
+        const next = edit(body) ?? body;
+        await updateProduct(id, next);
+        return next;
+      },
+      enable: (id: string) => http.void({ method: "PUT", path: productTogglePath(id, true) }),
+      disable: (id: string) => http.void({ method: "PUT", path: productTogglePath(id, false) }),
+      /** Exact SKU match on a product or one of its variations (search semantics are a guess; see adapter). */
+      findBySku: async (
+        sku: string,
+      ): Promise<{ product: ZydonProduct; variation: ZydonProductVariation | null } | null> => {
+        for await (const item of productsBase.iterate({ [SEARCH_PARAM]: sku })) {
+          if (item.sku === sku) return { product: await getProduct(item.id), variation: null };
+          const listed = item.variations?.find((v) => v.sku === sku);
+          if (listed || item.variations == null) {
+            const full = await getProduct(item.id);
+            if (full.sku === sku) return { product: full, variation: null };
+            const v = full.variations?.find((x) => x.sku === sku);
+            if (v) return { product: full, variation: v };
+          }
+        }
+        return null;
+      },
+      getVariation: (productId: string, variationId: string) =>
+        http.json(productVariationSchema, {
+          method: "GET",
+          path: `${productVariationsPath(productId)}/${enc(variationId)}`,
+        }),
+      createVariation: (productId: string, body: JsonBody) => create(productVariationsPath(productId), body),
+      updateVariation: (productId: string, variationId: string, body: JsonBody) =>
+        http.void({
+          method: "PUT",
+          path: `${productVariationsPath(productId)}/${enc(variationId)}`,
+          json: body,
+        }),
+      deleteVariation: (productId: string, variationId: string) =>
+        http.void({ method: "DELETE", path: `${productVariationsPath(productId)}/${enc(variationId)}` }),
+      /** Points the product's images at uploaded files; the first is main (zydon-api.md §5.1 `images`). */
+      setImages: (productId: string, resourceFileIds: string[]) =>
+        this.products.modify(productId, (b) => ({
+          ...b,
+          images: resourceFileIds.map((id, i) => ({ resource_file_id: id, main: i === 0 })),
+        })),
+    };
+
+    this.variationAxes = {
+      ...collection(http, `${S}/variations`, variationAxisSchema),
+      create: (body: { name: string; active: boolean; values: string[] } & JsonBody) =>
+        create(`${S}/variations`, body),
+    };
+
+    // ---- files (zydon-api.md §5.3, legacy multipart — the path integrators use successfully)
+    const uploadImage = async (input: {
+      bytes: Uint8Array;
+      fileName: string;
+      contentType: string;
+    }): Promise<{ resourceFileId: string }> => {
+      const form = new FormData();
+      form.append(
+        RESOURCE_FILES_FIELD,
+        new Blob([input.bytes as Uint8Array<ArrayBuffer>], { type: input.contentType }),
+        input.fileName,
+      );
+      const res = await http.json(resourceFilesSchema, {
+        method: "POST",
+        path: RESOURCE_FILES_PATH,
+        multipart: form,
+        timeoutMs: this.uploadTimeoutMs,
+      });
+      const id = res.resourceFiles[0]?.id;
+      if (!id) throw new Error("unreachable: schema requires one file");
+      return { resourceFileId: id };
+    };
+    this.files = {
+      uploadImage,
+      /** Downloads the image (e.g. from Bling) and uploads it. Slow: call it outside product writes. */
+      uploadImageFromUrl: async (url: string): Promise<{ resourceFileId: string }> => {
+        const path = new URL(url).pathname;
+        let res: Response;
+        try {
+          res = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.uploadTimeoutMs) });
+        } catch (err) {
+          const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+          throw new ZydonNetworkError({ status: null, method: "GET", path, timedOut, cause: err });
+        }
+        if (!res.ok) {
+          throw new ZydonValidationError(
+            { status: res.status, method: "GET", path },
+            `image source answered ${res.status}`,
+          );
+        }
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        const contentType = res.headers.get("content-type")?.split(";")[0] ?? "application/octet-stream";
+        const fileName = decodeURIComponent(path.split("/").pop() || "image");
+        return uploadImage({ bytes, fileName, contentType });
+      },
+    };
+
+    // ---- partners (zydon-api.md §6)
+    const partnersBase = collection(http, `${S}/partners`, partnerSchema);
+    const getPartner = (id: string) =>
+      http.json(partnerSchema, {
+        method: "GET",
+        path: `${S}/partners/${enc(id)}`,
+        query: { summary: false },
+      });
+    const updatePartner = (id: string, body: JsonBody) =>
+      http.void({ method: "PUT", path: `${S}/partners/${enc(id)}`, json: body });
+    this.partners = {
+      list: partnersBase.list,
+      iterate: partnersBase.iterate,
+      get: getPartner,
+      create: (body: Parameters<typeof partnerCreateBody>[0]) =>
+        create(`${S}/partners`, partnerCreateBody(body)),
+      update: updatePartner,
+      modify: async (id: string, edit: (body: JsonBody) => JsonBody | undefined): Promise<JsonBody> => {
+        const body = stripFields((await getPartner(id)) as JsonBody, PARTNER_READ_ONLY_FIELDS);
+        const next = edit(body) ?? body;
+        await updatePartner(id, next);
+        return next;
+      },
+      /** Exact match on CPF/CNPJ digits, or on IE/RG when that is all the partner has. */
+      findByDocument: async (document: string): Promise<ZydonPartner | null> => {
+        const want = digits(document);
+        if (!want) return null;
+        for await (const p of partnersBase.iterate({ [SEARCH_PARAM]: want })) {
+          if (digits(p.fiscal_registration_number) === want || digits(p.state_registration) === want)
+            return p;
+        }
+        return null;
+      },
+    };
+
+    // ---- payment methods (zydon-api.md §7.3)
+    this.paymentMethods = {
+      ...collection(http, `${S}/payment-methods`, paymentMethodSchema),
+      create: (body: { name: string; type?: string; active?: boolean } & JsonBody) =>
+        create(`${S}/payment-methods`, body),
+      update: (id: string, body: { name: string } & JsonBody) =>
+        http.void({ method: "PUT", path: `${S}/payment-methods/${enc(id)}`, json: body }),
+    };
+
+    // ---- price tables (zydon-api.md §7.1)
+    this.priceTables = {
+      ...collection(http, `${S}/price-tables`, priceTableSchema),
+      create: (body: JsonBody) => create(`${S}/price-tables`, body),
+      putProducts: (
+        priceTableId: string,
+        products: Array<{ product_id: string; product_variation_id: string | null; price: number }>,
+      ) => http.void({ method: "PUT", path: priceTableProductsPath(priceTableId), json: { products } }),
+    };
+
+    // ---- stock (zydon-api.md §7.2)
+    const optionalStock = stockSchema.or(z.undefined()).or(z.looseObject({}));
+    this.stock = {
+      /** Absolute quantity (the "Override" guess): what a Bling balance sync wants. */
+      override: async (input: {
+        productId: string;
+        variationId: string | null;
+        warehouseId?: string | null;
+        quantity: number;
+      }): Promise<ZydonStock | undefined> =>
+        (await http.json(optionalStock, {
+          method: "PUT",
+          path: STOCK_OVERRIDE_PATH,
+          json: stockOverrideBody({ ...input, warehouseId: input.warehouseId ?? null }),
+        })) as ZydonStock | undefined,
+      /** Documented relative movement. */
+      movement: (body: { type: string } & JsonBody): Promise<ZydonStock> =>
+        http.json(stockSchema, { method: "PUT", path: STOCK_MOVEMENT_PATH, json: body }),
+    };
+
+    this.warehouses = collection(http, `${S}/warehouses`, namedSchema);
+    this.measureUnits = collection(http, `${S}/measure-units`, measureUnitSchema);
+    this.categories = collection(http, `${S}/categories`, categorySchema);
+    this.brands = collection(http, `${S}/brands`, namedSchema);
+    this.statuses = collection(http, `${S}/status`, statusSchema);
+
+    // ---- sales and orders (zydon-api.md §8)
+    const salesBase = collection(http, `${S}/sales`, saleListItemSchema);
+    this.sales = {
+      list: salesBase.list,
+      get: (id: string): Promise<ZydonSale> =>
+        http.json(saleSchema, { method: "GET", path: `${S}/sales/${enc(id)}` }),
+      /** Sales created at or after `since`, oldest first: the polling fallback for a lost order webhook. */
+      iterateSince: (since: Date, q: Omit<ListQuery, "page"> = {}): AsyncGenerator<ZydonSaleListItem> =>
+        salesBase.iterate({ sort: "id", dir: "asc", ...q, [SALES_SINCE_PARAM]: since.toISOString() }),
+    };
+    this.orders = {
+      get: (id: string): Promise<ZydonOrder> =>
+        http.json(orderSchema, { method: "GET", path: `${S}/orders/${enc(id)}` }),
+      setStatus: (orderId: string, statusId: string) =>
+        http.void({ method: "PUT", path: orderStatusPath(orderId), json: orderStatusBody(statusId) }),
+      /** zydon-api.md §8.1: file ids from uploads; multipart variant is deprecated. */
+      attachInvoice: (
+        orderId: string,
+        input: { invoiceKey: string; xmlFileId?: string | null; danfeFileId?: string | null },
+      ): Promise<ZydonInvoiceResult> =>
+        http.json(invoiceResultSchema, {
+          method: "POST",
+          path: orderInvoicePath(orderId),
+          query: {
+            invoice_key: input.invoiceKey,
+            xml_file_id: input.xmlFileId,
+            danfe_file_id: input.danfeFileId,
+          },
+        }),
+    };
+  }
+
+  /**
+   * Portal JWT from the access-key pair (zydon-api.md §3). Without `solutionId` the token is still good for
+   * reading the organization claim, not for portal routes.
+   */
+  async portalLogin(solutionId?: string): Promise<{ accessToken: string; organizationId: string | null }> {
+    const { accessToken } = await this.http.json(accessKeyLoginSchema, {
+      method: "POST",
+      path: ACCESS_KEY_LOGIN_PATH,
+      json: accessKeyLoginBody(this.opts.accessKey.code, this.opts.accessKey.token, solutionId),
+    });
+    return { accessToken, organizationId: organizationIdFromJwt(accessToken) };
+  }
+}

@@ -1,0 +1,46 @@
+export * as zydonAdapter from "./adapter.js";
+export {
+  type AdminSessionResult,
+  type CallbackResult,
+  type ExchangedCredentials,
+  type NotificationResult,
+  type OrderWebhookResult,
+  ZydonApp,
+  type ZydonAppOptions,
+} from "./app.js";
+export { type ZydonAccessKey, ZydonClient, type ZydonClientOptions } from "./client.js";
+export {
+  isWithinNotFoundRetryWindow,
+  parseRetryAfterMs,
+  ZydonAuthError,
+  ZydonError,
+  type ZydonErrorAction,
+  type ZydonErrorEnvelope,
+  ZydonNetworkError,
+  ZydonNotFoundError,
+  ZydonRateLimitedError,
+  ZydonServerError,
+  ZydonUnexpectedResponseError,
+  ZydonValidationError,
+  zydonErrorFromResponse,
+} from "./errors.js";
+export type { FetchLike, ZydonLogger } from "./http.js";
+export { type ListQuery, paginate } from "./pagination.js";
+export type {
+  Page,
+  ZydonCategory,
+  ZydonInvoiceResult,
+  ZydonMeasureUnit,
+  ZydonNamed,
+  ZydonOrder,
+  ZydonPartner,
+  ZydonPaymentMethod,
+  ZydonPriceTable,
+  ZydonProduct,
+  ZydonProductVariation,
+  ZydonSale,
+  ZydonSaleListItem,
+  ZydonStatus,
+  ZydonStock,
+  ZydonVariationAxis,
+} from "./schemas.js";
