@@ -159,11 +159,13 @@ function applyProduct(
   }
   org.products.set(rec.id, rec);
   // `stock` on the product/variation body is writable (zydon-api.md §7.2): it sets the default warehouse.
-  if (num(stock) !== null)
-    sim.stockRecord(org, rec.id, null, org.defaultWarehouseId).total = num(stock) as number;
-  for (const v of variations) {
-    if (v.stock !== null) sim.stockRecord(org, rec.id, v.rec.id, org.defaultWarehouseId).total = v.stock;
-  }
+  // A GET-modify-PUT echoes the total back unchanged; that must not move stock between warehouses.
+  const setStock = (variationId: string | null, value: number | null) => {
+    if (value === null || (current && value === sim.stockTotal(org, rec.id, variationId))) return;
+    sim.stockRecord(org, rec.id, variationId, org.defaultWarehouseId).total = value;
+  };
+  setStock(null, num(stock));
+  for (const v of variations) setStock(v.rec.id, v.stock);
   return rec;
 }
 

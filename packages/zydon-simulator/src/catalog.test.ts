@@ -1,0 +1,212 @@
+import { type ZydonClient, ZydonValidationError } from "@zb/zydon";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { installedClient, startWorld, type World } from "./test-support.js";
+
+let w: World;
+let zc: ZydonClient;
+beforeEach(async () => {
+  w = await startWorld();
+  zc = await installedClient(w);
+  w.sim.seed(w.org.id, { variationAxes: [{ name: "Tamanho", values: ["P", "M", "G"] }] });
+});
+afterEach(async () => {
+  await w.close();
+});
+
+const shirt = (
+  sku: string,
+  variations: Array<{ sku: string; value: string; price?: number; stock?: number }> = [],
+) => ({
+  sku,
+  name: `Camiseta ${sku}`,
+  active: true,
+  price: 49.9,
+  variations: variations.map((v) => ({
+    sku: v.sku,
+    price: v.price ?? 49.9,
+    stock: v.stock ?? 0,
+    values: [{ name: "Tamanho", value: v.value }],
+  })),
+});
+
+describe("SKU uniqueness across products and variations", () => {
+  it("refuses a product whose SKU another product has", async () => {
+    await zc.products.create(shirt("CAM-1"));
+    const err = await zc.products.create(shirt("CAM-1")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZydonValidationError);
+    expect((err as ZydonValidationError).status).toBe(422);
+    expect((err as ZydonValidationError).zydonMessage).toContain("CAM-1");
+  });
+
+  it("refuses a variation SKU equal to another product's SKU, and a product SKU equal to a variation's", async () => {
+    await zc.products.create(shirt("CAM-2", [{ sku: "CAM-2-P", value: "P" }]));
+    await expect(zc.products.create(shirt("CAM-3", [{ sku: "CAM-2", value: "M" }]))).rejects.toBeInstanceOf(
+      ZydonValidationError,
+    );
+    await expect(zc.products.create(shirt("CAM-2-P"))).rejects.toBeInstanceOf(ZydonValidationError);
+    expect(w.sim.snapshot(w.org.id).products.map((p) => p.sku)).toEqual(["CAM-2"]);
+  });
+
+  it("refuses a variation value that is not in the axis", async () => {
+    await expect(
+      zc.products.create(shirt("CAM-4", [{ sku: "CAM-4-X", value: "XXL" }])),
+    ).rejects.toBeInstanceOf(ZydonValidationError);
+  });
+});
+
+describe("products", () => {
+  it("create, findBySku (product and variation), GET-modify-PUT, enable/disable", async () => {
+    const id = await zc.products.create(shirt("CAM-5", [{ sku: "CAM-5-P", value: "P", stock: 3 }]));
+    const byVar = await zc.products.findBySku("CAM-5-P");
+    expect(byVar?.product.id).toBe(id);
+    expect(byVar?.variation?.sku).toBe("CAM-5-P");
+    expect(byVar?.variation?.stock).toBe(3);
+    expect((await zc.products.findBySku("CAM-5"))?.variation).toBeNull();
+    expect(await zc.products.findBySku("CAM")).toBeNull();
+
+    await zc.products.modify(id, (b) => ({ ...b, name: "Camiseta nova", price: 59.9 }));
+    const after = await zc.products.get(id);
+    expect(after.name).toBe("Camiseta nova");
+    expect(after.price).toBe(59.9);
+    // Full replace kept the variation (modify sends it back with its id).
+    expect(after.variations?.map((v) => v.sku)).toEqual(["CAM-5-P"]);
+    expect(after.variations?.[0]?.id).toBe(byVar?.variation?.id);
+
+    await zc.products.disable(id);
+    expect((await zc.products.get(id)).active).toBe(false);
+    await zc.products.enable(id);
+    expect((await zc.products.get(id)).active).toBe(true);
+  });
+
+  it("adds and updates a single variation, sets stock absolutely, puts price-table prices", async () => {
+    const id = await zc.products.create(shirt("CAM-6"));
+    const vid = await zc.products.createVariation(id, {
+      sku: "CAM-6-G",
+      price: 55,
+      values: [{ name: "Tamanho", value: "G" }],
+    });
+    await zc.products.updateVariation(id, vid, { price: 57.5 });
+    expect((await zc.products.getVariation(id, vid)).price).toBe(57.5);
+
+    await zc.stock.override({ productId: id, variationId: vid, quantity: 12 });
+    await zc.stock.override({ productId: id, variationId: vid, quantity: 8 });
+    await zc.stock.override({ productId: id, variationId: null, quantity: 4 });
+    const moved = await zc.stock.movement({ type: "PRODUCT", product_id: id, total: 2 });
+    expect(moved.total).toBe(6);
+
+    const { priceTables } = w.sim.seed(w.org.id, { priceTables: [{ name: "Atacado" }] });
+    const ptId = priceTables?.Atacado as string;
+    await zc.priceTables.putProducts(ptId, [{ product_id: id, product_variation_id: vid, price: 50 }]);
+
+    const snap = w.sim.snapshot(w.org.id);
+    const p = snap.products.find((x) => x.id === id);
+    expect(p?.stock).toBe(6);
+    expect(p?.variations.find((v) => v.id === vid)?.stock).toBe(8);
+    expect(snap.priceTables.find((t) => t.id === ptId)?.products).toMatchObject([
+      { product_id: id, product_variation_id: vid, price: 50, base_price: 57.5, sku: "CAM-6-G" },
+    ]);
+    await expect(
+      zc.priceTables.putProducts(ptId, [{ product_id: id, product_variation_id: "999999", price: 1 }]),
+    ).rejects.toBeInstanceOf(ZydonValidationError);
+  });
+
+  it("uploads an image from a URL (separate long call) and points the product at it", async () => {
+    const id = await zc.products.create(shirt("CAM-7"));
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const imgServer = await import("node:http").then(
+      ({ createServer }) =>
+        new Promise<{ url: string; close: () => void }>((resolve) => {
+          const s = createServer((_req, res) => {
+            res.setHeader("content-type", "image/png");
+            res.end(Buffer.from(png));
+          });
+          s.listen(0, "127.0.0.1", () => {
+            const a = s.address();
+            resolve({
+              url: `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}`,
+              close: () => s.close(),
+            });
+          });
+        }),
+    );
+    try {
+      const { resourceFileId } = await zc.files.uploadImageFromUrl(`${imgServer.url}/fotos/cam-7.png`);
+      await zc.products.setImages(id, [resourceFileId]);
+      const p = await zc.products.get(id);
+      expect(p.images?.[0]?.resource_file_id).toBe(resourceFileId);
+      const file = w.sim.snapshot(w.org.id).files.find((f) => f.id === resourceFileId);
+      expect(file).toMatchObject({
+        name: "cam-7.png",
+        content_type: "image/png",
+        content_length: png.length,
+      });
+    } finally {
+      imgServer.close();
+    }
+  });
+});
+
+describe("partners", () => {
+  it("refuses a partner without CPF/CNPJ and IE/RG", async () => {
+    const err = await zc.partners
+      .create({
+        name: "Sem Documento",
+        type: "PF",
+        fiscal_registration_number: null,
+        state_registration: "",
+        email: null,
+        phone: null,
+        mobile: null,
+        active: true,
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZydonValidationError);
+    expect((err as ZydonValidationError).status).toBe(422);
+    expect(w.sim.snapshot(w.org.id).partners).toHaveLength(0);
+  });
+
+  it("creates with IE only, finds by document, refuses a duplicate document", async () => {
+    const base = { type: "PJ", email: null, phone: null, mobile: null, active: true };
+    const a = await zc.partners.create({
+      ...base,
+      name: "Loja A",
+      fiscal_registration_number: "11.222.333/0001-81",
+      state_registration: null,
+    });
+    const b = await zc.partners.create({
+      ...base,
+      name: "Loja B",
+      fiscal_registration_number: null,
+      state_registration: "123456789",
+    });
+    expect((await zc.partners.findByDocument("11222333000181"))?.id).toBe(a);
+    expect((await zc.partners.findByDocument("123.456.789"))?.id).toBe(b);
+    expect(await zc.partners.findByDocument("99999999000199")).toBeNull();
+    await expect(
+      zc.partners.create({
+        ...base,
+        name: "Loja A2",
+        fiscal_registration_number: "11222333000181",
+        state_registration: null,
+      }),
+    ).rejects.toBeInstanceOf(ZydonValidationError);
+  });
+});
+
+describe("paging against the simulator", () => {
+  it("iterates 0-based pages until total, and refuses a negative page", async () => {
+    for (let i = 0; i < 7; i++) {
+      await zc.paymentMethods.create({ name: `Forma ${i}`, type: "IN_FULL" });
+    }
+    const names: string[] = [];
+    for await (const pm of zc.paymentMethods.iterate({ perPage: 3 })) names.push(pm.name);
+    // Org seeds have no payment methods, so exactly ours, in id order.
+    expect(names).toEqual(Array.from({ length: 7 }, (_, i) => `Forma ${i}`));
+    const listCalls = w.sim.requestLog.filter(
+      (r) => r.route === "/api/sales/payment-methods" && r.method === "GET",
+    );
+    expect(listCalls).toHaveLength(3);
+    await expect(zc.paymentMethods.list({ page: -1 })).rejects.toBeInstanceOf(ZydonValidationError);
+    expect(w.sim.stats()[w.org.id]?.["POST /api/sales/payment-methods"]).toBe(7);
+  });
+});
