@@ -94,6 +94,19 @@ describe("App Studio OAuth round trip", () => {
     expect((err as ZydonValidationError).exception).toBe("InvalidGrantException");
   });
 
+  it("an expired code is refused", async () => {
+    await w.close();
+    let t = Date.now();
+    w = await startWorld({ codeTtlMs: 1_000, now: () => new Date(t) });
+    const code = await w.sim.authorize(w.org.id, PLUGIN_ID, w.callbackUrl, "s");
+    t += 2_000;
+    const err = (await w.app
+      .exchangeCode(code, w.callbackUrl)
+      .catch((e: unknown) => e)) as ZydonValidationError;
+    expect(err).toBeInstanceOf(ZydonValidationError);
+    expect(err.zydonMessage).toContain("expirado");
+  });
+
   it("a code bound to another redirect URI, or an unknown code, is refused", async () => {
     const code = await w.sim.authorize(w.org.id, PLUGIN_ID, w.callbackUrl, "s");
     await expect(w.app.exchangeCode(code, `${w.callbackUrl}/other`)).rejects.toBeInstanceOf(
