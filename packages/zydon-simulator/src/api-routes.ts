@@ -164,6 +164,27 @@ export function registerApiRoutes(router: Router<ApiContext>): void {
     o.variationAxes.set(id, rec);
     return jsonResponse(201, rec);
   });
+  router.add("PUT", `${S}/variations/:id`, (ctx, p) => {
+    const o = org(ctx);
+    const rec = o.variationAxes.get(p.id as string);
+    if (!rec) throw notFound("Variation", p.id as string);
+    const b = ctx.json();
+    if (!Array.isArray(b.values) || b.values.some((v) => typeof v !== "string")) {
+      throw unprocessable("values deve ser uma lista de textos");
+    }
+    // Values in use by a product variation cannot be removed.
+    const used = new Set<string>();
+    for (const prod of o.products.values())
+      for (const v of prod.variations)
+        for (const x of v.values) if (x.variation_id === rec.id) used.add(x.value);
+    const next = b.values as string[];
+    const removed = [...used].filter((v) => !next.includes(v));
+    if (removed.length > 0)
+      throw unprocessable(`Valores em uso não podem ser removidos: ${removed.join(", ")}`);
+    const updated = { ...rec, ...b, id: rec.id, name: str(b.name)?.trim() || rec.name, values: [...next] };
+    o.variationAxes.set(rec.id, updated);
+    return jsonResponse(200, updated);
+  });
 
   // ---- files (legacy multipart, zydon-api.md §5.3)
   router.add("POST", A.RESOURCE_FILES_PATH, async (ctx) => {

@@ -218,6 +218,9 @@ export class ZydonClient {
       ...collection(http, `${S}/variations`, variationAxisSchema),
       create: (body: { name: string; active: boolean; values: string[] } & JsonBody) =>
         create(`${S}/variations`, body),
+      /** Add values to an axis (full replace of the axis; path by analogy with the other resources — INFERENCE). */
+      update: (id: string, body: { name: string; active: boolean; values: string[] } & JsonBody) =>
+        http.void({ method: "PUT", path: `${S}/variations/${enc(id)}`, json: body }),
     };
 
     // ---- files (zydon-api.md §5.3, legacy multipart — the path integrators use successfully)

@@ -1,0 +1,278 @@
+import type { ZydonClient } from "@zb/zydon";
+import type {
+  ZydonOrder,
+  ZydonPartner,
+  ZydonPartnerWrite,
+  ZydonPaymentMethod,
+  ZydonPort,
+  ZydonProductRef,
+  ZydonProductWrite,
+  ZydonStatus,
+} from "../ports/zydon-port.js";
+
+type Json = Record<string, unknown>;
+
+/**
+ * ZydonPort over @zb/zydon. Variation axes must exist in Zydon before a product can use them: missing
+ * axes are created and missing values added (cached per adapter, i.e. per job).
+ */
+export class ZydonPortAdapter implements ZydonPort {
+  private axes: Map<string, { id: string; values: string[] }> | undefined;
+
+  constructor(private readonly zc: ZydonClient) {}
+
+  private async ensureAxes(p: ZydonProductWrite): Promise<Map<string, string>> {
+    if (!this.axes) {
+      this.axes = new Map();
+      for await (const a of this.zc.variationAxes.iterate({}))
+        this.axes.set(a.name, { id: a.id, values: [...(a.values ?? [])] });
+    }
+    const wanted = new Map<string, Set<string>>();
+    for (const v of p.variations)
+      for (const { name, value } of v.values) wanted.set(name, (wanted.get(name) ?? new Set()).add(value));
+    const ids = new Map<string, string>();
+    for (const [name, values] of wanted) {
+      const have = this.axes.get(name);
+      if (!have) {
+        const id = await this.zc.variationAxes.create({ name, active: true, values: [...values] });
+        this.axes.set(name, { id, values: [...values] });
+        ids.set(name, id);
+        continue;
+      }
+      const missing = [...values].filter((v) => !have.values.includes(v));
+      if (missing.length > 0) {
+        have.values = [...have.values, ...missing];
+        await this.zc.variationAxes.update(have.id, { name, active: true, values: have.values });
+      }
+      ids.set(name, have.id);
+    }
+    return ids;
+  }
+
+  private async body(
+    p: ZydonProductWrite,
+    existingVariations: Array<{ id: string; sku: string }> = [],
+  ): Promise<Json> {
+    const axisIds = await this.ensureAxes(p);
+    return {
+      sku: p.sku,
+      name: p.name,
+      active: p.active,
+      price: p.price,
+      short_description: p.short_description ?? null,
+      long_description: p.long_description ?? null,
+      ean_gtin: p.ean_gtin ?? null,
+      product_weight: p.product_weight ?? null,
+      packaging_weight: p.packaging_weight ?? null,
+      product_width: p.product_width ?? null,
+      product_height: p.product_height ?? null,
+      product_depth: p.product_depth ?? null,
+      variations: p.variations.map((v) => {
+        const id = existingVariations.find((e) => e.sku === v.sku)?.id;
+        return {
+          ...(id ? { id } : {}),
+          sku: v.sku,
+          price: v.price,
+          active: v.active,
+          ean_gtin: v.ean_gtin ?? null,
+          values: v.values.map((x) => ({
+            variation_id: axisIds.get(x.name) ?? null,
+            name: x.name,
+            value: x.value,
+          })),
+        };
+      }),
+    };
+  }
+
+  private async ref(id: string): Promise<ZydonProductRef> {
+    const p = await this.zc.products.get(id);
+    return { id: p.id, sku: p.sku, variations: (p.variations ?? []).map((v) => ({ id: v.id, sku: v.sku })) };
+  }
+
+  async findProductBySku(sku: string): Promise<ZydonProductRef | null> {
+    const found = await this.zc.products.findBySku(sku);
+    // A variation with this SKU is not "the same product": let the create fail loudly on the SKU collision.
+    if (!found || found.variation) return null;
+    return {
+      id: found.product.id,
+      sku: found.product.sku,
+      variations: (found.product.variations ?? []).map((v) => ({ id: v.id, sku: v.sku })),
+    };
+  }
+
+  async createProduct(p: ZydonProductWrite): Promise<ZydonProductRef> {
+    const id = await this.zc.products.create(await this.body(p));
+    return this.ref(id);
+  }
+
+  async updateProduct(id: string, p: ZydonProductWrite): Promise<ZydonProductRef> {
+    const current = await this.ref(id);
+    const body = await this.body(p, current.variations);
+    // PUT is a full replace: keep what Zydon owns (images, category, unit...) by editing the current record.
+    await this.zc.products.modify(id, (b) => ({ ...b, ...body }));
+    return this.ref(id);
+  }
+
+  async setProductImages(productId: string, imageUrls: string[]): Promise<void> {
+    const ids: string[] = [];
+    for (const url of imageUrls) ids.push((await this.zc.files.uploadImageFromUrl(url)).resourceFileId);
+    await this.zc.products.setImages(productId, ids);
+  }
+
+  async setStock(target: { productId: string; variationId: string | null }, quantity: number): Promise<void> {
+    await this.zc.stock.override({ productId: target.productId, variationId: target.variationId, quantity });
+  }
+
+  async setPrice(target: { productId: string; variationId: string | null }, price: number): Promise<void> {
+    if (target.variationId) {
+      const v = await this.zc.products.getVariation(target.productId, target.variationId);
+      await this.zc.products.updateVariation(target.productId, target.variationId, { ...v, price } as Json);
+      return;
+    }
+    await this.zc.products.modify(target.productId, (b) => ({ ...b, price }));
+  }
+
+  async setPriceTablePrices(
+    priceTableId: string,
+    prices: Array<{ productId: string; variationId: string | null; price: number }>,
+  ): Promise<void> {
+    await this.zc.priceTables.putProducts(
+      priceTableId,
+      prices.map((p) => ({ product_id: p.productId, product_variation_id: p.variationId, price: p.price })),
+    );
+  }
+
+  async findPartnerByDocument(document: string): Promise<ZydonPartner | null> {
+    const p = await this.zc.partners.findByDocument(document);
+    return p ? toPartner(p) : null;
+  }
+
+  async createPartner(p: ZydonPartnerWrite): Promise<string> {
+    return this.zc.partners.create({ ...p, addresses: p.addresses as Array<Record<string, unknown>> });
+  }
+
+  async getPartner(id: string): Promise<ZydonPartner | null> {
+    try {
+      return toPartner(await this.zc.partners.get(id));
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return null;
+      throw err;
+    }
+  }
+
+  async listPaymentMethods(): Promise<ZydonPaymentMethod[]> {
+    const out: ZydonPaymentMethod[] = [];
+    for await (const m of this.zc.paymentMethods.iterate({}))
+      out.push({ id: m.id, name: m.name, type: m.type ?? "OTHER" });
+    return out;
+  }
+
+  async createPaymentMethod(p: { name: string; type: string }): Promise<string> {
+    return this.zc.paymentMethods.create({ name: p.name, type: p.type, active: true });
+  }
+
+  async listStatuses(): Promise<ZydonStatus[]> {
+    const out: ZydonStatus[] = [];
+    for await (const s of this.zc.statuses.iterate({})) {
+      out.push({
+        id: s.id,
+        name: s.name,
+        canEditByApi: s.can_edit_by_api,
+        nextIds: s.relations.map((r) => r.destiny.id),
+      });
+    }
+    return out;
+  }
+
+  async getOrder(id: string): Promise<ZydonOrder | null> {
+    let o: Awaited<ReturnType<ZydonClient["orders"]["get"]>>;
+    try {
+      o = await this.zc.orders.get(id);
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return null;
+      throw err;
+    }
+    const sale = await this.zc.sales.get(id).catch(() => null);
+    const last = [...o.statuses]
+      .sort((a, b) => String(a.created_at ?? "").localeCompare(String(b.created_at ?? "")))
+      .pop();
+    return {
+      id: o.id,
+      partnerId: String(o.partner_id ?? sale?.partner?.id ?? ""),
+      createdAt: o.negotiation_date ?? sale?.created_at ?? new Date().toISOString(),
+      totalValue: o.total_value ?? 0,
+      freightValue: o.freight_value ?? 0,
+      discountValue: o.discount_value ?? 0,
+      statusId: last?.status_id ?? null,
+      items: o.items.map((i) => ({
+        sku: i.sku ?? "",
+        productId: i.productId,
+        variationId: i.productVariationId,
+        quantity: i.quantity ?? 0,
+        unitValue: i.unitValue ?? 0,
+        discount: i.discount ?? 0,
+      })),
+      payments: o.payments.map((p) => ({
+        paymentMethodId: p.paymentMethodId ?? "",
+        amount: p.amount ?? 0,
+        installments: p.installments ?? 1,
+      })),
+      observation: sale?.observation ?? null,
+    };
+  }
+
+  async listOrdersSince(since: Date): Promise<Array<{ id: string; createdAt: string }>> {
+    const out: Array<{ id: string; createdAt: string }> = [];
+    for await (const s of this.zc.sales.iterateSince(since))
+      out.push({ id: s.id, createdAt: s.created_at ?? since.toISOString() });
+    return out;
+  }
+
+  async setOrderStatus(orderId: string, statusId: string): Promise<void> {
+    await this.zc.orders.setStatus(orderId, statusId);
+  }
+
+  async attachInvoice(
+    orderId: string,
+    invoice: { key: string; xmlUrl: string | null; danfeUrl: string | null },
+  ): Promise<void> {
+    const xml = invoice.xmlUrl
+      ? (await this.zc.files.uploadImageFromUrl(invoice.xmlUrl)).resourceFileId
+      : null;
+    const danfe = invoice.danfeUrl
+      ? (await this.zc.files.uploadImageFromUrl(invoice.danfeUrl)).resourceFileId
+      : null;
+    await this.zc.orders.attachInvoice(orderId, {
+      invoiceKey: invoice.key,
+      xmlFileId: xml,
+      danfeFileId: danfe,
+    });
+  }
+}
+
+function toPartner(p: Awaited<ReturnType<ZydonClient["partners"]["get"]>>): ZydonPartner {
+  const a = p.addresses?.find((x) => x.main_address) ?? p.addresses?.[0];
+  return {
+    id: p.id,
+    name: p.name,
+    fiscal_registration_number: p.fiscal_registration_number ?? null,
+    state_registration: p.state_registration ?? null,
+    email: p.email ?? null,
+    phone: p.phone ?? null,
+    mobile: p.mobile ?? null,
+    type: p.type ?? null,
+    address: a
+      ? {
+          street: a.street ?? null,
+          number: a.number ?? null,
+          complement: a.complement ?? null,
+          neighborhood: a.neighborhood ?? null,
+          city: a.city ?? null,
+          state: a.state ?? null,
+          postal_code: a.postal_code ?? null,
+          main_address: true,
+        }
+      : null,
+  };
+}

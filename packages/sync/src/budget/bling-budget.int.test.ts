@@ -1,0 +1,289 @@
+import { createTestRedis } from "@zb/testing";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import type { BlingLane } from "../ports/bling-port.js";
+import { BlingBudget, type BlingBudgetOptions } from "./bling-budget.js";
+import { budgetHook } from "./budget-hook.js";
+import { BudgetWaitError } from "./errors.js";
+import { nextSaoPauloMidnight } from "./time-zone.js";
+
+const t = createTestRedis();
+const conns: Redis[] = [];
+let n = 0;
+
+function conn(): Redis {
+  const r = new Redis(t.url, { maxRetriesPerRequest: 1 });
+  conns.push(r);
+  return r;
+}
+
+/** A budget under its own key prefix, so each test has its own egress counters too. */
+function budget(opts: Partial<BlingBudgetOptions> = {}, redis = conn(), sub = `t${++n}`): BlingBudget {
+  return new BlingBudget({ redis, keyPrefix: `${t.prefix}:${sub}`, ...opts });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+afterAll(async () => {
+  for (const r of conns) r.disconnect();
+  await t.cleanup();
+});
+
+describe("per-second share (sliding window log)", () => {
+  it("6 concurrent takers on 2 connections for 3 s: never > 2 in any 1000 ms, throughput ≥ 1.8/s", async () => {
+    const sub = `t${++n}`;
+    const a = budget({ share: 2 }, conn(), sub);
+    const b = budget({ share: 2 }, conn(), sub);
+    const grants: number[] = [];
+    const started = Date.now();
+    const deadline = started + 3_000;
+    const loop = async (bb: BlingBudget, lane: BlingLane) => {
+      while (Date.now() < deadline) {
+        try {
+          const g = await bb.waitFor({ accountId: "acct-rate", lane, maxWaitMs: deadline - Date.now() });
+          grants.push(g.grantedAt);
+        } catch (err) {
+          if (err instanceof BudgetWaitError) return;
+          throw err;
+        }
+      }
+    };
+    await Promise.all([
+      loop(a, "catalog"),
+      loop(a, "catalog"),
+      loop(a, "customers"),
+      loop(b, "catalog"),
+      loop(b, "stock_price"),
+      loop(b, "customers"),
+    ]);
+    grants.sort((x, y) => x - y);
+    for (let i = 0; i + 2 < grants.length; i++) {
+      // Three grants inside one (t-1000, t] window would mean a second above the share.
+      expect((grants[i + 2] as number) - (grants[i] as number)).toBeGreaterThanOrEqual(1000);
+    }
+    const first = grants[0] as number;
+    const inRun = grants.filter((g) => g - first < 3_000).length;
+    expect(inRun / 3).toBeGreaterThanOrEqual(1.8);
+  });
+
+  it("a fractional share (1.5) allows 2 in a second but only 3 in any 2 s", async () => {
+    const bb = budget({ share: 1.5 });
+    const take = () => bb.take({ accountId: "acct-frac", lane: "catalog" });
+    expect((await take()).ok).toBe(true);
+    expect((await take()).ok).toBe(true);
+    const third = await take();
+    expect(third).toMatchObject({ ok: false, reason: "second" });
+    await sleep(third.ok ? 0 : third.waitMs + 5);
+    expect((await take()).ok).toBe(true);
+    // Now 3 in the last ~1 s..2 s: the 2-second window holds the next one back although the last second has room.
+    const held = await take();
+    expect(held).toMatchObject({ ok: false, reason: "second" });
+  });
+
+  it("refuses a cost above the share instead of granting it", async () => {
+    const bb = budget({ share: 2 });
+    await expect(bb.take({ accountId: "acct-cost", lane: "orders", cost: 3 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe("daily limit", () => {
+  it("with dailyLimit 50 the 51st take is refused with reason day and retryAt = next São Paulo midnight", async () => {
+    const bb = budget({ share: 1000, dailyLimit: 50, egress: { requestsPer10s: 10_000 } });
+    for (let i = 0; i < 50; i++) {
+      expect((await bb.take({ accountId: "acct-day", lane: "orders" })).ok).toBe(true);
+    }
+    const r = await bb.take({ accountId: "acct-day", lane: "orders" });
+    const expected = nextSaoPauloMidnight(new Date());
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toBe("day");
+    expect(r.retryAt?.toISOString()).toBe(expected.toISOString());
+    expect(Math.abs(r.waitMs - (expected.getTime() - Date.now()))).toBeLessThan(2_000);
+    // Another account is untouched.
+    expect((await bb.take({ accountId: "acct-day-2", lane: "orders" })).ok).toBe(true);
+    expect(await bb.usage("acct-day")).toMatchObject({ today: 50, dailyLimit: 50 });
+  });
+
+  it("keeps the last 2% of the day for orders and status", async () => {
+    const bb = budget({ share: 1000, dailyLimit: 100, egress: { requestsPer10s: 10_000 } });
+    const acct = "acct-reserve";
+    expect((await bb.take({ accountId: acct, lane: "catalog", cost: 49 })).ok).toBe(true);
+    expect((await bb.take({ accountId: acct, lane: "catalog", cost: 49 })).ok).toBe(true);
+    expect(await bb.take({ accountId: acct, lane: "catalog" })).toMatchObject({ ok: false, reason: "day" });
+    expect(await bb.take({ accountId: acct, lane: "customers" })).toMatchObject({ ok: false, reason: "day" });
+    expect(await bb.take({ accountId: acct, lane: "stock_price" })).toMatchObject({
+      ok: false,
+      reason: "day",
+    });
+    expect((await bb.take({ accountId: acct, lane: "orders" })).ok).toBe(true);
+    expect((await bb.take({ accountId: acct, lane: "status" })).ok).toBe(true);
+    expect(await bb.take({ accountId: acct, lane: "orders" })).toMatchObject({ ok: false, reason: "day" });
+    expect((await bb.usage(acct)).today).toBe(100);
+  });
+});
+
+describe("priority lanes", () => {
+  it("a pending orders claim makes lower lanes yield; a vanished claimant stops blocking after its TTL", async () => {
+    const bb = budget({ share: 1, claimGraceMs: 300, priorityPollMs: 100 });
+    const acct = "acct-prio";
+    expect((await bb.take({ accountId: acct, lane: "orders" })).ok).toBe(true);
+    const waiting = await bb.take({ accountId: acct, lane: "orders", claimId: "order-1" });
+    expect(waiting).toMatchObject({ ok: false, reason: "second" });
+    expect(await bb.take({ accountId: acct, lane: "catalog" })).toMatchObject({
+      ok: false,
+      reason: "priority",
+    });
+    expect(await bb.take({ accountId: acct, lane: "customers" })).toMatchObject({
+      ok: false,
+      reason: "priority",
+    });
+
+    // The second is free again, but the waiting order still outranks catalog.
+    await sleep((waiting.ok ? 0 : waiting.waitMs) + 20);
+    expect(await bb.take({ accountId: acct, lane: "catalog" })).toMatchObject({
+      ok: false,
+      reason: "priority",
+    });
+    expect((await bb.take({ accountId: acct, lane: "orders", claimId: "order-1" })).ok).toBe(true);
+    // Served: catalog now only waits for the window.
+    expect(await bb.take({ accountId: acct, lane: "catalog" })).toMatchObject({
+      ok: false,
+      reason: "second",
+    });
+
+    // An orders claimant that dies while waiting blocks lower lanes only until wait + grace.
+    const dead = await bb.take({ accountId: acct, lane: "orders", claimId: "order-dead" });
+    expect(dead).toMatchObject({ ok: false, reason: "second" });
+    await sleep((dead.ok ? 0 : dead.waitMs) + 20);
+    expect(await bb.take({ accountId: acct, lane: "catalog" })).toMatchObject({
+      ok: false,
+      reason: "priority",
+    });
+    await sleep(300);
+    expect((await bb.take({ accountId: acct, lane: "catalog" })).ok).toBe(true);
+  });
+
+  it("under contention orders are served before catalog even when catalog started waiting first", async () => {
+    const bb = budget({ share: 3 });
+    const acct = "acct-contend";
+    for (let i = 0; i < 3; i++)
+      expect((await bb.take({ accountId: acct, lane: "stock_price" })).ok).toBe(true);
+    const start = Date.now();
+    const wait = async (lane: BlingLane) => {
+      const g = await bb.waitFor({ accountId: acct, lane, maxWaitMs: 5_000 });
+      return { lane, at: g.grantedAt, waited: Date.now() - start };
+    };
+    const catalog = [wait("catalog"), wait("catalog"), wait("catalog")];
+    await sleep(10);
+    const orders = [wait("orders"), wait("orders"), wait("orders")];
+    const o = await Promise.all(orders);
+    const c = await Promise.all(catalog);
+    const mean = (xs: { waited: number }[]) => xs.reduce((s, x) => s + x.waited, 0) / xs.length;
+    expect(Math.max(...o.map((x) => x.at))).toBeLessThanOrEqual(Math.min(...c.map((x) => x.at)));
+    expect(mean(o)).toBeLessThan(mean(c));
+  });
+});
+
+describe("egress guard (all accounts)", () => {
+  it("caps requests per 10 s across accounts", async () => {
+    const bb = budget({ share: 3, egress: { requestsPer10s: 4 } });
+    for (const acct of ["e-a", "e-a", "e-b", "e-b"]) {
+      expect((await bb.take({ accountId: acct, lane: "orders" })).ok).toBe(true);
+    }
+    const r = await bb.take({ accountId: "e-c", lane: "orders" });
+    expect(r).toMatchObject({ ok: false, reason: "egress" });
+    expect(r.ok ? 0 : r.waitMs).toBeGreaterThan(9_000);
+    expect(r.ok ? 0 : r.waitMs).toBeLessThanOrEqual(10_000);
+  });
+
+  it("stops every account once the error cap is reached", async () => {
+    const bb = budget({ share: 3, egress: { errorsPer10s: 3 } });
+    expect((await bb.take({ accountId: "x-a", lane: "orders" })).ok).toBe(true);
+    expect(await bb.recordError()).toBe(1);
+    expect(await bb.recordError()).toBe(2);
+    expect((await bb.take({ accountId: "x-b", lane: "orders" })).ok).toBe(true);
+    expect(await bb.recordError()).toBe(3);
+    for (const acct of ["x-a", "x-b", "x-c"]) {
+      const r = await bb.take({ accountId: acct, lane: "orders" });
+      expect(r).toMatchObject({ ok: false, reason: "errors" });
+      expect(r.ok ? 0 : r.waitMs).toBeGreaterThan(9_000);
+    }
+  });
+
+  it("caps token calls per 60 s across processes, also through the hook", async () => {
+    const sub = `t${++n}`;
+    const p1 = budget({ egress: { tokenCallsPer60s: 2 } }, conn(), sub);
+    const p2 = budget({ egress: { tokenCallsPer60s: 2 } }, conn(), sub);
+    expect((await p1.takeTokenCall()).ok).toBe(true);
+    expect((await p2.takeTokenCall()).ok).toBe(true);
+    const r = await p1.takeTokenCall();
+    expect(r).toMatchObject({ ok: false, reason: "token" });
+    expect(r.ok ? 0 : r.waitMs).toBeGreaterThan(59_000);
+    const hook = budgetHook(p2, "any", "orders", { maxWaitMs: 200 });
+    await expect(hook({ method: "POST", path: "/Api/v3/oauth/token" })).rejects.toBeInstanceOf(
+      BudgetWaitError,
+    );
+    // Token calls spend no account budget: a normal request still goes through.
+    await expect(hook({ method: "GET", path: "/Api/v3/produtos" })).resolves.toBeUndefined();
+  });
+});
+
+describe("account pause, usage and the client hook", () => {
+  it("pauses one account until the given time", async () => {
+    const bb = budget({ share: 3 });
+    const until = new Date(Date.now() + 600);
+    await bb.pauseAccountUntil("p-a", until, "Bling: limite diário atingido");
+    expect(await bb.pausedUntil("p-a")).toEqual({ until, reason: "Bling: limite diário atingido" });
+    const r = await bb.take({ accountId: "p-a", lane: "orders" });
+    expect(r).toMatchObject({ ok: false, reason: "paused" });
+    expect(r.ok ? undefined : r.retryAt?.getTime()).toBeGreaterThanOrEqual(until.getTime() - 50);
+    expect((await bb.take({ accountId: "p-b", lane: "orders" })).ok).toBe(true);
+    const err = await bb.waitFor({ accountId: "p-a", lane: "orders" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BudgetWaitError);
+    expect(err).toMatchObject({ action: "wait", period: "day", reason: "paused" });
+    expect((await bb.usage("p-a")).pausedUntil?.getTime()).toBe(until.getTime());
+    await sleep(650);
+    expect(await bb.pausedUntil("p-a")).toBeNull();
+    expect((await bb.take({ accountId: "p-a", lane: "orders" })).ok).toBe(true);
+  });
+
+  it("usage counts today and the last second", async () => {
+    const bb = budget({ share: 3 });
+    await bb.take({ accountId: "u-a", lane: "orders" });
+    await bb.take({ accountId: "u-a", lane: "catalog" });
+    expect(await bb.usage("u-a")).toEqual({
+      today: 2,
+      dailyLimit: 120_000,
+      lastSecond: 2,
+      share: 3,
+      pausedUntil: null,
+    });
+    await sleep(1_050);
+    expect(await bb.usage("u-a")).toMatchObject({ today: 2, lastSecond: 0 });
+  });
+
+  it("the hook waits for a slot, gives up past its bound and stops on abort without leaving a claim", async () => {
+    const bb = budget({ share: 1 });
+    const hook = budgetHook(bb, "h-a", "orders");
+    const req = { method: "GET", path: "/Api/v3/pedidos/vendas/1" };
+    await hook(req);
+    const t0 = Date.now();
+    await hook(req);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+
+    const bounded = budgetHook(bb, "h-a", "orders", { maxWaitMs: 200 });
+    const err = await bounded(req).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BudgetWaitError);
+    expect((err as BudgetWaitError).retryAfterMs).toBeGreaterThan(0);
+
+    const ac = new AbortController();
+    const aborted = budgetHook(bb, "h-a", "orders", { signal: ac.signal })(req);
+    setTimeout(() => ac.abort(new Error("shutdown")), 100);
+    await expect(aborted).rejects.toThrow("shutdown");
+    // The aborted orders waiter released its claim: catalog waits for the window, not for priority.
+    expect(await bb.take({ accountId: "h-a", lane: "catalog" })).toMatchObject({
+      ok: false,
+      reason: "second",
+    });
+  });
+});
