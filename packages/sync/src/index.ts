@@ -1,4 +1,3 @@
-export * from "./adapters/zydon-port-adapter.js";
 export * from "./budget/bling-budget.js";
 export * from "./budget/budget-hook.js";
 export * from "./budget/errors.js";
