@@ -1,22 +1,102 @@
-import type { FastifyInstance } from "fastify";
+import cookie from "@fastify/cookie";
+import helmet from "@fastify/helmet";
+import rateLimitPlugin from "@fastify/rate-limit";
+import {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from "fastify";
 import type { AppDeps } from "./deps.js";
+import { blingConnectRoutes } from "./routes/bling-connect.js";
 import { healthRoutes } from "./routes/health.js";
+import { sessionRoutes } from "./routes/session.js";
+import { settingsRoutes } from "./routes/settings.js";
+import { webhookRoutes } from "./routes/webhooks.js";
+import { zydonInstallRoutes } from "./routes/zydon-install.js";
+
+const errorNames: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+};
+
+const errorMessages: Record<number, string> = {
+  413: "Conteúdo grande demais.",
+  415: "Tipo de conteúdo não suportado.",
+  429: "Muitas requisições. Aguarde um instante e tente de novo.",
+};
+
+/**
+ * Server options the API needs from whoever creates the Fastify instance (server.ts and tests): the
+ * built-in request log is off because it prints full URLs, and ours carry OAuth codes and `?session=`.
+ */
+export function apiServerOptions(logger: FastifyBaseLogger): FastifyServerOptions & {
+  loggerInstance: FastifyBaseLogger;
+} {
+  return {
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1_048_576,
+    trustProxy: true,
+  };
+}
 
 /**
  * The whole HTTP app as a plugin: server.ts registers it on a listening instance, tests register it on
  * an instance they `inject` into. Nothing here listens or reads the environment.
  */
 export async function app(instance: FastifyInstance, deps: AppDeps): Promise<void> {
-  // 5xx bodies never carry internals; 4xx keep their message (validation, not found...).
+  // 5xx bodies never carry internals; 4xx keep a short message (validation, not found...).
   instance.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) {
-      req.log.error({ err }, "request failed");
+      req.log.error({ err: { name: err.name, message: err.message, stack: err.stack } }, "request failed");
       return reply
         .code(status)
         .send({ error: "internal_error", message: "Erro interno. Tente novamente em instantes." });
     }
-    return reply.code(status).send({ error: "bad_request", message: err.message });
+    return reply
+      .code(status)
+      .send({ error: errorNames[status] ?? "bad_request", message: errorMessages[status] ?? err.message });
   });
-  await healthRoutes(instance, deps);
+  instance.setNotFoundHandler((_req, reply) =>
+    reply.code(404).send({ error: "not_found", message: "Rota não encontrada." }),
+  );
+  // Path template only: query strings (codes, states, sessions) never reach the log.
+  instance.addHook("onResponse", async (req, reply) => {
+    req.log.info(
+      {
+        method: req.method,
+        route: req.routeOptions.url ?? "(unmatched)",
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      "request",
+    );
+  });
+
+  await instance.register(helmet, {
+    // The settings page is framed by Zydon's admin; API answers themselves are never framed.
+    contentSecurityPolicy: { directives: { "frame-ancestors": ["'none'"] } },
+  });
+  await instance.register(cookie);
+  await instance.register(rateLimitPlugin, {
+    global: false,
+    redis: deps.redis,
+    nameSpace: `${deps.config.REDIS_PREFIX}:rl:`,
+    // Redis down: serve rather than fail closed; the limits are abuse protection, not accounting.
+    skipOnError: true,
+  });
+
+  await instance.register(async (s) => healthRoutes(s, deps));
+  await instance.register(async (s) => zydonInstallRoutes(s, deps));
+  await instance.register(async (s) => blingConnectRoutes(s, deps));
+  await instance.register(async (s) => webhookRoutes(s, deps));
+  await instance.register(async (s) => sessionRoutes(s, deps));
+  await instance.register(async (s) => settingsRoutes(s, deps));
 }

@@ -1,15 +1,47 @@
 import type { Env, Logger } from "@zb/config";
-import { createDb, type DbHandle } from "@zb/db";
+import { createDb, type DbHandle, type SecretBox } from "@zb/db";
+import type { JobProducer } from "@zb/sync";
 import { Redis } from "ioredis";
+import type { BlingGateway, BudgetUsagePort, TenantHooks, TokenPort, ZydonGateway } from "./ports.js";
+
+export type ApiConfig = Pick<
+  Env,
+  | "NODE_ENV"
+  | "PUBLIC_BASE_URL"
+  | "SESSION_SECRET"
+  | "SECRET_RETENTION_DAYS"
+  | "REDIS_PREFIX"
+  | "BLING_RATE_SHARE"
+>;
 
 /** Everything the HTTP app needs from the outside world; tests build their own. */
 export interface AppDeps {
-  config: Pick<Env, "NODE_ENV" | "PUBLIC_BASE_URL">;
+  config: ApiConfig;
   db: DbHandle;
   /** Producer-side connection: fails fast when Redis is down instead of queueing commands forever. */
   redis: Redis;
   logger: Logger;
+  secretBox: SecretBox;
+  producer: JobProducer;
+  bling: BlingGateway;
+  zydon: ZydonGateway;
+  tokens: TokenPort;
+  hooks: TenantHooks;
+  /** Absent until the sync engine's budget is wired: health then shows no request count. */
+  budget?: BudgetUsagePort | undefined;
+  /** Rate limits per minute for public routes; tests lower them. */
+  rateLimits?: Partial<RateLimits> | undefined;
+  now?: () => Date;
 }
+
+export interface RateLimits {
+  /** Install, OAuth starts and callbacks, session exchange (per IP per minute). */
+  public: number;
+  /** Webhooks and App Center notifications: generous, Bling bursts after an outage. */
+  webhooks: number;
+}
+
+export const defaultRateLimits: RateLimits = { public: 60, webhooks: 3_000 };
 
 export function createRedisProducer(url: string): Redis {
   return new Redis(url, {

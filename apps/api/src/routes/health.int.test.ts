@@ -4,8 +4,9 @@ import { createTestDatabase, type TestDatabase, testRedisUrl } from "@zb/testing
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { app } from "../app.js";
+import { apiServerOptions, app } from "../app.js";
 import { createRedisProducer } from "../deps.js";
+import { stubDeps } from "../test-support/stub-deps.js";
 
 let tdb: TestDatabase;
 let db: DbHandle;
@@ -17,13 +18,8 @@ async function build(redisUrl: string): Promise<FastifyInstance> {
   redis.on("error", () => {});
   redises.push(redis);
   const logger = createLogger({ level: "silent" });
-  const instance = Fastify({ loggerInstance: logger as FastifyBaseLogger });
-  await instance.register(app, {
-    config: { NODE_ENV: "test", PUBLIC_BASE_URL: "http://x" },
-    db,
-    redis,
-    logger,
-  });
+  const instance = Fastify(apiServerOptions(logger as FastifyBaseLogger));
+  await instance.register(app, stubDeps({ db, redis }));
   apps.push(instance);
   return instance;
 }
@@ -65,13 +61,8 @@ describe("health", () => {
     const redis = createRedisProducer(testRedisUrl());
     redises.push(redis);
     const logger = createLogger({ level: "silent" });
-    const instance = Fastify({ loggerInstance: logger as FastifyBaseLogger });
-    await instance.register(app, {
-      config: { NODE_ENV: "test", PUBLIC_BASE_URL: "http://x" },
-      db: badDb,
-      redis,
-      logger,
-    });
+    const instance = Fastify(apiServerOptions(logger as FastifyBaseLogger));
+    await instance.register(app, stubDeps({ db: badDb, redis }));
     apps.push(instance);
     const res = await instance.inject({ method: "GET", url: "/readyz" });
     expect(res.statusCode).toBe(503);

@@ -1,0 +1,60 @@
+import type { apiEnvKeys, Env, Logger } from "@zb/config";
+import { CredentialsRepository, secretBoxFromConfig, TenantsRepository } from "@zb/db";
+import { BlingTokenManager, ensureTenantSchedulers, JobProducer, removeTenantSchedulers } from "@zb/sync";
+import { ZydonApp } from "@zb/zydon";
+import { createBlingGateway } from "./adapters/bling-gateway.js";
+import { type AppDeps, createDbHandle, createRedisProducer } from "./deps.js";
+
+export type ApiEnv = Pick<Env, (typeof apiEnvKeys)[number]>;
+
+/** Production wiring of every port; server.ts owns the lifecycle, tests build their own deps. */
+export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { close(): Promise<void> } {
+  const db = createDbHandle(config);
+  const redis = createRedisProducer(config.REDIS_URL);
+  redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
+  const secretBox = secretBoxFromConfig(config);
+  const producer = new JobProducer(redis, config.REDIS_PREFIX);
+  const bling = createBlingGateway({
+    clientId: config.BLING_CLIENT_ID,
+    clientSecret: config.BLING_CLIENT_SECRET,
+    apiBaseUrl: config.BLING_API_BASE_URL,
+    authorizeUrl: config.BLING_AUTHORIZE_URL,
+    enableJwt: config.BLING_ENABLE_JWT,
+    timeoutMs: config.BLING_REQUEST_TIMEOUT_MS,
+  });
+  const zydon = new ZydonApp({
+    pluginId: config.ZYDON_PLUGIN_ID,
+    accessKey: config.ZYDON_ACCESS_KEY,
+    apiBaseUrl: config.ZYDON_API_BASE_URL,
+    adminUrl: config.ZYDON_ADMIN_URL,
+    timeoutMs: config.ZYDON_REQUEST_TIMEOUT_MS,
+  });
+  const tokens = new BlingTokenManager({
+    credentials: new CredentialsRepository(db.db, secretBox),
+    tenants: new TenantsRepository(db.db),
+    redis,
+    oauth: bling,
+    keyPrefix: config.REDIS_PREFIX,
+    log: logger,
+  });
+  return {
+    config,
+    db,
+    redis,
+    logger,
+    secretBox,
+    producer,
+    bling,
+    zydon,
+    tokens,
+    hooks: {
+      onTenantPaused: (tenantId) => removeTenantSchedulers(producer, tenantId),
+      onTenantResumed: (tenantId) => ensureTenantSchedulers(producer, tenantId),
+    },
+    async close() {
+      await producer.close();
+      redis.disconnect();
+      await db.close();
+    },
+  };
+}

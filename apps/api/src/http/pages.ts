@@ -1,0 +1,33 @@
+import type { FastifyReply } from "fastify";
+
+function escapeHtml(s: string): string {
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
+  );
+}
+
+/**
+ * The end of a browser round trip (install, Bling login) when it cannot simply redirect to the page:
+ * a small pt-BR page saying what happened and what to do. No script (CSP), no internals.
+ */
+export function sendResultPage(
+  reply: FastifyReply,
+  status: number,
+  input: { title: string; message: string; backUrl?: string; backLabel?: string },
+): FastifyReply {
+  const back = input.backUrl
+    ? `<p><a href="${escapeHtml(input.backUrl)}">${escapeHtml(input.backLabel ?? "Voltar às configurações")}</a></p>`
+    : "";
+  const html = `<!doctype html>
+<html lang="pt-BR"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(input.title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1f2937}h1{font-size:1.4rem}</style>
+</head><body><main><h1>${escapeHtml(input.title)}</h1><p>${escapeHtml(input.message)}</p>${back}</main></body></html>`;
+  return reply.code(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(html);
+}
+
+/** JSON error body shape of the whole API: `{ error, message }`, message in pt-BR. */
+export function sendError(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
+  return reply.code(status).send({ error, message });
+}

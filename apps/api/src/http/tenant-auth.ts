@@ -1,0 +1,73 @@
+import type { Tenant } from "@zb/db";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { AppDeps } from "../deps.js";
+import { bearerToken, type TenantSession, verifySession } from "../session/session-token.js";
+import { repos } from "../use-cases/repos.js";
+import { sendError } from "./pages.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set by `requireTenant`: the only tenant this request may read or change. */
+    tenant: Tenant | null;
+    tenantSession: TenantSession | null;
+  }
+}
+
+export type SessionFailure = { status: 401 | 403; error: string; message: string };
+
+/**
+ * Resolve a session token to its tenant. The token names the tenant; the row must still belong to the same
+ * organization and must not be uninstalled (a paused tenant's page gets nothing, and nothing reaches Zydon
+ * or Bling for it).
+ */
+export async function tenantFromSession(
+  deps: Pick<AppDeps, "db" | "secretBox" | "config" | "now">,
+  token: string | undefined,
+): Promise<{ ok: true; tenant: Tenant; session: TenantSession } | ({ ok: false } & SessionFailure)> {
+  const check = verifySession(deps.config.SESSION_SECRET, token, deps.now?.() ?? new Date());
+  if (!check.ok) {
+    return {
+      ok: false,
+      status: 401,
+      error: check.reason === "expired" ? "session_expired" : "unauthorized",
+      message:
+        check.reason === "expired"
+          ? "Sua sessão expirou. Recarregue a página no App Center."
+          : "Sessão inválida. Abra o app pelo App Center da Zydon.",
+    };
+  }
+  const tenant = await repos(deps).tenants.findById(check.session.tenantId);
+  if (!tenant || tenant.zydonOrganizationId !== check.session.organizationId) {
+    return {
+      ok: false,
+      status: 401,
+      error: "unauthorized",
+      message: "Sessão inválida. Abra o app pelo App Center da Zydon.",
+    };
+  }
+  if (tenant.state === "paused") {
+    return {
+      ok: false,
+      status: 403,
+      error: "tenant_uninstalled",
+      message: "O app foi desinstalado desta organização. Instale-o novamente pelo App Center.",
+    };
+  }
+  return { ok: true, tenant, session: check.session };
+}
+
+/** onRequest hook for every `/api/settings*` route: `Authorization: Bearer <session token>`. */
+export function requireTenant(deps: Pick<AppDeps, "db" | "secretBox" | "config" | "now">) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const r = await tenantFromSession(deps, bearerToken(req.headers.authorization));
+    if (!r.ok) return sendError(reply, r.status, r.error, r.message);
+    req.tenant = r.tenant;
+    req.tenantSession = r.session;
+  };
+}
+
+/** The tenant a guarded handler works for; throws if a route forgot the hook (a bug, answered as 500). */
+export function tenantOf(req: FastifyRequest): Tenant {
+  if (!req.tenant) throw new Error("route is missing the tenant session hook");
+  return req.tenant;
+}

@@ -1,0 +1,131 @@
+import { ledgerOutcomes } from "@zb/db";
+import { readTenantSettings, syncEntitySchema } from "@zb/sync";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { AppDeps } from "../deps.js";
+import { BODY_LIMITS } from "../http/limits.js";
+import { sendError } from "../http/pages.js";
+import { requireTenant, tenantOf } from "../http/tenant-auth.js";
+import { disconnectBling } from "../use-cases/bling-connection.js";
+import { repos } from "../use-cases/repos.js";
+import {
+  resyncEntity,
+  retryAllFailed,
+  retryLedgerEntry,
+  saveSettings,
+  setMerchantPause,
+} from "../use-cases/settings-actions.js";
+import {
+  connectionView,
+  healthView,
+  ledgerItem,
+  progressView,
+  readinessView,
+} from "../use-cases/settings-views.js";
+
+const ledgerQuery = z.object({
+  entity: z.string().trim().min(1).max(50).optional(),
+  outcome: z.enum(ledgerOutcomes).optional(),
+  search: z.string().max(100).optional(),
+  page: z.coerce.number().int().min(0).max(100_000).default(0),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  onlyOpen: z.enum(["true", "false", "1", "0"]).optional(),
+});
+
+const ledgerId = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+/**
+ * The settings page's API. Every route here sits behind `requireTenant` (one encapsulated scope, so a new
+ * route cannot forget it) and reads or writes only `request.tenant`'s rows.
+ */
+export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  app.decorateRequest("tenant", null);
+  app.decorateRequest("tenantSession", null);
+  app.addHook("onRequest", requireTenant(deps));
+  const json = { bodyLimit: BODY_LIMITS.json };
+
+  app.get("/api/settings/connection", async (req) => connectionView(deps, tenantOf(req)));
+
+  app.post("/api/settings/bling/disconnect", json, async (req) => {
+    const r = await disconnectBling(deps, tenantOf(req).id);
+    return {
+      ...r,
+      message: r.wasConnected
+        ? r.revokedAtBling
+          ? "Bling desconectado. O acesso foi revogado no Bling."
+          : "Bling desconectado aqui. Não conseguimos confirmar a revogação no Bling; revise os apps autorizados na sua conta Bling."
+        : "O Bling já estava desconectado.",
+    };
+  });
+
+  app.get("/api/settings/health", async (req) => healthView(deps, tenantOf(req)));
+
+  app.get("/api/settings/readiness", async (req, reply) => {
+    const report = await readinessView(deps, tenantOf(req).id);
+    if (!report) {
+      return sendError(
+        reply,
+        404,
+        "readiness_not_available",
+        "O relatório de prontidão ainda não foi gerado. Ele aparece logo após a conexão com o Bling.",
+      );
+    }
+    return report;
+  });
+
+  app.get("/api/settings/progress", async (req) => progressView(deps, tenantOf(req)));
+
+  app.get("/api/settings", async (req) => readTenantSettings(tenantOf(req).settings));
+
+  app.put("/api/settings", json, async (req, reply) => {
+    const r = await saveSettings(deps, tenantOf(req), req.body);
+    if (!r.ok) return reply.code(400).send({ errors: r.errors });
+    return r.settings;
+  });
+
+  app.get("/api/settings/ledger", async (req, reply) => {
+    const q = ledgerQuery.safeParse(req.query);
+    if (!q.success) return sendError(reply, 400, "bad_request", "Filtros do histórico inválidos.");
+    const r = await repos(deps).ledger.list({
+      tenantId: tenantOf(req).id,
+      entity: q.data.entity,
+      outcome: q.data.outcome,
+      search: q.data.search,
+      onlyOpen: q.data.onlyOpen === "true" || q.data.onlyOpen === "1",
+      page: q.data.page,
+      pageSize: q.data.pageSize,
+    });
+    return { items: r.items.map(ledgerItem), total: r.total, page: r.page, pageSize: r.pageSize };
+  });
+
+  app.post("/api/settings/ledger/retry-failed", json, async (req) => retryAllFailed(deps, tenantOf(req).id));
+
+  app.post("/api/settings/ledger/:id/retry", json, async (req, reply) => {
+    const p = ledgerId.safeParse(req.params);
+    if (!p.success) return sendError(reply, 404, "not_found", "Registro não encontrado.");
+    const r = await retryLedgerEntry(deps, tenantOf(req).id, p.data.id);
+    if (r === "not_found") return sendError(reply, 404, "not_found", "Registro não encontrado.");
+    if (r === "not_failed") return sendError(reply, 409, "not_failed", "Este registro não está com falha.");
+    return reply.code(202).send({ status: "enqueued" });
+  });
+
+  app.post("/api/settings/resync/:entity", json, async (req, reply) => {
+    const e = syncEntitySchema.safeParse((req.params as { entity?: string }).entity);
+    if (!e.success) return sendError(reply, 400, "bad_request", "Entidade desconhecida.");
+    const r = await resyncEntity(deps, tenantOf(req), e.data);
+    if (r === "not_active") {
+      return sendError(reply, 409, "not_active", "Conecte o Bling antes de sincronizar.");
+    }
+    return reply.code(202).send({ status: "enqueued" });
+  });
+
+  app.post("/api/settings/pause", json, async (req) => {
+    await setMerchantPause(deps, tenantOf(req), true);
+    return { paused: true };
+  });
+
+  app.post("/api/settings/resume", json, async (req) => {
+    const r = await setMerchantPause(deps, tenantOf(req), false);
+    return { paused: false, catchUp: r.ok ? r.catchUp : "none" };
+  });
+}

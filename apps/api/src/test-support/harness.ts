@@ -1,0 +1,291 @@
+import { createServer } from "node:net";
+import { createLogger } from "@zb/config";
+import {
+  CredentialsRepository,
+  createDb,
+  type DbHandle,
+  runMigrations,
+  SecretBox,
+  TenantsRepository,
+} from "@zb/db";
+import {
+  BlingTokenManager,
+  ensureTenantSchedulers,
+  type JobName,
+  JobProducer,
+  QUEUES,
+  removeTenantSchedulers,
+} from "@zb/sync";
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, testEnv } from "@zb/testing";
+import { ZydonApp } from "@zb/zydon";
+import { type StartedZydonSimulator, startZydonSimulator } from "@zb/zydon-simulator";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
+import type { Redis } from "ioredis";
+import { createBlingGateway } from "../adapters/bling-gateway.js";
+import { apiServerOptions, app } from "../app.js";
+import { type AppDeps, createRedisProducer, type RateLimits } from "../deps.js";
+import { type FakeBling, startFakeBling } from "./fake-bling.js";
+
+const env = testEnv();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Harness {
+  api: FastifyInstance;
+  apiUrl: string;
+  deps: AppDeps;
+  db: DbHandle;
+  redis: Redis;
+  zydon: StartedZydonSimulator;
+  bling: FakeBling;
+  pluginId: string;
+  /** Every registered route (captured with onRoute), for table-driven tests. */
+  routes: RouteOptions[];
+  hookCalls: Array<{ hook: "paused" | "resumed"; tenantId: string }>;
+  /** Everything the API logged, one JSON line per entry. */
+  logs: string[];
+  /** Secret values seen during the test (tokens, keys, sessions) — the log scan looks for them. */
+  knownSecrets(): string[];
+  /** Jobs currently in any state, optionally for one tenant and name. */
+  jobs(filter?: {
+    name?: JobName;
+    tenantId?: string;
+  }): Promise<Array<{ name: string; data: Record<string, unknown> }>>;
+  /** Full App Center install through OAuth; returns the organization and tenant ids. */
+  install(
+    org?: string | { orgId: string },
+  ): Promise<{ orgId: string; tenantId: string; launchLocation: string }>;
+  session(orgId: string): Promise<string>;
+  /** "Conectar ao Bling" end to end; returns the callback response. */
+  connectBling(
+    sessionToken: string,
+    accountId: string,
+  ): Promise<{ status: number; location: string | undefined; body: string }>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(opts: { rateLimits?: Partial<RateLimits> } = {}): Promise<Harness> {
+  const tdb: TestDatabase = await createTestDatabase({ migrate: runMigrations });
+  const tredis: TestRedis = createTestRedis();
+  const db = createDb({ url: tdb.url, max: 4 });
+  const redis = createRedisProducer(tredis.url);
+  redis.on("error", () => {});
+  const logs: string[] = [];
+  const logger = createLogger({
+    level: "trace",
+    name: "api-test",
+    destination: { write: (s) => logs.push(s) },
+  });
+
+  const clientId = env.BLING_CLIENT_ID as string;
+  const clientSecret = env.BLING_CLIENT_SECRET as string;
+  const pluginId = env.ZYDON_PLUGIN_ID as string;
+  const pluginKey = env.ZYDON_ACCESS_KEY as string;
+  const sessionSecret = env.SESSION_SECRET as string;
+
+  const bling = await startFakeBling({ clientId, clientSecret });
+  const zydon = await startZydonSimulator();
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  zydon.sim.registerPlugin({
+    pluginId,
+    accessKey: pluginKey,
+    name: "Bling",
+    callbackUrls: [`${apiUrl}/zydon/callback`],
+    installationUrl: `${apiUrl}/zydon/notifications/install`,
+    uninstallUrl: `${apiUrl}/zydon/notifications/uninstall`,
+    orderWebhookUrl: `${apiUrl}/webhooks/zydon/orders`,
+    launchUrl: `${apiUrl}/zydon/install`,
+  });
+
+  const secretBox = new SecretBox({ id: "k1", keyBase64: env.SECRETS_KEY as string });
+  const producer = new JobProducer(redis, tredis.prefix);
+  const gateway = createBlingGateway({
+    clientId,
+    clientSecret,
+    apiBaseUrl: bling.apiBaseUrl,
+    authorizeUrl: bling.authorizeUrl,
+  });
+  const hookCalls: Harness["hookCalls"] = [];
+  const tokens = new BlingTokenManager({
+    credentials: new CredentialsRepository(db.db, secretBox),
+    tenants: new TenantsRepository(db.db),
+    redis,
+    oauth: gateway,
+    keyPrefix: tredis.prefix,
+    log: logger,
+  });
+  const deps: AppDeps = {
+    config: {
+      NODE_ENV: "test",
+      PUBLIC_BASE_URL: apiUrl,
+      SESSION_SECRET: sessionSecret,
+      SECRET_RETENTION_DAYS: 30,
+      REDIS_PREFIX: tredis.prefix,
+      BLING_RATE_SHARE: 2,
+    },
+    db,
+    redis,
+    logger,
+    secretBox,
+    producer,
+    bling: gateway,
+    zydon: new ZydonApp({
+      pluginId,
+      accessKey: pluginKey,
+      apiBaseUrl: zydon.url,
+      adminUrl: zydon.url,
+      logger,
+    }),
+    tokens,
+    hooks: {
+      onTenantPaused: async (tenantId) => {
+        hookCalls.push({ hook: "paused", tenantId });
+        await removeTenantSchedulers(producer, tenantId);
+      },
+      onTenantResumed: async (tenantId) => {
+        hookCalls.push({ hook: "resumed", tenantId });
+        await ensureTenantSchedulers(producer, tenantId);
+      },
+    },
+    rateLimits: opts.rateLimits,
+  };
+
+  const routes: RouteOptions[] = [];
+  const api = Fastify(apiServerOptions(logger as FastifyBaseLogger));
+  api.addHook("onRoute", (r) => {
+    routes.push(r);
+  });
+  await api.register(app, deps);
+  await api.listen({ port, host: "127.0.0.1" });
+
+  const sessions: string[] = [];
+
+  const h: Harness = {
+    api,
+    apiUrl,
+    deps,
+    db,
+    redis,
+    zydon,
+    bling,
+    pluginId,
+    routes,
+    hookCalls,
+    logs,
+    knownSecrets() {
+      const out = [
+        clientSecret,
+        pluginKey,
+        sessionSecret,
+        env.SECRETS_KEY as string,
+        ...bling.issued,
+        ...sessions,
+      ];
+      for (const org of zydon.sim.orgs.values()) {
+        for (const inst of org.installations.values()) out.push(inst.accessKeyCode, inst.accessKeyToken);
+      }
+      for (const token of zydon.sim.adminSessions.keys()) out.push(token);
+      return out.filter((s) => s.length >= 8);
+    },
+    async jobs(filter = {}) {
+      const out: Array<{ name: string; data: Record<string, unknown> }> = [];
+      for (const qn of Object.values(QUEUES)) {
+        const jobs = await producer
+          .queue(qn)
+          .getJobs([
+            "waiting",
+            "delayed",
+            "active",
+            "completed",
+            "failed",
+            "prioritized",
+            "waiting-children",
+          ]);
+        for (const j of jobs) {
+          if (!j) continue;
+          if (filter.name && j.name !== filter.name) continue;
+          if (filter.tenantId && (j.data as { tenantId?: string }).tenantId !== filter.tenantId) continue;
+          out.push({ name: j.name, data: j.data as Record<string, unknown> });
+        }
+      }
+      return out;
+    },
+    async install(orgOrName = "Distribuidora") {
+      const org =
+        typeof orgOrName === "string"
+          ? zydon.sim.createOrganization({ name: orgOrName })
+          : { id: orgOrName.orgId };
+      const start = await api.inject({ method: "GET", url: "/zydon/install" });
+      if (start.statusCode !== 302) throw new Error(`install start: ${start.statusCode}`);
+      const authorize = new URL(start.headers.location as string);
+      const state = authorize.searchParams.get("state") as string;
+      const redirectUri = authorize.searchParams.get("redirect_uri") as string;
+      const code = await zydon.sim.authorize(org.id, pluginId, redirectUri, state);
+      const cb = await api.inject({
+        method: "GET",
+        url: `/zydon/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}`,
+      });
+      if (cb.statusCode !== 302) throw new Error(`install callback: ${cb.statusCode} ${cb.body}`);
+      const tenant = await new TenantsRepository(db.db).findByOrganization(org.id);
+      if (!tenant) throw new Error("no tenant after install");
+      const launchLocation = cb.headers.location as string;
+      sessions.push(decodeURIComponent(launchLocation.split("#launch=")[1] ?? ""));
+      return { orgId: org.id, tenantId: tenant.id, launchLocation };
+    },
+    async session(orgId) {
+      const admin = zydon.sim.issueAdminSession(orgId);
+      const res = await api.inject({ method: "POST", url: "/api/session", payload: admin });
+      if (res.statusCode !== 200) throw new Error(`session: ${res.statusCode} ${res.body}`);
+      const token = res.json().token as string;
+      sessions.push(token);
+      return token;
+    },
+    async connectBling(sessionToken, accountId) {
+      const start = await api.inject({
+        method: "GET",
+        url: `/bling/connect?session=${encodeURIComponent(sessionToken)}`,
+      });
+      if (start.statusCode !== 302) throw new Error(`bling connect start: ${start.statusCode} ${start.body}`);
+      const state = new URL(start.headers.location as string).searchParams.get("state") as string;
+      const cookie = start.cookies.find((c) => c.name === "zb_bling_state");
+      const code = bling.authorize(accountId);
+      const cb = await api.inject({
+        method: "GET",
+        url: `/bling/callback?code=${code}&state=${encodeURIComponent(state)}`,
+        cookies: cookie ? { [cookie.name]: cookie.value } : {},
+      });
+      return { status: cb.statusCode, location: cb.headers.location as string | undefined, body: cb.body };
+    },
+    async close() {
+      await api.close();
+      await producer.close();
+      redis.disconnect();
+      await zydon.close();
+      await bling.close();
+      await db.close();
+      await tdb.drop();
+      await tredis.cleanup();
+    },
+  };
+  return h;
+}
+
+/** Fails when any known secret value appears in the captured log lines. */
+export function leakedSecrets(h: Pick<Harness, "logs" | "knownSecrets">): string[] {
+  const text = h.logs.join("\n");
+  return h
+    .knownSecrets()
+    .filter((s) => text.includes(s))
+    .map((s) => `${s.slice(0, 4)}… (${s.length} chars)`);
+}

@@ -1,0 +1,110 @@
+import type { Tenant } from "@zb/db";
+import {
+  readTenantSettings,
+  type SyncEntity,
+  safeJobId,
+  type TenantSettings,
+  tenantSettingsSchema,
+} from "@zb/sync";
+import type { AppDeps } from "../deps.js";
+import { nowOf, repos } from "./repos.js";
+import { type CatchUp, queueCatchUp } from "./tenant-lifecycle.js";
+
+type Deps = Pick<AppDeps, "db" | "secretBox" | "producer" | "hooks" | "config" | "logger" | "now">;
+
+/** A click twice in a row enqueues once (BullMQ deduplication window). */
+const CLICK_DEDUP_MS = 10_000;
+
+export type SaveResult =
+  | { ok: true; settings: TenantSettings; catchUp: CatchUp }
+  | { ok: false; errors: Record<string, string> };
+
+/**
+ * Validate the whole document with the shared schema and save it in one write: either everything the
+ * merchant sent is stored or nothing is. Errors are keyed by field path with the schema's pt-BR message.
+ */
+export async function saveSettings(deps: Deps, tenant: Tenant, body: unknown): Promise<SaveResult> {
+  const parsed = tenantSettingsSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const errors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.map(String).join(".") || "_";
+      if (issue.code === "unrecognized_keys") {
+        for (const k of issue.keys) errors[key === "_" ? k : `${key}.${k}`] ??= "Campo desconhecido.";
+        continue;
+      }
+      errors[key] ??= issue.message;
+    }
+    return { ok: false, errors };
+  }
+  const before = readTenantSettings(tenant.settings);
+  await repos(deps).tenants.updateSettings(tenant.id, parsed.data as unknown as Record<string, unknown>);
+  const catchUp =
+    before.paused && !parsed.data.paused
+      ? await queueCatchUp(deps, { ...tenant, settings: parsed.data as unknown as Record<string, unknown> })
+      : "none";
+  return { ok: true, settings: parsed.data, catchUp };
+}
+
+/** Merchant pause/resume from the page; resume catches up on what changed meanwhile. */
+export async function setMerchantPause(deps: Deps, tenant: Tenant, paused: boolean): Promise<SaveResult> {
+  const current = readTenantSettings(tenant.settings);
+  return saveSettings(deps, tenant, { ...current, paused });
+}
+
+export async function retryLedgerEntry(
+  deps: Deps,
+  tenantId: string,
+  ledgerId: number,
+): Promise<"enqueued" | "not_found" | "not_failed"> {
+  const row = await repos(deps).ledger.get(tenantId, ledgerId);
+  if (!row) return "not_found";
+  if (row.outcome === "synced" || row.resolvedAt) return "not_failed";
+  await deps.producer.enqueue(
+    "retry-ledger",
+    { tenantId, ledgerId },
+    { deduplication: { id: safeJobId("retry", tenantId, ledgerId), ttl: CLICK_DEDUP_MS } },
+  );
+  return "enqueued";
+}
+
+/** "Tentar novamente todas": every open failure of this tenant (bounded per click). */
+export async function retryAllFailed(deps: Deps, tenantId: string): Promise<{ enqueued: number }> {
+  const rows = await repos(deps).ledger.listOpenFailures(tenantId, 500);
+  const q = deps.producer;
+  for (let i = 0; i < rows.length; i += 50) {
+    await Promise.all(
+      rows
+        .slice(i, i + 50)
+        .map((r) =>
+          q.enqueue(
+            "retry-ledger",
+            { tenantId, ledgerId: r.id },
+            { deduplication: { id: safeJobId("retry", tenantId, r.id), ttl: CLICK_DEDUP_MS } },
+          ),
+        ),
+    );
+  }
+  return { enqueued: rows.length };
+}
+
+/** Resync one entity: a fresh page chain for it (the sync engine skips unchanged writes by hash). */
+export async function resyncEntity(
+  deps: Deps,
+  tenant: Tenant,
+  entity: SyncEntity,
+): Promise<"enqueued" | "not_active"> {
+  if (tenant.state !== "active") return "not_active";
+  await deps.producer.enqueue(
+    "initial-sync-start",
+    { tenantId: tenant.id, entities: [entity] },
+    {
+      deduplication: {
+        id: safeJobId("resync", tenant.id, entity),
+        ttl: CLICK_DEDUP_MS,
+      },
+    },
+  );
+  deps.logger.info({ tenantId: tenant.id, entity, at: nowOf(deps).toISOString() }, "resync requested");
+  return "enqueued";
+}

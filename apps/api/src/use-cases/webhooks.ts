@@ -1,0 +1,187 @@
+import { type OAuthProvider, webhookInbox } from "@zb/db";
+import { safeJobId } from "@zb/sync";
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { AppDeps } from "../deps.js";
+import { repos } from "./repos.js";
+
+type Deps = Pick<AppDeps, "db" | "secretBox" | "producer" | "logger" | "bling" | "zydon">;
+
+export type IngestResult =
+  | { status: 401; reason: string }
+  | { status: 400; reason: string }
+  | { status: 200; outcome: "accepted" | "duplicate" | "stored_paused" | "unknown_tenant" };
+
+/** Bling v1 envelope (reference §7). Lenient on `date` (formats vary) and on extra fields. */
+const blingEnvelope = z.object({
+  eventId: z.string().min(1).max(200),
+  date: z.string().optional(),
+  version: z.string().optional(),
+  event: z.string().regex(/^[a-z_]+\.[a-z_]+$/, "event must look like resource.action"),
+  companyId: z.string().min(1).max(100),
+  data: z.record(z.string(), z.unknown()),
+});
+
+function parseDate(s: string | undefined): Date | null {
+  if (!s) return null;
+  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(" ", "T")}Z`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/**
+ * One inbox row per provider event; the job id is derived from the row, so a redelivery can re-enqueue a
+ * job that an earlier attempt failed to enqueue (Redis blip) without ever creating a second one.
+ */
+async function storeAndEnqueue(
+  deps: Deps,
+  input: {
+    provider: OAuthProvider;
+    eventId: string;
+    tenantId: string;
+    tenantActive: boolean;
+    eventType: string;
+    payload: Record<string, unknown>;
+    occurredAt: Date | null;
+    job: "bling-webhook" | "zydon-order-webhook";
+  },
+): Promise<"accepted" | "duplicate" | "stored_paused"> {
+  const { inbox } = repos(deps);
+  let inboxId = await inbox.insertOnce({
+    provider: input.provider,
+    eventId: input.eventId,
+    tenantId: input.tenantId,
+    eventType: input.eventType,
+    payload: input.payload,
+    occurredAt: input.occurredAt,
+  });
+  const duplicate = inboxId === undefined;
+  if (duplicate) {
+    const [row] = await deps.db.db
+      .select({ id: webhookInbox.id, processedAt: webhookInbox.processedAt })
+      .from(webhookInbox)
+      .where(and(eq(webhookInbox.provider, input.provider), eq(webhookInbox.eventId, input.eventId)));
+    if (!row || row.processedAt) return "duplicate";
+    inboxId = row.id;
+  }
+  if (!input.tenantActive) return duplicate ? "duplicate" : "stored_paused";
+  await deps.producer.enqueue(
+    input.job,
+    { tenantId: input.tenantId, inboxId: inboxId as number },
+    { jobId: safeJobId(input.job, inboxId as number) },
+  );
+  return duplicate ? "duplicate" : "accepted";
+}
+
+export async function ingestBlingWebhook(
+  deps: Deps,
+  input: { rawBody: Buffer; signature: string | undefined },
+): Promise<IngestResult> {
+  if (!deps.bling.verifyWebhookSignature(input.rawBody, input.signature)) {
+    return { status: 401, reason: "invalid signature" };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(input.rawBody.toString("utf8"));
+  } catch {
+    return { status: 400, reason: "body is not valid JSON" };
+  }
+  const parsed = blingEnvelope.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    return { status: 400, reason: `${first?.path.join(".") || "body"}: ${first?.message ?? "invalid"}` };
+  }
+  const env = parsed.data;
+  const { credentials, tenants } = repos(deps);
+  const tenantId = await credentials.findTenantIdByBlingCompany(env.companyId);
+  if (!tenantId) {
+    deps.logger.info(
+      { blingCompanyId: env.companyId, event: env.event },
+      "Bling webhook for an unknown company ignored",
+    );
+    return { status: 200, outcome: "unknown_tenant" };
+  }
+  const tenant = await tenants.findById(tenantId);
+  const outcome = await storeAndEnqueue(deps, {
+    provider: "bling",
+    eventId: env.eventId,
+    tenantId,
+    tenantActive: tenant?.state === "active",
+    eventType: env.event,
+    payload: json as Record<string, unknown>,
+    occurredAt: parseDate(env.date),
+    job: "bling-webhook",
+  });
+  return { status: 200, outcome };
+}
+
+/** Reasons from the Zydon adapter that mean "not from Zydon" (401) rather than "from Zydon but unusable". */
+const ZYDON_AUTH_REASONS = new Set([
+  "missing signature headers",
+  "bad timestamp",
+  "timestamp outside tolerance",
+  "signature mismatch",
+]);
+
+export async function ingestZydonOrderWebhook(
+  deps: Deps,
+  input: { rawBody: Buffer; headers: Record<string, string | string[] | undefined> },
+): Promise<IngestResult> {
+  const rawBody = input.rawBody.toString("utf8");
+  const v = deps.zydon.verifyOrderWebhook({ rawBody, headers: input.headers });
+  if (!v.ok)
+    return ZYDON_AUTH_REASONS.has(v.reason)
+      ? { status: 401, reason: v.reason }
+      : { status: 400, reason: v.reason };
+  const { tenants } = repos(deps);
+  const tenant = await tenants.findByOrganization(v.organizationId);
+  if (!tenant) {
+    deps.logger.info(
+      { organizationId: v.organizationId },
+      "Zydon order webhook for an unknown organization ignored",
+    );
+    return { status: 200, outcome: "unknown_tenant" };
+  }
+  const outcome = await storeAndEnqueue(deps, {
+    provider: "zydon",
+    // Keyed by order id: Zydon's redeliveries and duplicates of one order collapse into one row.
+    eventId: `order:${v.orderId}`,
+    tenantId: tenant.id,
+    tenantActive: tenant.state === "active",
+    eventType: "order.created",
+    payload: {
+      orderId: v.orderId,
+      organizationId: v.organizationId,
+      amountValue: v.amountValue,
+      deliveryId: v.deliveryId,
+    },
+    occurredAt: null,
+    job: "zydon-order-webhook",
+  });
+  return { status: 200, outcome };
+}
+
+export type NotificationOutcome =
+  | { status: 401 | 400; reason: string }
+  | { status: 200; event: "install" | "uninstall"; organizationId: string };
+
+/** App Center install/uninstall notification: verified by the Zydon adapter, event must match the route. */
+export function verifyNotification(
+  deps: Pick<AppDeps, "zydon">,
+  input: {
+    rawBody: Buffer;
+    headers: Record<string, string | string[] | undefined>;
+    expected: "install" | "uninstall";
+  },
+): NotificationOutcome {
+  const v = deps.zydon.verifyNotification({
+    rawBody: input.rawBody.toString("utf8"),
+    headers: input.headers,
+  });
+  if (!v.ok)
+    return ZYDON_AUTH_REASONS.has(v.reason)
+      ? { status: 401, reason: v.reason }
+      : { status: 400, reason: v.reason };
+  if (v.event !== input.expected)
+    return { status: 400, reason: `event ${v.event} sent to the ${input.expected} endpoint` };
+  return { status: 200, event: v.event, organizationId: v.organizationId };
+}
