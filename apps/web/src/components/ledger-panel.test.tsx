@@ -1,0 +1,198 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { HttpResponse, http } from "msw";
+import { beforeEach, describe, expect, it } from "vitest";
+import { renderWithApi } from "../test/render.js";
+import { appToken, server, url } from "../test/server.js";
+import { LedgerPanel } from "./ledger-panel.js";
+
+const items = [
+  {
+    id: 41,
+    entity: "order",
+    entityKey: "PED-1001",
+    action: "export",
+    outcome: "failed",
+    reason: "O Bling recusou o pedido: cliente sem CPF/CNPJ.",
+    attempts: 3,
+    updatedAt: "2025-03-10T14:05:00.000Z",
+    retryable: true,
+  },
+  {
+    id: 42,
+    entity: "product",
+    entityKey: "SKU-77",
+    action: "import",
+    outcome: "skipped",
+    reason: "Produto sem código (SKU) no Bling.",
+    attempts: 1,
+    updatedAt: "2025-03-10T14:00:00.000Z",
+    retryable: false,
+  },
+  {
+    id: 43,
+    entity: "stock",
+    entityKey: "SKU-78",
+    action: "update",
+    outcome: "synced",
+    reason: null,
+    attempts: 1,
+    updatedAt: "2025-03-10T13:59:00.000Z",
+    retryable: 0,
+  },
+];
+
+let requests: URL[];
+let authHeaders: (string | null)[];
+
+function mockLedger(body: (u: URL) => unknown, status = 200) {
+  server.use(
+    http.get(url("/api/settings/ledger"), ({ request }) => {
+      const u = new URL(request.url);
+      requests.push(u);
+      authHeaders.push(request.headers.get("authorization"));
+      return HttpResponse.json(body(u) as Record<string, unknown>, { status });
+    }),
+  );
+}
+
+const page = (u: URL) => ({
+  items,
+  total: 45,
+  page: Number(u.searchParams.get("page")),
+  pageSize: Number(u.searchParams.get("pageSize")),
+});
+
+beforeEach(() => {
+  requests = [];
+  authHeaders = [];
+});
+
+describe("ledger", () => {
+  it("lists rows with pt-BR labels and the reason", async () => {
+    mockLedger(page);
+    renderWithApi(<LedgerPanel refreshKey={0} />);
+    const rows = await screen.findAllByTestId("ledger-row");
+    expect(rows).toHaveLength(3);
+    const first = within(rows[0] as HTMLElement);
+    expect(first.getByText("PED-1001")).toBeTruthy();
+    expect(first.getByText("Falhou")).toBeTruthy();
+    expect(first.getByText("O Bling recusou o pedido: cliente sem CPF/CNPJ.")).toBeTruthy();
+    expect(first.getByText(/3 tentativas/)).toBeTruthy();
+    // Only retryable, unsuccessful rows get a retry button.
+    expect(screen.getAllByRole("button", { name: /^Tentar novamente:/ })).toHaveLength(1);
+    expect(screen.getByText("Página 1 de 3 · 45 registro(s)")).toBeTruthy();
+    expect(authHeaders[0]).toBe(`Bearer ${appToken}`);
+  });
+
+  it("builds the query from the filters, the search and the page", async () => {
+    mockLedger(page);
+    const user = userEvent.setup();
+    renderWithApi(<LedgerPanel refreshKey={0} pageSize={15} />);
+    await screen.findAllByTestId("ledger-row");
+    expect(Object.fromEntries(requests.at(-1)?.searchParams ?? [])).toEqual({ page: "1", pageSize: "15" });
+
+    await user.click(screen.getByRole("button", { name: "Próxima" }));
+    await waitFor(() => expect(requests.at(-1)?.searchParams.get("page")).toBe("2"));
+
+    // A new filter goes back to page 1.
+    await user.selectOptions(screen.getByLabelText("Tipo"), "order");
+    await waitFor(() =>
+      expect(Object.fromEntries(requests.at(-1)?.searchParams ?? [])).toEqual({
+        entity: "order",
+        page: "1",
+        pageSize: "15",
+      }),
+    );
+    await user.selectOptions(screen.getByLabelText("Resultado"), "failed");
+    await user.type(screen.getByLabelText("Buscar"), "  PED-1001 ");
+    const before = requests.length;
+    await user.click(screen.getByRole("button", { name: "Buscar" }));
+    await waitFor(() => expect(requests.length).toBeGreaterThan(before));
+    expect(Object.fromEntries(requests.at(-1)?.searchParams ?? [])).toEqual({
+      entity: "order",
+      outcome: "failed",
+      search: "PED-1001",
+      page: "1",
+      pageSize: "15",
+    });
+  });
+
+  it("retries one row and all failures through the API, then reloads", async () => {
+    mockLedger(page);
+    const posts: string[] = [];
+    server.use(
+      http.post(url("/api/settings/ledger/:id/retry"), ({ params }) => {
+        posts.push(`retry:${String(params.id)}`);
+        return HttpResponse.json({ queued: 1 });
+      }),
+      http.post(url("/api/settings/ledger/retry-failed"), () => {
+        posts.push("retry-failed");
+        return HttpResponse.json({ retried: 7 });
+      }),
+    );
+    const user = userEvent.setup();
+    renderWithApi(<LedgerPanel refreshKey={0} />);
+
+    await user.click(await screen.findByRole("button", { name: "Tentar novamente: PED-1001" }));
+    expect(await screen.findByText("Nova tentativa de PED-1001 colocada na fila.")).toBeTruthy();
+    await waitFor(() => expect(requests).toHaveLength(2));
+
+    await user.click(screen.getByTestId("ledger-retry-failed"));
+    expect(await screen.findByText("7 falha(s) colocada(s) na fila para nova tentativa.")).toBeTruthy();
+    expect(posts).toEqual(["retry:41", "retry-failed"]);
+    await waitFor(() => expect(requests).toHaveLength(3));
+  });
+
+  it("shows the API's message when a retry is refused", async () => {
+    mockLedger(page);
+    server.use(
+      http.post(url("/api/settings/ledger/:id/retry"), () =>
+        HttpResponse.json(
+          { error: "paused", message: "A integração está pausada. Retome para tentar novamente." },
+          { status: 409 },
+        ),
+      ),
+    );
+    const user = userEvent.setup();
+    renderWithApi(<LedgerPanel refreshKey={0} />);
+    await user.click(await screen.findByRole("button", { name: "Tentar novamente: PED-1001" }));
+    expect((await screen.findByRole("alert")).textContent).toBe(
+      "A integração está pausada. Retome para tentar novamente.",
+    );
+  });
+
+  it("has distinct empty states with and without filters", async () => {
+    mockLedger((u) => ({ items: [], total: 0, page: Number(u.searchParams.get("page")), pageSize: 20 }));
+    const user = userEvent.setup();
+    renderWithApi(<LedgerPanel refreshKey={0} />);
+    expect(await screen.findByText("Nada foi sincronizado ainda.")).toBeTruthy();
+    expect(screen.queryByTestId("ledger-table")).toBeNull();
+    await user.selectOptions(screen.getByLabelText("Resultado"), "skipped");
+    expect(await screen.findByText("Nenhum registro encontrado com esses filtros.")).toBeTruthy();
+  });
+
+  it("shows the error state and recovers on retry", async () => {
+    let fail = true;
+    server.use(
+      http.get(url("/api/settings/ledger"), ({ request }) =>
+        fail
+          ? HttpResponse.json({ error: "db_down", message: "Histórico indisponível agora." }, { status: 500 })
+          : HttpResponse.json(page(new URL(request.url))),
+      ),
+    );
+    const user = userEvent.setup();
+    renderWithApi(<LedgerPanel refreshKey={0} />);
+    expect((await screen.findByRole("alert")).textContent).toContain("Histórico indisponível agora.");
+    fail = false;
+    await user.click(screen.getByRole("button", { name: "Tentar de novo" }));
+    expect(await screen.findAllByTestId("ledger-row")).toHaveLength(3);
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("reports a malformed response instead of rendering garbage", async () => {
+    mockLedger(() => ({ items: [{ id: 1 }], total: 1 }));
+    renderWithApi(<LedgerPanel refreshKey={0} />);
+    expect((await screen.findByRole("alert")).textContent).toContain("formato inesperado");
+  });
+});

@@ -1,0 +1,225 @@
+import { type FormEvent, useState } from "react";
+import { useApi } from "../api/api-context.js";
+import { type LedgerItem, type LedgerOutcome, type LedgerQuery, ledgerOutcomes } from "../api/client.js";
+import { useResource } from "../hooks/use-resource.js";
+import {
+  actionLabels,
+  entityLabels,
+  formatDateTime,
+  formatNumber,
+  label,
+  ledgerEntities,
+  outcomeLabels,
+} from "../labels.js";
+import { Empty, ErrorNotice, LiveStatus, Loading } from "./feedback.js";
+
+interface Props {
+  refreshKey: number;
+  pageSize?: number;
+}
+
+export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
+  const api = useApi();
+  const [entity, setEntity] = useState("");
+  const [outcome, setOutcome] = useState<LedgerOutcome | "">("");
+  const [draftSearch, setDraftSearch] = useState("");
+  const [search, setSearch] = useState("");
+  const [page, setPage] = useState(1);
+  const [status, setStatus] = useState<{ message: string; tone: "info" | "error" } | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  const query: LedgerQuery = { entity, outcome: outcome || undefined, search, page, pageSize };
+  const ledger = useResource(() => api.getLedger(query), `${refreshKey}:${JSON.stringify(query)}`);
+  const filtered = Boolean(entity || outcome || search);
+
+  function onSearch(e: FormEvent) {
+    e.preventDefault();
+    setSearch(draftSearch.trim());
+    setPage(1);
+  }
+
+  async function act(id: string, run: () => Promise<string>) {
+    setBusy(id);
+    setStatus(null);
+    try {
+      setStatus({ message: await run(), tone: "info" });
+      await ledger.reload();
+    } catch (err) {
+      setStatus({ message: err instanceof Error ? err.message : "Erro inesperado.", tone: "error" });
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const retryOne = (item: LedgerItem) =>
+    act(item.id, async () => {
+      await api.retryLedgerItem(item.id);
+      return `Nova tentativa de ${item.entityKey} colocada na fila.`;
+    });
+
+  const retryAll = () =>
+    act("all", async () => {
+      const result = await api.retryFailed();
+      const n = result?.retried ?? result?.queued;
+      return n === undefined
+        ? "Novas tentativas das falhas colocadas na fila."
+        : `${formatNumber(n)} falha(s) colocada(s) na fila para nova tentativa.`;
+    });
+
+  const data = ledger.data;
+  const pages = data ? Math.max(1, Math.ceil(data.total / data.pageSize)) : 1;
+
+  return (
+    <section className="zb-card" aria-labelledby="zb-ledger-title">
+      <div className="zb-card-head">
+        <h2 id="zb-ledger-title">Histórico</h2>
+        <button
+          type="button"
+          className="zb-button zb-button--secondary"
+          onClick={() => void retryAll()}
+          disabled={busy !== null}
+          data-testid="ledger-retry-failed"
+        >
+          Tentar novamente todas as falhas
+        </button>
+      </div>
+      <form className="zb-filters" onSubmit={onSearch} aria-label="Filtros do histórico">
+        <div className="zb-field">
+          <label htmlFor="zb-ledger-entity">Tipo</label>
+          <select
+            id="zb-ledger-entity"
+            value={entity}
+            onChange={(e) => {
+              setEntity(e.target.value);
+              setPage(1);
+            }}
+          >
+            <option value="">Todos</option>
+            {ledgerEntities.map((en) => (
+              <option key={en} value={en}>
+                {label(entityLabels, en)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="zb-field">
+          <label htmlFor="zb-ledger-outcome">Resultado</label>
+          <select
+            id="zb-ledger-outcome"
+            value={outcome}
+            onChange={(e) => {
+              setOutcome(e.target.value as LedgerOutcome | "");
+              setPage(1);
+            }}
+          >
+            <option value="">Todos</option>
+            {ledgerOutcomes.map((o) => (
+              <option key={o} value={o}>
+                {label(outcomeLabels, o)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="zb-field zb-field--grow">
+          <label htmlFor="zb-ledger-search">Buscar</label>
+          <input
+            id="zb-ledger-search"
+            type="search"
+            value={draftSearch}
+            onChange={(e) => setDraftSearch(e.target.value)}
+            placeholder="SKU, número do pedido ou CPF/CNPJ"
+          />
+        </div>
+        <button type="submit" className="zb-button">
+          Buscar
+        </button>
+      </form>
+
+      {ledger.loading ? <Loading /> : null}
+      {ledger.error ? <ErrorNotice error={ledger.error} onRetry={() => void ledger.reload()} /> : null}
+      {data && !ledger.loading && !ledger.error ? (
+        data.items.length === 0 ? (
+          <Empty>
+            {filtered ? "Nenhum registro encontrado com esses filtros." : "Nada foi sincronizado ainda."}
+          </Empty>
+        ) : (
+          <>
+            <table className="zb-table" data-testid="ledger-table">
+              <caption className="zb-visually-hidden">Registros de sincronização</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Quando</th>
+                  <th scope="col">Tipo</th>
+                  <th scope="col">Item</th>
+                  <th scope="col">Resultado</th>
+                  <th scope="col">Motivo</th>
+                  <th scope="col">
+                    <span className="zb-visually-hidden">Ações</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((item) => (
+                  <tr key={item.id} data-testid="ledger-row" data-id={item.id} data-outcome={item.outcome}>
+                    <td data-label="Quando">{formatDateTime(item.updatedAt)}</td>
+                    <td data-label="Tipo">
+                      {label(entityLabels, item.entity)}
+                      <span className="zb-muted"> · {label(actionLabels, item.action)}</span>
+                    </td>
+                    <td data-label="Item" className="zb-key">
+                      {item.entityKey}
+                    </td>
+                    <td data-label="Resultado">
+                      <span className={`zb-badge zb-badge--${item.outcome}`}>
+                        {label(outcomeLabels, item.outcome)}
+                      </span>
+                      {item.attempts > 1 ? (
+                        <span className="zb-muted"> · {item.attempts} tentativas</span>
+                      ) : null}
+                    </td>
+                    <td data-label="Motivo">{item.reason ?? "—"}</td>
+                    <td data-label="Ações">
+                      {item.retryable && item.outcome !== "synced" ? (
+                        <button
+                          type="button"
+                          className="zb-button zb-button--small"
+                          onClick={() => void retryOne(item)}
+                          disabled={busy !== null}
+                          aria-label={`Tentar novamente: ${item.entityKey}`}
+                        >
+                          Tentar novamente
+                        </button>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <nav className="zb-pagination" aria-label="Páginas do histórico">
+              <button
+                type="button"
+                className="zb-button zb-button--secondary"
+                onClick={() => setPage((p) => Math.max(1, p - 1))}
+                disabled={page <= 1}
+              >
+                Anterior
+              </button>
+              <span aria-live="polite">
+                Página {data.page} de {pages} · {formatNumber(data.total)} registro(s)
+              </span>
+              <button
+                type="button"
+                className="zb-button zb-button--secondary"
+                onClick={() => setPage((p) => p + 1)}
+                disabled={page >= pages}
+              >
+                Próxima
+              </button>
+            </nav>
+          </>
+        )
+      ) : null}
+      <LiveStatus message={status?.message ?? null} tone={status?.tone ?? "info"} />
+    </section>
+  );
+}

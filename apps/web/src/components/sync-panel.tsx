@@ -1,0 +1,206 @@
+import { useEffect, useState } from "react";
+import { useApi } from "../api/api-context.js";
+import type { Health, ProgressEntity } from "../api/client.js";
+import { useResource } from "../hooks/use-resource.js";
+import {
+  entityLabels,
+  formatDateTime,
+  formatDuration,
+  formatLag,
+  formatNumber,
+  label,
+  runStatusLabels,
+  tokenStateLabels,
+} from "../labels.js";
+import { Empty, ErrorNotice, LiveStatus, Loading } from "./feedback.js";
+
+interface Props {
+  refreshKey: number;
+  /** Refresh interval while a sync runs. */
+  pollMs?: number;
+  /** Refresh interval when idle (health still moves: webhooks, requests today). */
+  idlePollMs?: number;
+}
+
+export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Props) {
+  const api = useApi();
+  const [running, setRunning] = useState(false);
+  const interval = running ? pollMs : idlePollMs;
+  const progress = useResource(() => api.getProgress(), String(refreshKey), interval);
+  const health = useResource(() => api.getHealth(), String(refreshKey), interval);
+  const [status, setStatus] = useState<{ message: string; tone: "info" | "error" } | null>(null);
+  const [busyEntity, setBusyEntity] = useState<string | null>(null);
+
+  useEffect(() => {
+    setRunning(progress.data?.running ?? false);
+  }, [progress.data]);
+
+  async function resync(entity: string) {
+    setBusyEntity(entity);
+    setStatus(null);
+    try {
+      await api.resync(entity);
+      setStatus({
+        message: `${label(entityLabels, entity)}: nova sincronização colocada na fila.`,
+        tone: "info",
+      });
+      await progress.reload();
+    } catch (err) {
+      setStatus({ message: err instanceof Error ? err.message : "Erro inesperado.", tone: "error" });
+    } finally {
+      setBusyEntity(null);
+    }
+  }
+
+  return (
+    <>
+      <section className="zb-card" aria-labelledby="zb-progress-title">
+        <h2 id="zb-progress-title">Sincronização inicial</h2>
+        {progress.loading ? <Loading /> : null}
+        {progress.error ? (
+          <ErrorNotice error={progress.error} onRetry={() => void progress.reload()} />
+        ) : null}
+        {progress.data && !progress.loading ? (
+          progress.data.entities.length === 0 ? (
+            <Empty>
+              A sincronização inicial ainda não começou. Ela inicia assim que o Bling é conectado.
+            </Empty>
+          ) : (
+            <>
+              <p className="zb-hint" aria-live="polite">
+                {progress.data.running
+                  ? "Sincronizando… esta lista se atualiza a cada poucos segundos."
+                  : "Nenhuma sincronização em andamento."}
+              </p>
+              <ul className="zb-progress-list">
+                {progress.data.entities.map((e) => (
+                  <ProgressRow
+                    key={e.entity}
+                    row={e}
+                    busy={busyEntity === e.entity}
+                    onResync={() => void resync(e.entity)}
+                  />
+                ))}
+              </ul>
+            </>
+          )
+        ) : null}
+        <LiveStatus message={status?.message ?? null} tone={status?.tone ?? "info"} />
+      </section>
+      <section className="zb-card" aria-labelledby="zb-health-title">
+        <h2 id="zb-health-title">Saúde da integração</h2>
+        {health.loading ? <Loading /> : null}
+        {health.error ? <ErrorNotice error={health.error} onRetry={() => void health.reload()} /> : null}
+        {health.data && !health.loading ? <HealthBody health={health.data} /> : null}
+      </section>
+    </>
+  );
+}
+
+function ProgressRow({ row, busy, onResync }: { row: ProgressEntity; busy: boolean; onResync: () => void }) {
+  const name = label(entityLabels, row.entity);
+  const total = row.total ?? null;
+  const active = row.status === "running" || row.status === "queued";
+  return (
+    <li
+      className="zb-progress-row"
+      data-testid="progress-row"
+      data-entity={row.entity}
+      data-status={row.status}
+    >
+      <div className="zb-progress-head">
+        <strong id={`zb-progress-${row.entity}`}>{name}</strong>
+        <span className={`zb-badge zb-badge--run-${row.status}`}>{label(runStatusLabels, row.status)}</span>
+      </div>
+      <progress
+        aria-labelledby={`zb-progress-${row.entity}`}
+        max={total ?? undefined}
+        value={total === null ? undefined : Math.min(row.done, total)}
+      />
+      <p className="zb-progress-numbers">
+        {total === null
+          ? `${formatNumber(row.done)} processados`
+          : `${formatNumber(row.done)} de ${formatNumber(total)}`}
+        {row.failed > 0 ? ` · ${formatNumber(row.failed)} com falha` : ""}
+        {row.skipped > 0 ? ` · ${formatNumber(row.skipped)} ignorados` : ""}
+        {active && row.etaSeconds != null ? ` · tempo restante: ${formatDuration(row.etaSeconds)}` : ""}
+      </p>
+      {!active ? (
+        <button type="button" className="zb-button zb-button--link" onClick={onResync} disabled={busy}>
+          Sincronizar {name.toLowerCase()} de novo
+        </button>
+      ) : null}
+    </li>
+  );
+}
+
+function HealthBody({ health }: { health: Health }) {
+  const share = health.requests.budget > 0 ? health.requests.today / health.requests.budget : 0;
+  return (
+    <>
+      <dl className="zb-facts" data-testid="health">
+        <div>
+          <dt>Estado</dt>
+          <dd data-testid="health-state" data-paused={String(health.paused)}>
+            {health.paused ? (
+              <span className="zb-badge zb-badge--warn">Pausada</span>
+            ) : (
+              <span className="zb-badge zb-badge--ok">Ativa</span>
+            )}
+            {health.paused && health.pauseReason ? ` ${health.pauseReason}` : ""}
+          </dd>
+        </div>
+        <div>
+          <dt>Acesso ao Bling</dt>
+          <dd>{label(tokenStateLabels, health.token.state)}</dd>
+        </div>
+        <div>
+          <dt>Atraso dos webhooks do Bling</dt>
+          <dd>
+            {health.webhook.lagSeconds != null ? formatLag(health.webhook.lagSeconds) : "sem dados"}
+            {health.webhook.lastReceivedAt
+              ? ` (último em ${formatDateTime(health.webhook.lastReceivedAt)})`
+              : ""}
+          </dd>
+        </div>
+        <div>
+          <dt>Requisições ao Bling hoje</dt>
+          <dd>
+            {formatNumber(health.requests.today)} de {formatNumber(health.requests.budget)}
+            <meter
+              className="zb-meter"
+              min={0}
+              max={1}
+              low={0.7}
+              high={0.9}
+              optimum={0}
+              value={Math.min(share, 1)}
+              aria-label="Uso do limite diário do Bling"
+            />
+          </dd>
+        </div>
+      </dl>
+      {health.entities.length > 0 ? (
+        <table className="zb-table zb-table--compact">
+          <caption>Último sucesso por tipo</caption>
+          <thead>
+            <tr>
+              <th scope="col">Tipo</th>
+              <th scope="col">Último sucesso</th>
+            </tr>
+          </thead>
+          <tbody>
+            {health.entities.map((e) => (
+              <tr key={e.entity} data-testid="health-entity" data-entity={e.entity}>
+                <td data-label="Tipo">{label(entityLabels, e.entity)}</td>
+                <td data-label="Último sucesso">
+                  {e.lastSuccessAt ? formatDateTime(e.lastSuccessAt) : "ainda não"}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,116 @@
+/** Every code the API sends, in the words a merchant reads (pt-BR). Unknown codes fall back to the code. */
+
+export const entityLabels: Record<string, string> = {
+  payment_methods: "Formas de pagamento",
+  payment_method: "Forma de pagamento",
+  products: "Produtos",
+  product: "Produto",
+  variation: "Variação",
+  image: "Imagem",
+  stock: "Estoque",
+  prices: "Preços",
+  price: "Preço",
+  customers: "Clientes",
+  customer: "Cliente",
+  order: "Pedido",
+  orders: "Pedidos",
+  order_status: "Status do pedido",
+  nfe: "NF-e",
+};
+
+/** Entities the ledger filter offers (the ledger records singular entities). */
+export const ledgerEntities = [
+  "product",
+  "variation",
+  "image",
+  "stock",
+  "price",
+  "customer",
+  "payment_method",
+  "order",
+  "order_status",
+  "nfe",
+] as const;
+
+export const outcomeLabels: Record<string, string> = {
+  synced: "Sincronizado",
+  skipped: "Ignorado",
+  failed: "Falhou",
+};
+
+export const actionLabels: Record<string, string> = {
+  import: "Importação",
+  export: "Envio ao Bling",
+  update: "Atualização",
+  upload: "Envio de arquivo",
+  status: "Mudança de status",
+  create: "Criação",
+  link: "Vínculo",
+  emit: "Emissão",
+  attach: "Anexo",
+};
+
+export const runStatusLabels: Record<string, string> = {
+  queued: "Na fila",
+  running: "Em andamento",
+  done: "Concluído",
+  failed: "Falhou",
+  cancelled: "Cancelado",
+};
+
+export const tokenStateLabels: Record<string, string> = {
+  valid: "Válido",
+  expiring: "Renovando em breve",
+  expired: "Expirado (será renovado)",
+  refresh_failed: "Renovação recusada pelo Bling",
+  needs_reauth: "Reconexão necessária",
+  none: "Sem token",
+  missing: "Sem token",
+};
+
+export const tenantStateLabels: Record<string, string> = {
+  awaiting_bling: "Aguardando conexão com o Bling",
+  active: "Ativa",
+  paused: "Pausada",
+  needs_reauth: "Reconexão necessária",
+};
+
+export const severityLabels: Record<string, string> = {
+  blocker: "Impede a sincronização",
+  warning: "Atenção",
+  info: "Informação",
+};
+
+export function label(map: Record<string, string>, code: string): string {
+  return map[code] ?? code;
+}
+
+const dateTime = new Intl.DateTimeFormat("pt-BR", { dateStyle: "short", timeStyle: "short" });
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : dateTime.format(d);
+}
+
+const integer = new Intl.NumberFormat("pt-BR");
+
+export function formatNumber(n: number): string {
+  return integer.format(n);
+}
+
+/** "menos de 1 min", "cerca de 12 min", "cerca de 2 h 5 min". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return "menos de 1 min";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `cerca de ${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `cerca de ${h} h` : `cerca de ${h} h ${m} min`;
+}
+
+/** Webhook lag: seconds are meaningful here (target is under a minute). */
+export function formatLag(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  return formatDuration(seconds).replace("cerca de ", "");
+}

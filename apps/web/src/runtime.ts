@@ -1,0 +1,31 @@
+/**
+ * The API origin when the host does not say: VITE_API_BASE_URL at build time, else the origin this module was
+ * served from (the API serves the build, so in the App Center the bundle's origin is the API's).
+ */
+export function defaultApiBaseUrl(): string {
+  const fromEnv = import.meta.env.VITE_API_BASE_URL as string | undefined;
+  if (fromEnv) return fromEnv;
+  try {
+    const origin = new URL(import.meta.url).origin;
+    if (origin && origin !== "null") return origin;
+  } catch {
+    // fall through
+  }
+  return window.location.origin;
+}
+
+export interface StandaloneSession {
+  organizationId: string;
+  accessToken: string;
+}
+
+/** `#org=...&token=...` (preferred: fragments never reach server logs) or the same keys in the query. */
+export function readStandaloneSession(location: Pick<Location, "hash" | "search">): StandaloneSession | null {
+  for (const raw of [location.hash.replace(/^#/, ""), location.search.replace(/^\?/, "")]) {
+    const params = new URLSearchParams(raw);
+    const organizationId = params.get("org") ?? params.get("organizationId");
+    const accessToken = params.get("token") ?? params.get("accessToken");
+    if (organizationId && accessToken) return { organizationId, accessToken };
+  }
+  return null;
+}
