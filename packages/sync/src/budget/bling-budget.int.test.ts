@@ -109,15 +109,28 @@ describe("daily limit", () => {
     const acct = "acct-reserve";
     expect((await bb.take({ accountId: acct, lane: "catalog", cost: 49 })).ok).toBe(true);
     expect((await bb.take({ accountId: acct, lane: "catalog", cost: 49 })).ok).toBe(true);
-    expect(await bb.take({ accountId: acct, lane: "catalog" })).toMatchObject({ ok: false, reason: "day" });
+    expect(await bb.take({ accountId: acct, lane: "catalog" })).toMatchObject({
+      ok: false,
+      reason: "day",
+      reserveOnly: true,
+    });
     expect(await bb.take({ accountId: acct, lane: "customers" })).toMatchObject({ ok: false, reason: "day" });
+    // Only this lane is out for the day: the worker must delay the job, not pause the whole account.
+    const laneErr = await bb.waitFor({ accountId: acct, lane: "catalog" }).catch((e: unknown) => e);
+    expect(laneErr).toMatchObject({ action: "wait", reason: "day", period: "second", reserveOnly: true });
     expect(await bb.take({ accountId: acct, lane: "stock_price" })).toMatchObject({
       ok: false,
       reason: "day",
     });
     expect((await bb.take({ accountId: acct, lane: "orders" })).ok).toBe(true);
     expect((await bb.take({ accountId: acct, lane: "status" })).ok).toBe(true);
-    expect(await bb.take({ accountId: acct, lane: "orders" })).toMatchObject({ ok: false, reason: "day" });
+    expect(await bb.take({ accountId: acct, lane: "orders" })).toMatchObject({
+      ok: false,
+      reason: "day",
+      reserveOnly: false,
+    });
+    const accountErr = await bb.waitFor({ accountId: acct, lane: "status" }).catch((e: unknown) => e);
+    expect(accountErr).toMatchObject({ reason: "day", period: "day" });
     expect((await bb.usage(acct)).today).toBe(100);
   });
 });

@@ -23,6 +23,11 @@ export type TakeResult =
       waitMs: number;
       /** Set for "day" (next São Paulo midnight) and "paused" (end of the pause). */
       retryAt?: Date;
+      /**
+       * "day" only for this lane: the rest of the day is the orders/status reserve, so the account itself
+       * must not be paused.
+       */
+      reserveOnly?: boolean;
       /** Pass it back on the retry, so this caller's place ahead of lower lanes is kept and then cleared. */
       claimId: string;
     };
@@ -143,16 +148,18 @@ export class BlingBudget {
       this.windows.length,
       ...this.windows.flatMap((w) => [w.limit, w.windowMs]),
     ];
-    const [granted, reason, waitMs, now] = (await takeScript.run(this.redis, keys, argv)) as [
+    const [granted, reason, waitMs, now, used] = (await takeScript.run(this.redis, keys, argv)) as [
       number,
       string,
+      number,
       number,
       number,
     ];
     if (granted === 1) return { ok: true, grantedAt: now, claimId };
     if (reason === "day") {
       const retryAt = nextMidnight(new Date(now), this.timeZone);
-      return { ok: false, reason, waitMs: retryAt.getTime() - now, retryAt, claimId };
+      const reserveOnly = used + cost <= this.dailyLimit;
+      return { ok: false, reason, waitMs: retryAt.getTime() - now, retryAt, reserveOnly, claimId };
     }
     if (reason === "paused") return { ok: false, reason, waitMs, retryAt: new Date(now + waitMs), claimId };
     return { ok: false, reason: reason as BudgetRefusalReason, waitMs, claimId };
@@ -174,7 +181,7 @@ export class BlingBudget {
         if (r.ok) return { grantedAt: r.grantedAt, waitedMs: Date.now() - started };
         const elapsed = Date.now() - started;
         if (r.reason === "day" || r.reason === "paused" || elapsed + r.waitMs > maxWaitMs) {
-          throw new BudgetWaitError(r.reason, r.waitMs, r.retryAt);
+          throw new BudgetWaitError(r.reason, r.waitMs, r.retryAt, r.reserveOnly === true);
         }
         // Jitter spreads waiters that were told the same instant, so they do not all hit Redis at once.
         await sleep(r.waitMs + Math.floor(Math.random() * Math.min(50, 5 + r.waitMs / 4)), signal);

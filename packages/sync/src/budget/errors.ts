@@ -7,15 +7,20 @@ import type { BudgetRefusalReason } from "./bling-budget.js";
  */
 export class BudgetWaitError extends Error {
   readonly action = "wait" as const;
-  /** "day" when nothing will change before the next Bling day (or the pause's end); else "second". */
+  /**
+   * "day" when the whole account is done until the next Bling day (or the pause's end), which the worker
+   * turns into a tenant pause; "second" for everything else, including a lane kept out of the daily
+   * reserve (orders/status may still run), which only delays the job by `retryAfterMs`.
+   */
   readonly period: "second" | "day";
   constructor(
     readonly reason: BudgetRefusalReason,
     readonly retryAfterMs: number,
     readonly retryAt?: Date,
+    readonly reserveOnly = false,
   ) {
     super(`Bling request budget: no slot (${reason}); retry in ${Math.ceil(retryAfterMs)} ms`);
     this.name = "BudgetWaitError";
-    this.period = reason === "day" || reason === "paused" ? "day" : "second";
+    this.period = (reason === "day" && !reserveOnly) || reason === "paused" ? "day" : "second";
   }
 }
