@@ -70,3 +70,28 @@ describe("health", () => {
     await badDb.close();
   });
 });
+
+describe("errors", () => {
+  it("a 5xx answers a generic pt-BR body without internals", async () => {
+    // This database has no tables: the session lookup fails inside Postgres.
+    const instance = await build(testRedisUrl());
+    const res = await instance.inject({
+      method: "POST",
+      url: "/api/session",
+      payload: { organizationId: "org-1", accessToken: "t" },
+    });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({
+      error: "internal_error",
+      message: "Erro interno. Tente novamente em instantes.",
+    });
+    expect(res.body).not.toMatch(/relation|tenants|postgres|stack/i);
+  });
+
+  it("unknown routes get a pt-BR 404", async () => {
+    const instance = await build(testRedisUrl());
+    const res = await instance.inject({ method: "GET", url: "/nada" });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().message).toBe("Rota não encontrada.");
+  });
+});

@@ -1,0 +1,458 @@
+import {
+  CredentialsRepository,
+  CursorsRepository,
+  LedgerRepository,
+  SyncRunsRepository,
+  TenantsRepository,
+  WebhookInboxRepository,
+} from "@zb/db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signSession } from "../session/session-token.js";
+import { createHarness, type Harness, leakedSecrets } from "../test-support/harness.js";
+
+let h: Harness;
+
+interface Merchant {
+  orgId: string;
+  tenantId: string;
+  session: string;
+  companyId: string;
+  companyName: string;
+  accountId: string;
+}
+
+async function merchant(name: string, companyName: string): Promise<Merchant> {
+  const { orgId, tenantId } = await h.install(name);
+  const session = await h.session(orgId);
+  const acc = h.bling.createAccount(companyName);
+  const r = await h.connectBling(session, acc.accountId);
+  expect(r.status).toBe(302);
+  return { orgId, tenantId, session, companyId: acc.companyId, companyName, accountId: acc.accountId };
+}
+
+function as(m: Pick<Merchant, "session">, method: string, url: string, payload?: unknown) {
+  return h.api.inject({
+    method: method as "GET",
+    url,
+    headers: { authorization: `Bearer ${m.session}` },
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
+}
+
+beforeAll(async () => {
+  h = await createHarness();
+  h.deps.budget = {
+    usage: async ({ blingCompanyId }) => ({
+      today: blingCompanyId ? 1234 : 0,
+      dailyLimit: 120_000,
+      lastSecond: 1,
+    }),
+  };
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("POST /api/session", () => {
+  it("trades a verified Zydon admin session for a tenant session", async () => {
+    const { orgId, tenantId } = await h.install("Sessão");
+    const admin = h.zydon.sim.issueAdminSession(orgId);
+    const res = await h.api.inject({ method: "POST", url: "/api/session", payload: admin });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.tenantId).toBe(tenantId);
+    const minutes = (Date.parse(body.expiresAt) - Date.now()) / 60_000;
+    expect(minutes).toBeGreaterThan(29);
+    expect(minutes).toBeLessThanOrEqual(30);
+  });
+
+  it("refuses a forged token, another organization's session, unknown organizations and bad bodies", async () => {
+    const a = await h.install("Sessão A");
+    const b = await h.install("Sessão B");
+    const forged = await h.api.inject({
+      method: "POST",
+      url: "/api/session",
+      payload: { organizationId: a.orgId, accessToken: "forjado" },
+    });
+    expect(forged.statusCode).toBe(401);
+    const bSession = h.zydon.sim.issueAdminSession(b.orgId);
+    const mismatch = await h.api.inject({
+      method: "POST",
+      url: "/api/session",
+      payload: { organizationId: a.orgId, accessToken: bSession.accessToken },
+    });
+    expect(mismatch.statusCode).toBe(401);
+    const unknown = await h.api.inject({
+      method: "POST",
+      url: "/api/session",
+      payload: { organizationId: "nao-existe", accessToken: "x" },
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().message).toContain("não está instalado");
+    const bad = await h.api.inject({
+      method: "POST",
+      url: "/api/session",
+      payload: { organizationId: a.orgId },
+    });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it("settings routes need a valid, unexpired session", async () => {
+    const m = await h.install("Expira");
+    const tenant = await new TenantsRepository(h.db.db).findById(m.tenantId);
+    const old = signSession(
+      h.deps.config.SESSION_SECRET,
+      { tenantId: m.tenantId, organizationId: tenant?.zydonOrganizationId as string },
+      new Date(Date.now() - 31 * 60_000),
+    );
+    const expired = await as({ session: old.token }, "GET", "/api/settings");
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json().error).toBe("session_expired");
+    const other = signSession("another-secret-that-is-long-enough!!", {
+      tenantId: m.tenantId,
+      organizationId: m.orgId,
+    });
+    expect((await as({ session: other.token }, "GET", "/api/settings")).statusCode).toBe(401);
+  });
+});
+
+describe("settings document", () => {
+  it("GET returns defaults; PUT validates the whole document and saves all or nothing", async () => {
+    const m = await merchant("Config", "Config Ltda");
+    const initial = await as(m, "GET", "/api/settings");
+    expect(initial.json()).toMatchObject({ stock: { balance: "virtual", depositIds: [] }, paused: false });
+
+    const good = {
+      stock: { depositIds: ["14887164854"], balance: "physical" },
+      price: { source: "base" },
+      orders: { trigger: "all" },
+      nfe: { enabled: false },
+      paused: false,
+    };
+    const saved = await as(m, "PUT", "/api/settings", good);
+    expect(saved.statusCode).toBe(200);
+    expect(saved.json().stock).toEqual({ depositIds: ["14887164854"], balance: "physical" });
+
+    const bad = await as(m, "PUT", "/api/settings", {
+      ...good,
+      stock: { depositIds: ["999"], balance: "qualquer" },
+      price: { source: "store" },
+      nfe: { enabled: true },
+      extra: 1,
+    });
+    expect(bad.statusCode).toBe(400);
+    const errors = bad.json().errors as Record<string, string>;
+    expect(errors["stock.balance"]).toBe("Escolha saldo disponível ou físico.");
+    expect(errors["price.blingStoreId"]).toBe("Escolha a loja do Bling de onde vem o preço.");
+    expect(errors["nfe.approvedZydonStatusId"]).toContain("Escolha o status do Zydon");
+    expect(errors.extra).toBe("Campo desconhecido.");
+    // Nothing of the bad document was saved (not even its valid-looking deposit list).
+    const after = await as(m, "GET", "/api/settings");
+    expect(after.json().stock).toEqual({ depositIds: ["14887164854"], balance: "physical" });
+  });
+
+  it("pause stores the flag; resume queues a catch-up after a finished initial sync", async () => {
+    const m = await merchant("Pausa", "Pausa Ltda");
+    await new TenantsRepository(h.db.db).markInitialSyncDone(m.tenantId);
+    const p = await as(m, "POST", "/api/settings/pause");
+    expect(p.json()).toEqual({ paused: true });
+    expect((await as(m, "GET", "/api/settings")).json().paused).toBe(true);
+    expect((await as(m, "GET", "/api/settings/connection")).json().tenant.paused).toBe(true);
+    const before = (await h.jobs({ tenantId: m.tenantId, name: "poll-changes" })).length;
+    const r = await as(m, "POST", "/api/settings/resume");
+    expect(r.json()).toEqual({ paused: false, catchUp: "poll-changes" });
+    // The catch-up poll, plus the recurring schedule put back by the resume hook.
+    expect((await h.jobs({ tenantId: m.tenantId, name: "poll-changes" })).length).toBeGreaterThanOrEqual(
+      before + 1,
+    );
+    expect(h.hookCalls).toContainEqual({ hook: "resumed", tenantId: m.tenantId });
+  });
+});
+
+describe("views", () => {
+  it("readiness: empty state until the sync engine stores a report", async () => {
+    const m = await merchant("Prontidão", "Prontidão Ltda");
+    const empty = await as(m, "GET", "/api/settings/readiness");
+    expect(empty.statusCode).toBe(404);
+    expect(empty.json().error).toBe("readiness_not_available");
+    const report = {
+      generatedAt: new Date().toISOString(),
+      problems: [
+        {
+          code: "situacoes_without_status",
+          title: "2 situações do Bling sem status de mesmo nome no Zydon",
+          count: 2,
+          examples: ["Em separação", "Faturado"],
+          action: "Crie no Zydon status com esses nomes.",
+          severity: "warning",
+        },
+      ],
+      counts: { products: 10, contacts: 5, paymentMethods: 3, situacoes: 6 },
+      sampled: false,
+    };
+    await new CursorsRepository(h.db.db).set(m.tenantId, "readiness", report);
+    const res = await as(m, "GET", "/api/settings/readiness");
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual(report);
+  });
+
+  it("progress: done/total per entity with an ETA from the request budget", async () => {
+    const m = await merchant("Progresso", "Progresso Ltda");
+    const runs = new SyncRunsRepository(h.db.db);
+    const pm = await runs.create({
+      tenantId: m.tenantId,
+      kind: "initial",
+      entity: "payment_methods",
+      total: 20,
+    });
+    await runs.addProgress(pm.id, { done: 20 });
+    await runs.finish(pm.id, "done");
+    const prod = await runs.create({
+      tenantId: m.tenantId,
+      kind: "initial",
+      entity: "products",
+      total: 1_000,
+    });
+    await runs.start(prod.id);
+    await runs.addProgress(prod.id, { done: 390, skipped: 10 });
+    const res = await as(m, "GET", "/api/settings/progress");
+    const body = res.json();
+    expect(body.running).toBe(true);
+    const products = body.entities.find((e: { entity: string }) => e.entity === "products");
+    expect(products).toMatchObject({ status: "running", done: 390, skipped: 10, total: 1_000 });
+    // 600 products left × ~1.01 requests each, at 2 requests/s.
+    expect(products.etaSeconds).toBe(Math.ceil(Math.ceil(600 * 1.01) / 2));
+    expect(body.etaSeconds).toBe(products.etaSeconds);
+    expect(body.entities.find((e: { entity: string }) => e.entity === "payment_methods")).toMatchObject({
+      status: "done",
+      etaSeconds: null,
+    });
+  });
+
+  it("health: last success per entity, webhook lag, requests today, token state", async () => {
+    const m = await merchant("Saúde", "Saúde Ltda");
+    const ledger = new LedgerRepository(h.db.db);
+    await ledger.record({
+      tenantId: m.tenantId,
+      entity: "products",
+      entityKey: "SKU-1",
+      action: "update",
+      outcome: "synced",
+    });
+    const inbox = new WebhookInboxRepository(h.db.db);
+    await inbox.insertOnce({
+      provider: "bling",
+      eventId: `lag-${m.tenantId}`,
+      tenantId: m.tenantId,
+      eventType: "stock.updated",
+      payload: {},
+      occurredAt: new Date(Date.now() - 4_000),
+    });
+    const res = await as(m, "GET", "/api/settings/health");
+    const body = res.json();
+    expect(body.tenantState).toBe("active");
+    expect(body.paused).toBe(false);
+    expect(Date.parse(body.lastSuccess.products)).toBeGreaterThan(Date.now() - 60_000);
+    expect(body.webhooks.bling.last24h).toBe(1);
+    expect(body.webhooks.bling.lastLagMs).toBeGreaterThanOrEqual(3_500);
+    expect(body.webhooks.bling.lastLagMs).toBeLessThan(30_000);
+    expect(body.requests).toEqual({ today: 1234, dailyLimit: 120_000, lastSecond: 1 });
+    expect(body.token.state).toBe("valid");
+  });
+});
+
+describe("ledger", () => {
+  it("lists with filters and pagination, retries one entry and all failures", async () => {
+    const m = await merchant("Histórico", "Histórico Ltda");
+    const ledger = new LedgerRepository(h.db.db);
+    const failedId = await ledger.record({
+      tenantId: m.tenantId,
+      entity: "products",
+      entityKey: "SKU-FALHA",
+      action: "create",
+      outcome: "failed",
+      reason: "SKU duplicado no Bling",
+      retryable: true,
+    });
+    await ledger.record({
+      tenantId: m.tenantId,
+      entity: "customers",
+      entityKey: "12345678909",
+      action: "create",
+      outcome: "skipped",
+      reason: "Cliente sem CPF/CNPJ",
+    });
+    const okId = await ledger.record({
+      tenantId: m.tenantId,
+      entity: "products",
+      entityKey: "SKU-OK",
+      action: "update",
+      outcome: "synced",
+    });
+    await ledger.record({
+      tenantId: m.tenantId,
+      entity: "orders",
+      entityKey: "PED-9",
+      action: "export",
+      outcome: "failed",
+      reason: "Forma de pagamento inválida",
+    });
+
+    const all = (await as(m, "GET", "/api/settings/ledger")).json();
+    expect(all.total).toBe(4);
+    expect(all.items[0]).toHaveProperty("retryable");
+    const failed = (await as(m, "GET", "/api/settings/ledger?outcome=failed")).json();
+    expect(failed.items.map((i: { entityKey: string }) => i.entityKey).sort()).toEqual([
+      "PED-9",
+      "SKU-FALHA",
+    ]);
+    const products = (await as(m, "GET", "/api/settings/ledger?entity=products&outcome=failed")).json();
+    expect(products.items).toHaveLength(1);
+    expect(products.items[0]).toMatchObject({
+      id: failedId,
+      retryable: true,
+      reason: "SKU duplicado no Bling",
+    });
+    const search = (await as(m, "GET", "/api/settings/ledger?search=cpf")).json();
+    expect(search.items.map((i: { entityKey: string }) => i.entityKey)).toEqual(["12345678909"]);
+    const page = (await as(m, "GET", "/api/settings/ledger?pageSize=3&page=1")).json();
+    expect(page).toMatchObject({ total: 4, page: 1, pageSize: 3 });
+    expect(page.items).toHaveLength(1);
+    expect((await as(m, "GET", "/api/settings/ledger?outcome=talvez")).statusCode).toBe(400);
+
+    const retry = await as(m, "POST", `/api/settings/ledger/${failedId}/retry`);
+    expect(retry.statusCode).toBe(202);
+    const again = await as(m, "POST", `/api/settings/ledger/${failedId}/retry`);
+    expect(again.statusCode).toBe(202);
+    const jobs = await h.jobs({ tenantId: m.tenantId, name: "retry-ledger" });
+    // Two clicks in a row: one job.
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]?.data).toEqual({ tenantId: m.tenantId, ledgerId: failedId });
+    expect((await as(m, "POST", `/api/settings/ledger/${okId}/retry`)).statusCode).toBe(409);
+    expect((await as(m, "POST", "/api/settings/ledger/999999999/retry")).statusCode).toBe(404);
+
+    const bulk = await as(m, "POST", "/api/settings/ledger/retry-failed");
+    expect(bulk.json()).toEqual({ enqueued: 2 });
+    const ids = (await h.jobs({ tenantId: m.tenantId, name: "retry-ledger" })).map((j) => j.data.ledgerId);
+    expect(new Set(ids)).toEqual(
+      new Set([
+        failedId,
+        (failed.items as Array<{ id: number; entityKey: string }>).find((i) => i.entityKey === "PED-9")?.id,
+      ]),
+    );
+  });
+
+  it("resync queues a one-entity sync; unknown entities are refused", async () => {
+    const m = await merchant("Resync", "Resync Ltda");
+    const res = await as(m, "POST", "/api/settings/resync/stock");
+    expect(res.statusCode).toBe(202);
+    const jobs = await h.jobs({ tenantId: m.tenantId, name: "initial-sync-start" });
+    expect(jobs.map((j) => j.data)).toContainEqual({ tenantId: m.tenantId, entities: ["stock"] });
+    expect((await as(m, "POST", "/api/settings/resync/planetas")).statusCode).toBe(400);
+  });
+});
+
+describe("tenant isolation on every /api/settings route", () => {
+  it("tenant A's session reads and changes nothing of tenant B, on every registered route", async () => {
+    const a = await merchant("Isolada A", "Empresa A Ltda");
+    const b = await merchant("Isolada B", "Empresa Bravo Secreta SA");
+    const ledger = new LedgerRepository(h.db.db);
+    const bLedgerId = await ledger.record({
+      tenantId: b.tenantId,
+      entity: "products",
+      entityKey: "SKU-SO-DO-B",
+      action: "create",
+      outcome: "failed",
+      reason: "Falha do B",
+      retryable: true,
+    });
+    await ledger.record({
+      tenantId: a.tenantId,
+      entity: "products",
+      entityKey: "SKU-A",
+      action: "create",
+      outcome: "failed",
+      reason: "Falha do A",
+    });
+    await new CursorsRepository(h.db.db).set(b.tenantId, "readiness", {
+      generatedAt: new Date().toISOString(),
+      problems: [{ code: "b-only", examples: ["PRODUTO-DO-B"] }],
+    });
+    await new TenantsRepository(h.db.db).updateSettings(b.tenantId, {
+      stock: { depositIds: ["DEPOSITO-DO-B"] },
+    });
+
+    const snapshot = async () => ({
+      tenant: await new TenantsRepository(h.db.db).findById(b.tenantId),
+      conn: await new CredentialsRepository(h.db.db, h.deps.secretBox).getBlingConnection(b.tenantId),
+      ledger: await ledger.list({ tenantId: b.tenantId }),
+      jobs: (await h.jobs({ tenantId: b.tenantId })).length,
+    });
+    const before = await snapshot();
+    const bMarkers = [
+      b.tenantId,
+      b.orgId,
+      b.companyName,
+      b.companyId,
+      "SKU-SO-DO-B",
+      "PRODUTO-DO-B",
+      "DEPOSITO-DO-B",
+      "Falha do B",
+    ];
+
+    const settingsRoutes = h.routes
+      .filter((r) => r.url.startsWith("/api/settings"))
+      .flatMap((r) =>
+        (Array.isArray(r.method) ? r.method : [r.method]).map((method) => ({ method, url: r.url })),
+      );
+    // The walk is only meaningful if it sees the whole surface.
+    expect(settingsRoutes.length).toBeGreaterThanOrEqual(14);
+    for (const path of [
+      "/api/settings",
+      "/api/settings/ledger/:id/retry",
+      "/api/settings/bling/disconnect",
+    ]) {
+      expect(settingsRoutes.some((r) => r.url === path)).toBe(true);
+    }
+
+    for (const route of settingsRoutes) {
+      const url = route.url.replace(":id", String(bLedgerId)).replace(":entity", "products");
+      const payload = route.method === "PUT" ? { paused: false } : undefined;
+      const anonymous = await h.api.inject({
+        method: route.method as "GET",
+        url,
+        ...(payload ? { payload } : {}),
+      });
+      expect(anonymous.statusCode, `${route.method} ${route.url} without a session`).toBe(401);
+      // B's tenant id in a token A could forge (without the secret): refused.
+      const forged = `${Buffer.from(JSON.stringify({ v: 1, tid: b.tenantId, org: b.orgId, exp: 9e9, k: "page" })).toString("base64url")}.${a.session.split(".")[1]}`;
+      const forgedRes = await as({ session: forged }, route.method, url, payload);
+      expect(forgedRes.statusCode, `${route.method} ${route.url} with a forged session`).toBe(401);
+
+      const res = await as(a, route.method, url, payload);
+      expect(res.statusCode, `${route.method} ${route.url} as A`).toBeLessThan(500);
+      for (const marker of bMarkers) {
+        expect(res.body.includes(marker), `${route.method} ${route.url} leaked B's ${marker}`).toBe(false);
+      }
+    }
+
+    const after = await snapshot();
+    expect(after.tenant).toEqual(before.tenant);
+    expect(after.conn).toEqual(before.conn);
+    expect(after.ledger).toEqual(before.ledger);
+    expect(after.jobs).toBe(before.jobs);
+    expect(h.bling.isRevoked(before.conn?.tokens?.accessToken as string)).toBe(false);
+    // A's own disconnect did happen (the walk really exercised the routes as A).
+    expect(
+      (await new CredentialsRepository(h.db.db, h.deps.secretBox).getBlingConnection(a.tenantId))?.status,
+    ).toBe("disconnected");
+  });
+
+  it("logged no secret during this file", () => {
+    expect(
+      leakedSecrets({ logs: ["a token at_123456789 here"], knownSecrets: () => ["at_123456789"] }),
+    ).toHaveLength(1);
+    expect(h.logs.some((l) => l.includes('"route":"/api/settings/ledger"'))).toBe(true);
+    expect(leakedSecrets(h)).toEqual([]);
+  });
+});
