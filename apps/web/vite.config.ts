@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import federation from "@originjs/vite-plugin-federation";
 import react from "@vitejs/plugin-react";
 import { defineConfig, loadEnv } from "vite";
@@ -5,11 +6,15 @@ import { defineConfig, loadEnv } from "vite";
 /** App Center serves a plugin's front end under /store/apps/<APP_NAME>; the API serves this build there too. */
 export const appName = "zydon-bling";
 
+// Paths relative to this file, not the cwd: the root vitest run builds it from the repo root.
+const here = fileURLToPath(new URL(".", import.meta.url));
+
 export default defineConfig(({ mode }) => {
   // Vite's own env loading (VITE_*/ZB_WEB_* from .env files or the shell), not process.env.
-  const env = loadEnv(mode, process.cwd(), ["VITE_", "ZB_WEB_"]);
+  const env = loadEnv(mode, here, ["VITE_", "ZB_WEB_"]);
   const apiTarget = env.ZB_WEB_API_PROXY ?? "http://127.0.0.1:3000";
   return {
+    root: here,
     base: `/store/apps/${env.ZB_WEB_APP_NAME ?? appName}/`,
     plugins: [
       react(),
@@ -17,12 +22,14 @@ export default defineConfig(({ mode }) => {
         // The App Center host loads `configs/Configs` from remoteEntry.js (Zydon's plugin template layout).
         name: "configs",
         filename: "remoteEntry.js",
-        exposes: { "./Configs": "./src/federation/configs-remote.tsx" },
+        exposes: {
+          "./Configs": fileURLToPath(new URL("./src/federation/configs-remote.tsx", import.meta.url)),
+        },
         shared: ["react", "react-dom"],
       }),
     ],
     build: {
-      outDir: "dist",
+      outDir: fileURLToPath(new URL("./dist", import.meta.url)),
       emptyOutDir: true,
       // Federation's runtime uses top-level await.
       target: "esnext",

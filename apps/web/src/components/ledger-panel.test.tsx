@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { HttpResponse, http } from "msw";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { renderWithApi } from "../test/render.js";
 import { appToken, server, url } from "../test/server.js";
 import { LedgerPanel } from "./ledger-panel.js";
@@ -191,8 +191,11 @@ describe("ledger", () => {
   });
 
   it("reports a malformed response instead of rendering garbage", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     mockLedger(() => ({ items: [{ id: 1 }], total: 1 }));
     renderWithApi(<LedgerPanel refreshKey={0} />);
     expect((await screen.findByRole("alert")).textContent).toContain("formato inesperado");
+    expect(logged).toHaveBeenCalled();
+    logged.mockRestore();
   });
 });

@@ -1,0 +1,139 @@
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { HttpResponse, http } from "msw";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Connection } from "../api/client.js";
+import { renderWithApi } from "../test/render.js";
+import { apiBase, appToken, server, url } from "../test/server.js";
+import { blingPopupName, ConnectionCard } from "./connection-card.js";
+
+const notConnected: Connection = {
+  bling: { state: "not_connected", companyName: null },
+  token: { state: "none" },
+  tenant: { state: "awaiting_bling" },
+};
+const connected: Connection = {
+  bling: { state: "connected", companyName: "Distribuidora Exemplo Ltda" },
+  token: { state: "valid", expiresAt: "2025-03-10T20:00:00.000Z" },
+  tenant: { state: "active" },
+};
+const needsReauth: Connection = {
+  bling: { state: "needs_reauth", companyName: "Distribuidora Exemplo Ltda" },
+  token: { state: "refresh_failed" },
+  tenant: { state: "needs_reauth" },
+};
+
+function serveConnection(get: () => Connection) {
+  server.use(http.get(url("/api/settings/connection"), () => HttpResponse.json(get())));
+}
+
+function fakePopup() {
+  return { closed: false, location: { href: "" }, close: vi.fn() };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("connection card", () => {
+  it("not connected: opens Bling's login in a top-level popup and refreshes when it closes", async () => {
+    let state = notConnected;
+    serveConnection(() => state);
+    const popup = fakePopup();
+    const open = vi.spyOn(window, "open").mockReturnValue(popup as unknown as Window);
+    const onChanged = vi.fn();
+    const user = userEvent.setup();
+    renderWithApi(<ConnectionCard refreshKey={0} onChanged={onChanged} />);
+
+    expect((await screen.findByTestId("connection-state")).dataset.state).toBe("not_connected");
+    expect(screen.getByText("Não conectado")).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Conectar ao Bling" }));
+
+    expect(open).toHaveBeenCalledWith("", blingPopupName, expect.stringContaining("popup"));
+    await waitFor(() => expect(popup.location.href).toBe(`${apiBase}/bling/connect?session=${appToken}`));
+    expect(screen.getByRole("status").textContent).toContain("Conclua o login na janela do Bling");
+
+    state = connected;
+    popup.closed = true;
+    await waitFor(() => expect(screen.getByTestId("connection-state").dataset.state).toBe("connected"), {
+      timeout: 3000,
+    });
+    expect(onChanged).toHaveBeenCalled();
+  });
+
+  it("connected: shows the company and disconnects only after confirmation", async () => {
+    let state = connected;
+    const disconnects: string[] = [];
+    serveConnection(() => state);
+    server.use(
+      http.post(url("/api/settings/bling/disconnect"), ({ request }) => {
+        disconnects.push(request.headers.get("authorization") ?? "");
+        state = notConnected;
+        return HttpResponse.json({ ok: true });
+      }),
+    );
+    const user = userEvent.setup();
+    renderWithApi(<ConnectionCard refreshKey={0} onChanged={() => {}} />);
+
+    const card = await screen.findByTestId("connection-state");
+    expect(card.dataset.state).toBe("connected");
+    expect(card.textContent).toContain("Conectado como Distribuidora Exemplo Ltda");
+    expect(card.textContent).toContain("Ativa");
+
+    await user.click(screen.getByRole("button", { name: "Desconectar" }));
+    // Cancel is the safe default and gets the focus.
+    const cancel = screen.getByRole("button", { name: "Cancelar" });
+    expect(document.activeElement).toBe(cancel);
+    await user.click(cancel);
+    expect(disconnects).toHaveLength(0);
+
+    await user.click(screen.getByRole("button", { name: "Desconectar" }));
+    await user.click(screen.getByRole("button", { name: "Confirmar desconexão" }));
+    await waitFor(() => expect(screen.getByTestId("connection-state").dataset.state).toBe("not_connected"));
+    expect(disconnects).toEqual([`Bearer ${appToken}`]);
+    expect(screen.getByText("Bling desconectado. A sincronização está parada.")).toBeTruthy();
+  });
+
+  it("needs reauth: explains and offers Reconectar", async () => {
+    serveConnection(() => needsReauth);
+    vi.spyOn(window, "open").mockReturnValue(fakePopup() as unknown as Window);
+    renderWithApi(<ConnectionCard refreshKey={0} onChanged={() => {}} />);
+    const card = await screen.findByTestId("connection-state");
+    expect(card.dataset.state).toBe("needs_reauth");
+    expect(card.textContent).toContain("Reconexão necessária");
+    expect(card.textContent).toContain("Renovação recusada pelo Bling");
+    expect(screen.getByRole("button", { name: "Reconectar ao Bling" })).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Conectar ao Bling" })).toBeNull();
+  });
+
+  it("a blocked popup falls back to a link", async () => {
+    serveConnection(() => notConnected);
+    vi.spyOn(window, "open").mockReturnValue(null);
+    const user = userEvent.setup();
+    renderWithApi(<ConnectionCard refreshKey={0} onChanged={() => {}} />);
+    await user.click(await screen.findByRole("button", { name: "Conectar ao Bling" }));
+    const link = await screen.findByRole("link", { name: "Abrir o login do Bling" });
+    expect(link.getAttribute("href")).toBe(`${apiBase}/bling/connect?session=${appToken}`);
+    expect(link.getAttribute("target")).toBe("_blank");
+  });
+
+  it("shows the API's error and loads again on retry", async () => {
+    let fail = true;
+    server.use(
+      http.get(url("/api/settings/connection"), () =>
+        fail
+          ? HttpResponse.json(
+              { error: "internal", message: "Falha ao consultar a conexão." },
+              { status: 500 },
+            )
+          : HttpResponse.json(connected),
+      ),
+    );
+    const user = userEvent.setup();
+    renderWithApi(<ConnectionCard refreshKey={0} onChanged={() => {}} />);
+    expect((await screen.findByRole("alert")).textContent).toContain("Falha ao consultar a conexão.");
+    fail = false;
+    await user.click(screen.getByRole("button", { name: "Tentar de novo" }));
+    expect((await screen.findByTestId("connection-state")).dataset.state).toBe("connected");
+  });
+});

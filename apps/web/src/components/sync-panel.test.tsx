@@ -1,0 +1,178 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { HttpResponse, http } from "msw";
+import { describe, expect, it } from "vitest";
+import type { Health, Progress } from "../api/client.js";
+import { renderWithApi } from "../test/render.js";
+import { server, url } from "../test/server.js";
+import { ReadinessPanel } from "./readiness-panel.js";
+import { SyncPanel } from "./sync-panel.js";
+
+const health: Health = {
+  paused: false,
+  pauseReason: null,
+  token: { state: "valid", expiresAt: null },
+  webhook: { lagSeconds: 12, lastReceivedAt: "2025-03-10T14:00:00.000Z" },
+  requests: { today: 1234, budget: 120000 },
+  entities: [
+    { entity: "products", lastSuccessAt: "2025-03-10T14:00:00.000Z" },
+    { entity: "customers", lastSuccessAt: null },
+  ],
+};
+
+function progress(productsDone: number, running: boolean): Progress {
+  return {
+    running,
+    entities: [
+      {
+        entity: "payment_methods",
+        status: "done",
+        done: 20,
+        total: 20,
+        failed: 0,
+        skipped: 0,
+        etaSeconds: null,
+      },
+      {
+        entity: "products",
+        status: running ? "running" : "done",
+        done: productsDone,
+        total: 10000,
+        failed: 3,
+        skipped: 0,
+        etaSeconds: running ? 750 : null,
+      },
+      { entity: "stock", status: "queued", done: 0, total: null, failed: 0, skipped: 0, etaSeconds: null },
+    ],
+  };
+}
+
+describe("sync panel", () => {
+  it("shows progress per entity with ETA and refreshes while the sync runs", async () => {
+    let calls = 0;
+    server.use(
+      http.get(url("/api/settings/progress"), () => {
+        calls++;
+        return HttpResponse.json(calls === 1 ? progress(2500, true) : progress(5000, true));
+      }),
+      http.get(url("/api/settings/health"), () => HttpResponse.json(health)),
+    );
+    renderWithApi(<SyncPanel refreshKey={0} pollMs={100} />);
+
+    const rows = await screen.findAllByTestId("progress-row");
+    expect(rows.map((r) => r.dataset.entity)).toEqual(["payment_methods", "products", "stock"]);
+    const products = within(rows[1] as HTMLElement);
+    expect(products.getByText(/2\.500 de 10\.000/)).toBeTruthy();
+    expect(products.getByText(/3 com falha/)).toBeTruthy();
+    expect(products.getByText(/tempo restante: cerca de 13 min/)).toBeTruthy();
+    expect(products.getByText("Em andamento")).toBeTruthy();
+    expect(within(rows[2] as HTMLElement).getByText(/0 processados/)).toBeTruthy();
+
+    // The poll brings new numbers without a reload by the merchant.
+    await waitFor(() => expect(screen.getByText(/5\.000 de 10\.000/)).toBeTruthy(), { timeout: 2000 });
+
+    const h = screen.getByTestId("health");
+    expect(h.textContent).toContain("1.234 de 120.000");
+    expect(h.textContent).toContain("12 s");
+    expect(screen.getByTestId("health-state").dataset.paused).toBe("false");
+    const lastSuccess = screen.getAllByTestId("health-entity");
+    expect(lastSuccess.map((r) => r.dataset.entity)).toEqual(["products", "customers"]);
+    expect(lastSuccess[1]?.textContent).toContain("ainda não");
+  });
+
+  it("does not poll fast when nothing runs; resync asks the API and reloads", async () => {
+    let progressCalls = 0;
+    const resyncs: string[] = [];
+    server.use(
+      http.get(url("/api/settings/progress"), () => {
+        progressCalls++;
+        return HttpResponse.json(progress(10000, false));
+      }),
+      http.get(url("/api/settings/health"), () =>
+        HttpResponse.json({ ...health, paused: true, pauseReason: "Limite diário do Bling atingido." }),
+      ),
+      http.post(url("/api/settings/resync/:entity"), ({ params }) => {
+        resyncs.push(String(params.entity));
+        return HttpResponse.json({ queued: 1 });
+      }),
+    );
+    const user = userEvent.setup();
+    renderWithApi(<SyncPanel refreshKey={0} pollMs={100} idlePollMs={60_000} />);
+    await screen.findAllByTestId("progress-row");
+    await new Promise((r) => setTimeout(r, 400));
+    expect(progressCalls).toBe(1);
+    expect(screen.getByTestId("health-state").textContent).toContain(
+      "Pausada Limite diário do Bling atingido.",
+    );
+
+    await user.click(screen.getByRole("button", { name: "Sincronizar produtos de novo" }));
+    expect(await screen.findByText("Produtos: nova sincronização colocada na fila.")).toBeTruthy();
+    expect(resyncs).toEqual(["products"]);
+    expect(progressCalls).toBe(2);
+  });
+
+  it("has an empty state before the first sync and an error state", async () => {
+    server.use(
+      http.get(url("/api/settings/progress"), () => HttpResponse.json({ running: false, entities: [] })),
+      http.get(url("/api/settings/health"), () =>
+        HttpResponse.json({ error: "internal", message: "Saúde indisponível." }, { status: 500 }),
+      ),
+    );
+    renderWithApi(<SyncPanel refreshKey={0} />);
+    expect(await screen.findByText(/ainda não começou/)).toBeTruthy();
+    expect((await screen.findByRole("alert")).textContent).toContain("Saúde indisponível.");
+  });
+});
+
+describe("readiness panel", () => {
+  it("lists each problem with count, examples and what to do, blockers first", async () => {
+    server.use(
+      http.get(url("/api/settings/readiness"), () =>
+        HttpResponse.json({
+          generatedAt: "2025-03-10T14:00:00.000Z",
+          sampled: false,
+          counts: { products: 10 },
+          problems: [
+            {
+              code: "missing_statuses",
+              severity: "warning",
+              title:
+                "3 situação(ões) do Bling sem status de mesmo nome no Zydon: Em separação, Faturado, Enviado",
+              count: 3,
+              examples: ["Em separação", "Faturado", "Enviado"],
+              action: "Crie no Zydon status com nomes idênticos aos do Bling.",
+            },
+            {
+              code: "unknown_deposits",
+              severity: "blocker",
+              title: "1 depósito(s) escolhido(s) não existem no Bling",
+              count: 1,
+              examples: ["999"],
+              action: "Revise a escolha de depósitos em Configurações.",
+            },
+          ],
+        }),
+      ),
+    );
+    renderWithApi(<ReadinessPanel refreshKey={0} />);
+    const problems = await screen.findAllByTestId("readiness-problem");
+    expect(problems.map((p) => p.dataset.code)).toEqual(["unknown_deposits", "missing_statuses"]);
+    const statuses = problems[1] as HTMLElement;
+    expect(statuses.textContent).toContain("sem status de mesmo nome no Zydon: Em separação");
+    expect(statuses.textContent).toContain("(3)");
+    expect(statuses.textContent).toContain("Exemplos: Em separação, Faturado, Enviado");
+    expect(statuses.textContent).toContain("O que fazer: Crie no Zydon status");
+    expect(problems[0]?.textContent).toContain("Impede a sincronização");
+  });
+
+  it("says so when there is nothing to fix", async () => {
+    server.use(
+      http.get(url("/api/settings/readiness"), () =>
+        HttpResponse.json({ generatedAt: null, problems: [], sampled: true }),
+      ),
+    );
+    renderWithApi(<ReadinessPanel refreshKey={0} />);
+    expect(await screen.findByText(/Nenhum problema encontrado/)).toBeTruthy();
+    expect(screen.getByText(/Catálogo grande/)).toBeTruthy();
+  });
+});
