@@ -1,0 +1,270 @@
+import { matchRoute } from "./api.js";
+import { type SimClock, systemClock } from "./clock.js";
+import { BlingControl } from "./control.js";
+import { Domain } from "./domain.js";
+import {
+  BlingHttpError,
+  formatBlingDate,
+  header,
+  jsonResponse,
+  notFound,
+  Query,
+  type SimRequest,
+  type SimResponse,
+} from "./http-util.js";
+import { defaultLimits, Limiter, type LimitSettings } from "./limits.js";
+import { OAuthServer, type SimApp } from "./oauth.js";
+import { IdSequence, Rng } from "./random.js";
+import { Account } from "./store.js";
+import { WebhookDispatcher, type WebhookFaults } from "./webhooks.js";
+
+export interface BlingSimulatorOptions {
+  clock?: SimClock;
+  apps?: SimApp[];
+  /** Authorize page redirects at once (tests) instead of showing the pt-BR consent form (demo). */
+  autoApprove?: boolean;
+  limits?: Partial<LimitSettings>;
+  accessTokenTtlSec?: number;
+  refreshTokenTtlSec?: number;
+  codeTtlSec?: number;
+  webhook?: {
+    /** Delay before each retry (ms); its length is the number of retries before the webhook is disabled. */
+    retrySchedule?: number[];
+    timeoutMs?: number;
+    /** Deliver on timers; defaults to true with the system clock, false with a manual one (use flushWebhooks). */
+    autoDeliver?: boolean;
+  };
+  seed?: number;
+  /** Body of `POST /pedidos/vendas/{id}/gerar-nfe`: the spec's top-level `{idNotaFiscal}` or `{data:{idNotaFiscal}}`. */
+  nfeCreateShape?: "top-level" | "data";
+}
+
+export interface SimFaults extends WebhookFaults {
+  /** Added (real-time) latency before every API response. */
+  latencyMs?: number;
+  /** Probability (0..1) that an authenticated API call answers 500 SERVER_ERROR without being processed. */
+  errorRate5xx?: number;
+  /** Probability (0..1) that an authenticated API call hangs for `timeoutHangMs` (default 30 s), unprocessed, then 504. */
+  timeoutRate?: number;
+  timeoutHangMs?: number;
+}
+
+export interface RequestLogEntry {
+  at: number;
+  method: string;
+  path: string;
+  status: number;
+  accountId: string | null;
+  /** `METHOD /template`, e.g. `GET /produtos/{idProduto}`. */
+  endpoint: string;
+}
+
+export interface SimStats {
+  total: number;
+  byEndpoint: Record<string, number>;
+  tooManyRequests: number;
+  /** Most requests (accepted or not) seen in any 1 s window. */
+  maxPerSecond: number;
+}
+
+/** In-memory Bling API v3: state plus behaviour, framework-free (`handle()` is the whole HTTP surface). */
+export class BlingSimulator {
+  readonly clock: SimClock;
+  readonly control: BlingControl;
+  readonly accounts = new Map<string, Account>();
+  readonly apps = new Map<string, SimApp>();
+  readonly rng: Rng;
+  readonly oauth: OAuthServer;
+  readonly limiter: Limiter;
+  readonly webhooks: WebhookDispatcher;
+  readonly domain: Domain;
+  readonly requestLog: RequestLogEntry[] = [];
+  faults: SimFaults = {};
+  private readonly nfeCreateShape: "top-level" | "data";
+  private accountSeq = 0;
+  private readonly hangs = new Set<() => void>();
+
+  constructor(opts: BlingSimulatorOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+    this.rng = new Rng(opts.seed ?? 20_260_115);
+    const ids = new IdSequence(this.rng);
+    for (const app of opts.apps ?? []) this.apps.set(app.clientId, { ...app });
+    this.limiter = new Limiter({ ...defaultLimits, ...opts.limits }, () => this.clock.now());
+    this.oauth = new OAuthServer(
+      this.clock,
+      this.rng,
+      this.apps,
+      this.accounts,
+      () => this.createAccount({}),
+      {
+        accessSec: opts.accessTokenTtlSec ?? 21_600,
+        refreshSec: opts.refreshTokenTtlSec ?? 30 * 86_400,
+        codeSec: opts.codeTtlSec ?? 60,
+      },
+      opts.autoApprove ?? false,
+    );
+    this.webhooks = new WebhookDispatcher(
+      this.clock,
+      this.rng,
+      () => this.apps.values(),
+      (accountId) => this.oauth.installedFor(accountId),
+      {
+        retrySchedule: opts.webhook?.retrySchedule ?? [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000],
+        timeoutMs: opts.webhook?.timeoutMs ?? 5_000,
+        autoDeliver: opts.webhook?.autoDeliver ?? this.clock === systemClock,
+      },
+    );
+    this.domain = new Domain(this.clock, this.rng, ids, (acc, resource, action, data) =>
+      this.webhooks.emit(acc.accountId, acc.companyId, resource, action, data),
+    );
+    this.nfeCreateShape = opts.nfeCreateShape ?? "top-level";
+    this.control = new BlingControl(this);
+  }
+
+  createAccount(init: { companyName?: string; cnpj?: string; email?: string }): Account {
+    this.accountSeq += 1;
+    const acc = new Account({
+      accountId: `acc-${this.accountSeq}`,
+      companyId: this.rng.hex(32),
+      companyName: init.companyName ?? `Empresa Simulada ${this.accountSeq} Ltda`,
+      cnpj: init.cnpj ?? "",
+      email: init.email ?? `financeiro${this.accountSeq}@empresa-simulada.com.br`,
+      dataContrato: formatBlingDate(this.clock.now()),
+    });
+    this.accounts.set(acc.accountId, acc);
+    this.domain.upsertDeposit(acc, { descricao: "Geral", padrao: true });
+    return acc;
+  }
+
+  account(accountId: string): Account {
+    const acc = this.accounts.get(accountId);
+    if (!acc) throw new Error(`unknown account ${accountId}`);
+    return acc;
+  }
+
+  /** Stop timers and release hanging requests (call when the server closes). */
+  dispose(): void {
+    this.webhooks.dispose();
+    for (const release of this.hangs) release();
+    this.hangs.clear();
+  }
+
+  async handle(req: SimRequest): Promise<SimResponse> {
+    const url = new URL(req.url, "http://simulator.local");
+    const method = req.method.toUpperCase();
+    if (url.pathname.startsWith("/__control/"))
+      return this.control.handleHttp(method, url.pathname.slice(11), req);
+    const ip = header(req, "x-sim-client-ip") ?? req.remoteAddress ?? "127.0.0.1";
+    const path = url.pathname.startsWith("/Api/v3/") ? url.pathname.slice(7) : undefined;
+    let endpoint = `${method} ${url.pathname}`;
+    let accountId: string | null = null;
+    let res: SimResponse;
+    if (this.faults.latencyMs) await this.sleep(this.faults.latencyMs);
+    try {
+      if (path === undefined) throw notFound("Recurso não encontrado. As rotas da API ficam em /Api/v3.");
+      endpoint = `${method} ${path}`;
+      this.limiter.checkIp(ip, path === "/oauth/token");
+      if (path === "/oauth/authorize" && method === "GET") res = this.oauth.authorizePage(req, url);
+      else if (path === "/oauth/authorize" && method === "POST") res = this.oauth.authorizeSubmit(req);
+      else if (path === "/oauth/token" && method === "POST") res = this.oauth.token(req);
+      else if (path === "/oauth/revoke" && method === "POST") res = this.oauth.revoke(req);
+      else {
+        const m = matchRoute(method, path);
+        if (m === undefined) throw notFound();
+        if (m === "method") {
+          throw new BlingHttpError(
+            405,
+            "METHOD_NOT_ALLOWED",
+            "Método não permitido",
+            `O método ${method} não é suportado neste recurso.`,
+          );
+        }
+        endpoint = `${method} ${m.route.template}`;
+        const who = this.oauth.authenticate(req);
+        accountId = who.accountId;
+        const acc = this.account(who.accountId);
+        this.limiter.checkAccount(acc);
+        await this.injectFaults();
+        res = m.route.handler({
+          acc,
+          q: new Query(url.searchParams),
+          params: m.params,
+          req,
+          now: this.clock.now(),
+          domain: this.domain,
+          limits: this.limiter.settings,
+          nfeCreateShape: this.nfeCreateShape,
+        });
+      }
+    } catch (err) {
+      if (err instanceof BlingHttpError) res = jsonResponse(err.status, err.toBody());
+      else {
+        res = jsonResponse(500, {
+          error: {
+            type: "SERVER_ERROR",
+            message: "Não foi possível executar a operação",
+            description: "Um erro interno ocorreu.",
+          },
+        });
+        // A simulator bug must be visible to whoever runs the tests, without request data (may hold secrets).
+        console.error("[bling-simulator] handler crashed:", err instanceof Error ? err.stack : err);
+      }
+    }
+    this.limiter.recordResult(ip, res.status);
+    this.requestLog.push({
+      at: this.clock.now(),
+      method,
+      path: url.pathname + url.search,
+      status: res.status,
+      accountId,
+      endpoint,
+    });
+    return res;
+  }
+
+  private async injectFaults(): Promise<void> {
+    const f = this.faults;
+    if (f.timeoutRate && this.rng.next() < f.timeoutRate) {
+      await this.sleep(f.timeoutHangMs ?? 30_000);
+      throw new BlingHttpError(504, "SERVER_ERROR", "Tempo esgotado", "O servidor não respondeu a tempo.");
+    }
+    if (f.errorRate5xx && this.rng.next() < f.errorRate5xx) {
+      throw new BlingHttpError(
+        500,
+        "SERVER_ERROR",
+        "Não foi possível executar a operação",
+        "Um erro interno ocorreu.",
+      );
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const release = () => {
+        clearTimeout(t);
+        this.hangs.delete(release);
+        resolve();
+      };
+      const t = setTimeout(release, ms);
+      this.hangs.add(release);
+    });
+  }
+
+  stats(accountId?: string): SimStats {
+    const entries = this.requestLog.filter((e) => accountId === undefined || e.accountId === accountId);
+    const byEndpoint: Record<string, number> = {};
+    let tooManyRequests = 0;
+    for (const e of entries) {
+      byEndpoint[e.endpoint] = (byEndpoint[e.endpoint] ?? 0) + 1;
+      if (e.status === 429) tooManyRequests += 1;
+    }
+    const times = entries.map((e) => e.at).sort((a, b) => a - b);
+    let maxPerSecond = 0;
+    let lo = 0;
+    for (let hi = 0; hi < times.length; hi++) {
+      while ((times[hi] as number) - (times[lo] as number) >= 1000) lo++;
+      maxPerSecond = Math.max(maxPerSecond, hi - lo + 1);
+    }
+    return { total: entries.length, byEndpoint, tooManyRequests, maxPerSecond };
+  }
+}
