@@ -18,7 +18,14 @@ function blingEvent(over: Record<string, unknown> = {}) {
     version: "v1",
     event: "stock.updated",
     companyId,
-    data: { produto: { id: 16_000_000_001 }, deposito: { id: 1, saldoFisico: 5, saldoVirtual: 5 } },
+    data: {
+      produto: { id: 16_000_000_001 },
+      deposito: { id: 14_887_164_854, saldoFisico: 5, saldoVirtual: 4 },
+      operacao: "E",
+      quantidade: 2,
+      saldoFisicoTotal: 5,
+      saldoVirtualTotal: 4,
+    },
     ...over,
   });
 }
@@ -115,9 +122,12 @@ describe("POST /webhooks/bling", () => {
     const noCompany = await postBling(JSON.stringify({ eventId: "e1", event: "stock.updated", data: {} }));
     expect(noCompany.statusCode).toBe(400);
     expect(noCompany.json().message).toContain("companyId");
-    const badEvent = await postBling(blingEvent({ event: "nonsense" }));
-    expect(badEvent.statusCode).toBe(400);
-    expect(badEvent.json().message).toContain("event");
+    const noProduct = await postBling(blingEvent({ data: { saldoFisicoTotal: 1, saldoVirtualTotal: 1 } }));
+    expect(noProduct.statusCode).toBe(400);
+    expect(noProduct.json().message).toContain("data.produto");
+    const unknownEvent = await postBling(blingEvent({ event: "product_supplier.updated", data: { id: 1 } }));
+    // Events this build has no handler for are still accepted (Bling would retry a refusal for days).
+    expect(unknownEvent.json()).toEqual({ status: "accepted" });
   });
 
   it("acknowledges an unknown company without storing anything, and logs it", async () => {

@@ -203,7 +203,12 @@ describe("uninstall and reinstall", () => {
       version: "v1",
       event: "stock.updated",
       companyId: account.companyId,
-      data: { produto: { id: 1 } },
+      data: {
+        produto: { id: 1 },
+        deposito: { id: 2, saldoFisico: 1, saldoVirtual: 1 },
+        saldoFisicoTotal: 1,
+        saldoVirtualTotal: 1,
+      },
     });
     const hook = await h.api.inject({
       method: "POST",

@@ -1,7 +1,7 @@
+import { type BlingWebhookEvent, BlingWebhookPayloadError, parseBlingWebhook } from "@zb/bling";
 import { type OAuthProvider, webhookInbox } from "@zb/db";
 import { safeJobId } from "@zb/sync";
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
 import type { AppDeps } from "../deps.js";
 import { repos } from "./repos.js";
 
@@ -11,22 +11,6 @@ export type IngestResult =
   | { status: 401; reason: string }
   | { status: 400; reason: string }
   | { status: 200; outcome: "accepted" | "duplicate" | "stored_paused" | "unknown_tenant" };
-
-/** Bling v1 envelope (reference §7). Lenient on `date` (formats vary) and on extra fields. */
-const blingEnvelope = z.object({
-  eventId: z.string().min(1).max(200),
-  date: z.string().optional(),
-  version: z.string().optional(),
-  event: z.string().regex(/^[a-z_]+\.[a-z_]+$/, "event must look like resource.action"),
-  companyId: z.string().min(1).max(100),
-  data: z.record(z.string(), z.unknown()),
-});
-
-function parseDate(s: string | undefined): Date | null {
-  if (!s) return null;
-  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(" ", "T")}Z`);
-  return Number.isNaN(d.getTime()) ? null : d;
-}
 
 /**
  * One inbox row per provider event; the job id is derived from the row, so a redelivery can re-enqueue a
@@ -85,17 +69,21 @@ export async function ingestBlingWebhook(
   } catch {
     return { status: 400, reason: "body is not valid JSON" };
   }
-  const parsed = blingEnvelope.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    return { status: 400, reason: `${first?.path.join(".") || "body"}: ${first?.message ?? "invalid"}` };
+  let env: BlingWebhookEvent;
+  try {
+    // The shared parser (also the worker's): known events must carry their ids; unknown events pass.
+    env = parseBlingWebhook(json);
+  } catch (err) {
+    if (err instanceof BlingWebhookPayloadError)
+      return { status: 400, reason: err.issues.slice(0, 5).join("; ") };
+    throw err;
   }
-  const env = parsed.data;
+  const eventName = env.kind === "unknown" ? env.event : env.kind;
   const { credentials, tenants } = repos(deps);
   const tenantId = await credentials.findTenantIdByBlingCompany(env.companyId);
   if (!tenantId) {
     deps.logger.info(
-      { blingCompanyId: env.companyId, event: env.event },
+      { blingCompanyId: env.companyId, event: eventName },
       "Bling webhook for an unknown company ignored",
     );
     return { status: 200, outcome: "unknown_tenant" };
@@ -106,9 +94,9 @@ export async function ingestBlingWebhook(
     eventId: env.eventId,
     tenantId,
     tenantActive: tenant?.state === "active",
-    eventType: env.event,
+    eventType: eventName,
     payload: json as Record<string, unknown>,
-    occurredAt: parseDate(env.date),
+    occurredAt: env.date,
     job: "bling-webhook",
   });
   return { status: 200, outcome };
