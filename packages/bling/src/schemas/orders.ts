@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type BlingFieldError, blingErrorBodySchema } from "../errors.js";
+import type { BlingFieldError } from "../errors.js";
 import {
   blingDecimal,
   blingId,
@@ -139,14 +139,25 @@ export const generateNfeResponseSchema = z
     return id;
   });
 
-/** 200 bulk responses: `data.alertas[]` of `{id, error}` for the ids that failed. */
+/** 200 bulk responses: `data.alertas[]` of `{id, error:{type,message,description,fields?}}` for failed ids. */
 export const batchAlertsResponseSchema = dataEnvelope(
   z.looseObject({
     alertas: z
       .array(
-        z.looseObject({ id: blingId, error: blingErrorBodySchema.transform(() => undefined).optional() }),
+        z.looseObject({
+          id: blingId,
+          error: z
+            .looseObject({
+              type: z.string().optional(),
+              message: z.string().optional(),
+              description: z.string().optional(),
+              fields: z.array(fieldErrorSchema).optional().catch(undefined),
+            })
+            .optional(),
+        }),
       )
-      .nullish(),
+      .nullish()
+      .transform((v) => v ?? []),
   }),
 );
 
