@@ -63,7 +63,7 @@ describe("Conectar ao Bling", () => {
     const conn = await new CredentialsRepository(h.db.db, h.deps.secretBox).getBlingConnection(tenantId);
     expect(conn?.blingCompanyId).toBe(account.companyId);
     expect(conn?.status).toBe("connected");
-    expect(h.bling.issued).toContain(conn?.tokens?.accessToken);
+    expect(h.bling.issued()).toContain(conn?.tokens?.accessToken);
     const raw = await h.db
       .sql`select access_token_enc, refresh_token_enc from bling_connections where tenant_id = ${tenantId}`;
     expect(JSON.stringify(raw)).not.toContain(conn?.tokens?.accessToken as string);
@@ -79,7 +79,7 @@ describe("Conectar ao Bling", () => {
       companyName: "Conecta Distribuidora Ltda",
     });
     expect(view.json().token.state).toBe("valid");
-    for (const t of h.bling.issued) expect(view.body).not.toContain(t);
+    for (const t of h.bling.issued()) expect(view.body).not.toContain(t);
   });
 
   it("refuses a replayed, foreign, expired or missing state, and a callback without the browser cookie", async () => {
@@ -165,13 +165,13 @@ describe("Conectar ao Bling", () => {
     const b = await h.install("Intruso");
     const acc = h.bling.createAccount("Empresa Compartilhada SA");
     expect((await h.connectBling(await h.session(a.orgId), acc.accountId)).status).toBe(302);
-    const issuedBefore = h.bling.issued.length;
+    const issuedBefore = h.bling.issued().length;
     const res = await h.connectBling(await h.session(b.orgId), acc.accountId);
     expect(res.status).toBe(409);
     expect(res.body).toContain("já está conectada a outra organização da Zydon");
-    const fresh = h.bling.issued.slice(issuedBefore);
+    const fresh = h.bling.issued().slice(issuedBefore);
     expect(fresh).toHaveLength(2);
-    for (const t of fresh) expect(h.bling.isRevoked(t)).toBe(true);
+    for (const t of fresh) expect(await h.bling.isRevoked(t)).toBe(true);
     expect((await new TenantsRepository(h.db.db).findById(b.tenantId))?.state).toBe("awaiting_bling");
     expect(
       await new CredentialsRepository(h.db.db, h.deps.secretBox).findTenantIdByBlingCompany(acc.companyId),
@@ -219,7 +219,7 @@ describe("token state and disconnect", () => {
     const before = await new CredentialsRepository(h.db.db, h.deps.secretBox).getBlingConnection(tenantId);
     const token = await h.deps.tokens.forceRefresh(tenantId);
     expect(token).not.toBe(before?.tokens?.accessToken);
-    expect(h.bling.isRevoked(before?.tokens?.refreshToken as string)).toBe(true);
+    expect(await h.bling.isRevoked(before?.tokens?.refreshToken as string)).toBe(true);
     expect((await connection(session)).json().token.state).toBe("valid");
   });
 
@@ -236,8 +236,8 @@ describe("token state and disconnect", () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ wasConnected: true, revokedAtBling: true });
-    expect(h.bling.isRevoked(conn?.tokens?.accessToken as string)).toBe(true);
-    expect(h.bling.isRevoked(conn?.tokens?.refreshToken as string)).toBe(true);
+    expect(await h.bling.isRevoked(conn?.tokens?.accessToken as string)).toBe(true);
+    expect(await h.bling.isRevoked(conn?.tokens?.refreshToken as string)).toBe(true);
     const after = await new CredentialsRepository(h.db.db, h.deps.secretBox).getBlingConnection(tenantId);
     expect(after?.tokens).toBeNull();
     expect(after?.blingCompanyId).toBeNull();

@@ -441,7 +441,7 @@ describe("tenant isolation on every /api/settings route", () => {
     expect(after.conn).toEqual(before.conn);
     expect(after.ledger).toEqual(before.ledger);
     expect(after.jobs).toBe(before.jobs);
-    expect(h.bling.isRevoked(before.conn?.tokens?.accessToken as string)).toBe(false);
+    expect(await h.bling.isRevoked(before.conn?.tokens?.accessToken as string)).toBe(false);
     // A's own disconnect did happen (the walk really exercised the routes as A).
     expect(
       (await new CredentialsRepository(h.db.db, h.deps.secretBox).getBlingConnection(a.tenantId))?.status,

@@ -178,7 +178,7 @@ describe("uninstall and reinstall", () => {
 
     // While paused, nothing we do for this tenant reaches Zydon or Bling.
     const zydonBefore = h.zydon.sim.requestLog.length;
-    const blingBefore = h.bling.requests(account.accountId).length;
+    const blingBefore = h.bling.requests().length;
     const jobsBefore = (await h.jobs({ tenantId })).length;
     const session = await h.api.inject({
       method: "POST",
@@ -218,7 +218,7 @@ describe("uninstall and reinstall", () => {
     });
     expect(hook.json()).toEqual({ status: "stored_paused" });
     expect(h.zydon.sim.requestLog.length).toBe(zydonBefore);
-    expect(h.bling.requests(account.accountId).length).toBe(blingBefore);
+    expect(h.bling.requests().length).toBe(blingBefore);
     expect((await h.jobs({ tenantId })).length).toBe(jobsBefore);
 
     // Reinstall inside the window: same tenant, back to active (Bling still good), purge cancelled,

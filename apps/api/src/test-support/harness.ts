@@ -24,7 +24,7 @@ import type { Redis } from "ioredis";
 import { createBlingGateway } from "../adapters/bling-gateway.js";
 import { apiServerOptions, app } from "../app.js";
 import { type AppDeps, createRedisProducer, type RateLimits } from "../deps.js";
-import { type FakeBling, startFakeBling } from "./fake-bling.js";
+import { type BlingDouble, startBlingDouble } from "./bling-double.js";
 
 const env = testEnv();
 
@@ -47,7 +47,7 @@ export interface Harness {
   db: DbHandle;
   redis: Redis;
   zydon: StartedZydonSimulator;
-  bling: FakeBling;
+  bling: BlingDouble;
   pluginId: string;
   /** Every registered route (captured with onRoute), for table-driven tests. */
   routes: RouteOptions[];
@@ -93,10 +93,10 @@ export async function createHarness(opts: { rateLimits?: Partial<RateLimits> } =
   const pluginKey = env.ZYDON_ACCESS_KEY as string;
   const sessionSecret = env.SESSION_SECRET as string;
 
-  const bling = await startFakeBling({ clientId, clientSecret });
-  const zydon = await startZydonSimulator();
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
+  const bling = await startBlingDouble({ clientId, clientSecret, apiUrl });
+  const zydon = await startZydonSimulator();
   zydon.sim.registerPlugin({
     pluginId,
     accessKey: pluginKey,
@@ -110,12 +110,14 @@ export async function createHarness(opts: { rateLimits?: Partial<RateLimits> } =
 
   const secretBox = new SecretBox({ id: "k1", keyBase64: env.SECRETS_KEY as string });
   const producer = new JobProducer(redis, tredis.prefix);
-  const gateway = createBlingGateway({
-    clientId,
-    clientSecret,
-    apiBaseUrl: bling.apiBaseUrl,
-    authorizeUrl: bling.authorizeUrl,
-  });
+  const gateway = bling.recording(
+    createBlingGateway({
+      clientId,
+      clientSecret,
+      apiBaseUrl: bling.apiBaseUrl,
+      authorizeUrl: bling.authorizeUrl,
+    }),
+  );
   const hookCalls: Harness["hookCalls"] = [];
   const tokens = new BlingTokenManager({
     credentials: new CredentialsRepository(db.db, secretBox),
@@ -189,7 +191,7 @@ export async function createHarness(opts: { rateLimits?: Partial<RateLimits> } =
         pluginKey,
         sessionSecret,
         env.SECRETS_KEY as string,
-        ...bling.issued,
+        ...bling.issued(),
         ...sessions,
       ];
       for (const org of zydon.sim.orgs.values()) {
