@@ -1,6 +1,13 @@
 import type { apiEnvKeys, Env, Logger } from "@zb/config";
 import { CredentialsRepository, secretBoxFromConfig, TenantsRepository } from "@zb/db";
-import { BlingTokenManager, ensureTenantSchedulers, JobProducer, removeTenantSchedulers } from "@zb/sync";
+import {
+  BlingBudget,
+  BlingTokenManager,
+  ensureTenantSchedulers,
+  JobProducer,
+  removeTenantSchedulers,
+  tokenCallGate,
+} from "@zb/sync";
 import { ZydonApp } from "@zb/zydon";
 import { createBlingGateway } from "./adapters/bling-gateway.js";
 import { type AppDeps, createDbHandle, createRedisProducer } from "./deps.js";
@@ -14,6 +21,13 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
   redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
   const secretBox = secretBoxFromConfig(config);
   const producer = new JobProducer(redis, config.REDIS_PREFIX);
+  const budget = new BlingBudget({
+    redis,
+    keyPrefix: config.REDIS_PREFIX,
+    share: config.BLING_RATE_SHARE,
+    dailyLimit: config.BLING_DAILY_LIMIT,
+  });
+  const gate = tokenCallGate(budget);
   const bling = createBlingGateway({
     clientId: config.BLING_CLIENT_ID,
     clientSecret: config.BLING_CLIENT_SECRET,
@@ -21,6 +35,10 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
     authorizeUrl: config.BLING_AUTHORIZE_URL,
     enableJwt: config.BLING_ENABLE_JWT,
     timeoutMs: config.BLING_REQUEST_TIMEOUT_MS,
+    // Code exchanges count against the same deployment-wide token-call cap as the workers' refreshes.
+    oauthBudget: async (req) => {
+      if (req.path.endsWith("/oauth/token")) await gate.acquire();
+    },
   });
   const zydon = new ZydonApp({
     pluginId: config.ZYDON_PLUGIN_ID,
@@ -34,6 +52,7 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
     tenants: new TenantsRepository(db.db),
     redis,
     oauth: bling,
+    tokenGate: gate,
     keyPrefix: config.REDIS_PREFIX,
     log: logger,
   });
@@ -47,6 +66,8 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
     bling,
     zydon,
     tokens,
+    // Keyed by the Bling company (one budget per Bling account), the same key the sync engine spends.
+    budget: { usage: ({ tenantId, blingCompanyId }) => budget.usage(blingCompanyId ?? tenantId) },
     hooks: {
       onTenantPaused: (tenantId) => removeTenantSchedulers(producer, tenantId),
       onTenantResumed: (tenantId) => ensureTenantSchedulers(producer, tenantId),

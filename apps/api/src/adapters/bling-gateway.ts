@@ -1,4 +1,4 @@
-import { BlingClient, BlingOAuth, verifyBlingSignature } from "@zb/bling";
+import { type BlingBudgetHook, BlingClient, BlingOAuth, verifyBlingSignature } from "@zb/bling";
 import type { BlingGateway } from "../ports.js";
 
 export interface BlingGatewayOptions {
@@ -10,6 +10,8 @@ export interface BlingGatewayOptions {
   enableJwt?: boolean;
   timeoutMs?: number;
   now?: () => Date;
+  /** Called before each token/revoke call: the deployment-wide token-call cap (Bling blocks the IP at 20/min). */
+  oauthBudget?: BlingBudgetHook;
 }
 
 /**
@@ -28,6 +30,7 @@ export function createBlingGateway(o: BlingGatewayOptions): BlingGateway {
     timeoutMs,
     ...(o.enableJwt !== undefined ? { enableJwt: o.enableJwt } : {}),
     ...(o.now ? { now: o.now } : {}),
+    ...(o.oauthBudget ? { budget: o.oauthBudget } : {}),
   });
   return {
     authorizeUrl: (state) => oauth.authorizeUrl(state),
