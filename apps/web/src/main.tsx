@@ -1,6 +1,5 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { blingPopupName } from "./components/connection-card.js";
 import { Configs } from "./configs.js";
 import { readStandaloneSession } from "./runtime.js";
 
@@ -8,21 +7,42 @@ import { readStandaloneSession } from "./runtime.js";
 // `#org=<organizationId>&token=<accessToken>`.
 const root = document.getElementById("root");
 
-if (window.name === blingPopupName && window.opener) {
-  // The Bling login popup came back to this page: the opener notices the close and reloads its state.
-  window.close();
-} else if (root) {
-  const session = readStandaloneSession(window.location);
-  if (session) {
-    // Keep the access token out of the address bar, history and any screenshot of it.
-    history.replaceState(null, "", window.location.pathname);
-    createRoot(root).render(
-      <StrictMode>
-        <Configs organizationId={session.organizationId} accessToken={session.accessToken} />
-      </StrictMode>,
-    );
-  } else {
-    root.innerHTML =
-      '<div class="zb-app"><div class="zb-page"><p class="zb-notice zb-notice--error" role="alert">Abra esta página pelo App Center do Zydon (Integrações → App Center → Bling).</p></div></div>';
-  }
+function notice(message: string, tone: "info" | "error") {
+  if (!root) return;
+  const page = document.createElement("div");
+  page.className = "zb-app";
+  const p = document.createElement("p");
+  p.className = tone === "error" ? "zb-notice zb-notice--error" : "zb-empty";
+  p.setAttribute("role", tone === "error" ? "alert" : "status");
+  p.textContent = message;
+  const inner = document.createElement("div");
+  inner.className = "zb-page";
+  inner.append(p);
+  page.append(inner);
+  root.replaceChildren(page);
+}
+
+// The API's Bling callback returns to this page with ?bling=connected. In the popup opened by "Conectar ao
+// Bling" (it still has an opener), close it: the settings page notices and reloads its state.
+const blingResult = new URLSearchParams(window.location.search).get("bling");
+const session = readStandaloneSession(window.location);
+
+if (blingResult && !session) {
+  if (window.opener) window.close();
+  notice(
+    blingResult === "connected"
+      ? "Bling conectado. Pode fechar esta janela e voltar às configurações no App Center."
+      : "Conexão com o Bling não concluída. Feche esta janela e tente de novo nas configurações.",
+    blingResult === "connected" ? "info" : "error",
+  );
+} else if (root && session) {
+  // Keep the access token out of the address bar, history and any screenshot of it.
+  history.replaceState(null, "", window.location.pathname);
+  createRoot(root).render(
+    <StrictMode>
+      <Configs organizationId={session.organizationId} accessToken={session.accessToken} />
+    </StrictMode>,
+  );
+} else {
+  notice("Abra esta página pelo App Center do Zydon (Integrações → App Center → Bling).", "error");
 }

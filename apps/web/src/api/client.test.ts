@@ -130,7 +130,7 @@ describe("ApiClient", () => {
   });
 
   it("leaves blank ledger filters out of the query", () => {
-    expect(ledgerSearchParams({ search: "   " }).toString()).toBe("page=1&pageSize=20");
+    expect(ledgerSearchParams({ search: "   " }).toString()).toBe("page=0&pageSize=20");
     expect(
       ledgerSearchParams({
         entity: "customer",
@@ -139,6 +139,6 @@ describe("ApiClient", () => {
         page: 3,
         pageSize: 50,
       }).toString(),
-    ).toBe("entity=customer&outcome=skipped&search=123.456&page=3&pageSize=50");
+    ).toBe("entity=customer&outcome=skipped&search=123.456&page=2&pageSize=50");
   });
 });

@@ -26,14 +26,15 @@ export const connectionSchema = z.object({
   bling: z.object({
     state: z.enum(blingStates),
     companyName: z.string().nullish(),
-    connectedAt: isoDate.nullish(),
+    /** pt-BR sentence from the API ("Conectado como …"), when it sends one. */
+    label: z.string().nullish(),
   }),
   token: z.object({
-    /** e.g. valid | expiring | expired | refresh_failed | none: shown with a label, unknown values verbatim. */
+    /** none | valid | renewing | refresh_failing | expired | needs_reauth; unknown values still render. */
     state: z.string(),
-    expiresAt: isoDate.nullish(),
+    label: z.string().nullish(),
   }),
-  tenant: z.object({ state: z.enum(tenantStates) }),
+  tenant: z.object({ state: z.string(), paused: z.boolean().default(false) }),
 });
 export type Connection = z.infer<typeof connectionSchema>;
 
@@ -71,18 +72,48 @@ export type ProgressEntity = z.infer<typeof progressEntitySchema>;
 export const progressSchema = z.object({
   running: z.boolean(),
   entities: z.array(progressEntitySchema),
+  /** Whole remaining initial sync, from the request budget. */
+  etaSeconds: z.number().nullish(),
+  initialSyncDoneAt: isoDate.nullish(),
 });
 export type Progress = z.infer<typeof progressSchema>;
 
-export const healthSchema = z.object({
+/** The API's wire format; the page reads the flatter `Health` below. */
+const healthWireSchema = z.object({
   paused: z.boolean(),
-  /** pt-BR, e.g. the daily Bling limit was reached; null when paused by the merchant or not paused. */
-  pauseReason: z.string().nullish(),
-  token: z.object({ state: z.string(), expiresAt: isoDate.nullish() }),
-  webhook: z.object({ lagSeconds: z.number().nullish(), lastReceivedAt: isoDate.nullish() }),
-  requests: z.object({ today: z.number(), budget: z.number() }),
-  entities: z.array(z.object({ entity: z.string(), lastSuccessAt: isoDate.nullish() })),
+  tenantState: z.string().nullish(),
+  /** Set while the Bling daily limit pause lasts. */
+  blingPausedUntil: isoDate.nullish(),
+  token: z.object({ state: z.string(), label: z.string().nullish() }),
+  lastSuccess: z.record(z.string(), isoDate.nullable()).default({}),
+  webhooks: z
+    .record(
+      z.string(),
+      z.object({
+        last24h: z.number().default(0),
+        lastReceivedAt: isoDate.nullish(),
+        lastLagMs: z.number().nullish(),
+        p95LagMs: z.number().nullish(),
+      }),
+    )
+    .default({}),
+  requests: z.object({ today: z.number(), dailyLimit: z.number() }).nullish(),
 });
+
+export const healthSchema = healthWireSchema.transform((h) => ({
+  paused: h.paused,
+  blingPausedUntil: h.blingPausedUntil ?? null,
+  token: { state: h.token.state, label: h.token.label ?? null },
+  webhooks: Object.entries(h.webhooks).map(([provider, w]) => ({
+    provider,
+    last24h: w.last24h,
+    lastReceivedAt: w.lastReceivedAt ?? null,
+    lastLagSeconds: w.lastLagMs == null ? null : w.lastLagMs / 1000,
+    p95LagSeconds: w.p95LagMs == null ? null : w.p95LagMs / 1000,
+  })),
+  requests: h.requests ? { today: h.requests.today, budget: h.requests.dailyLimit } : null,
+  entities: Object.entries(h.lastSuccess).map(([entity, at]) => ({ entity, lastSuccessAt: at })),
+}));
 export type Health = z.infer<typeof healthSchema>;
 
 const optionalId = z.string().nullish();
@@ -132,16 +163,21 @@ export const ledgerItemSchema = z.object({
   reason: z.string().nullish(),
   attempts: z.number(),
   updatedAt: isoDate,
+  /** A later success closed this failure: nothing left to retry. */
+  resolvedAt: isoDate.nullish(),
   retryable: z.union([z.boolean(), z.number()]).transform((v) => Boolean(v)),
 });
 export type LedgerItem = z.infer<typeof ledgerItemSchema>;
 
-export const ledgerPageSchema = z.object({
-  items: z.array(ledgerItemSchema),
-  total: z.number(),
-  page: z.number(),
-  pageSize: z.number(),
-});
+/** The API pages from 0; the page (and this type) count from 1. */
+export const ledgerPageSchema = z
+  .object({
+    items: z.array(ledgerItemSchema),
+    total: z.number(),
+    page: z.number(),
+    pageSize: z.number(),
+  })
+  .transform((p) => ({ ...p, page: p.page + 1 }));
 export type LedgerPage = z.infer<typeof ledgerPageSchema>;
 
 export interface LedgerQuery {
@@ -154,7 +190,12 @@ export interface LedgerQuery {
 
 /** Bulk actions answer with how many they queued when the API says so; anything else is fine too. */
 const actionResultSchema = z
-  .object({ retried: z.number().optional(), queued: z.number().optional(), message: z.string().optional() })
+  .object({
+    enqueued: z.number().optional(),
+    retried: z.number().optional(),
+    status: z.string().optional(),
+    message: z.string().optional(),
+  })
   .loose()
   .nullable()
   .catch(null);
@@ -208,14 +249,14 @@ export interface ApiClientOptions {
 
 export const ledgerPath = "/api/settings/ledger";
 
-/** The query string the ledger endpoint receives; blank filters are left out. */
+/** The query string the ledger endpoint receives; blank filters are left out, pages count from 0. */
 export function ledgerSearchParams(q: LedgerQuery): URLSearchParams {
   const params = new URLSearchParams();
   if (q.entity) params.set("entity", q.entity);
   if (q.outcome) params.set("outcome", q.outcome);
   const search = q.search?.trim();
   if (search) params.set("search", search);
-  params.set("page", String(q.page ?? 1));
+  params.set("page", String(Math.max(0, (q.page ?? 1) - 1)));
   params.set("pageSize", String(q.pageSize ?? 20));
   return params;
 }
@@ -293,14 +334,18 @@ export class ApiClient {
     return `${this.baseUrl}/bling/connect?session=${encodeURIComponent(token)}`;
   }
 
-  async disconnectBling(): Promise<void> {
-    await this.authed("/api/settings/bling/disconnect", { method: "POST" });
+  /** The API's pt-BR `message` says whether Bling confirmed the revocation. */
+  async disconnectBling(): Promise<ActionResult> {
+    const body = await this.authed("/api/settings/bling/disconnect", { method: "POST" });
+    return actionResultSchema.parse(body);
   }
 
   // --- readiness, progress, health
 
-  getReadiness(): Promise<Readiness> {
-    return this.get("/api/settings/readiness", readinessSchema);
+  /** Null until the first report exists (the API answers 404 before the Bling connection). */
+  async getReadiness(): Promise<Readiness | null> {
+    const body = await this.authed("/api/settings/readiness", { nullOn404: true });
+    return body == null ? null : parse(readinessSchema, body);
   }
 
   getProgress(): Promise<Progress> {
@@ -362,7 +407,7 @@ export class ApiClient {
 
   // --- plumbing
 
-  private async get<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+  private async get<T>(path: string, schema: z.ZodType<T, unknown>): Promise<T> {
     return parse(schema, await this.authed(path, {}));
   }
 
@@ -414,7 +459,7 @@ export class ApiClient {
   }
 }
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+function parse<T>(schema: z.ZodType<T, unknown>, body: unknown): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   // The detail helps whoever opens the console; the merchant gets a plain sentence.

@@ -2,28 +2,49 @@ import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Connection } from "../api/client.js";
 import { renderWithApi } from "../test/render.js";
 import { apiBase, appToken, server, url } from "../test/server.js";
 import { blingPopupName, ConnectionCard } from "./connection-card.js";
 
-const notConnected: Connection = {
-  bling: { state: "not_connected", companyName: null },
-  token: { state: "none" },
-  tenant: { state: "awaiting_bling" },
+// Wire shapes as apps/api's connectionView sends them.
+const notConnected = {
+  tenant: { id: "t1", state: "awaiting_bling", paused: false, installedAt: "2025-03-01T10:00:00.000Z" },
+  bling: { state: "not_connected", label: "Não conectado", companyName: null, blingCompanyId: null },
+  token: { state: "none", label: "Sem token do Bling.", accessExpiresAt: null, refreshFailures: 0 },
 };
-const connected: Connection = {
-  bling: { state: "connected", companyName: "Distribuidora Exemplo Ltda" },
-  token: { state: "valid", expiresAt: "2025-03-10T20:00:00.000Z" },
-  tenant: { state: "active" },
+const connected = {
+  tenant: { id: "t1", state: "active", paused: false, installedAt: "2025-03-01T10:00:00.000Z" },
+  bling: {
+    state: "connected",
+    label: "Conectado como Distribuidora Exemplo Ltda",
+    companyName: "Distribuidora Exemplo Ltda",
+    blingCompanyId: "8f1c",
+  },
+  token: {
+    state: "valid",
+    label: "Token válido.",
+    accessExpiresAt: "2025-03-10T20:00:00.000Z",
+    refreshFailures: 0,
+  },
 };
-const needsReauth: Connection = {
-  bling: { state: "needs_reauth", companyName: "Distribuidora Exemplo Ltda" },
-  token: { state: "refresh_failed" },
-  tenant: { state: "needs_reauth" },
+const needsReauth = {
+  tenant: { id: "t1", state: "needs_reauth", paused: false, installedAt: "2025-03-01T10:00:00.000Z" },
+  bling: {
+    state: "needs_reauth",
+    label: "Reconexão necessária",
+    companyName: "Distribuidora Exemplo Ltda",
+    blingCompanyId: "8f1c",
+  },
+  token: {
+    state: "needs_reauth",
+    label: "O Bling recusou a renovação do token. Clique em Reconectar.",
+    accessExpiresAt: null,
+    refreshFailures: 3,
+  },
 };
+type Wire = { tenant: object; bling: object; token: object };
 
-function serveConnection(get: () => Connection) {
+function serveConnection(get: () => Wire) {
   server.use(http.get(url("/api/settings/connection"), () => HttpResponse.json(get())));
 }
 
@@ -37,7 +58,7 @@ afterEach(() => {
 
 describe("connection card", () => {
   it("not connected: opens Bling's login in a top-level popup and refreshes when it closes", async () => {
-    let state = notConnected;
+    let state: Wire = notConnected;
     serveConnection(() => state);
     const popup = fakePopup();
     const open = vi.spyOn(window, "open").mockReturnValue(popup as unknown as Window);
@@ -62,14 +83,18 @@ describe("connection card", () => {
   });
 
   it("connected: shows the company and disconnects only after confirmation", async () => {
-    let state = connected;
+    let state: Wire = connected;
     const disconnects: string[] = [];
     serveConnection(() => state);
     server.use(
       http.post(url("/api/settings/bling/disconnect"), ({ request }) => {
         disconnects.push(request.headers.get("authorization") ?? "");
         state = notConnected;
-        return HttpResponse.json({ ok: true });
+        return HttpResponse.json({
+          wasConnected: true,
+          revokedAtBling: true,
+          message: "Bling desconectado. O acesso foi revogado no Bling.",
+        });
       }),
     );
     const user = userEvent.setup();
@@ -91,7 +116,7 @@ describe("connection card", () => {
     await user.click(screen.getByRole("button", { name: "Confirmar desconexão" }));
     await waitFor(() => expect(screen.getByTestId("connection-state").dataset.state).toBe("not_connected"));
     expect(disconnects).toEqual([`Bearer ${appToken}`]);
-    expect(screen.getByText("Bling desconectado. A sincronização está parada.")).toBeTruthy();
+    expect(screen.getByText("Bling desconectado. O acesso foi revogado no Bling.")).toBeTruthy();
   });
 
   it("needs reauth: explains and offers Reconectar", async () => {
@@ -101,7 +126,7 @@ describe("connection card", () => {
     const card = await screen.findByTestId("connection-state");
     expect(card.dataset.state).toBe("needs_reauth");
     expect(card.textContent).toContain("Reconexão necessária");
-    expect(card.textContent).toContain("Renovação recusada pelo Bling");
+    expect(card.textContent).toContain("O Bling recusou a renovação do token. Clique em Reconectar.");
     expect(screen.getByRole("button", { name: "Reconectar ao Bling" })).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Conectar ao Bling" })).toBeNull();
   });
@@ -114,7 +139,7 @@ describe("connection card", () => {
     await user.click(await screen.findByRole("button", { name: "Conectar ao Bling" }));
     const link = await screen.findByRole("link", { name: "Abrir o login do Bling" });
     expect(link.getAttribute("href")).toBe(`${apiBase}/bling/connect?session=${appToken}`);
-    expect(link.getAttribute("target")).toBe("_blank");
+    expect(link.getAttribute("target")).toBe(blingPopupName);
   });
 
   it("shows the API's error and loads again on retry", async () => {

@@ -5,7 +5,7 @@ import { useResource } from "../hooks/use-resource.js";
 import { label, tenantStateLabels, tokenStateLabels } from "../labels.js";
 import { ErrorNotice, LiveStatus, Loading } from "./feedback.js";
 
-/** The popup's window name: the page it returns to recognises it and closes itself (see main.tsx). */
+/** One named window for Bling's login, so a second click reuses it instead of opening another. */
 export const blingPopupName = "zb-bling-connect";
 
 interface Props {
@@ -33,6 +33,16 @@ export function ConnectionCard({ onChanged, refreshKey }: Props) {
   useEffect(() => {
     if (confirming) cancelRef.current?.focus();
   }, [confirming]);
+  // With the link fallback there is no window handle to watch: coming back to this tab reloads the state.
+  useEffect(() => {
+    if (!fallbackUrl) return;
+    const onFocus = () => {
+      void connection.reload();
+      onChanged();
+    };
+    window.addEventListener("focus", onFocus);
+    return () => window.removeEventListener("focus", onFocus);
+  }, [fallbackUrl, connection.reload, onChanged]);
 
   function stopWatching() {
     if (popupTimer.current) clearInterval(popupTimer.current);
@@ -77,9 +87,12 @@ export function ConnectionCard({ onChanged, refreshKey }: Props) {
     setBusy(true);
     setStatus(null);
     try {
-      await api.disconnectBling();
+      const result = await api.disconnectBling();
       setConfirming(false);
-      setStatus({ message: "Bling desconectado. A sincronização está parada.", tone: "info" });
+      setStatus({
+        message: result?.message ?? "Bling desconectado. A sincronização está parada.",
+        tone: "info",
+      });
       await connection.reload();
       onChanged();
     } catch (err) {
@@ -110,7 +123,7 @@ export function ConnectionCard({ onChanged, refreshKey }: Props) {
       ) : null}
       {fallbackUrl ? (
         <p>
-          <a className="zb-button" href={fallbackUrl} target="_blank" rel="noopener noreferrer">
+          <a className="zb-button" href={fallbackUrl} target={blingPopupName}>
             Abrir o login do Bling
           </a>
         </p>
@@ -175,11 +188,11 @@ function ConnectionBody(props: {
           <dl className="zb-facts">
             <div>
               <dt>Integração</dt>
-              <dd>{label(tenantStateLabels, data.tenant.state)}</dd>
+              <dd>{data.tenant.paused ? "Pausada" : label(tenantStateLabels, data.tenant.state)}</dd>
             </div>
             <div>
               <dt>Acesso ao Bling</dt>
-              <dd>{label(tokenStateLabels, data.token.state)}</dd>
+              <dd>{data.token.label ?? label(tokenStateLabels, data.token.state)}</dd>
             </div>
           </dl>
           {props.confirming ? (

@@ -38,7 +38,19 @@ const items = [
     reason: null,
     attempts: 1,
     updatedAt: "2025-03-10T13:59:00.000Z",
-    retryable: 0,
+    retryable: false,
+  },
+  {
+    id: 44,
+    entity: "customer",
+    entityKey: "12.345.678/0001-95",
+    action: "import",
+    outcome: "failed",
+    reason: "Zydon fora do ar.",
+    attempts: 2,
+    updatedAt: "2025-03-10T13:58:00.000Z",
+    resolvedAt: "2025-03-10T14:10:00.000Z",
+    retryable: true,
   },
 ];
 
@@ -73,14 +85,15 @@ describe("ledger", () => {
     mockLedger(page);
     renderWithApi(<LedgerPanel refreshKey={0} />);
     const rows = await screen.findAllByTestId("ledger-row");
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
     const first = within(rows[0] as HTMLElement);
     expect(first.getByText("PED-1001")).toBeTruthy();
     expect(first.getByText("Falhou")).toBeTruthy();
     expect(first.getByText("O Bling recusou o pedido: cliente sem CPF/CNPJ.")).toBeTruthy();
     expect(first.getByText(/3 tentativas/)).toBeTruthy();
-    // Only retryable, unsuccessful rows get a retry button.
+    // Only open, retryable failures get a retry button (a later success resolved row 44).
     expect(screen.getAllByRole("button", { name: /^Tentar novamente:/ })).toHaveLength(1);
+    expect(within(rows[3] as HTMLElement).getByText(/resolvido em/)).toBeTruthy();
     expect(screen.getByText("Página 1 de 3 · 45 registro(s)")).toBeTruthy();
     expect(authHeaders[0]).toBe(`Bearer ${appToken}`);
   });
@@ -90,17 +103,19 @@ describe("ledger", () => {
     const user = userEvent.setup();
     renderWithApi(<LedgerPanel refreshKey={0} pageSize={15} />);
     await screen.findAllByTestId("ledger-row");
-    expect(Object.fromEntries(requests.at(-1)?.searchParams ?? [])).toEqual({ page: "1", pageSize: "15" });
+    // The API pages from 0; the merchant sees "Página 1".
+    expect(Object.fromEntries(requests.at(-1)?.searchParams ?? [])).toEqual({ page: "0", pageSize: "15" });
 
     await user.click(screen.getByRole("button", { name: "Próxima" }));
-    await waitFor(() => expect(requests.at(-1)?.searchParams.get("page")).toBe("2"));
+    await waitFor(() => expect(requests.at(-1)?.searchParams.get("page")).toBe("1"));
+    expect(await screen.findByText(/^Página 2 de 3/)).toBeTruthy();
 
     // A new filter goes back to page 1.
     await user.selectOptions(screen.getByLabelText("Tipo"), "order");
     await waitFor(() =>
       expect(Object.fromEntries(requests.at(-1)?.searchParams ?? [])).toEqual({
         entity: "order",
-        page: "1",
+        page: "0",
         pageSize: "15",
       }),
     );
@@ -113,7 +128,7 @@ describe("ledger", () => {
       entity: "order",
       outcome: "failed",
       search: "PED-1001",
-      page: "1",
+      page: "0",
       pageSize: "15",
     });
   });
@@ -124,11 +139,11 @@ describe("ledger", () => {
     server.use(
       http.post(url("/api/settings/ledger/:id/retry"), ({ params }) => {
         posts.push(`retry:${String(params.id)}`);
-        return HttpResponse.json({ queued: 1 });
+        return HttpResponse.json({ status: "enqueued" }, { status: 202 });
       }),
       http.post(url("/api/settings/ledger/retry-failed"), () => {
         posts.push("retry-failed");
-        return HttpResponse.json({ retried: 7 });
+        return HttpResponse.json({ enqueued: 7 });
       }),
     );
     const user = userEvent.setup();
@@ -186,7 +201,7 @@ describe("ledger", () => {
     expect((await screen.findByRole("alert")).textContent).toContain("Histórico indisponível agora.");
     fail = false;
     await user.click(screen.getByRole("button", { name: "Tentar de novo" }));
-    expect(await screen.findAllByTestId("ledger-row")).toHaveLength(3);
+    expect(await screen.findAllByTestId("ledger-row")).toHaveLength(4);
     expect(screen.queryByRole("alert")).toBeNull();
   });
 

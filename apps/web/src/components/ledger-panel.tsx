@@ -60,10 +60,10 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
   const retryAll = () =>
     act("all", async () => {
       const result = await api.retryFailed();
-      const n = result?.retried ?? result?.queued;
-      return n === undefined
-        ? "Novas tentativas das falhas colocadas na fila."
-        : `${formatNumber(n)} falha(s) colocada(s) na fila para nova tentativa.`;
+      const n = result?.enqueued ?? result?.retried;
+      if (n === undefined) return "Novas tentativas das falhas colocadas na fila.";
+      if (n === 0) return "Nenhuma falha em aberto para tentar novamente.";
+      return `${formatNumber(n)} falha(s) colocada(s) na fila para nova tentativa.`;
     });
 
   const data = ledger.data;
@@ -176,10 +176,13 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
                       {item.attempts > 1 ? (
                         <span className="zb-muted"> · {item.attempts} tentativas</span>
                       ) : null}
+                      {item.resolvedAt && item.outcome !== "synced" ? (
+                        <span className="zb-muted"> · resolvido em {formatDateTime(item.resolvedAt)}</span>
+                      ) : null}
                     </td>
                     <td data-label="Motivo">{item.reason ?? "—"}</td>
                     <td data-label="Ações">
-                      {item.retryable && item.outcome !== "synced" ? (
+                      {item.retryable && item.outcome === "failed" && !item.resolvedAt ? (
                         <button
                           type="button"
                           className="zb-button zb-button--small"

@@ -31,6 +31,11 @@ export function ReadinessPanel({ refreshKey }: { refreshKey: number }) {
       </p>
       {report.loading ? <Loading>Verificando o Bling e o Zydon…</Loading> : null}
       {report.error ? <ErrorNotice error={report.error} onRetry={() => void report.reload()} /> : null}
+      {report.data === null && !report.loading && !report.error ? (
+        <Empty>
+          O relatório de prontidão ainda não foi gerado. Ele aparece logo após a conexão com o Bling.
+        </Empty>
+      ) : null}
       {report.data && !report.loading ? (
         <>
           {report.data.generatedAt ? (

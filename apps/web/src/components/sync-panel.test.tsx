@@ -2,22 +2,23 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
-import type { Health, Progress } from "../api/client.js";
+import type { Progress } from "../api/client.js";
 import { renderWithApi } from "../test/render.js";
 import { server, url } from "../test/server.js";
 import { ReadinessPanel } from "./readiness-panel.js";
 import { SyncPanel } from "./sync-panel.js";
 
-const health: Health = {
+// Wire shape as apps/api's healthView sends it.
+const health = {
+  tenantState: "active",
   paused: false,
-  pauseReason: null,
-  token: { state: "valid", expiresAt: null },
-  webhook: { lagSeconds: 12, lastReceivedAt: "2025-03-10T14:00:00.000Z" },
-  requests: { today: 1234, budget: 120000 },
-  entities: [
-    { entity: "products", lastSuccessAt: "2025-03-10T14:00:00.000Z" },
-    { entity: "customers", lastSuccessAt: null },
-  ],
+  blingPausedUntil: null as string | null,
+  lastSuccess: { products: "2025-03-10T14:00:00.000Z", customers: null },
+  webhooks: {
+    bling: { last24h: 40, lastReceivedAt: "2025-03-10T14:00:00.000Z", lastLagMs: 12_000, p95LagMs: 45_000 },
+  },
+  requests: { today: 1234, dailyLimit: 120000, lastSecond: 1 },
+  token: { state: "valid", label: "Token válido." },
 };
 
 function progress(productsDone: number, running: boolean): Progress {
@@ -62,18 +63,22 @@ describe("sync panel", () => {
     const rows = await screen.findAllByTestId("progress-row");
     expect(rows.map((r) => r.dataset.entity)).toEqual(["payment_methods", "products", "stock"]);
     const products = within(rows[1] as HTMLElement);
-    expect(products.getByText(/2\.500 de 10\.000/)).toBeTruthy();
+    // Handled = synced + failed + skipped.
+    expect(products.getByText(/2\.503 de 10\.000/)).toBeTruthy();
     expect(products.getByText(/3 com falha/)).toBeTruthy();
     expect(products.getByText(/tempo restante: cerca de 13 min/)).toBeTruthy();
     expect(products.getByText("Em andamento")).toBeTruthy();
     expect(within(rows[2] as HTMLElement).getByText(/0 processados/)).toBeTruthy();
 
     // The poll brings new numbers without a reload by the merchant.
-    await waitFor(() => expect(screen.getByText(/5\.000 de 10\.000/)).toBeTruthy(), { timeout: 2000 });
+    await waitFor(() => expect(screen.getByText(/5\.003 de 10\.000/)).toBeTruthy(), { timeout: 2000 });
 
     const h = screen.getByTestId("health");
     expect(h.textContent).toContain("1.234 de 120.000");
-    expect(h.textContent).toContain("12 s");
+    expect(screen.getByTestId("health-webhook").textContent).toContain(
+      "Bling: 40 recebidos · atraso do último 12 s · p95 45 s",
+    );
+    expect(h.textContent).toContain("Token válido.");
     expect(screen.getByTestId("health-state").dataset.paused).toBe("false");
     const lastSuccess = screen.getAllByTestId("health-entity");
     expect(lastSuccess.map((r) => r.dataset.entity)).toEqual(["products", "customers"]);
@@ -89,7 +94,12 @@ describe("sync panel", () => {
         return HttpResponse.json(progress(10000, false));
       }),
       http.get(url("/api/settings/health"), () =>
-        HttpResponse.json({ ...health, paused: true, pauseReason: "Limite diário do Bling atingido." }),
+        HttpResponse.json({
+          ...health,
+          blingPausedUntil: "2025-03-11T03:00:00.000Z",
+          requests: null,
+          webhooks: {},
+        }),
       ),
       http.post(url("/api/settings/resync/:entity"), ({ params }) => {
         resyncs.push(String(params.entity));
@@ -101,9 +111,11 @@ describe("sync panel", () => {
     await screen.findAllByTestId("progress-row");
     await new Promise((r) => setTimeout(r, 400));
     expect(progressCalls).toBe(1);
-    expect(screen.getByTestId("health-state").textContent).toContain(
-      "Pausada Limite diário do Bling atingido.",
-    );
+    const state = screen.getByTestId("health-state");
+    expect(state.dataset.paused).toBe("true");
+    expect(state.textContent).toContain("Limite diário de requisições do Bling atingido; retoma em");
+    expect(screen.getByTestId("health").textContent).toContain("sem dados");
+    expect(screen.getByTestId("health").textContent).toContain("nenhum recebido");
 
     await user.click(screen.getByRole("button", { name: "Sincronizar produtos de novo" }));
     expect(await screen.findByText("Produtos: nova sincronização colocada na fila.")).toBeTruthy();
@@ -163,6 +175,20 @@ describe("readiness panel", () => {
     expect(statuses.textContent).toContain("Exemplos: Em separação, Faturado, Enviado");
     expect(statuses.textContent).toContain("O que fazer: Crie no Zydon status");
     expect(problems[0]?.textContent).toContain("Impede a sincronização");
+  });
+
+  it("says the report is not there yet when the API has none (404)", async () => {
+    server.use(
+      http.get(url("/api/settings/readiness"), () =>
+        HttpResponse.json(
+          { error: "readiness_not_available", message: "O relatório de prontidão ainda não foi gerado." },
+          { status: 404 },
+        ),
+      ),
+    );
+    renderWithApi(<ReadinessPanel refreshKey={0} />);
+    expect(await screen.findByText(/ainda não foi gerado/)).toBeTruthy();
+    expect(screen.queryByRole("alert")).toBeNull();
   });
 
   it("says so when there is nothing to fix", async () => {

@@ -69,8 +69,14 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
             <>
               <p className="zb-hint" aria-live="polite">
                 {progress.data.running
-                  ? "Sincronizando… esta lista se atualiza a cada poucos segundos."
-                  : "Nenhuma sincronização em andamento."}
+                  ? `Sincronizando… esta lista se atualiza a cada poucos segundos.${
+                      progress.data.etaSeconds != null
+                        ? ` Tempo restante total: ${formatDuration(progress.data.etaSeconds)}.`
+                        : ""
+                    }`
+                  : progress.data.initialSyncDoneAt
+                    ? `Sincronização inicial concluída em ${formatDateTime(progress.data.initialSyncDoneAt)}.`
+                    : "Nenhuma sincronização em andamento."}
               </p>
               <ul className="zb-progress-list">
                 {progress.data.entities.map((e) => (
@@ -100,6 +106,8 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
 function ProgressRow({ row, busy, onResync }: { row: ProgressEntity; busy: boolean; onResync: () => void }) {
   const name = label(entityLabels, row.entity);
   const total = row.total ?? null;
+  // The API counts synced, failed and skipped apart; the bar shows everything already handled.
+  const processed = row.done + row.failed + row.skipped;
   const active = row.status === "running" || row.status === "queued";
   return (
     <li
@@ -115,12 +123,12 @@ function ProgressRow({ row, busy, onResync }: { row: ProgressEntity; busy: boole
       <progress
         aria-labelledby={`zb-progress-${row.entity}`}
         max={total ?? undefined}
-        value={total === null ? undefined : Math.min(row.done, total)}
+        value={total === null ? undefined : Math.min(processed, total)}
       />
       <p className="zb-progress-numbers">
         {total === null
-          ? `${formatNumber(row.done)} processados`
-          : `${formatNumber(row.done)} de ${formatNumber(total)}`}
+          ? `${formatNumber(processed)} processados`
+          : `${formatNumber(processed)} de ${formatNumber(total)}`}
         {row.failed > 0 ? ` · ${formatNumber(row.failed)} com falha` : ""}
         {row.skipped > 0 ? ` · ${formatNumber(row.skipped)} ignorados` : ""}
         {active && row.etaSeconds != null ? ` · tempo restante: ${formatDuration(row.etaSeconds)}` : ""}
@@ -134,49 +142,75 @@ function ProgressRow({ row, busy, onResync }: { row: ProgressEntity; busy: boole
   );
 }
 
+const providerLabels: Record<string, string> = { bling: "Bling", zydon: "Zydon" };
+
 function HealthBody({ health }: { health: Health }) {
-  const share = health.requests.budget > 0 ? health.requests.today / health.requests.budget : 0;
+  const share =
+    health.requests && health.requests.budget > 0 ? health.requests.today / health.requests.budget : 0;
   return (
     <>
       <dl className="zb-facts" data-testid="health">
         <div>
           <dt>Estado</dt>
-          <dd data-testid="health-state" data-paused={String(health.paused)}>
+          <dd
+            data-testid="health-state"
+            data-paused={String(health.paused || health.blingPausedUntil !== null)}
+          >
             {health.paused ? (
               <span className="zb-badge zb-badge--warn">Pausada</span>
+            ) : health.blingPausedUntil ? (
+              <span className="zb-badge zb-badge--warn">Aguardando o Bling</span>
             ) : (
               <span className="zb-badge zb-badge--ok">Ativa</span>
             )}
-            {health.paused && health.pauseReason ? ` ${health.pauseReason}` : ""}
+            {health.blingPausedUntil
+              ? ` Limite diário de requisições do Bling atingido; retoma em ${formatDateTime(health.blingPausedUntil)}.`
+              : ""}
           </dd>
         </div>
         <div>
           <dt>Acesso ao Bling</dt>
-          <dd>{label(tokenStateLabels, health.token.state)}</dd>
+          <dd>{health.token.label ?? label(tokenStateLabels, health.token.state)}</dd>
         </div>
         <div>
-          <dt>Atraso dos webhooks do Bling</dt>
+          <dt>Webhooks (últimas 24 h)</dt>
           <dd>
-            {health.webhook.lagSeconds != null ? formatLag(health.webhook.lagSeconds) : "sem dados"}
-            {health.webhook.lastReceivedAt
-              ? ` (último em ${formatDateTime(health.webhook.lastReceivedAt)})`
-              : ""}
+            {health.webhooks.length === 0 ? "nenhum recebido" : null}
+            {health.webhooks.map((w) => (
+              <span
+                className="zb-webhook"
+                key={w.provider}
+                data-testid="health-webhook"
+                data-provider={w.provider}
+              >
+                {label(providerLabels, w.provider)}: {formatNumber(w.last24h)} recebidos
+                {w.lastLagSeconds != null ? ` · atraso do último ${formatLag(w.lastLagSeconds)}` : ""}
+                {w.p95LagSeconds != null ? ` · p95 ${formatLag(w.p95LagSeconds)}` : ""}
+                {w.lastReceivedAt ? ` · último em ${formatDateTime(w.lastReceivedAt)}` : ""}
+              </span>
+            ))}
           </dd>
         </div>
         <div>
           <dt>Requisições ao Bling hoje</dt>
           <dd>
-            {formatNumber(health.requests.today)} de {formatNumber(health.requests.budget)}
-            <meter
-              className="zb-meter"
-              min={0}
-              max={1}
-              low={0.7}
-              high={0.9}
-              optimum={0}
-              value={Math.min(share, 1)}
-              aria-label="Uso do limite diário do Bling"
-            />
+            {health.requests ? (
+              <>
+                {formatNumber(health.requests.today)} de {formatNumber(health.requests.budget)}
+                <meter
+                  className="zb-meter"
+                  min={0}
+                  max={1}
+                  low={0.7}
+                  high={0.9}
+                  optimum={0}
+                  value={Math.min(share, 1)}
+                  aria-label="Uso do limite diário do Bling"
+                />
+              </>
+            ) : (
+              "sem dados"
+            )}
           </dd>
         </div>
       </dl>
@@ -200,7 +234,9 @@ function HealthBody({ health }: { health: Health }) {
             ))}
           </tbody>
         </table>
-      ) : null}
+      ) : (
+        <Empty>Nenhuma sincronização concluída ainda.</Empty>
+      )}
     </>
   );
 }
