@@ -179,7 +179,8 @@ function productFieldErrors(acc: Account, body: Obj, selfId: number | undefined)
         r.data.codigo === body.codigo &&
         r.data.id !== selfId &&
         r.data.situacao !== "E" &&
-        r.data.idProdutoPai !== selfId,
+        // A parent's own children may be resent with their codes on PUT/PATCH.
+        (selfId === undefined || r.data.idProdutoPai !== selfId),
     );
     if (clash) err("codigo", `O código ${body.codigo} já está sendo utilizado por outro produto.`, 2);
   }

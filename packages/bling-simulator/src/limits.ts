@@ -65,6 +65,18 @@ export class Limiter {
     if (!this.settings.enforce) return;
     const now = this.now();
     const s = this.ip(addr);
+    if (s.blockedUntil <= now) {
+      prune(s.requests, now - 10_000);
+      s.requests.push(now);
+      if (s.requests.length > this.settings.ipRequestsPer10s) s.blockedUntil = now + this.settings.ipBlockMs;
+      if (isTokenCall) {
+        prune(s.tokenCalls, now - 60_000);
+        s.tokenCalls.push(now);
+        if (s.tokenCalls.length > this.settings.tokenCallsPerMinute)
+          s.blockedUntil = now + this.settings.tokenBlockMs;
+      }
+    }
+    // The request that crosses a threshold is already refused.
     if (s.blockedUntil > now) {
       throw new BlingHttpError(
         this.settings.blockedStatus,
@@ -72,15 +84,6 @@ export class Limiter {
         "Acesso bloqueado",
         "O seu endereço IP foi bloqueado temporariamente por excesso de requisições.",
       );
-    }
-    prune(s.requests, now - 10_000);
-    s.requests.push(now);
-    if (s.requests.length > this.settings.ipRequestsPer10s) s.blockedUntil = now + this.settings.ipBlockMs;
-    if (isTokenCall) {
-      prune(s.tokenCalls, now - 60_000);
-      s.tokenCalls.push(now);
-      if (s.tokenCalls.length > this.settings.tokenCallsPerMinute)
-        s.blockedUntil = now + this.settings.tokenBlockMs;
     }
   }
 
