@@ -10,6 +10,7 @@ import {
 } from "@zb/sync";
 import { ZydonApp } from "@zb/zydon";
 import { createBlingGateway } from "./adapters/bling-gateway.js";
+import { createChoices } from "./adapters/choices.js";
 import { type AppDeps, createDbHandle, createRedisProducer } from "./deps.js";
 
 export type ApiEnv = Pick<Env, (typeof apiEnvKeys)[number]>;
@@ -66,6 +67,14 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
     bling,
     zydon,
     tokens,
+    choices: createChoices({
+      blingApiBaseUrl: config.BLING_API_BASE_URL,
+      timeoutMs: config.BLING_REQUEST_TIMEOUT_MS,
+      enableJwt: config.BLING_ENABLE_JWT,
+      tokens,
+      budget,
+      zydon,
+    }),
     // Keyed by the Bling company (one budget per Bling account), the same key the sync engine spends.
     budget: { usage: ({ tenantId, blingCompanyId }) => budget.usage(blingCompanyId ?? tenantId) },
     hooks: {

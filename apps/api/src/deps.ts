@@ -2,7 +2,14 @@ import type { Env, Logger } from "@zb/config";
 import { createDb, type DbHandle, type SecretBox } from "@zb/db";
 import type { JobProducer } from "@zb/sync";
 import { Redis } from "ioredis";
-import type { BlingGateway, BudgetUsagePort, TenantHooks, TokenPort, ZydonGateway } from "./ports.js";
+import type {
+  BlingGateway,
+  BudgetUsagePort,
+  ChoicesPort,
+  TenantHooks,
+  TokenPort,
+  ZydonGateway,
+} from "./ports.js";
 
 export type ApiConfig = Pick<
   Env,
@@ -26,6 +33,8 @@ export interface AppDeps {
   bling: BlingGateway;
   zydon: ZydonGateway;
   tokens: TokenPort;
+  /** Live pick lists for the settings form (deposits, statuses, price tables, warehouses). */
+  choices: ChoicesPort;
   hooks: TenantHooks;
   /** Absent until the sync engine's budget is wired: health then shows no request count. */
   budget?: BudgetUsagePort | undefined;

@@ -51,3 +51,20 @@ export interface TenantHooks {
   /** Reinstall or reconnect after the initial sync finished: recurring jobs back on. */
   onTenantResumed(tenantId: string): Promise<void>;
 }
+
+export interface Choice {
+  id: string;
+  name: string;
+}
+
+/** Choices for the settings form's selects, read live from the tenant's Bling and Zydon. */
+export interface ChoicesPort {
+  blingDeposits(account: {
+    tenantId: string;
+    blingCompanyId: string;
+  }): Promise<Array<Choice & { isDefault: boolean; active: boolean }>>;
+  zydonChoices(accessKey: {
+    code: string;
+    token: string;
+  }): Promise<{ statuses: Choice[]; priceTables: Choice[]; warehouses: Choice[] }>;
+}

@@ -261,6 +261,32 @@ describe("views", () => {
   });
 });
 
+describe("options for the form's selects", () => {
+  it("lists Bling deposits and Zydon statuses, price tables and warehouses, each side failing on its own", async () => {
+    const m = await merchant("Opções", "Opções Ltda");
+    h.bling.sim.control.upsertDeposit(m.accountId, { descricao: "Loja Centro", padrao: false });
+    h.zydon.sim.seed(m.orgId, { priceTables: [{ name: "Atacado Sul" }] });
+    const res = await as(m, "GET", "/api/settings/options");
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.unavailable).toEqual({});
+    const deposits = body.bling.deposits as Array<{ name: string; isDefault: boolean }>;
+    expect(deposits.map((d) => d.name).sort()).toEqual(["Geral", "Loja Centro"]);
+    expect(deposits.find((d) => d.name === "Geral")?.isDefault).toBe(true);
+    expect(body.zydon.warehouses.map((w: { name: string }) => w.name)).toContain("Depósito Principal");
+    expect(body.zydon.priceTables.map((p: { name: string }) => p.name)).toContain("Atacado Sul");
+    expect(body.zydon.statuses.length).toBeGreaterThan(0);
+
+    // Bling refuses the tokens: the Zydon lists still come, Bling says what to do.
+    h.bling.revokeAll(m.accountId);
+    await expect(h.deps.tokens.forceRefresh(m.tenantId)).rejects.toThrow();
+    const after = (await as(m, "GET", "/api/settings/options")).json();
+    expect(after.bling).toBeNull();
+    expect(after.unavailable.bling).toBe("Reconecte o Bling para ver os depósitos.");
+    expect(after.zydon.warehouses.length).toBeGreaterThan(0);
+  });
+});
+
 describe("ledger", () => {
   it("lists with filters and pagination, retries one entry and all failures", async () => {
     const m = await merchant("Histórico", "Histórico Ltda");

@@ -15,6 +15,7 @@ import {
   saveSettings,
   setMerchantPause,
 } from "../use-cases/settings-actions.js";
+import { optionsView } from "../use-cases/settings-options.js";
 import {
   connectionView,
   healthView,
@@ -76,6 +77,8 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
   app.get("/api/settings/progress", async (req) => progressView(deps, tenantOf(req)));
 
   app.get("/api/settings", async (req) => readTenantSettings(tenantOf(req).settings));
+
+  app.get("/api/settings/options", async (req) => optionsView(deps, tenantOf(req)));
 
   app.put("/api/settings", json, async (req, reply) => {
     const r = await saveSettings(deps, tenantOf(req), req.body);

@@ -22,6 +22,7 @@ import { type StartedZydonSimulator, startZydonSimulator } from "@zb/zydon-simul
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
 import type { Redis } from "ioredis";
 import { createBlingGateway } from "../adapters/bling-gateway.js";
+import { createChoices } from "../adapters/choices.js";
 import { apiServerOptions, app } from "../app.js";
 import { type AppDeps, createRedisProducer, type RateLimits } from "../deps.js";
 import { type BlingDouble, startBlingDouble } from "./bling-double.js";
@@ -127,6 +128,13 @@ export async function createHarness(opts: { rateLimits?: Partial<RateLimits> } =
     keyPrefix: tredis.prefix,
     log: logger,
   });
+  const zydonApp = new ZydonApp({
+    pluginId,
+    accessKey: pluginKey,
+    apiBaseUrl: zydon.url,
+    adminUrl: zydon.url,
+    logger,
+  });
   const deps: AppDeps = {
     config: {
       NODE_ENV: "test",
@@ -142,14 +150,9 @@ export async function createHarness(opts: { rateLimits?: Partial<RateLimits> } =
     secretBox,
     producer,
     bling: gateway,
-    zydon: new ZydonApp({
-      pluginId,
-      accessKey: pluginKey,
-      apiBaseUrl: zydon.url,
-      adminUrl: zydon.url,
-      logger,
-    }),
+    zydon: zydonApp,
     tokens,
+    choices: createChoices({ blingApiBaseUrl: bling.apiBaseUrl, timeoutMs: 5_000, tokens, zydon: zydonApp }),
     hooks: {
       onTenantPaused: async (tenantId) => {
         hookCalls.push({ hook: "paused", tenantId });
