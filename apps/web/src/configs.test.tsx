@@ -86,6 +86,35 @@ describe("Configs (federated and standalone entry)", () => {
     await waitFor(() => expect(screen.getByRole("tablist")).toBeTruthy());
   });
 
+  it("uses a launch session as is, without a session exchange, and says when it expired", async () => {
+    const auth: (string | null)[] = [];
+    let sessions = 0;
+    server.use(
+      http.post(url("/api/session"), () => {
+        sessions++;
+        return HttpResponse.json({}, { status: 500 });
+      }),
+      http.get(url("/api/settings/readiness"), () => HttpResponse.json({ generatedAt: null, problems: [] })),
+      http.get(url("/api/settings/connection"), ({ request }) => {
+        auth.push(request.headers.get("authorization"));
+        return auth.length === 1
+          ? HttpResponse.json(connection)
+          : HttpResponse.json(
+              { error: "session_expired", message: "Sua sessão expirou. Recarregue a página no App Center." },
+              { status: 401 },
+            );
+      }),
+    );
+    const user = userEvent.setup();
+    render(<Configs launchToken="launch.tok" apiBaseUrl={apiBase} />);
+    expect((await screen.findByTestId("connection-state")).dataset.state).toBe("connected");
+    await user.click(screen.getByRole("tab", { name: "Prontidão" }));
+    await user.click(screen.getByRole("tab", { name: "Conexão" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("Sua sessão expirou");
+    expect(auth).toEqual(["Bearer launch.tok", "Bearer launch.tok"]);
+    expect(sessions).toBe(0);
+  });
+
   it("reads the standalone session from the fragment, then the query", () => {
     expect(readStandaloneSession({ hash: "#org=o1&token=t%2B1", search: "" })).toEqual({
       organizationId: "o1",
@@ -96,5 +125,8 @@ describe("Configs (federated and standalone entry)", () => {
       accessToken: "t2",
     });
     expect(readStandaloneSession({ hash: "#org=o1", search: "" })).toBeNull();
+    expect(readStandaloneSession({ hash: "#launch=abc.def", search: "" })).toEqual({
+      launchToken: "abc.def",
+    });
   });
 });

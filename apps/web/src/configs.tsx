@@ -1,29 +1,45 @@
 import { useEffect, useState } from "react";
 import { ApiProvider } from "./api/api-context.js";
-import { ApiClient } from "./api/client.js";
+import { ApiClient, type ClientSession } from "./api/client.js";
 import { App, type TabId } from "./app.js";
 import { ErrorNotice, Loading } from "./components/feedback.js";
 import { toApiError } from "./hooks/use-resource.js";
 import { defaultApiBaseUrl } from "./runtime.js";
 import "./styles.css";
 
-export interface ConfigsProps {
-  /** The Zydon admin session the App Center host hands the plugin. */
-  organizationId: string;
-  accessToken: string;
+export type ConfigsProps = (
+  | {
+      /** The Zydon admin session the App Center host hands the plugin. */
+      organizationId: string;
+      accessToken: string;
+      launchToken?: undefined;
+    }
+  | {
+      /** The standalone page opened by the API's install callback (`#launch=`). */
+      launchToken: string;
+      organizationId?: undefined;
+      accessToken?: undefined;
+    }
+) & {
   /** Where the integration API lives; defaults to the origin this bundle was loaded from. */
-  apiBaseUrl?: string;
-  initialTab?: TabId;
+  apiBaseUrl?: string | undefined;
+  initialTab?: TabId | undefined;
+};
+
+function sessionOf(p: ConfigsProps): ClientSession {
+  return p.launchToken !== undefined
+    ? { launchToken: p.launchToken }
+    : { organizationId: p.organizationId, accessToken: p.accessToken };
 }
 
 /**
  * The App Center's configuration screen (module federation remote `configs`, module `./Configs`), also used
  * by the standalone page. Exchanges the host session for an app session before showing anything.
  */
-export function Configs({ organizationId, accessToken, apiBaseUrl, initialTab }: ConfigsProps) {
+export function Configs(props: ConfigsProps) {
+  const { organizationId, accessToken, launchToken, apiBaseUrl, initialTab } = props;
   const [client] = useState(
-    () =>
-      new ApiClient({ baseUrl: apiBaseUrl ?? defaultApiBaseUrl(), session: { organizationId, accessToken } }),
+    () => new ApiClient({ baseUrl: apiBaseUrl ?? defaultApiBaseUrl(), session: sessionOf(props) }),
   );
   const [hostKey, setHostKey] = useState(0);
   const [attempt, setAttempt] = useState(0);
@@ -35,7 +51,11 @@ export function Configs({ organizationId, accessToken, apiBaseUrl, initialTab }:
   // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` re-runs the exchange on "Tentar de novo"
   useEffect(() => {
     let cancelled = false;
-    client.updateHostSession({ organizationId, accessToken });
+    client.updateHostSession(
+      launchToken !== undefined
+        ? { launchToken }
+        : { organizationId: organizationId ?? "", accessToken: accessToken ?? "" },
+    );
     setState({ ready: false, error: null });
     client.token().then(
       () => {
@@ -50,7 +70,7 @@ export function Configs({ organizationId, accessToken, apiBaseUrl, initialTab }:
     return () => {
       cancelled = true;
     };
-  }, [client, organizationId, accessToken, attempt]);
+  }, [client, organizationId, accessToken, launchToken, attempt]);
 
   return (
     <div className="zb-app" lang="pt-BR">

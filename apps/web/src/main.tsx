@@ -40,7 +40,11 @@ if (blingResult && !session) {
   history.replaceState(null, "", window.location.pathname);
   createRoot(root).render(
     <StrictMode>
-      <Configs organizationId={session.organizationId} accessToken={session.accessToken} />
+      {"launchToken" in session ? (
+        <Configs launchToken={session.launchToken} />
+      ) : (
+        <Configs organizationId={session.organizationId} accessToken={session.accessToken} />
+      )}
     </StrictMode>,
   );
 } else {

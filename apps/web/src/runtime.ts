@@ -14,15 +14,17 @@ export function defaultApiBaseUrl(): string {
   return window.location.origin;
 }
 
-export interface StandaloneSession {
-  organizationId: string;
-  accessToken: string;
-}
+export type StandaloneSession = { organizationId: string; accessToken: string } | { launchToken: string };
 
-/** `#org=...&token=...` (preferred: fragments never reach server logs) or the same keys in the query. */
+/**
+ * `#org=...&token=...` (preferred: fragments never reach server logs) or the same keys in the query; or
+ * `#launch=<app session>`, where the API's install callback sends the merchant.
+ */
 export function readStandaloneSession(location: Pick<Location, "hash" | "search">): StandaloneSession | null {
   for (const raw of [location.hash.replace(/^#/, ""), location.search.replace(/^\?/, "")]) {
     const params = new URLSearchParams(raw);
+    const launchToken = params.get("launch");
+    if (launchToken) return { launchToken };
     const organizationId = params.get("org") ?? params.get("organizationId");
     const accessToken = params.get("token") ?? params.get("accessToken");
     if (organizationId && accessToken) return { organizationId, accessToken };

@@ -142,12 +142,33 @@ export const settingsSchema = z.object({
 export type Settings = z.infer<typeof settingsSchema>;
 
 const optionSchema = z.object({ id: idLike, name: z.string() });
-export const settingsOptionsSchema = z.object({
-  deposits: z.array(optionSchema.extend({ isDefault: z.boolean().default(false) })),
-  stores: z.array(optionSchema),
-  zydonStatuses: z.array(optionSchema),
-  priceTables: z.array(optionSchema),
+const optionsWireSchema = z.object({
+  bling: z
+    .object({
+      deposits: z.array(
+        optionSchema.extend({ isDefault: z.boolean().default(false), active: z.boolean().default(true) }),
+      ),
+      stores: z.array(optionSchema).optional(),
+    })
+    .nullish(),
+  zydon: z
+    .object({
+      statuses: z.array(optionSchema).default([]),
+      priceTables: z.array(optionSchema).default([]),
+    })
+    .nullish(),
+  /** pt-BR, per side: why its lists are missing. */
+  unavailable: z.object({ bling: z.string().optional(), zydon: z.string().optional() }).default({}),
 });
+
+/** Each list is null when the API cannot offer it: that field becomes a free-text input. */
+export const settingsOptionsSchema = optionsWireSchema.transform((o) => ({
+  deposits: o.bling ? o.bling.deposits.filter((d) => d.active) : null,
+  stores: o.bling?.stores ?? null,
+  zydonStatuses: o.zydon ? o.zydon.statuses : null,
+  priceTables: o.zydon ? o.zydon.priceTables : null,
+  notes: [o.unavailable.bling, o.unavailable.zydon].filter((n): n is string => Boolean(n)),
+}));
 export type SettingsOptions = z.infer<typeof settingsOptionsSchema>;
 export type Option = z.infer<typeof optionSchema>;
 
@@ -238,10 +259,24 @@ export interface HostSession {
   accessToken: string;
 }
 
+/**
+ * A ready app session instead of a host session: the API's install callback opens the page with
+ * `#launch=<token>` (short-lived; it cannot be renewed, so on expiry the page asks to reopen from the App Center).
+ */
+export interface LaunchSession {
+  launchToken: string;
+}
+
+export type ClientSession = HostSession | LaunchSession;
+
+function isLaunch(s: ClientSession): s is LaunchSession {
+  return "launchToken" in s;
+}
+
 export interface ApiClientOptions {
   /** Origin (and optional path prefix) of the integration API, e.g. "https://bling.example.com". */
   baseUrl: string;
-  session: HostSession;
+  session: ClientSession;
   /** Re-mint the app session this many ms before it expires. */
   refreshMarginMs?: number;
   now?: () => number;
@@ -272,7 +307,7 @@ export class ApiClient {
   private readonly baseUrl: string;
   private readonly refreshMarginMs: number;
   private readonly now: () => number;
-  private session: HostSession;
+  private session: ClientSession;
   private current: { token: string; expiresAtMs: number; tenantId: string } | null = null;
   private pending: Promise<string> | null = null;
 
@@ -284,18 +319,14 @@ export class ApiClient {
   }
 
   /** The host refreshed its token (REFRESH_TOKEN): the next call mints a new app session with it. */
-  updateHostSession(session: HostSession): void {
-    if (
-      session.organizationId === this.session.organizationId &&
-      session.accessToken === this.session.accessToken
-    )
-      return;
+  updateHostSession(session: ClientSession): void {
+    if (JSON.stringify(session) === JSON.stringify(this.session)) return;
     this.session = session;
     this.current = null;
   }
 
   get tenantId(): string | null {
-    return this.current?.tenantId ?? null;
+    return this.current?.tenantId || null;
   }
 
   /** An app-session token, minted from the host session when missing or about to expire (single flight). */
@@ -311,6 +342,11 @@ export class ApiClient {
   }
 
   private async createSession(): Promise<string> {
+    if (isLaunch(this.session)) {
+      // Used as is until the API says it expired; there is nothing to renew it with.
+      this.current = { token: this.session.launchToken, expiresAtMs: Number.POSITIVE_INFINITY, tenantId: "" };
+      return this.session.launchToken;
+    }
     const body = await this.send("/api/session", { method: "POST", body: this.session }, null);
     const parsed = parse(sessionResponseSchema, body);
     const expiresAtMs = Date.parse(parsed.expiresAt);
@@ -417,7 +453,7 @@ export class ApiClient {
     try {
       return await this.send(path, opts, token);
     } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 401) throw err;
+      if (!(err instanceof ApiError) || err.status !== 401 || isLaunch(this.session)) throw err;
       this.current = null;
       return this.send(path, opts, await this.token());
     }

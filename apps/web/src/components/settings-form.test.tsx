@@ -15,17 +15,24 @@ const stored: Settings = {
   paused: false,
 };
 
+// Wire shape as apps/api's optionsView sends it (Bling stores have no list yet: free text).
 const options = {
-  deposits: [
-    { id: "14886873196", name: "Geral", isDefault: true },
-    { id: "14886873197", name: "Loja física", isDefault: false },
-  ],
-  stores: [{ id: 204000111, name: "Zydon B2B" }],
-  zydonStatuses: [
-    { id: "st-aprovado", name: "Aprovado" },
-    { id: "st-faturar", name: "Faturar" },
-  ],
-  priceTables: [{ id: "pt-1", name: "Atacado" }],
+  bling: {
+    deposits: [
+      { id: "14886873196", name: "Geral", isDefault: true, active: true },
+      { id: "14886873197", name: "Loja física", isDefault: false, active: true },
+      { id: "14886873198", name: "Antigo", isDefault: false, active: false },
+    ],
+  },
+  zydon: {
+    statuses: [
+      { id: "st-aprovado", name: "Aprovado" },
+      { id: "st-faturar", name: "Faturar" },
+    ],
+    priceTables: [{ id: "pt-1", name: "Atacado" }],
+    warehouses: [],
+  },
+  unavailable: {},
 };
 
 let puts: unknown[];
@@ -69,7 +76,8 @@ describe("settings form", () => {
     await user.click(await screen.findByLabelText("Saldo físico"));
     await user.click(screen.getByLabelText("Loja física"));
     await user.click(screen.getByLabelText("Preço de uma loja do Bling (multiloja)"));
-    await user.selectOptions(screen.getByLabelText(/Loja do Bling/), "204000111");
+    expect(screen.queryByLabelText("Antigo")).toBeNull();
+    await user.type(screen.getByLabelText(/Loja do Bling/), "204000111");
     await user.click(screen.getByLabelText(/Emitir a NF-e/));
     await user.selectOptions(screen.getByLabelText(/pedido aprovado/), "st-aprovado");
     await user.click(screen.getByTestId("settings-save"));
@@ -149,6 +157,34 @@ describe("settings form", () => {
     await screen.findByText("Configurações salvas.");
     expect(puts).toHaveLength(1);
     expect(errorOf(orderStatus)).toBe("");
+  });
+
+  it("uses the lists one side offers and explains the side that is missing", async () => {
+    server.use(
+      http.get(url("/api/settings"), () => HttpResponse.json(stored)),
+      http.get(url("/api/settings/options"), () =>
+        HttpResponse.json({
+          bling: null,
+          zydon: options.zydon,
+          unavailable: { bling: "Conecte o Bling para ver os depósitos." },
+        }),
+      ),
+    );
+    const user = userEvent.setup();
+    renderWithApi(<SettingsPanel refreshKey={0} onChanged={() => {}} />);
+    expect((await screen.findByTestId("options-fallback")).textContent).toContain(
+      "Conecte o Bling para ver os depósitos.",
+    );
+    // Deposits: free text; Zydon statuses: a select with the Zydon list.
+    expect(screen.getByLabelText(/Depósitos do Bling/).tagName).toBe("INPUT");
+    await user.click(screen.getByLabelText("Somente quando o pedido chega a um status"));
+    const status = screen.getByLabelText(/libera o envio/);
+    expect(status.tagName).toBe("SELECT");
+    expect([...(status as HTMLSelectElement).options].map((o) => o.textContent)).toEqual([
+      "Selecione…",
+      "Aprovado",
+      "Faturar",
+    ]);
   });
 
   it("pauses and resumes through the API and keeps the state for the next save", async () => {

@@ -258,6 +258,13 @@ function SettingsForm(props: {
             : "As listas de depósitos, lojas, status e tabelas de preço não estão disponíveis. "}
           Informe os identificadores manualmente.
         </p>
+      ) : options.notes.length > 0 ? (
+        <div className="zb-notice zb-notice--warn" data-testid="options-fallback">
+          {options.notes.map((n) => (
+            <p key={n}>{n}</p>
+          ))}
+          <p>Enquanto isso, os campos dessas listas aceitam o identificador digitado.</p>
+        </div>
       ) : null}
 
       <form ref={formRef} className="zb-form" onSubmit={(e) => void onSubmit(e)} noValidate>
