@@ -26,7 +26,7 @@ export type CompleteResult =
       kind: "connected";
       tenantId: string;
       companyName: string | null;
-      catchUp: CatchUp | "initial-sync-started";
+      catchUp: CatchUp;
     }
   | { kind: "invalid_state" }
   | { kind: "tenant_unavailable" }
