@@ -217,6 +217,7 @@ export function generateDemoAccount(sim: BlingSimulator, accountId: string, opts
 
   const variationShare = opts.variationShare ?? 0.2;
   const simpleIds: number[] = [];
+  let kits = 0;
   let lastCodigo = "";
   for (let n = 0; n < opts.products; n++) {
     const item = rng.pick(ITEMS);
@@ -224,8 +225,8 @@ export function generateDemoAccount(sim: BlingSimulator, accountId: string, opts
     let codigo = `${item.categoria.slice(0, 3).toUpperCase()}-${String(1000 + n)}`;
     const roll = rng.next();
     // A few blank and duplicate SKUs: the readiness report must catch them.
-    if (roll < 0.03) codigo = "";
-    else if (roll < 0.05 && lastCodigo !== "") codigo = lastCodigo;
+    if (roll < 0.03 || n === 7) codigo = "";
+    else if ((roll < 0.05 || n === 11) && lastCodigo !== "") codigo = lastCodigo;
     lastCodigo = codigo || lastCodigo;
     const preco = money(rng, item.preco);
     const base: ProductInput = {
@@ -281,7 +282,9 @@ export function generateDemoAccount(sim: BlingSimulator, accountId: string, opts
       for (const childId of r.variations.saved) seedStock(childId);
       continue;
     }
-    if (kind < variationShare + 0.05 && simpleIds.length >= 2) {
+    // Some kits (at least one as soon as there are components to use).
+    if (simpleIds.length >= 2 && (kind < variationShare + 0.06 || (kits === 0 && simpleIds.length >= 3))) {
+      kits += 1;
       const [a, b] = rng.shuffle([...simpleIds]).slice(0, 2) as [number, number];
       c.upsertProduct(accountId, {
         ...base,
