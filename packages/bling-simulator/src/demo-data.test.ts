@@ -39,7 +39,9 @@ describe("generateDemoAccount", () => {
     const children = a.products.filter((p) => p.idProdutoPai !== undefined);
     expect(parents.length).toBeGreaterThan(10);
     expect(children.length).toBeGreaterThan(parents.length);
-    expect((children[0]?.variacao as { nome: string } | undefined)?.nome).toMatch(/^Cor:[^;]+;Tamanho:(P|M|G|GG)$/);
+    expect((children[0]?.variacao as { nome: string } | undefined)?.nome).toMatch(
+      /^Cor:[^;]+;Tamanho:(P|M|G|GG)$/,
+    );
     expect(a.products.some((p) => p.formato === "E")).toBe(true);
     expect(a.products.some((p) => p.situacao === "I")).toBe(true);
     expect(top.some((p) => p.codigo === "")).toBe(true);
