@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useCallback, useRef, useState } from "react";
+import { type KeyboardEvent, useRef, useState } from "react";
 import { ConnectionCard } from "./components/connection-card.js";
 import { LedgerPanel } from "./components/ledger-panel.js";
 import { ReadinessPanel } from "./components/readiness-panel.js";
@@ -23,10 +23,10 @@ export interface AppProps {
 /** The settings page: one tab per concern, only the visible tab loads and polls. */
 export function App({ initialTab = "connection", hostRefreshKey = 0 }: AppProps) {
   const [tab, setTab] = useState<TabId>(initialTab);
-  const [localKey, setLocalKey] = useState(0);
   const tabRefs = useRef<Partial<Record<TabId, HTMLButtonElement | null>>>({});
-  const refreshKey = hostRefreshKey * 1000 + localKey;
-  const onChanged = useCallback(() => setLocalKey((k) => k + 1), []);
+  // Only the visible tab is mounted, so a tab that changes something reloads itself; the host's new session
+  // reloads everything.
+  const refreshKey = hostRefreshKey;
 
   function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
     const index = tabs.findIndex((t) => t.id === tab);
@@ -83,11 +83,11 @@ export function App({ initialTab = "connection", hostRefreshKey = 0 }: AppProps)
         // biome-ignore lint/a11y/noNoninteractiveTabindex: tab panels are focusable per the WAI-ARIA tabs pattern
         tabIndex={0}
       >
-        {tab === "connection" ? <ConnectionCard refreshKey={refreshKey} onChanged={onChanged} /> : null}
+        {tab === "connection" ? <ConnectionCard refreshKey={refreshKey} /> : null}
         {tab === "readiness" ? <ReadinessPanel refreshKey={refreshKey} /> : null}
         {tab === "sync" ? <SyncPanel refreshKey={refreshKey} /> : null}
         {tab === "ledger" ? <LedgerPanel refreshKey={refreshKey} /> : null}
-        {tab === "settings" ? <SettingsPanel refreshKey={refreshKey} onChanged={onChanged} /> : null}
+        {tab === "settings" ? <SettingsPanel refreshKey={refreshKey} /> : null}
       </div>
     </div>
   );

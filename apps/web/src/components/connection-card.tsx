@@ -9,8 +9,8 @@ import { ErrorNotice, LiveStatus, Loading } from "./feedback.js";
 export const blingPopupName = "zb-bling-connect";
 
 interface Props {
-  /** Connection changed (connected, disconnected): the rest of the page reloads. */
-  onChanged: () => void;
+  /** Connection changed (connected, disconnected), for a host that shows more than this card. */
+  onChanged?: (() => void) | undefined;
   refreshKey: number;
 }
 
@@ -38,7 +38,7 @@ export function ConnectionCard({ onChanged, refreshKey }: Props) {
     if (!fallbackUrl) return;
     const onFocus = () => {
       void connection.reload();
-      onChanged();
+      onChanged?.();
     };
     window.addEventListener("focus", onFocus);
     return () => window.removeEventListener("focus", onFocus);
@@ -73,7 +73,7 @@ export function ConnectionCard({ onChanged, refreshKey }: Props) {
         stopWatching();
         setStatus(null);
         void connection.reload();
-        onChanged();
+        onChanged?.();
       }, 1000);
     } catch (err) {
       popup?.close();
@@ -94,7 +94,7 @@ export function ConnectionCard({ onChanged, refreshKey }: Props) {
         tone: "info",
       });
       await connection.reload();
-      onChanged();
+      onChanged?.();
     } catch (err) {
       setStatus({ message: err instanceof Error ? err.message : "Erro inesperado.", tone: "error" });
     } finally {

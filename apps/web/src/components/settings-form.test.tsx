@@ -71,7 +71,7 @@ describe("settings form", () => {
   it("saves the whole settings object and confirms", async () => {
     mockSettings({ withOptions: true });
     const user = userEvent.setup();
-    renderWithApi(<SettingsPanel refreshKey={0} onChanged={() => {}} />);
+    renderWithApi(<SettingsPanel refreshKey={0} />);
 
     await user.click(await screen.findByLabelText("Saldo físico"));
     await user.click(screen.getByLabelText("Loja física"));
@@ -112,7 +112,7 @@ describe("settings form", () => {
       }),
     );
     const user = userEvent.setup();
-    renderWithApi(<SettingsPanel refreshKey={0} onChanged={() => {}} />);
+    renderWithApi(<SettingsPanel refreshKey={0} />);
 
     // Without /options the selects become free-text inputs, with a note saying so.
     expect(await screen.findByTestId("options-fallback")).toBeTruthy();
@@ -136,7 +136,7 @@ describe("settings form", () => {
   it("sends nothing when a conditionally required field is empty", async () => {
     mockSettings({ withOptions: true });
     const user = userEvent.setup();
-    renderWithApi(<SettingsPanel refreshKey={0} onChanged={() => {}} />);
+    renderWithApi(<SettingsPanel refreshKey={0} />);
 
     await user.click(await screen.findByLabelText("Somente quando o pedido chega a um status"));
     await user.click(screen.getByLabelText(/Emitir a NF-e/));
@@ -171,7 +171,7 @@ describe("settings form", () => {
       ),
     );
     const user = userEvent.setup();
-    renderWithApi(<SettingsPanel refreshKey={0} onChanged={() => {}} />);
+    renderWithApi(<SettingsPanel refreshKey={0} />);
     expect((await screen.findByTestId("options-fallback")).textContent).toContain(
       "Conecte o Bling para ver os depósitos.",
     );
@@ -201,7 +201,7 @@ describe("settings form", () => {
       }),
     );
     const user = userEvent.setup();
-    renderWithApi(<SettingsPanel refreshKey={0} onChanged={() => {}} />);
+    renderWithApi(<SettingsPanel refreshKey={0} />);
 
     await user.click(await screen.findByRole("button", { name: "Pausar sincronização" }));
     await screen.findByText(/Sincronização pausada/);
@@ -229,7 +229,7 @@ describe("settings form", () => {
       http.get(url("/api/settings/options"), () => HttpResponse.json(options)),
     );
     const user = userEvent.setup();
-    renderWithApi(<SettingsPanel refreshKey={0} onChanged={() => {}} />);
+    renderWithApi(<SettingsPanel refreshKey={0} />);
     expect((await screen.findByRole("alert")).textContent).toContain("Serviço indisponível no momento.");
     fail = false;
     await user.click(screen.getByRole("button", { name: "Tentar de novo" }));

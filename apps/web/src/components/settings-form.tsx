@@ -114,7 +114,7 @@ function splitServerErrors(map: Record<string, string>): { fields: Errors; other
   return { fields, other };
 }
 
-export function SettingsPanel({ refreshKey, onChanged }: { refreshKey: number; onChanged: () => void }) {
+export function SettingsPanel({ refreshKey }: { refreshKey: number }) {
   const api = useApi();
   const settings = useResource(() => api.getSettings(), String(refreshKey));
   const options = useResource(() => api.getSettingsOptions(), String(refreshKey));
@@ -131,7 +131,6 @@ export function SettingsPanel({ refreshKey, onChanged }: { refreshKey: number; o
           initial={settings.data}
           options={options.data}
           optionsError={options.error}
-          onChanged={onChanged}
         />
       ) : null}
     </section>
@@ -142,7 +141,6 @@ function SettingsForm(props: {
   initial: Settings;
   options: SettingsOptions | null;
   optionsError: ApiError | null;
-  onChanged: () => void;
 }) {
   const api = useApi();
   const [draft, setDraft] = useState<Draft>(() => toDraft(props.initial));
@@ -211,7 +209,6 @@ function SettingsForm(props: {
           : "Sincronização pausada. Nada é enviado ou recebido até retomar.",
         tone: "info",
       });
-      props.onChanged();
     } catch (err) {
       setStatus({ message: toApiError(err).message, tone: "error" });
     } finally {
