@@ -8,6 +8,7 @@ import {
   LogController,
 } from "fastify";
 import type { AppDeps } from "./deps.js";
+import { staticWebRoutes } from "./http/static-web.js";
 import { blingConnectRoutes } from "./routes/bling-connect.js";
 import { healthRoutes } from "./routes/health.js";
 import { sessionRoutes } from "./routes/session.js";
@@ -99,4 +100,5 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   await instance.register(async (s) => webhookRoutes(s, deps));
   await instance.register(async (s) => sessionRoutes(s, deps));
   await instance.register(async (s) => settingsRoutes(s, deps));
+  await instance.register(async (s) => staticWebRoutes(s, deps.web));
 }

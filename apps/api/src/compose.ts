@@ -12,6 +12,7 @@ import { ZydonApp } from "@zb/zydon";
 import { createBlingGateway } from "./adapters/bling-gateway.js";
 import { createChoices } from "./adapters/choices.js";
 import { type AppDeps, createDbHandle, createRedisProducer } from "./deps.js";
+import { defaultWebDistDir } from "./http/static-web.js";
 
 export type ApiEnv = Pick<Env, (typeof apiEnvKeys)[number]>;
 
@@ -75,6 +76,8 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
       budget,
       zydon,
     }),
+    // The settings page, framable by Zydon's admin.
+    web: { distDir: defaultWebDistDir(), frameAncestors: [new URL(config.ZYDON_ADMIN_URL).origin] },
     // Keyed by the Bling company (one budget per Bling account), the same key the sync engine spends.
     budget: { usage: ({ tenantId, blingCompanyId }) => budget.usage(blingCompanyId ?? tenantId) },
     hooks: {

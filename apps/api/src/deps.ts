@@ -2,6 +2,7 @@ import type { Env, Logger } from "@zb/config";
 import { createDb, type DbHandle, type SecretBox } from "@zb/db";
 import type { JobProducer } from "@zb/sync";
 import { Redis } from "ioredis";
+import type { StaticWebOptions } from "./http/static-web.js";
 import type {
   BlingGateway,
   BudgetUsagePort,
@@ -38,6 +39,8 @@ export interface AppDeps {
   hooks: TenantHooks;
   /** Absent until the sync engine's budget is wired: health then shows no request count. */
   budget?: BudgetUsagePort | undefined;
+  /** The settings page build served at /app and the federation base; absent → no page (tests). */
+  web?: StaticWebOptions | undefined;
   /** Rate limits per minute for public routes; tests lower them. */
   rateLimits?: Partial<RateLimits> | undefined;
   now?: () => Date;
