@@ -42,6 +42,8 @@ export interface ApiContext {
   domain: Domain;
   limits: LimitSettings;
   nfeCreateShape: "top-level" | "data";
+  /** Where the public XML/DANFE links of authorized notes point (the simulator's own origin when served). */
+  docBaseUrl: string;
 }
 
 export interface Route {
@@ -534,6 +536,46 @@ function listOrders(ctx: ApiContext): SimResponse {
   );
 }
 
+/** `GET /nfe`: tipo defaults to 1 (saída); cancelled notes only when `situacao` is given (reference §6.10). */
+function listInvoices(ctx: ApiContext): SimResponse {
+  const { acc, q } = ctx;
+  const situacao = q.int("situacao");
+  const tipo = q.int("tipo") ?? 1;
+  const numero = q.int("numero");
+  const serie = q.int("serie");
+  const numeroLoja = q.str("numeroLoja");
+  const chave = q.str("chaveAcesso");
+  const emissao = dateRange(q, "dataEmissao", ctx.now);
+  const rows = [...acc.invoices.values()].filter((inv) => {
+    if (situacao === undefined ? inv.situacao === 2 : inv.situacao !== situacao) return false;
+    if (inv.tipo !== tipo) return false;
+    if (numero !== undefined && Number(inv.numero) !== numero) return false;
+    if (serie !== undefined && inv.serie !== serie) return false;
+    if (numeroLoja && (acc.orders.get(inv.orderId)?.data.numeroLoja ?? "") !== numeroLoja) return false;
+    if (chave && inv.chaveAcesso !== chave) return false;
+    return inRange(parseBlingDateTime(inv.dataEmissao) ?? 0, emissao);
+  });
+  rows.sort((a, b) => b.id - a.id);
+  return data(
+    200,
+    paginate(rows, q).map((inv) => {
+      const d = invoiceDetail(acc, inv, ctx.docBaseUrl);
+      return {
+        id: d.id,
+        tipo: d.tipo,
+        situacao: d.situacao,
+        numero: d.numero,
+        dataEmissao: d.dataEmissao,
+        dataOperacao: d.dataOperacao,
+        chaveAcesso: d.chaveAcesso,
+        contato: d.contato,
+        naturezaOperacao: d.naturezaOperacao,
+        loja: d.loja,
+      };
+    }),
+  );
+}
+
 function getOrder(ctx: ApiContext) {
   const rec = ctx.acc.orders.get(ctx.params.idPedidoVenda as number);
   if (!rec) throw notFound("O pedido de venda não foi encontrado.");
@@ -683,10 +725,11 @@ export const routes: Route[] = [
       ctx.nfeCreateShape === "data" ? { data: { idNotaFiscal: inv.id } } : { idNotaFiscal: inv.id },
     );
   }),
+  route("GET", "/nfe", listInvoices),
   route("GET", "/nfe/{idNotaFiscal}", (ctx) => {
     const inv = ctx.acc.invoices.get(ctx.params.idNotaFiscal as number);
     if (!inv) throw notFound("A nota fiscal não foi encontrada.");
-    return data(200, invoiceDetail(ctx.acc, inv));
+    return data(200, invoiceDetail(ctx.acc, inv, ctx.docBaseUrl));
   }),
   route("POST", "/nfe/{idNotaFiscal}/enviar", (ctx) => {
     const inv = ctx.domain.sendInvoice(ctx.acc, ctx.params.idNotaFiscal as number);

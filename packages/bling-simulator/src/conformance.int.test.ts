@@ -153,6 +153,7 @@ suite(title, () => {
     await check(t, "GET", `/nfe/${nfe.json.idNotaFiscal}`, 200);
     await check(t, "POST", `/nfe/${nfe.json.idNotaFiscal}/enviar`, 200);
     await check(t, "GET", `/nfe/${nfe.json.idNotaFiscal}`, 200);
+    await check(t, "GET", "/nfe?numeroLoja=Z-42&situacao=5", 200);
     await check(t, "GET", "/nfe/1", 404);
     await check(t, "POST", "/nfe/1/enviar", 404);
 

@@ -12,6 +12,7 @@ import type {
   BlingSituacao,
   BlingStore,
   BlingStoreLink,
+  NfeOutcome,
   StockCell,
 } from "./store.js";
 import type { WebhookDeliveryLogEntry } from "./webhooks.js";
@@ -177,11 +178,34 @@ export class BlingControl {
     this.sim.domain.setOrderSituacao(this.sim.account(accountId), orderId, situacaoId);
   }
 
-  /** Issue and authorize the NF-e of an order (invoice.created + invoice.updated). */
+  /** Issue and transmit the NF-e of an order (invoice.created + invoice.updated; SEFAZ's next outcome applies). */
   createInvoiceForOrder(accountId: string, orderId: number): BlingInvoice {
     const acc = this.sim.account(accountId);
     const inv = this.sim.domain.createInvoice(acc, orderId);
     return this.sim.domain.sendInvoice(acc, inv.id);
+  }
+
+  /** SEFAZ's answers to the next transmissions of this account, in order (replaces the queue). */
+  setNfeOutcomes(accountId: string, outcomes: NfeOutcome[]): void {
+    this.sim.account(accountId).nfeOutcomes = [...outcomes];
+  }
+
+  /** SEFAZ's answer once the queue is empty (initially: authorized at once). */
+  setNfeDefaultOutcome(accountId: string, outcome: NfeOutcome): void {
+    this.sim.account(accountId).nfeDefaultOutcome = { ...outcome };
+  }
+
+  /** The stored note, with what the API does not show (SEFAZ's reason, transmissions, pending answer). */
+  getInvoice(accountId: string, invoiceId: number): BlingInvoice | undefined {
+    const acc = this.sim.account(accountId);
+    this.sim.domain.settleInvoices(acc);
+    const inv = acc.invoices.get(invoiceId);
+    return inv ? { ...inv } : undefined;
+  }
+
+  /** Apply delayed SEFAZ answers that are due (after moving a manual clock). */
+  settleInvoices(): void {
+    this.sim.settleInvoices();
   }
 
   // --- reads ---

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { SimClock } from "./clock.js";
 import {
   type BlingErrorField,
@@ -26,6 +27,7 @@ import {
   type BlingStore,
   type BlingStoreLink,
   type ContactRecord,
+  type NfeOutcome,
   type OrderRecord,
   type ProductRecord,
   VENDAS_MODULE,
@@ -698,7 +700,12 @@ export class Domain {
       naturezaOperacaoId: 0,
       valorNota: orderTotals(rec.data).total,
       xml: "",
+      accessKey: "",
+      motivo: "",
+      transmissions: 0,
+      pending: null,
     };
+    inv.accessKey = createHash("sha256").update(`${acc.companyId}:nfe:${inv.id}`).digest("hex").slice(0, 32);
     acc.invoices.set(inv.id, inv);
     rec.data = { ...rec.data, notaFiscal: { id: inv.id } };
     rec.updatedAt = now;
@@ -706,8 +713,14 @@ export class Domain {
     return inv;
   }
 
-  /** "Transmit to SEFAZ": always authorized in the simulator; returns the (fake) XML. */
+  /**
+   * "Transmit to SEFAZ". The outcome is the account's next queued one (else its default): authorized (5, XML
+   * and links), rejected (4) or denied (9) with SEFAZ's reason, at once or after `delayMs` in 8 ("aguardando
+   * protocolo"). A note already authorized answers 200 again without a new transmission; pending (8),
+   * cancelled (2) and denied (9) notes cannot be sent. A rejection/denial at once answers 400 with the reason.
+   */
   sendInvoice(acc: Account, invoiceId: number): BlingInvoice {
+    this.settleInvoices(acc);
     const inv = acc.invoices.get(invoiceId);
     if (!inv)
       throw new BlingHttpError(
@@ -716,20 +729,69 @@ export class Domain {
         "Nota fiscal não encontrada",
         "A nota fiscal não existe.",
       );
-    if (inv.situacao !== 5) {
-      const cnpj = onlyDigits(acc.cnpj).padStart(14, "0");
-      inv.chaveAcesso =
-        `35${formatBlingDate(this.clock.now()).slice(2, 7).replace("-", "")}${cnpj}55001${inv.numero.padStart(9, "0")}1${String(this.rng.int(0, 99_999_999)).padStart(8, "0")}`.slice(
-          0,
-          43,
-        );
-      inv.chaveAcesso += String(this.rng.int(0, 9));
-      inv.situacao = 5;
-      inv.xml = `<?xml version="1.0" encoding="UTF-8"?><nfeProc versao="4.00"><NFe><infNFe Id="NFe${inv.chaveAcesso}"><ide><nNF>${Number(inv.numero)}</nNF><serie>${inv.serie}</serie></ide><total><ICMSTot><vNF>${inv.valorNota.toFixed(2)}</vNF></ICMSTot></total></infNFe></NFe></nfeProc>`;
+    if (inv.situacao === 5 || inv.situacao === 6) return inv;
+    const refuse = (why: string) => validationError(why, undefined, "Não foi possível enviar a nota fiscal");
+    if (inv.situacao === 8) throw refuse("A nota fiscal já foi transmitida e aguarda o retorno da SEFAZ.");
+    if (inv.situacao === 2) throw refuse("A nota fiscal está cancelada e não pode ser transmitida.");
+    if (inv.situacao === 9) throw refuse("A nota fiscal foi denegada e não pode ser transmitida.");
+    if (!inv.chaveAcesso) inv.chaveAcesso = this.newAccessKey(acc, inv);
+    inv.transmissions += 1;
+    const outcome = acc.nfeOutcomes.shift() ?? acc.nfeDefaultOutcome;
+    if (outcome.delayMs && outcome.delayMs > 0) {
+      inv.situacao = 8;
+      inv.motivo = "";
+      inv.pending = { outcome, settleAt: this.clock.now() + outcome.delayMs };
       this.emit(acc, "invoice", "updated", invoiceWebhookData(inv));
+      this.onSettleScheduled?.(outcome.delayMs);
+      return inv;
     }
+    this.applyOutcome(acc, inv, outcome);
+    if (outcome.result !== "authorized") throw refuse(sefazText(inv, outcome));
     return inv;
   }
+
+  /** Apply every delayed SEFAZ answer whose time has come (lazy: called before reads and by timers). */
+  settleInvoices(acc: Account): void {
+    const now = this.clock.now();
+    for (const inv of acc.invoices.values()) {
+      if (inv.pending && inv.pending.settleAt <= now) {
+        const { outcome } = inv.pending;
+        inv.pending = null;
+        this.applyOutcome(acc, inv, outcome);
+      }
+    }
+  }
+
+  /** Set by the simulator: a delayed SEFAZ answer is due in `ms` (the simulator may settle on a timer). */
+  onSettleScheduled: ((ms: number) => void) | undefined;
+
+  private applyOutcome(acc: Account, inv: BlingInvoice, outcome: NfeOutcome): void {
+    if (outcome.result === "authorized") {
+      inv.situacao = 5;
+      inv.motivo = "";
+      inv.xml = `<?xml version="1.0" encoding="UTF-8"?><nfeProc versao="4.00"><NFe><infNFe Id="NFe${inv.chaveAcesso}"><ide><nNF>${Number(inv.numero)}</nNF><serie>${inv.serie}</serie></ide><total><ICMSTot><vNF>${inv.valorNota.toFixed(2)}</vNF></ICMSTot></total></infNFe></NFe><protNFe versao="4.00"><infProt><chNFe>${inv.chaveAcesso}</chNFe><cStat>100</cStat><xMotivo>Autorizado o uso da NF-e</xMotivo></infProt></protNFe></nfeProc>`;
+    } else {
+      inv.situacao = outcome.result === "rejected" ? 4 : 9;
+      inv.motivo = sefazText(inv, outcome);
+    }
+    this.emit(acc, "invoice", "updated", invoiceWebhookData(inv));
+  }
+
+  private newAccessKey(acc: Account, inv: BlingInvoice): string {
+    const cnpj = onlyDigits(acc.cnpj).padStart(14, "0");
+    const key =
+      `35${formatBlingDate(this.clock.now()).slice(2, 7).replace("-", "")}${cnpj}55001${inv.numero.padStart(9, "0")}1${String(this.rng.int(0, 99_999_999)).padStart(8, "0")}`.slice(
+        0,
+        43,
+      );
+    return key + String(this.rng.int(0, 9));
+  }
+}
+
+/** "Rejeição 539: Duplicidade de NF-e…" as Bling shows SEFAZ's answer (code defaults to a generic one). */
+function sefazText(_inv: BlingInvoice, outcome: Exclude<NfeOutcome, { result: "authorized" }>): string {
+  const code = outcome.code ?? (outcome.result === "rejected" ? 999 : 301);
+  return `${outcome.result === "rejected" ? "Rejeição" : "Denegação"} ${code}: ${outcome.reason}`;
 }
 
 export interface StockSnapshot {

@@ -25,6 +25,7 @@ export type {
   BlingSituacao,
   BlingStore,
   BlingStoreLink,
+  NfeOutcome,
 } from "./store.js";
 export { BASE_SITUACOES, VENDAS_MODULE } from "./store.js";
 export {

@@ -179,7 +179,28 @@ export function invoiceWebhookData(inv: BlingInvoice): Record<string, unknown> {
   };
 }
 
-export function invoiceDetail(acc: Account, inv: BlingInvoice): Record<string, unknown> {
+/**
+ * Public document links of an authorized note, as Bling serves them (no bearer token; the `accessKey` query
+ * parameter is the credential). `docBaseUrl` is where the simulator itself answers them.
+ */
+export function invoiceLinks(
+  inv: BlingInvoice,
+  docBaseUrl: string,
+): { xml: string; linkDanfe: string; linkPDF: string } {
+  if (inv.situacao !== 5 && inv.situacao !== 6) return { xml: "", linkDanfe: "", linkPDF: "" };
+  const q = `chaveAcesso=${inv.chaveAcesso}&accessKey=${inv.accessKey}`;
+  return {
+    xml: `${docBaseUrl}/relatorios/nfe.xml.php?${q}`,
+    linkDanfe: `${docBaseUrl}/doc.view.php?${q}`,
+    linkPDF: `${docBaseUrl}/doc.view.php?PDF=true&${q}`,
+  };
+}
+
+export function invoiceDetail(
+  acc: Account,
+  inv: BlingInvoice,
+  docBaseUrl = "https://www.bling.com.br",
+): Record<string, unknown> {
   const c = acc.contacts.get(inv.contatoId)?.data;
   const g = c?.endereco?.geral ?? {};
   const order = acc.orders.get(inv.orderId);
@@ -217,9 +238,7 @@ export function invoiceDetail(acc: Account, inv: BlingInvoice): Record<string, u
     loja: { id: inv.lojaId },
     valorNota: inv.valorNota,
     valorFrete: order?.data.transporte?.frete ?? 0,
-    xml: inv.xml,
-    linkDanfe: inv.situacao >= 5 ? `https://www.bling.com.br/doc.view.php?id=${inv.chaveAcesso}` : "",
-    linkPDF: inv.situacao >= 5 ? `https://www.bling.com.br/doc.view.php?PDF=true&id=${inv.chaveAcesso}` : "",
+    ...invoiceLinks(inv, docBaseUrl),
     numeroPedidoLoja: order?.data.numeroLoja ?? "",
     itens: (order?.data.itens ?? []).map((i) => ({
       codigo: i.codigo ?? "",

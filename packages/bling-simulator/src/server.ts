@@ -42,6 +42,8 @@ export async function startBlingSimulator(
   const addr = app.server.address();
   const actualPort = typeof addr === "object" && addr ? addr.port : port;
   const url = `http://${host}:${actualPort}`;
+  // NF-e XML/DANFE links point at this server unless the caller chose another origin.
+  if (simOpts.publicUrl === undefined) sim.publicUrl = url;
   return {
     sim,
     url,

@@ -37,6 +37,11 @@ export interface BlingSimulatorOptions {
   seed?: number;
   /** Body of `POST /pedidos/vendas/{id}/gerar-nfe`: the spec's top-level `{idNotaFiscal}` or `{data:{idNotaFiscal}}`. */
   nfeCreateShape?: "top-level" | "data";
+  /**
+   * Origin the NF-e XML/DANFE links point at. `startBlingSimulator` sets it to the server's own URL, which
+   * answers them without a token (the `accessKey` query parameter is checked); default Bling's site.
+   */
+  publicUrl?: string;
 }
 
 export interface SimFaults extends WebhookFaults {
@@ -81,6 +86,9 @@ export class BlingSimulator {
   readonly requestLog: RequestLogEntry[] = [];
   faults: SimFaults = {};
   private readonly nfeCreateShape: "top-level" | "data";
+  publicUrl: string;
+  private readonly settleTimers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly autoSettle: boolean;
   private accountSeq = 0;
   private readonly hangs = new Set<() => void>();
 
@@ -118,6 +126,17 @@ export class BlingSimulator {
       this.webhooks.emit(acc.accountId, acc.companyId, resource, action, data),
     );
     this.nfeCreateShape = opts.nfeCreateShape ?? "top-level";
+    this.publicUrl = opts.publicUrl ?? "https://www.bling.com.br";
+    // Delayed SEFAZ answers: on timers with real time (so their webhooks fire), lazily with a manual clock.
+    this.autoSettle = opts.webhook?.autoDeliver ?? this.clock === systemClock;
+    this.domain.onSettleScheduled = (ms) => {
+      if (!this.autoSettle) return;
+      const t = setTimeout(() => {
+        this.settleTimers.delete(t);
+        this.settleInvoices();
+      }, ms + 1);
+      this.settleTimers.add(t);
+    };
     this.control = new BlingControl(this);
   }
 
@@ -143,7 +162,14 @@ export class BlingSimulator {
   }
 
   /** Stop timers and release hanging requests (call when the server closes). */
+  /** Apply every delayed SEFAZ answer that is due, in every account (fires their invoice webhooks). */
+  settleInvoices(): void {
+    for (const acc of this.accounts.values()) this.domain.settleInvoices(acc);
+  }
+
   dispose(): void {
+    for (const t of this.settleTimers) clearTimeout(t);
+    this.settleTimers.clear();
     this.webhooks.dispose();
     for (const release of this.hangs) release();
     this.hangs.clear();
@@ -154,6 +180,8 @@ export class BlingSimulator {
     const method = req.method.toUpperCase();
     if (url.pathname.startsWith("/__control/"))
       return this.control.handleHttp(method, url.pathname.slice(11), req);
+    if (method === "GET" && (url.pathname === "/relatorios/nfe.xml.php" || url.pathname === "/doc.view.php"))
+      return this.invoiceDocument(url);
     const ip = header(req, "x-sim-client-ip") ?? req.remoteAddress ?? "127.0.0.1";
     const path = url.pathname.startsWith("/Api/v3/") ? url.pathname.slice(7) : undefined;
     let endpoint = `${method} ${url.pathname}`;
@@ -185,6 +213,7 @@ export class BlingSimulator {
         const acc = this.account(who.accountId);
         this.limiter.checkAccount(acc);
         await this.injectFaults();
+        this.domain.settleInvoices(acc);
         res = m.route.handler({
           acc,
           q: new Query(url.searchParams),
@@ -194,6 +223,7 @@ export class BlingSimulator {
           domain: this.domain,
           limits: this.limiter.settings,
           nfeCreateShape: this.nfeCreateShape,
+          docBaseUrl: this.publicUrl,
         });
       }
     } catch (err) {
@@ -220,6 +250,38 @@ export class BlingSimulator {
       endpoint,
     });
     return res;
+  }
+
+  /**
+   * The public XML (`/relatorios/nfe.xml.php`) and DANFE (`/doc.view.php`, a small PDF) of an authorized
+   * note; `chaveAcesso` + `accessKey` identify it, no bearer token (as Bling's own links).
+   */
+  private invoiceDocument(url: URL): SimResponse {
+    const chave = url.searchParams.get("chaveAcesso") ?? "";
+    const key = url.searchParams.get("accessKey") ?? "";
+    for (const acc of this.accounts.values()) {
+      this.domain.settleInvoices(acc);
+      for (const inv of acc.invoices.values()) {
+        if (!chave || inv.chaveAcesso !== chave || inv.accessKey !== key) continue;
+        if (inv.situacao !== 5 && inv.situacao !== 6) break;
+        if (url.pathname === "/relatorios/nfe.xml.php")
+          return {
+            status: 200,
+            headers: { "content-type": "application/xml; charset=utf-8" },
+            body: inv.xml,
+          };
+        return {
+          status: 200,
+          headers: { "content-type": "application/pdf" },
+          body: danfePdf(inv.numero, inv.chaveAcesso),
+        };
+      }
+    }
+    return {
+      status: 404,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+      body: "Documento não encontrado",
+    };
   }
 
   private async injectFaults(): Promise<void> {
@@ -267,4 +329,28 @@ export class BlingSimulator {
     }
     return { total: entries.length, byEndpoint, tooManyRequests, maxPerSecond };
   }
+}
+
+/** A minimal one-page PDF standing in for the DANFE (ASCII only, so the string body is byte-exact). */
+function danfePdf(numero: string, chave: string): string {
+  const text = `DANFE NF-e ${numero} - chave ${chave}`;
+  const stream = `BT /F1 10 Tf 40 800 Td (${text}) Tj ET`;
+  const objs = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+  ];
+  let out = "%PDF-1.4\n";
+  const offsets: number[] = [];
+  objs.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const off of offsets) out += `${String(off).padStart(10, "0")} 00000 n \n`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return out;
 }

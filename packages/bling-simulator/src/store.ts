@@ -212,7 +212,24 @@ export interface BlingInvoice {
   naturezaOperacaoId: number;
   valorNota: number;
   xml: string;
+  /** Token carried by the public XML/DANFE links (`accessKey` query parameter, as Bling does since v338). */
+  accessKey: string;
+  /** SEFAZ's reason for a rejection (4) or denial (9); not part of the API's NF-e body. */
+  motivo: string;
+  /** Transmissions answered so far (`POST /nfe/{id}/enviar` that reached SEFAZ). */
+  transmissions: number;
+  /** A transmission awaiting SEFAZ (situação 8): the outcome applied once the clock reaches `settleAt`. */
+  pending: { outcome: NfeOutcome; settleAt: number } | null;
 }
+
+/**
+ * What SEFAZ answers to the next transmission. `delayMs` > 0 leaves the note in 8 ("aguardando protocolo")
+ * until the clock reaches it; rejections and denials carry SEFAZ's code and reason (pt-BR).
+ */
+export type NfeOutcome =
+  | { result: "authorized"; delayMs?: number }
+  | { result: "rejected"; reason: string; code?: number; delayMs?: number }
+  | { result: "denied"; reason: string; code?: number; delayMs?: number };
 
 export interface StockCell {
   fisico: number;
@@ -256,6 +273,9 @@ export class Account {
   readonly invoices = new Map<number, BlingInvoice>();
   nextOrderNumero = 1;
   nextInvoiceNumero = 1;
+  /** SEFAZ outcomes for the next transmissions, in order; when empty `nfeDefaultOutcome` applies. */
+  nfeOutcomes: NfeOutcome[] = [];
+  nfeDefaultOutcome: NfeOutcome = { result: "authorized" };
   /** Day number and count for the 120k/day quota; timestamps of accepted requests for the 3/s window. */
   dayNumber = -1;
   dayCount = 0;
