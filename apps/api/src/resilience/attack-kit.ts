@@ -1,0 +1,111 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { InjectOptions, LightMyRequestResponse } from "fastify";
+import { expect, inject } from "vitest";
+import { verifySession } from "../session/session-token.js";
+import type { Harness } from "../test-support/harness.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Set by resilience/summary.global.ts: where each test file drops its tally for the closing summary. */
+    resilienceTallyDir: string;
+  }
+}
+
+/**
+ * Counts bad inputs per test file: every attempt goes through `expectStatus`, so "tried" and "rejected with
+ * the right status" come from the assertions themselves, never from a hand-kept number.
+ */
+export class AttackTally {
+  tried = 0;
+  rejected = 0;
+  readonly misses: string[] = [];
+
+  constructor(readonly file: string) {}
+
+  /** One bad input: counts it, records whether the answer had the expected status, then asserts it. */
+  expectStatus(label: string, res: { statusCode: number }, status: number): void {
+    this.tried++;
+    if (res.statusCode === status) this.rejected++;
+    else this.misses.push(`${label}: got ${res.statusCode}, want ${status}`);
+    expect(res.statusCode, label).toBe(status);
+  }
+
+  /** Prints this file's line and leaves it for the suite summary (summary.global.ts). */
+  flush(): void {
+    const line = `[resilience] ${this.file}: bad inputs tried ${this.tried} / rejected with the right status ${this.rejected}`;
+    console.log(line);
+    let dir: string | undefined;
+    try {
+      dir = inject("resilienceTallyDir");
+    } catch {
+      dir = undefined;
+    }
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, `${this.file.replace(/[^\w.-]/g, "_")}-${process.pid}.json`),
+      JSON.stringify({
+        group: "bad inputs",
+        file: this.file,
+        tried: this.tried,
+        passed: this.rejected,
+        misses: this.misses,
+      }),
+    );
+  }
+}
+
+/**
+ * Every response the suite gets from the API (status line, headers, body), captured by wrapping
+ * `api.inject` — the harness's own helpers (install, session, connectBling) go through it too.
+ */
+export function recordResponses(h: Harness): string[] {
+  const seen: string[] = [];
+  const original = h.api.inject.bind(h.api) as (o: InjectOptions | string) => Promise<LightMyRequestResponse>;
+  const wrapped = async (opts: InjectOptions | string): Promise<LightMyRequestResponse> => {
+    const res = await original(opts);
+    seen.push(`${res.statusCode}\n${JSON.stringify(res.headers)}\n${res.body}`);
+    return res;
+  };
+  Reflect.set(h.api, "inject", wrapped);
+  return seen;
+}
+
+/**
+ * Secrets that must never appear in a response: Bling tokens, the Bling client secret, the Zydon plugin key
+ * and installation keys, Zydon admin sessions, SECRETS_KEY and SESSION_SECRET. Our own session tokens are
+ * left out (handing them to the browser is what `/api/session` and the launch redirect are for); the log
+ * scan still looks for them.
+ */
+export function responseSecrets(h: Harness): string[] {
+  const secret = h.deps.config.SESSION_SECRET;
+  return h.knownSecrets().filter((s) => !verifySession(secret, s, new Date(0)).ok);
+}
+
+/** Which secrets occur in which texts, shortened so the failure message itself leaks nothing. */
+export function findSecrets(texts: string[], secrets: string[]): string[] {
+  const all = texts.join("\n");
+  return secrets.filter((s) => all.includes(s)).map((s) => `${s.slice(0, 4)}… (${s.length} chars)`);
+}
+
+/** Log and response scan for one test file; asserts the scan actually had material to look at. */
+export function expectNoSecretLeak(h: Harness, responses: string[], extraSecrets: string[] = []): void {
+  expect(h.logs.length).toBeGreaterThan(0);
+  expect(responses.length).toBeGreaterThan(0);
+  const forLogs = [...h.knownSecrets(), ...extraSecrets.filter((s) => s.length >= 8)];
+  expect(findSecrets(h.logs, forLogs), "secret in a log line").toEqual([]);
+  const forResponses = [...responseSecrets(h), ...extraSecrets.filter((s) => s.length >= 8)];
+  expect(findSecrets(responses, forResponses), "secret in a response").toEqual([]);
+}
+
+/** Rows and jobs that an attack must leave untouched. */
+export async function storedState(h: Harness): Promise<{ inbox: number; jobs: number }> {
+  const r = await h.db.sql`select count(*)::int as n from webhook_inbox`;
+  return { inbox: r[0]?.n as number, jobs: (await h.jobs()).length };
+}
+
+/** A 5xx body or page never shows internals: no stack frames, no error class names, no file paths. */
+export function expectNoInternals(body: string): void {
+  expect(body).not.toMatch(/\bat [\w.<>]+ \(|node_modules|\.ts:\d+|\.js:\d+|TypeError|ReferenceError|stack/);
+}

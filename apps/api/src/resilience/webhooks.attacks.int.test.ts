@@ -1,0 +1,336 @@
+import { signBlingPayload } from "@zb/bling";
+import { testEnv } from "@zb/testing";
+import { zydonAdapter } from "@zb/zydon";
+import type { LightMyRequestResponse } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHarness, type Harness } from "../test-support/harness.js";
+import { AttackTally, expectNoSecretLeak, recordResponses, storedState } from "./attack-kit.js";
+
+/**
+ * Bad input at both webhook doors. Every refusal is checked three ways: the exact status, no inbox row,
+ * no job. Acknowledged-but-ignored inputs (unknown company, duplicates) are checked the same way.
+ */
+let h: Harness;
+let responses: string[];
+let companyId: string;
+let orgId: string;
+let tenantId: string;
+const tally = new AttackTally("webhooks.attacks");
+const pluginKey = testEnv().ZYDON_ACCESS_KEY as string;
+let seq = 0;
+
+function blingEvent(over: Record<string, unknown> = {}): string {
+  seq++;
+  return JSON.stringify({
+    eventId: `01950000-${seq.toString(16).padStart(4, "0")}-7000-8000-a77ac4000000`,
+    date: new Date(Date.now() - 1_000).toISOString().replace(/\.\d+Z$/, "Z"),
+    version: "v1",
+    event: "stock.updated",
+    companyId,
+    data: {
+      produto: { id: 16_000_000_000 + seq },
+      deposito: { id: 14_887_164_854, saldoFisico: 5, saldoVirtual: 4 },
+      operacao: "E",
+      quantidade: 2,
+      saldoFisicoTotal: 5,
+      saldoVirtualTotal: 4,
+      // Accents make "same JSON, different bytes" easy: JSON.stringify keeps them, \u escapes do not.
+      observacoes: "Ajuste de inventário — depósito São João",
+    },
+    ...over,
+  });
+}
+
+function postBling(body: string | Buffer, headers: Record<string, string | undefined>) {
+  const clean = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
+  return h.api.inject({ method: "POST", url: "/webhooks/bling", headers: clean, payload: body });
+}
+
+const json = { "content-type": "application/json" };
+
+function zydonOrder(orderId: string, opts: { key?: string; org?: string; now?: Date } = {}) {
+  const rawBody = zydonAdapter.orderWebhookBody({
+    orderId,
+    organizationId: opts.org ?? orgId,
+    amountValue: 250.1,
+    createdAt: new Date().toISOString(),
+  });
+  const headers = zydonAdapter.signedHeaders({
+    accessKey: opts.key ?? pluginKey,
+    rawBody,
+    now: opts.now ?? new Date(),
+    event: zydonAdapter.ORDER_WEBHOOK_EVENT,
+    deliveryId: `del-${orderId}-${Math.random()}`,
+  });
+  return { rawBody, headers };
+}
+
+function postZydon(body: string, headers: Record<string, string>) {
+  return h.api.inject({ method: "POST", url: "/webhooks/zydon/orders", headers, payload: body });
+}
+
+/** Runs `attack`, then proves it stored and queued nothing. */
+async function refusedWithoutTrace(
+  label: string,
+  status: number,
+  attack: () => Promise<LightMyRequestResponse>,
+) {
+  const before = await storedState(h);
+  const res = await attack();
+  tally.expectStatus(label, res, status);
+  expect(await storedState(h), `${label} left a trace`).toEqual(before);
+  return res;
+}
+
+beforeAll(async () => {
+  h = await createHarness({ rateLimits: { public: 10_000, webhooks: 100_000 } });
+  responses = recordResponses(h);
+  const installed = await h.install("Ataques Webhook");
+  orgId = installed.orgId;
+  tenantId = installed.tenantId;
+  const acc = h.bling.createAccount("Ataques Webhook Ltda");
+  companyId = acc.companyId;
+  expect((await h.connectBling(await h.session(orgId), acc.accountId)).status).toBe(302);
+});
+
+afterAll(async () => {
+  tally.flush();
+  await h?.close();
+});
+
+describe("POST /webhooks/bling with bad input", () => {
+  it("a correctly signed event is accepted (the baseline the attacks below differ from)", async () => {
+    const body = blingEvent();
+    const res = await postBling(body, { ...json, "x-bling-signature-256": h.bling.sign(body) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: "accepted" });
+  });
+
+  it("forged signatures → 401", async () => {
+    const body = blingEvent();
+    const forgeries = {
+      "signed with another secret": signBlingPayload(body, "not-the-client-secret"),
+      "random hex of the right length": `sha256=${"7f".repeat(32)}`,
+      "right hex without the sha256= prefix": h.bling.sign(body).replace(/^sha256=/, ""),
+      "one hex digit changed": h.bling.sign(body).replace(/.$/, (c) => (c === "0" ? "1" : "0")),
+      "signature of another event": h.bling.sign(blingEvent()),
+      "truncated signature": h.bling.sign(body).slice(0, 40),
+    };
+    for (const [name, sig] of Object.entries(forgeries)) {
+      const r = await refusedWithoutTrace(`bling forged: ${name}`, 401, () =>
+        postBling(body, { ...json, "x-bling-signature-256": sig }),
+      );
+      expect(r.json()).toEqual({ error: "invalid_signature", message: "Assinatura do webhook inválida." });
+    }
+  });
+
+  it("missing or empty signature → 401", async () => {
+    const body = blingEvent();
+    await refusedWithoutTrace("bling missing signature", 401, () => postBling(body, json));
+    await refusedWithoutTrace("bling empty signature", 401, () =>
+      postBling(body, { ...json, "x-bling-signature-256": "" }),
+    );
+    await refusedWithoutTrace("bling signature in another header", 401, () =>
+      postBling(body, { ...json, "x-hub-signature-256": h.bling.sign(body) }),
+    );
+  });
+
+  it("re-serialized body (same JSON, different bytes) → 401", async () => {
+    const body = blingEvent();
+    const signature = h.bling.sign(body);
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    const variants = {
+      pretty: JSON.stringify(parsed, null, 2),
+      "keys reordered": JSON.stringify(Object.fromEntries(Object.entries(parsed).reverse())),
+      "unicode escaped": body.replace(
+        /[^ -~]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+      ),
+      "trailing newline": `${body}\n`,
+    };
+    for (const [name, variant] of Object.entries(variants)) {
+      expect(JSON.parse(variant)).toEqual(parsed);
+      expect(variant).not.toBe(body);
+      await refusedWithoutTrace(`bling re-serialized: ${name}`, 401, () =>
+        postBling(variant, { ...json, "x-bling-signature-256": signature }),
+      );
+    }
+  });
+
+  it("truncated body → 401 under the original signature, 400 when the truncated bytes are signed", async () => {
+    const body = blingEvent();
+    const cut = body.slice(0, Math.floor(body.length / 2));
+    await refusedWithoutTrace("bling truncated, original signature", 401, () =>
+      postBling(cut, { ...json, "x-bling-signature-256": h.bling.sign(body) }),
+    );
+    const res = await refusedWithoutTrace("bling truncated, signed", 400, () =>
+      postBling(cut, { ...json, "x-bling-signature-256": h.bling.sign(cut) }),
+    );
+    expect(res.json()).toEqual({ error: "malformed_webhook", message: "body is not valid JSON" });
+    await refusedWithoutTrace("bling empty body, signed", 400, () =>
+      postBling("", { ...json, "x-bling-signature-256": h.bling.sign("") }),
+    );
+  });
+
+  it("huge bodies → 413 before any signature work", async () => {
+    for (const kib of [257, 1_100]) {
+      const body = blingEvent({ data: { produto: { id: 1 }, filler: "x".repeat(kib * 1024) } });
+      const res = await refusedWithoutTrace(`bling ${kib} KiB body`, 413, () =>
+        postBling(body, { ...json, "x-bling-signature-256": h.bling.sign(body) }),
+      );
+      expect(res.json()).toEqual({ error: "payload_too_large", message: "Conteúdo grande demais." });
+    }
+  });
+
+  it("unknown company id → 200 unknown_tenant (Bling would retry a refusal for days), nothing stored", async () => {
+    for (const id of ["ffffffffffffffffffffffffffffffff", "0", "' or 1=1 --"]) {
+      const body = blingEvent({ companyId: id });
+      const res = await refusedWithoutTrace(`bling unknown company ${id}`, 200, () =>
+        postBling(body, { ...json, "x-bling-signature-256": h.bling.sign(body) }),
+      );
+      expect(res.json()).toEqual({ status: "unknown_tenant" });
+    }
+  });
+
+  it("wrong content type → 415, even when correctly signed", async () => {
+    const body = blingEvent();
+    const sig = h.bling.sign(body);
+    for (const ct of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      "application/xml",
+    ]) {
+      const res = await refusedWithoutTrace(`bling content-type ${ct}`, 415, () =>
+        postBling(body, { "content-type": ct, "x-bling-signature-256": sig }),
+      );
+      expect(res.json().error).toBe("unsupported_media_type");
+    }
+    await refusedWithoutTrace("bling no content-type", 415, () =>
+      postBling(Buffer.from(body), { "x-bling-signature-256": sig }),
+    );
+    // The same bytes with the right type and charset parameter are fine: the 415s were about the type.
+    const ok = await postBling(body, {
+      "content-type": "application/json; charset=utf-8",
+      "x-bling-signature-256": sig,
+    });
+    expect(ok.json()).toEqual({ status: "accepted" });
+  });
+
+  it("duplicated delivery (sequential and concurrent) → one inbox row, one job", async () => {
+    const body = blingEvent();
+    const eventId = (JSON.parse(body) as { eventId: string }).eventId;
+    const headers = { ...json, "x-bling-signature-256": h.bling.sign(body) };
+    const jobsBefore = (await h.jobs({ name: "bling-webhook", tenantId })).length;
+    const first = await postBling(body, headers);
+    expect(first.json()).toEqual({ status: "accepted" });
+    const again = [
+      await postBling(body, headers),
+      ...(await Promise.all(Array.from({ length: 8 }, () => postBling(body, headers)))),
+    ];
+    for (const [i, r] of again.entries()) {
+      tally.expectStatus(`bling duplicate delivery #${i + 2}`, r, 200);
+      expect(r.json()).toEqual({ status: "duplicate" });
+    }
+    const rows = await h.db
+      .sql`select id from webhook_inbox where provider = 'bling' and event_id = ${eventId}`;
+    expect(rows).toHaveLength(1);
+    const jobs = await h.jobs({ name: "bling-webhook", tenantId });
+    expect(jobs.length).toBe(jobsBefore + 1);
+    expect(jobs.filter((j) => j.data.inboxId === Number(rows[0]?.id))).toHaveLength(1);
+  });
+
+  it("a first delivery raced by its own copies still makes one row and one job", async () => {
+    const body = blingEvent();
+    const headers = { ...json, "x-bling-signature-256": h.bling.sign(body) };
+    const jobsBefore = (await h.jobs({ name: "bling-webhook", tenantId })).length;
+    const all = await Promise.all(Array.from({ length: 10 }, () => postBling(body, headers)));
+    const outcomes = all.map((r) => (r.json() as { status: string }).status).sort();
+    expect(outcomes.filter((o) => o === "accepted")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "duplicate")).toHaveLength(9);
+    for (const r of all) tally.expectStatus("bling concurrent first delivery", r, 200);
+    const eventId = (JSON.parse(body) as { eventId: string }).eventId;
+    expect(await h.db.sql`select 1 from webhook_inbox where event_id = ${eventId}`).toHaveLength(1);
+    expect((await h.jobs({ name: "bling-webhook", tenantId })).length).toBe(jobsBefore + 1);
+  });
+});
+
+describe("POST /webhooks/zydon/orders with bad input", () => {
+  it("forged, missing and stale signatures → 401", async () => {
+    const good = zydonOrder("ord-forjado");
+    const sigHeader = Object.keys(good.headers).find((k) => /signature/i.test(k)) as string;
+    const tsHeader = Object.keys(good.headers).find((k) => /timestamp/i.test(k)) as string;
+    const forged = zydonOrder("ord-forjado", { key: "not-the-plugin-key" });
+    await refusedWithoutTrace("zydon signed with another key", 401, () =>
+      postZydon(forged.rawBody, forged.headers),
+    );
+    const { [sigHeader]: _s, ...noSig } = good.headers;
+    await refusedWithoutTrace("zydon missing signature", 401, () => postZydon(good.rawBody, noSig));
+    const { [tsHeader]: _t, ...noTs } = good.headers;
+    await refusedWithoutTrace("zydon missing timestamp", 401, () => postZydon(good.rawBody, noTs));
+    const stale = zydonOrder("ord-forjado", { now: new Date(Date.now() - 60 * 60_000) });
+    await refusedWithoutTrace("zydon replay an hour later", 401, () =>
+      postZydon(stale.rawBody, stale.headers),
+    );
+    await refusedWithoutTrace("zydon timestamp moved, signature kept", 401, () =>
+      postZydon(good.rawBody, { ...good.headers, [tsHeader]: String(Number(good.headers[tsHeader]) + 1) }),
+    );
+  });
+
+  it("re-serialized and truncated bodies → 401; huge → 413; wrong content type → 415", async () => {
+    const good = zydonOrder("ord-bytes");
+    const pretty = JSON.stringify(JSON.parse(good.rawBody), null, 1);
+    await refusedWithoutTrace("zydon re-serialized", 401, () => postZydon(pretty, good.headers));
+    await refusedWithoutTrace("zydon truncated", 401, () =>
+      postZydon(good.rawBody.slice(0, good.rawBody.length - 5), good.headers),
+    );
+    const hugeBody = JSON.stringify({ ...JSON.parse(good.rawBody), filler: "y".repeat(300 * 1024) });
+    const huge = zydonAdapter.signedHeaders({
+      accessKey: pluginKey,
+      rawBody: hugeBody,
+      now: new Date(),
+      event: zydonAdapter.ORDER_WEBHOOK_EVENT,
+      deliveryId: "del-huge",
+    });
+    await refusedWithoutTrace("zydon huge body", 413, () => postZydon(hugeBody, huge));
+    await refusedWithoutTrace("zydon text/plain", 415, () =>
+      postZydon(good.rawBody, { ...good.headers, "content-type": "text/plain" }),
+    );
+  });
+
+  it("unknown organization → 200 unknown_tenant, nothing stored", async () => {
+    const o = zydonOrder("ord-de-ninguem", { org: "org-que-nao-existe" });
+    const res = await refusedWithoutTrace("zydon unknown organization", 200, () =>
+      postZydon(o.rawBody, o.headers),
+    );
+    expect(res.json()).toEqual({ status: "unknown_tenant" });
+  });
+
+  it("the same order delivered again (new delivery id, new signature) → one inbox row, one job", async () => {
+    const jobsBefore = (await h.jobs({ name: "zydon-order-webhook", tenantId })).length;
+    const first = zydonOrder("ord-dup");
+    expect((await postZydon(first.rawBody, first.headers)).json()).toEqual({ status: "accepted" });
+    const copies = await Promise.all(
+      Array.from({ length: 5 }, () => {
+        const c = zydonOrder("ord-dup");
+        return postZydon(c.rawBody, c.headers);
+      }),
+    );
+    for (const r of copies) {
+      tally.expectStatus("zydon duplicate order delivery", r, 200);
+      expect(r.json()).toEqual({ status: "duplicate" });
+    }
+    expect(await h.db.sql`select 1 from webhook_inbox where event_id = 'order:ord-dup'`).toHaveLength(1);
+    expect((await h.jobs({ name: "zydon-order-webhook", tenantId })).length).toBe(jobsBefore + 1);
+  });
+});
+
+describe("secrets", () => {
+  it("no secret in any log line or response of this file", () => {
+    expect(tally.tried).toBeGreaterThan(30);
+    expectNoSecretLeak(h, responses);
+  });
+});
