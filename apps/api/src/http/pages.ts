@@ -27,6 +27,25 @@ export function sendResultPage(
   return reply.code(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(html);
 }
 
+/**
+ * The pt-BR text for a provider's `error=` callback value. Known values get their own message (own keys
+ * only: `constructor` or `__proto__` are not known errors); an unknown value is quoted only when it looks
+ * like an error code, so nobody can put a sentence of their choosing on our page.
+ */
+export function providerErrorMessage(
+  known: Readonly<Record<string, string>>,
+  error: string,
+  unknown: { withCode: (code: string) => string; generic: string },
+): string {
+  if (Object.hasOwn(known, error)) return known[error] as string;
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(error) ? unknown.withCode(error) : unknown.generic;
+}
+
+/** A provider value fit for a log line: bounded, never a whole attacker-chosen payload. */
+export function loggable(value: string): string {
+  return value.length > 64 ? `${value.slice(0, 64)}…` : value;
+}
+
 /** JSON error body shape of the whole API: `{ error, message }`, message in pt-BR. */
 export function sendError(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
   return reply.code(status).send({ error, message });

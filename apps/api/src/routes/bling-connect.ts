@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { AppDeps } from "../deps.js";
 import { rateLimit } from "../http/limits.js";
-import { sendResultPage } from "../http/pages.js";
+import { loggable, providerErrorMessage, sendResultPage } from "../http/pages.js";
 import { tenantFromSession } from "../http/tenant-auth.js";
 import {
   BLING_STATE_TTL_MS,
@@ -86,10 +86,13 @@ export async function blingConnectRoutes(app: FastifyInstance, deps: AppDeps): P
     if (error) {
       // Burn the state: an error callback ends this attempt.
       await repos(deps).states.consume(state, "bling");
-      req.log.info({ error }, "Bling authorization returned an error");
+      req.log.info({ error: loggable(error) }, "Bling authorization returned an error");
       return sendResultPage(reply, 200, {
         title: "Conexão com o Bling não concluída",
-        message: blingErrors[error] ?? `O Bling recusou a autorização (${error}). Tente conectar novamente.`,
+        message: providerErrorMessage(blingErrors, error, {
+          withCode: (c) => `O Bling recusou a autorização (${c}). Tente conectar novamente.`,
+          generic: "O Bling recusou a autorização. Tente conectar novamente.",
+        }),
         ...back,
       });
     }
@@ -121,6 +124,13 @@ export async function blingConnectRoutes(app: FastifyInstance, deps: AppDeps): P
         return sendResultPage(reply, 409, {
           title: "Esta conta Bling já está em uso",
           message: `A empresa ${r.companyName ?? "desta conta Bling"} já está conectada a outra organização da Zydon. Uma conta Bling só pode alimentar uma organização. Desconecte-a lá ou entre com outra conta Bling.`,
+          ...back,
+        });
+      case "code_rejected":
+        return sendResultPage(reply, 400, {
+          title: "Conexão com o Bling não concluída",
+          message:
+            "O código de autorização do Bling não vale mais (expirou ou já foi usado). Volte às configurações e clique em Conectar ao Bling.",
           ...back,
         });
       case "exchange_failed":

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { AppDeps } from "../deps.js";
 import { BODY_LIMITS, rateLimit } from "../http/limits.js";
-import { sendError, sendResultPage } from "../http/pages.js";
+import { loggable, providerErrorMessage, sendError, sendResultPage } from "../http/pages.js";
 import { rawBodyOf, useRawBody } from "../http/raw-body.js";
 import { signSession } from "../session/session-token.js";
 import { repos } from "../use-cases/repos.js";
@@ -42,12 +42,13 @@ export async function zydonInstallRoutes(app: FastifyInstance, deps: AppDeps): P
       });
     }
     if (!cb.ok) {
-      req.log.info({ error: cb.error }, "Zydon install callback with error");
+      req.log.info({ error: loggable(cb.error) }, "Zydon install callback with error");
       return sendResultPage(reply, 400, {
         title: "Instalação não concluída",
-        message:
-          zydonErrors[cb.error] ??
-          `A Zydon recusou a instalação (${cb.error}). Tente novamente pelo App Center.`,
+        message: providerErrorMessage(zydonErrors, cb.error, {
+          withCode: (c) => `A Zydon recusou a instalação (${c}). Tente novamente pelo App Center.`,
+          generic: "A Zydon recusou a instalação. Tente novamente pelo App Center.",
+        }),
       });
     }
     let creds: Awaited<ReturnType<AppDeps["zydon"]["exchangeCode"]>>;

@@ -1,3 +1,4 @@
+import { BlingInvalidGrantError } from "@zb/bling";
 import { CompanyAlreadyBoundError } from "@zb/db";
 import type { AppDeps } from "../deps.js";
 import { repos } from "./repos.js";
@@ -31,6 +32,8 @@ export type CompleteResult =
   | { kind: "invalid_state" }
   | { kind: "tenant_unavailable" }
   | { kind: "exchange_failed" }
+  /** Bling said invalid_grant: a made-up, expired or already used code (the merchant's side, not Bling's). */
+  | { kind: "code_rejected" }
   | { kind: "company_unreadable" }
   | { kind: "company_taken"; companyName: string | null };
 
@@ -55,7 +58,7 @@ export async function completeBlingConnect(
     tokens = await deps.bling.exchangeCode(input.code);
   } catch (err) {
     deps.logger.warn({ tenantId, err: errName(err) }, "Bling code exchange failed");
-    return { kind: "exchange_failed" };
+    return err instanceof BlingInvalidGrantError ? { kind: "code_rejected" } : { kind: "exchange_failed" };
   }
   const revokeFresh = () => revokeBoth(deps, tenantId, tokens);
 
