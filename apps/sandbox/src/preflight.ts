@@ -67,3 +67,34 @@ function redactUrl(url: string): string {
   if (u.password) u.password = "***";
   return u.toString();
 }
+
+/**
+ * Drop and recreate a database: the demo's simulators keep their state in memory, so tenants and tokens
+ * from an earlier run would point at companies and organizations that no longer exist.
+ */
+export async function recreateDatabase(adminUrl: string, name: string): Promise<string> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+  return ensureDatabase(adminUrl, name);
+}
+
+/** Remove every Redis key under `prefix:` (queues, budgets, locks of an earlier demo run). */
+export async function clearRedisPrefix(url: string, prefix: string): Promise<number> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  let removed = 0;
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length > 0) removed += await redis.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+  return removed;
+}

@@ -1,0 +1,269 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { DemoWorld } from "./demo-world.js";
+
+/**
+ * The simulator console of `pnpm dev`: one plain HTML page (no script) where a newcomer acts as the merchant
+ * in Bling (stock, price, order situação) and as a buyer in Zydon (place an order). Every action goes through
+ * the simulators' control API, so Bling and Zydon fire their webhooks at our API exactly as the real systems
+ * would; the tables show both sides, so the effect is visible after a reload.
+ */
+
+const esc = (v: unknown): string =>
+  String(v ?? "").replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
+  );
+const money = (v: unknown): string =>
+  typeof v === "number" ? v.toLocaleString("pt-BR", { style: "currency", currency: "BRL" }) : "—";
+
+type Row = Record<string, unknown>;
+
+export interface ConsoleOptions {
+  world: DemoWorld;
+  /** Our API's public URL: the console sends merchants to its settings page. */
+  apiUrl: string;
+  host?: string;
+  port?: number;
+}
+
+export interface StartedConsole {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startSimulatorConsole(opts: ConsoleOptions): Promise<StartedConsole> {
+  const server = createServer((req, res) => {
+    handle(opts, req, res).catch((err: unknown) => {
+      redirect(res, `/?erro=${encodeURIComponent((err as Error).message)}`);
+    });
+  });
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : (opts.port ?? 0);
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A fresh settings-page URL: a new Zydon admin session, exchanged by the page at POST /api/session. */
+export function freshSettingsUrl(world: DemoWorld, apiUrl: string): string {
+  const s = world.zydon.sim.issueAdminSession(world.organizationId);
+  return `${apiUrl.replace(/\/$/, "")}/app#org=${encodeURIComponent(s.organizationId)}&token=${encodeURIComponent(s.accessToken)}`;
+}
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(303, { location, "cache-control": "no-store" });
+  res.end();
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 64 * 1024) throw new Error("formulário grande demais");
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+}
+
+function num(form: URLSearchParams, name: string): number {
+  const raw = (form.get(name) ?? "").replace(",", ".").trim();
+  const n = Number(raw);
+  if (raw === "" || !Number.isFinite(n)) throw new Error(`valor inválido em ${name}: "${raw}"`);
+  return n;
+}
+
+async function handle(opts: ConsoleOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { world } = opts;
+  const url = new URL(req.url ?? "/", "http://console");
+  const bling = world.bling.sim.control;
+  const account = world.blingAccountId;
+
+  if (req.method === "GET" && url.pathname === "/") {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+    res.end(renderPage(opts, url));
+    return;
+  }
+  if (req.method === "GET" && url.pathname === "/abrir-configuracoes") {
+    redirect(res, freshSettingsUrl(world, opts.apiUrl));
+    return;
+  }
+  if (req.method !== "POST") {
+    res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+    res.end("Não encontrado");
+    return;
+  }
+  const form = await readForm(req);
+  const back = (msg: string) => {
+    const q = form.get("q");
+    redirect(res, `/?ok=${encodeURIComponent(msg)}${q ? `&q=${encodeURIComponent(q)}` : ""}`);
+  };
+  switch (url.pathname) {
+    case "/bling/estoque": {
+      const productId = num(form, "productId");
+      const deposit =
+        bling.getAccount(account).deposits.find((d) => d.padrao) ?? bling.getAccount(account).deposits[0];
+      if (!deposit) throw new Error("a conta Bling não tem depósito");
+      const fisico = num(form, "fisico");
+      bling.setStock(account, productId, deposit.id, { fisico });
+      return back(`Bling: estoque do produto ${productId} no depósito ${deposit.descricao} = ${fisico}`);
+    }
+    case "/bling/preco": {
+      const productId = num(form, "productId");
+      const preco = num(form, "preco");
+      bling.setPrice(account, productId, preco);
+      return back(`Bling: preço do produto ${productId} = ${money(preco)}`);
+    }
+    case "/bling/situacao": {
+      const orderId = num(form, "orderId");
+      const situacaoId = num(form, "situacaoId");
+      bling.setOrderSituacao(account, orderId, situacaoId);
+      return back(`Bling: pedido ${orderId} mudou para a situação ${situacaoId}`);
+    }
+    case "/zydon/pedido": {
+      const { orderId, deliveries } = await world.zydon.sim.placeOrder(world.organizationId, {
+        partner: { id: form.get("partnerId") ?? "" },
+        items: [{ sku: form.get("sku") ?? "", quantity: num(form, "quantidade") }],
+        paymentMethodId: form.get("paymentMethodId") ?? "",
+      });
+      const status = deliveries.map((d) => d.status ?? d.error ?? "?").join(", ");
+      return back(
+        `Zydon: pedido ${orderId} criado; webhook entregue à integração (${status || "sem entrega"})`,
+      );
+    }
+    default:
+      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+      res.end("Não encontrado");
+  }
+}
+
+function renderPage(opts: ConsoleOptions, url: URL): string {
+  const { world } = opts;
+  const acc = world.bling.sim.control.getAccount(world.blingAccountId);
+  const snap = world.zydon.sim.snapshot(world.organizationId);
+  const q = (url.searchParams.get("q") ?? "").trim().toLowerCase();
+
+  // Zydon side by SKU (products and variations), to show both sides of each Bling product.
+  const zydonBySku = new Map<string, { stock: unknown; price: unknown }>();
+  for (const p of snap.products) {
+    zydonBySku.set(p.sku, { stock: p.stock, price: p.price });
+    for (const v of p.variations) zydonBySku.set(v.sku, { stock: v.stock, price: v.price ?? p.price });
+  }
+  const stockOf = new Map<number, number>();
+  for (const s of acc.stock) stockOf.set(s.productId, (stockOf.get(s.productId) ?? 0) + s.fisico);
+
+  const products = (acc.products as Row[])
+    .filter(
+      (p) => p.formato !== "V" && p.formato !== "E" && p.situacao !== "E" && String(p.codigo ?? "") !== "",
+    )
+    .filter((p) => !q || `${p.codigo} ${p.nome}`.toLowerCase().includes(q))
+    .slice(0, 15);
+  const productRows = products
+    .map((p) => {
+      const z = zydonBySku.get(String(p.codigo));
+      const hidden = `<input type="hidden" name="productId" value="${esc(p.id)}"><input type="hidden" name="q" value="${esc(q)}">`;
+      return `<tr><td><code>${esc(p.codigo)}</code></td><td>${esc(p.nome)}</td>
+<td>${esc(stockOf.get(Number(p.id)) ?? 0)}</td><td>${money(p.preco)}</td>
+<td>${z ? esc(z.stock) : "—"}</td><td>${z ? money(z.price) : "—"}</td>
+<td><form method="post" action="/bling/estoque">${hidden}<input name="fisico" size="5" required aria-label="Novo estoque"> <button>Salvar estoque</button></form></td>
+<td><form method="post" action="/bling/preco">${hidden}<input name="preco" size="7" required aria-label="Novo preço"> <button>Salvar preço</button></form></td></tr>`;
+    })
+    .join("");
+
+  const situacoes = acc.situacoes.map((s) => `<option value="${esc(s.id)}">${esc(s.nome)}</option>`).join("");
+  const situacaoName = new Map(acc.situacoes.map((s) => [s.id, s.nome]));
+  const orderRows = (acc.orders as Row[])
+    .slice(-15)
+    .reverse()
+    .map((o) => {
+      const sit = (o.situacao as Row | undefined)?.id;
+      const contato = (o.contato as Row | undefined)?.nome;
+      return `<tr><td>${esc(o.numero)}</td><td>${esc(o.numeroLoja)}</td><td>${esc(contato)}</td><td>${money(o.total)}</td>
+<td>${esc(situacaoName.get(Number(sit)) ?? sit)}</td>
+<td><form method="post" action="/bling/situacao"><input type="hidden" name="orderId" value="${esc(o.id)}">
+<select name="situacaoId" aria-label="Nova situação">${situacoes}</select> <button>Mudar situação</button></form></td></tr>`;
+    })
+    .join("");
+
+  const partners = snap.partners
+    .filter((p) => p.active !== false)
+    .slice(0, 100)
+    .map((p) => `<option value="${esc(p.id)}">${esc(p.name)}</option>`)
+    .join("");
+  const skus: string[] = [];
+  for (const p of snap.products) {
+    if (p.variations.length === 0)
+      skus.push(`<option value="${esc(p.sku)}">${esc(p.sku)} — ${esc(p.name)}</option>`);
+    for (const v of p.variations)
+      skus.push(`<option value="${esc(v.sku)}">${esc(v.sku)} — ${esc(p.name)}</option>`);
+  }
+  const payments = snap.paymentMethods
+    .map((m) => `<option value="${esc(m.id)}">${esc(m.name)}</option>`)
+    .join("");
+  const canOrder = partners !== "" && skus.length > 0 && payments !== "";
+  const statusName = new Map(snap.statuses.map((s) => [s.id, s.name]));
+  const zOrders = snap.orders
+    .slice(-10)
+    .reverse()
+    .map(
+      (o) =>
+        `<tr><td><code>${esc(o.id.slice(0, 8))}</code></td><td>${esc(o.createdAt)}</td><td>${money(o.totalValue)}</td>
+<td>${esc(statusName.get(o.statusId ?? "") ?? o.statusId)}</td><td>${o.webhookError ? `erro no webhook: ${esc(o.webhookError)}` : "ok"}</td></tr>`,
+    )
+    .join("");
+
+  const stats = world.bling.sim.control.stats(world.blingAccountId);
+  const blingHooks = world.bling.sim.control.webhookDeliveries().slice(-8).reverse();
+  const zydonHooks = world.zydon.sim.webhookLog.slice(-8).reverse();
+  const ok = url.searchParams.get("ok");
+  const erro = url.searchParams.get("erro");
+
+  return `<!doctype html><html lang="pt-BR"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Console dos simuladores — demo Zydon ↔ Bling</title>
+<style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1f2937;line-height:1.4}table{border-collapse:collapse;margin:.5rem 0 1.5rem}
+td,th{border:1px solid #d1d5db;padding:.25rem .5rem;text-align:left;font-size:.9rem}th{background:#f3f4f6}.ok{background:#dcfce7;padding:.5rem}
+.erro{background:#fee2e2;padding:.5rem}form{margin:0;display:inline}h2{margin-top:2rem}</style></head><body>
+<h1>Console dos simuladores</h1>
+${ok ? `<p class="ok" role="status">${esc(ok)}</p>` : ""}${erro ? `<p class="erro" role="alert">${esc(erro)}</p>` : ""}
+<p><a href="/abrir-configuracoes"><strong>Abrir a página de configurações da integração</strong></a> (sessão nova do admin Zydon a cada clique)
+· <a href="${esc(world.zydon.url)}/app-center?org=${esc(world.organizationId)}">App Center (Zydon)</a>
+· <a href="/">Atualizar</a></p>
+<p>Bling: empresa <strong>${esc(acc.companyName)}</strong> (${esc(acc.accountId)}), ${esc(stats.total)} requisições da integração, ${esc(stats.tooManyRequests)} respostas 429.
+Zydon: organização <strong>${esc(world.organizationName)}</strong>, ${snap.products.length} produtos, ${snap.partners.length} clientes.</p>
+
+<h2>Como lojista no Bling: estoque e preço</h2>
+<form method="get" action="/"><input name="q" value="${esc(q)}" placeholder="SKU ou nome" aria-label="Buscar produto"> <button>Buscar</button></form>
+<table><thead><tr><th>SKU</th><th>Produto</th><th>Estoque Bling</th><th>Preço Bling</th><th>Estoque Zydon</th><th>Preço Zydon</th><th>Alterar estoque (depósito padrão)</th><th>Alterar preço</th></tr></thead>
+<tbody>${productRows || '<tr><td colspan="8">Nenhum produto encontrado.</td></tr>'}</tbody></table>
+
+<h2>Como lojista no Bling: situação dos pedidos</h2>
+<table><thead><tr><th>Número</th><th>Nº na loja</th><th>Cliente</th><th>Total</th><th>Situação</th><th>Alterar</th></tr></thead>
+<tbody>${orderRows || '<tr><td colspan="6">Nenhum pedido no Bling ainda. Faça um pedido no Zydon abaixo.</td></tr>'}</tbody></table>
+
+<h2>Como comprador no portal Zydon: fazer um pedido</h2>
+${
+  canOrder
+    ? `<form method="post" action="/zydon/pedido"><label>Cliente <select name="partnerId">${partners}</select></label>
+<label>Produto <select name="sku">${skus.slice(0, 300).join("")}</select></label>
+<label>Quantidade <input name="quantidade" value="1" size="3"></label>
+<label>Pagamento <select name="paymentMethodId">${payments}</select></label> <button>Fazer pedido</button></form>`
+    : "<p>Aguardando a sincronização inicial: o Zydon ainda não tem clientes, produtos e formas de pagamento vindos do Bling. Conecte o Bling na página de configurações e atualize esta página.</p>"
+}
+<table><thead><tr><th>Pedido Zydon</th><th>Criado em</th><th>Total</th><th>Status no Zydon</th><th>Webhook</th></tr></thead>
+<tbody>${zOrders || '<tr><td colspan="5">Nenhum pedido ainda.</td></tr>'}</tbody></table>
+
+<h2>Webhooks enviados à integração</h2>
+<table><thead><tr><th>Origem</th><th>Evento</th><th>Resultado</th></tr></thead><tbody>
+${blingHooks.map((d) => `<tr><td>Bling</td><td>${esc(d.event)}</td><td>${esc(d.status ?? d.error)}</td></tr>`).join("")}
+${zydonHooks.map((d) => `<tr><td>Zydon</td><td>${esc(d.event)}</td><td>${esc(d.status ?? d.error)}</td></tr>`).join("")}
+</tbody></table>
+</body></html>`;
+}
