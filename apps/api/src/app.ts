@@ -27,6 +27,8 @@ const errorNames: Record<number, string> = {
 };
 
 const errorMessages: Record<number, string> = {
+  // Fastify's own 400s (body that is not JSON, empty JSON body): its messages are English internals.
+  400: "Requisição inválida.",
   413: "Conteúdo grande demais.",
   415: "Tipo de conteúdo não suportado.",
   429: "Muitas requisições. Aguarde um instante e tente de novo.",
@@ -80,6 +82,9 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
       "request",
     );
   });
+
+  // The API speaks JSON only: a text/plain body would otherwise reach the handlers as a string.
+  instance.removeContentTypeParser("text/plain");
 
   await instance.register(helmet, {
     // The settings page is framed by Zydon's admin; API answers themselves are never framed.

@@ -24,7 +24,10 @@ export type SaveResult =
  * merchant sent is stored or nothing is. Errors are keyed by field path with the schema's pt-BR message.
  */
 export async function saveSettings(deps: Deps, tenant: Tenant, body: unknown): Promise<SaveResult> {
-  const parsed = tenantSettingsSchema.safeParse(body ?? {});
+  // A missing or null body is not "all defaults": it would silently reset every setting the merchant made.
+  if (body === undefined || body === null) return { ok: false, errors: { _: "Envie as configurações." } };
+  // Issues the schema has no pt-BR text for (wrong types, mostly) get a generic one instead of zod's English.
+  const parsed = tenantSettingsSchema.safeParse(body, { error: () => "Valor inválido." });
   if (!parsed.success) {
     const errors: Record<string, string> = {};
     for (const issue of parsed.error.issues) {
