@@ -1,3 +1,4 @@
+export * from "./adapters/bling-port-adapter.js";
 export * from "./adapters/zydon-port-adapter.js";
 export * from "./budget/bling-budget.js";
 export * from "./budget/budget-hook.js";

@@ -59,6 +59,12 @@ export interface BlingBudgetOptions {
   dailyReserveFraction?: number;
   /** Deployment-wide caps for the one egress IP (Bling blocks at 600 req/10 s, 300 errors/10 s, 20 tokens/60 s). */
   egress?: { requestsPer10s?: number; errorsPer10s?: number; tokenCallsPer60s?: number };
+  /**
+   * Added to every share window (default 100 ms): a grant is not an arrival — event-loop and network jitter
+   * between our Redis clock and Bling's can squeeze `share` grants 1000 ms apart into less than a second at
+   * Bling's end. 2 requests per 1.1 s keeps Bling's own per-second count at the share.
+   */
+  windowMarginMs?: number;
   /** How long a waiting claim outlives the wait it was told, before a vanished claimant stops blocking (default 2 s). */
   claimGraceMs?: number;
   /** How soon a lane held back by a higher lane asks again (default 250 ms). */
@@ -101,7 +107,9 @@ export class BlingBudget {
     this.redis = opts.redis;
     this.prefix = `${opts.keyPrefix}:budget`;
     this.share = opts.share ?? 2;
-    this.windows = shareWindows(this.share);
+    const margin = opts.windowMarginMs ?? 100;
+    if (!(margin >= 0 && margin < 1000)) throw new RangeError("windowMarginMs must be in [0, 1000)");
+    this.windows = shareWindows(this.share).map((w) => ({ ...w, windowMs: w.windowMs + margin }));
     this.dailyLimit = positiveInt(opts.dailyLimit ?? 120_000, "dailyLimit");
     const fraction = opts.dailyReserveFraction ?? 0.02;
     if (!(fraction >= 0 && fraction < 1)) throw new RangeError("dailyReserveFraction must be in [0, 1)");

@@ -169,7 +169,7 @@ export interface BlingPort {
   listProducts(q: {
     page: number;
     criterio: 1 | 2 | 3 | 4 | 5;
-    filtroSaldoEstoque?: 0 | 1 | 2;
+    filtroSaldoEstoque: 0 | 1 | 2;
     dataAlteracaoInicial?: Date;
     dataAlteracaoFinal?: Date;
     idsProdutos?: string[];

@@ -1,0 +1,197 @@
+import { BlingClient, BlingOAuth } from "@zb/bling";
+import type { Env, Logger, workerEnvKeys } from "@zb/config";
+import {
+  CredentialsRepository,
+  createDb,
+  type DbHandle,
+  type SecretBox,
+  secretBoxFromConfig,
+  type Tenant,
+  TenantsRepository,
+} from "@zb/db";
+import {
+  BlingBudget,
+  type BlingLane,
+  BlingNotConnectedError,
+  BlingTokenManager,
+  budgetHook,
+  createBlingPort,
+  ensureGlobalSchedulers,
+  ensureTenantSchedulers,
+  JobProducer,
+  QUEUES,
+  type SyncContext,
+  type TenantSettings,
+  tokenCallGate,
+  ZydonPortAdapter,
+} from "@zb/sync";
+import { ZydonApp } from "@zb/zydon";
+import { Redis } from "ioredis";
+import { createProcessor, type WorkerDeps } from "./processors.js";
+import { createWorkerRuntime, type WorkerRuntime } from "./runtime.js";
+
+export type WorkerEnv = Pick<Env, (typeof workerEnvKeys)[number]>;
+
+export interface ComposeWorkerOptions {
+  /** Longest one Bling request waits for a budget slot before its job is delayed (default 20 s). */
+  budgetMaxWaitMs?: number;
+  /** Tests shorten the per-tenant polling/reconciliation intervals. */
+  schedulerIntervals?: { pollChangesMs?: number; reconcileStockMs?: number };
+  /** Restrict the queues this process serves (default: all). */
+  queues?: string[];
+}
+
+export interface ComposedWorker {
+  runtime: WorkerRuntime;
+  deps: WorkerDeps;
+  tokens: BlingTokenManager;
+  budget: BlingBudget;
+  db: DbHandle;
+  close(): Promise<void>;
+}
+
+/**
+ * Production wiring of the worker: one Postgres pool, one Redis producer connection, the per-Bling-account
+ * budget, the token manager (refresh single-flight across processes), and per-job tenant contexts.
+ * main.ts owns the lifecycle; integration tests call this with their own environment.
+ */
+export async function composeWorker(
+  config: WorkerEnv,
+  logger: Logger,
+  opts: ComposeWorkerOptions = {},
+): Promise<ComposedWorker> {
+  const db = createDb({ url: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, appName: "zb-worker" });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
+  const secretBox: SecretBox = secretBoxFromConfig(config);
+  const producer = new JobProducer(redis, config.REDIS_PREFIX);
+  const budget = new BlingBudget({
+    redis,
+    keyPrefix: config.REDIS_PREFIX,
+    share: config.BLING_RATE_SHARE,
+    dailyLimit: config.BLING_DAILY_LIMIT,
+  });
+  const gate = tokenCallGate(budget);
+  const base = config.BLING_API_BASE_URL.replace(/\/+$/, "");
+  const oauth = new BlingOAuth({
+    clientId: config.BLING_CLIENT_ID,
+    clientSecret: config.BLING_CLIENT_SECRET,
+    tokenUrl: `${base}/oauth/token`,
+    revokeUrl: `${base}/oauth/revoke`,
+    // Workers only refresh; the authorize URL is the API's concern.
+    authorizeUrl: `${base}/oauth/authorize`,
+    timeoutMs: config.BLING_REQUEST_TIMEOUT_MS,
+    enableJwt: config.BLING_ENABLE_JWT,
+  });
+  const credentials = new CredentialsRepository(db.db, secretBox);
+  const tenants = new TenantsRepository(db.db);
+  const tokens = new BlingTokenManager({
+    credentials,
+    tenants,
+    redis,
+    oauth,
+    tokenGate: gate,
+    keyPrefix: config.REDIS_PREFIX,
+    log: logger,
+  });
+  const zydon = new ZydonApp({
+    pluginId: config.ZYDON_PLUGIN_ID,
+    accessKey: config.ZYDON_ACCESS_KEY,
+    apiBaseUrl: config.ZYDON_API_BASE_URL,
+    adminUrl: config.ZYDON_ADMIN_URL,
+    timeoutMs: config.ZYDON_REQUEST_TIMEOUT_MS,
+    uploadTimeoutMs: config.ZYDON_UPLOAD_TIMEOUT_MS,
+  });
+  const maxWaitMs = opts.budgetMaxWaitMs ?? 20_000;
+
+  async function contextFor(tenant: Tenant, settings: TenantSettings, lane: BlingLane): Promise<SyncContext> {
+    const conn = await credentials.getBlingConnection(tenant.id);
+    if (!conn?.tokens || conn.status !== "connected") throw new BlingNotConnectedError(tenant.id);
+    const zydonKey = await credentials.getZydonAccessKey(tenant.id);
+    if (!zydonKey) throw new BlingNotConnectedError(tenant.id);
+    // One budget per Bling account: two tenants can never share one, but the key follows the account.
+    const accountId = conn.blingCompanyId ?? tenant.id;
+    const client = new BlingClient({
+      baseUrl: base,
+      timeoutMs: config.BLING_REQUEST_TIMEOUT_MS,
+      enableJwt: config.BLING_ENABLE_JWT,
+      getAccessToken: () => tokens.getAccessToken(tenant.id),
+      onUnauthorized: () => tokens.forceRefresh(tenant.id),
+      budget: budgetHook(budget, accountId, lane, { maxWaitMs }),
+    });
+    return {
+      tenantId: tenant.id,
+      settings,
+      bling: createBlingPort(client),
+      zydon: new ZydonPortAdapter(
+        zydon.client({ code: zydonKey.accessKeyCode, token: zydonKey.accessKeyToken }),
+      ),
+      db: db.db,
+      log: logger.child({ tenantId: tenant.id }),
+      now: () => new Date(),
+      enqueueImages: async (blingProductId) => {
+        await producer.enqueue("product-images", { tenantId: tenant.id, blingProductId });
+      },
+    };
+  }
+
+  const deps: WorkerDeps = {
+    db: db.db,
+    redis,
+    producer,
+    prefix: config.REDIS_PREFIX,
+    log: logger,
+    contextFor,
+    maintenance: {
+      async keepAliveAll() {
+        for (const t of await tenants.listByState("active")) {
+          try {
+            await tokens.keepAlive(t.id);
+          } catch (err) {
+            logger.warn({ tenantId: t.id, err: (err as Error).name }, "Bling keep-alive refresh failed");
+          }
+        }
+      },
+      async purgeSecrets() {
+        const purged = await credentials.purgeExpired(new Date());
+        if (purged.length > 0) logger.info({ count: purged.length }, "secrets of uninstalled tenants purged");
+      },
+    },
+    onInitialSyncFinished: (tenantId) =>
+      ensureTenantSchedulers(producer, tenantId, opts.schedulerIntervals ?? {}),
+  };
+
+  const processor = createProcessor(deps);
+  const queues = opts.queues ?? Object.values(QUEUES);
+  const runtime = createWorkerRuntime({
+    redisUrl: config.REDIS_URL,
+    prefix: config.REDIS_PREFIX,
+    processors: Object.fromEntries(queues.map((q) => [q, processor])),
+    concurrency: config.WORKER_CONCURRENCY,
+    logger,
+  });
+
+  // Recurring work survives restarts and lost scheduler keys: upserts are idempotent.
+  await ensureGlobalSchedulers(producer);
+  for (const t of await tenants.listByState("active")) {
+    if (t.initialSyncDoneAt) await ensureTenantSchedulers(producer, t.id, opts.schedulerIntervals ?? {});
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    runtime,
+    deps,
+    tokens,
+    budget,
+    db,
+    close() {
+      closing ??= (async () => {
+        await runtime.close();
+        await producer.close();
+        redis.disconnect();
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}

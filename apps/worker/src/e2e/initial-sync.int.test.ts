@@ -1,0 +1,106 @@
+import { generateDemoAccount } from "@zb/bling-simulator";
+import { LedgerRepository, TenantsRepository } from "@zb/db";
+import { generateCnpj, generateCpf } from "@zb/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type E2E, startE2E, waitFor } from "./harness.js";
+import { compareStates } from "./state-checker.js";
+
+let e: E2E;
+/** A deterministic number sequence for document generators. */
+const seq = (seed: number) => {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+};
+beforeAll(async () => {
+  e = await startE2E();
+}, 60_000);
+afterAll(async () => {
+  await e?.close();
+});
+
+describe("initial sync, end to end (worker + both simulators, real Postgres and Redis)", () => {
+  it("brings products, variations, stock, prices, customers and payment methods into Zydon with no difference", async () => {
+    const t = await e.addTenant("Loja Inicial");
+    generateDemoAccount(e.bling.sim, t.accountId, {
+      products: 14,
+      variationShare: 0.3,
+      contacts: 12,
+      paymentMethods: 6,
+      seed: 11,
+    });
+    // Contacts the rules must handle: no fiscal data (skipped), inactive (skipped), IE only (synced), and one
+    // whose CNPJ already belongs to a Zydon partner (linked, not duplicated).
+    const c = e.bling.sim.control;
+    c.upsertContact(t.accountId, { nome: "Cliente Balcão", tipo: "F", situacao: "A", indicadorIe: 9 });
+    c.upsertContact(t.accountId, {
+      nome: "Cliente Inativo",
+      tipo: "F",
+      situacao: "I",
+      numeroDocumento: generateCpf(seq(31)),
+    });
+    c.upsertContact(t.accountId, {
+      nome: "Produtor Rural Só IE",
+      tipo: "F",
+      situacao: "A",
+      ie: "123456789",
+      indicadorIe: 1,
+    });
+    const sharedCnpj = generateCnpj(seq(77));
+    c.upsertContact(t.accountId, {
+      nome: "Atacado Existente",
+      tipo: "J",
+      situacao: "A",
+      numeroDocumento: sharedCnpj,
+    });
+    e.zydon.sim.seed(t.orgId, {
+      partners: [{ name: "Atacado Existente (Zydon)", type: "PJ", fiscal_registration_number: sharedCnpj }],
+    });
+    await e.worker.deps.producer.enqueue("initial-sync-start", { tenantId: t.tenantId });
+    const tenants = new TenantsRepository(e.db.db);
+    await waitFor(
+      "initial sync to finish",
+      async () => (await tenants.findById(t.tenantId))?.initialSyncDoneAt,
+      150_000,
+    );
+
+    const diffs = compareStates(e.bling.sim, t.accountId, e.zydon.sim, t.orgId);
+    expect(diffs).toEqual([]);
+
+    // Every skipped customer is explained in the ledger, in pt-BR.
+    const acc = e.bling.sim.control.getAccount(t.accountId);
+    const noDoc = acc.contacts.filter((x) => x.situacao !== "A" || (!x.numeroDocumento && !x.ie && !x.rg));
+    expect(noDoc.length).toBeGreaterThanOrEqual(2);
+    const ledger = await new LedgerRepository(e.db.db).list({
+      tenantId: t.tenantId,
+      entity: "customer",
+      outcome: "skipped",
+      pageSize: 200,
+    });
+    expect(ledger.items.length).toBeGreaterThanOrEqual(noDoc.length);
+    for (const row of ledger.items) expect(row.reason).toMatch(/CPF|CNPJ|IE|RG|inativo/i);
+    const snap = e.zydon.sim.snapshot(t.orgId);
+    const shared = snap.partners.filter(
+      (p) => String(p.fiscal_registration_number ?? "").replace(/\D/g, "") === sharedCnpj.replace(/\D/g, ""),
+    );
+    expect(shared).toHaveLength(1);
+
+    // The demo account has a duplicated SKU and a V parent with blank SKUs: reported, never guessed.
+    const products = await new LedgerRepository(e.db.db).list({
+      tenantId: t.tenantId,
+      entity: "product",
+      outcome: "skipped",
+      pageSize: 200,
+    });
+    const reasons = products.items.map((r) => r.reason ?? "");
+    expect(reasons.some((r) => /duplicado/i.test(r))).toBe(true);
+    expect(reasons.some((r) => /sem SKU|SKU em branco|sem código/i.test(r))).toBe(true);
+
+    // Inside Bling's limits: no 429 and no second above our share (2 of 3 req/s).
+    const stats = e.bling.sim.control.stats(t.accountId);
+    expect(stats.tooManyRequests).toBe(0);
+    expect(stats.maxPerSecond).toBeLessThanOrEqual(e.env.BLING_RATE_SHARE);
+  }, 200_000);
+});

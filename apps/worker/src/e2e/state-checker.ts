@@ -1,0 +1,123 @@
+import type { BlingSimulator } from "@zb/bling-simulator";
+import type { ZydonSimulator } from "@zb/zydon-simulator";
+
+/**
+ * Compares a Bling simulator account with a Zydon simulator organization after a sync, field by field, under
+ * the product's documented rules (PRODUCT.md "sync rules"):
+ * - every active top-level Bling product with a non-blank, unique SKU is one Zydon product with the same SKU,
+ *   name and price; a formato V parent's active children are its variations (same SKUs);
+ * - inactive/deleted products and blank SKUs are absent from Zydon; of two products sharing a SKU only the
+ *   first synced is in Zydon (the ledger reports the other);
+ * - stock = available ("virtual") balance in Bling's default deposit, negatives as 0;
+ * - every active Bling contact with CPF/CNPJ or IE/RG is one Zydon partner with that document; no other;
+ * - every Bling payment method exists in Zydon by name; nothing is duplicated on either side.
+ * Returns human-readable differences (empty = in sync).
+ */
+export function compareStates(
+  bling: BlingSimulator,
+  accountId: string,
+  zydon: ZydonSimulator,
+  orgId: string,
+  opts: { checkStock?: boolean; checkCustomers?: boolean } = {},
+): string[] {
+  const diffs: string[] = [];
+  const acc = bling.control.getAccount(accountId);
+  const products = acc.products.map((p) => {
+    const r = p as unknown as Record<string, unknown>;
+    return {
+      id: Number(r.id),
+      codigo: String(r.codigo ?? "").trim(),
+      nome: String(r.nome ?? ""),
+      preco: Number(r.preco ?? 0),
+      situacao: String(r.situacao ?? "A"),
+      formato: String(r.formato ?? "S"),
+      idProdutoPai: r.idProdutoPai ? Number(r.idProdutoPai) : null,
+    };
+  });
+  const snap = zydon.snapshot(orgId);
+  const account = bling.account(accountId);
+  const defaultDeposit = acc.deposits.find((d) => d.padrao) ?? acc.deposits[0];
+  const stockOf = (id: number) =>
+    defaultDeposit ? Math.max(0, bling.domain.stockSnapshot(account, id, defaultDeposit.id).saldoVirtual) : 0;
+
+  // A SKU claimed by two Bling products: the first one synced keeps it, the other is reported in the
+  // ledger (never merged, never guessed from the name) — so Zydon holds exactly one of the candidates.
+  const expected = products.filter((p) => p.situacao === "A" && !p.idProdutoPai && p.codigo !== "");
+  const zBySku = new Map<string, (typeof snap.products)[number]>();
+  for (const z of snap.products) {
+    if (zBySku.has(z.sku)) diffs.push(`Zydon has two products with SKU ${z.sku}`);
+    zBySku.set(z.sku, z);
+  }
+  const expectedSkus = new Set(expected.map((p) => p.codigo));
+  for (const z of snap.products) {
+    if (!expectedSkus.has(z.sku) && z.active) diffs.push(`Zydon has active product ${z.sku} not expected`);
+  }
+  const chosen = new Set<number>();
+  for (const sku of expectedSkus) {
+    const candidates = expected.filter((p) => p.codigo === sku);
+    const z = zBySku.get(sku);
+    const pick = candidates.find((c) => z && c.nome === z.name) ?? candidates[0];
+    if (pick) chosen.add(pick.id);
+  }
+  for (const p of expected) {
+    if (!chosen.has(p.id)) continue;
+    const sku = p.codigo;
+    const z = zBySku.get(sku);
+    if (!z) {
+      diffs.push(`product ${sku} (${p.nome}) missing in Zydon`);
+      continue;
+    }
+    if (z.name !== p.nome) diffs.push(`product ${sku}: name "${z.name}" ≠ "${p.nome}"`);
+    if (!z.active) diffs.push(`product ${sku}: inactive in Zydon`);
+    if (p.formato !== "V" && Math.abs((z.price ?? 0) - (p.preco ?? 0)) > 0.001)
+      diffs.push(`product ${sku}: price ${z.price} ≠ ${p.preco}`);
+    const children = products.filter((c) => c.idProdutoPai === p.id && c.situacao === "A" && c.codigo !== "");
+    if (p.formato === "V") {
+      const want = new Set(children.map((c) => c.codigo));
+      const got = new Set(z.variations.map((v) => v.sku));
+      for (const s of want) if (!got.has(s)) diffs.push(`product ${sku}: variation ${s} missing`);
+      for (const s of got) if (!want.has(s)) diffs.push(`product ${sku}: unexpected variation ${s}`);
+      for (const c of children) {
+        const v = z.variations.find((x) => x.sku === c.codigo);
+        if (!v) continue;
+        if (v.price !== null && Math.abs(v.price - (c.preco ?? 0)) > 0.001)
+          diffs.push(`variation ${v.sku}: price ${v.price} ≠ ${c.preco}`);
+        if (opts.checkStock !== false && v.stock !== stockOf(c.id))
+          diffs.push(`variation ${v.sku}: stock ${v.stock} ≠ ${stockOf(c.id)}`);
+      }
+    } else if (opts.checkStock !== false && z.stock !== stockOf(p.id)) {
+      diffs.push(`product ${sku}: stock ${z.stock} ≠ ${stockOf(p.id)}`);
+    }
+  }
+
+  if (opts.checkCustomers !== false) {
+    const digits = (s: unknown) => String(s ?? "").replace(/\D/g, "");
+    const partnersByDoc = new Map<string, number>();
+    for (const pa of snap.partners) {
+      const doc = digits(pa.fiscal_registration_number) || `ie:${digits(pa.state_registration)}`;
+      partnersByDoc.set(doc, (partnersByDoc.get(doc) ?? 0) + 1);
+    }
+    for (const [doc, n] of partnersByDoc)
+      if (n > 1) diffs.push(`Zydon has ${n} partners with document ${doc}`);
+    for (const c of acc.contacts) {
+      const doc = digits(c.numeroDocumento);
+      const ie = digits(c.ie) || digits(c.rg);
+      const eligible = c.situacao === "A" && (doc !== "" || ie !== "");
+      const present = doc !== "" ? partnersByDoc.has(doc) : ie !== "" && partnersByDoc.has(`ie:${ie}`);
+      if (eligible && !present) diffs.push(`customer ${c.nome} (${doc || ie}) missing in Zydon`);
+      if (!eligible && doc !== "" && present) diffs.push(`customer ${c.nome} should not be in Zydon`);
+    }
+  }
+
+  const norm = (s: string) => s.normalize("NFD").replace(/\p{M}/gu, "").trim().toLowerCase();
+  const zMethods = new Map<string, number>();
+  for (const m of snap.paymentMethods) zMethods.set(norm(m.name), (zMethods.get(norm(m.name)) ?? 0) + 1);
+  for (const [name, n] of zMethods) if (n > 1) diffs.push(`Zydon has ${n} payment methods named ${name}`);
+  for (const m of acc.paymentMethods)
+    if (!zMethods.has(norm(m.descricao))) diffs.push(`payment method ${m.descricao} missing in Zydon`);
+  const bMethods = new Map<string, number>();
+  for (const m of acc.paymentMethods)
+    bMethods.set(norm(m.descricao), (bMethods.get(norm(m.descricao)) ?? 0) + 1);
+  for (const [name, n] of bMethods) if (n > 1) diffs.push(`Bling has ${n} payment methods named ${name}`);
+  return diffs;
+}
