@@ -8,6 +8,7 @@ import {
   LogController,
 } from "fastify";
 import type { AppDeps } from "./deps.js";
+import { containsNul } from "./http/nul.js";
 import { staticWebRoutes } from "./http/static-web.js";
 import { blingConnectRoutes } from "./routes/bling-connect.js";
 import { healthRoutes } from "./routes/health.js";
@@ -85,6 +86,12 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
 
   // The API speaks JSON only: a text/plain body would otherwise reach the handlers as a string.
   instance.removeContentTypeParser("text/plain");
+  // A NUL anywhere in the query, path or JSON body would reach Postgres and fail there (500).
+  instance.addHook("preValidation", async (req, reply) => {
+    if (containsNul(req.query) || containsNul(req.params) || containsNul(req.body)) {
+      return reply.code(400).send({ error: "bad_request", message: "Requisição inválida." });
+    }
+  });
 
   await instance.register(helmet, {
     // The settings page is framed by Zydon's admin; API answers themselves are never framed.

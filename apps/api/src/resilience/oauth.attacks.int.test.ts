@@ -151,6 +151,8 @@ describe("GET /bling/callback", () => {
       tally.expectStatus(label, res, 400);
       expectPage(res, "Conexão com o Bling não concluída");
     }
+    const nul = await blingCallback({ code: blingCode(acc.accountId), state: "abc\u0000" }, s.cookie);
+    tally.expectStatus("bling NUL in state", nul, 400);
     expect(await blingSnapshot([a.tenantId])).toEqual(before);
   });
 
@@ -296,6 +298,9 @@ describe("GET /zydon/callback", () => {
       tally.expectStatus(label, res, 400);
       expectPage(res, "Link de instalação inválido");
     }
+    // A NUL in the state used to reach Postgres and fail there (500).
+    const nul = await zydonCallback({ code, state: "abc\u0000" });
+    tally.expectStatus("zydon NUL in state", nul, 400);
     expect(await zydonSnapshot()).toEqual(before);
   });
 

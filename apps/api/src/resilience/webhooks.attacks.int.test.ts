@@ -220,6 +220,20 @@ describe("POST /webhooks/bling with bad input", () => {
     expect(ok.json()).toEqual({ status: "accepted" });
   });
 
+  it("a NUL inside a signed event is cleaned, not a 500 (Postgres cannot store it)", async () => {
+    const body = blingEvent({
+      event: "product.updated",
+      data: { id: 16_000_009_999, nome: "Caneta\u0000Azul" },
+    });
+    expect(body).toContain("\\u0000");
+    const res = await postBling(body, { ...json, "x-bling-signature-256": h.bling.sign(body) });
+    tally.expectStatus("bling event with a NUL in a string", res, 200);
+    expect(res.json()).toEqual({ status: "accepted" });
+    const eventId = (JSON.parse(body) as { eventId: string }).eventId;
+    const [row] = await h.db.sql`select payload from webhook_inbox where event_id = ${eventId}`;
+    expect((row?.payload as { data: { nome: string } }).data.nome).toBe("CanetaAzul");
+  });
+
   it("duplicated delivery (sequential and concurrent) → one inbox row, one job", async () => {
     const body = blingEvent();
     const eventId = (JSON.parse(body) as { eventId: string }).eventId;

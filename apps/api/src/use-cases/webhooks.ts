@@ -3,6 +3,7 @@ import { type OAuthProvider, webhookInbox } from "@zb/db";
 import { safeJobId } from "@zb/sync";
 import { and, eq } from "drizzle-orm";
 import type { AppDeps } from "../deps.js";
+import { stripNul } from "../http/nul.js";
 import { repos } from "./repos.js";
 
 type Deps = Pick<AppDeps, "db" | "secretBox" | "producer" | "logger" | "bling" | "zydon">;
@@ -65,7 +66,8 @@ export async function ingestBlingWebhook(
   }
   let json: unknown;
   try {
-    json = JSON.parse(input.rawBody.toString("utf8"));
+    // Verified already: cleaning NULs (Postgres cannot store them) no longer touches what was signed.
+    json = stripNul(JSON.parse(input.rawBody.toString("utf8")));
   } catch {
     return { status: 400, reason: "body is not valid JSON" };
   }
@@ -115,11 +117,12 @@ export async function ingestZydonOrderWebhook(
   input: { rawBody: Buffer; headers: Record<string, string | string[] | undefined> },
 ): Promise<IngestResult> {
   const rawBody = input.rawBody.toString("utf8");
-  const v = deps.zydon.verifyOrderWebhook({ rawBody, headers: input.headers });
-  if (!v.ok)
-    return ZYDON_AUTH_REASONS.has(v.reason)
-      ? { status: 401, reason: v.reason }
-      : { status: 400, reason: v.reason };
+  const checked = deps.zydon.verifyOrderWebhook({ rawBody, headers: input.headers });
+  if (!checked.ok)
+    return ZYDON_AUTH_REASONS.has(checked.reason)
+      ? { status: 401, reason: checked.reason }
+      : { status: 400, reason: checked.reason };
+  const v = stripNul(checked);
   const { tenants } = repos(deps);
   const tenant = await tenants.findByOrganization(v.organizationId);
   if (!tenant) {
