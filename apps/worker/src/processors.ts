@@ -7,6 +7,7 @@ import {
   WebhookInboxRepository,
 } from "@zb/db";
 import {
+  advanceNfe,
   type BlingLane,
   buildReadinessReport,
   customersPipeline,
@@ -17,6 +18,8 @@ import {
   type JobName,
   type JobProducer,
   mirrorOrderStatus,
+  type NfeStepResult,
+  nfeJobId,
   parseJob,
   paymentMethodsPipeline,
   pollNewZydonOrders,
@@ -149,6 +152,24 @@ export function createProcessor(deps: WorkerDeps): Processor {
     }
   }
 
+  /** Poll a transmitted NF-e: this job if it is the cycle's poller, else make sure that poller exists. */
+  async function pollNfe(
+    job: Job,
+    token: string | undefined,
+    tenantId: string,
+    zydonOrderId: string,
+    r: Extract<NfeStepResult, { kind: "waiting" }>,
+  ): Promise<NfeStepResult> {
+    const pollerId = nfeJobId(tenantId, zydonOrderId, r.cycle);
+    if (job.id === pollerId) return delay(job, token, r.pollInMs);
+    await deps.producer.enqueue(
+      "nfe-step",
+      { tenantId, zydonOrderId },
+      { jobId: pollerId, delay: r.pollInMs },
+    );
+    return r;
+  }
+
   return async (job, token) => {
     const name = job.name as JobName;
     switch (name) {
@@ -250,6 +271,10 @@ export function createProcessor(deps: WorkerDeps): Processor {
         const details = (entry.details ?? {}) as Record<string, unknown>;
         return withTenant(job, token, p.tenantId, async (ctx) => {
           if (entry.entity === "order") return exportOrder(ctx, entry.entityKey);
+          if (entry.entity === "nfe") {
+            const r = await advanceNfe(ctx, entry.entityKey, { retry: true });
+            return r.kind === "waiting" ? pollNfe(job, token, p.tenantId, entry.entityKey, r) : r;
+          }
           if (entry.entity === "order_status" && typeof details.blingOrderId === "string")
             return mirrorOrderStatus(ctx, details.blingOrderId);
           if (entry.entity === "image" && typeof details.blingId === "string")
@@ -273,9 +298,15 @@ export function createProcessor(deps: WorkerDeps): Processor {
         return deps.maintenance.keepAliveAll();
       case "purge-secrets":
         return deps.maintenance.purgeSecrets();
-      case "nfe-step":
-        deps.log.info({ job: job.id }, "NF-e emission is not enabled in this build");
-        return undefined;
+      case "nfe-step": {
+        // NF-e of one approved order (issue 10): advance it; while SEFAZ has not answered, the poller of
+        // this transmission (job id per cycle) delays itself, the webhook makes it finish sooner.
+        const p = parseJob(name, job.data);
+        return withTenant(job, token, p.tenantId, async (ctx) => {
+          const r = await advanceNfe(ctx, p.zydonOrderId);
+          return r.kind === "waiting" ? pollNfe(job, token, p.tenantId, p.zydonOrderId, r) : r;
+        });
+      }
       default:
         throw new UnrecoverableError(`unknown job ${job.name}`);
     }

@@ -57,6 +57,19 @@ export async function dispatchBlingWebhook(deps: WorkerDeps, tenantId: string, r
       );
       return;
     }
+    case "invoice": {
+      // NF-e situação changed: advance that order's NF-e now instead of waiting for its next poll.
+      const id = idOf(data.id);
+      if (!id || action === "deleted") return;
+      const exp = await new OrderExportsRepository(deps.db).byBlingInvoiceId(tenantId, id);
+      if (!exp) return;
+      await deps.producer.enqueue(
+        "nfe-step",
+        { tenantId, zydonOrderId: exp.zydonOrderId },
+        { delay: 500, deduplication: { id: safeJobId("nfe-wh", tenantId, exp.zydonOrderId), ttl: 500 } },
+      );
+      return;
+    }
     default:
       deps.log.info({ tenantId, event }, "Bling webhook without a handler in this build");
   }

@@ -96,7 +96,11 @@ export function productVariationsPath(productId: string): string {
 export const RESOURCE_FILES_PATH = `${SALES_PREFIX}/resource-files`;
 export const RESOURCE_FILES_FIELD = "files";
 
-/** zydon-api.md §8.1: documented invoice attach; query params verbatim. */
+/**
+ * zydon-api.md §8.1: documented invoice attach; query params verbatim. INFERENCE: the NF-e XML and DANFE go
+ * through the same legacy `resource-files` upload as images and its ids are what `xml_file_id` /
+ * `danfe_file_id` accept (the docs only say "file ids"; the newer `/api/files/files` ids might be meant).
+ */
 export function orderInvoicePath(orderId: string): string {
   return `${SALES_PREFIX}/orders/${encodeURIComponent(orderId)}/invoices`;
 }

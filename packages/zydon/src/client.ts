@@ -245,28 +245,41 @@ export class ZydonClient {
       if (!id) throw new Error("unreachable: schema requires one file");
       return { resourceFileId: id };
     };
+    /**
+     * Downloads a file (a Bling image, an NF-e XML or DANFE) and uploads it. `fileName`/`contentType` override
+     * what the URL and the source's Content-Type say (Bling's document links end in `.php`). Slow.
+     */
+    const uploadFromUrl = async (
+      url: string,
+      opts: { fileName?: string; contentType?: string } = {},
+    ): Promise<{ resourceFileId: string }> => {
+      const path = new URL(url).pathname;
+      let res: Response;
+      try {
+        res = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.uploadTimeoutMs) });
+      } catch (err) {
+        const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+        throw new ZydonNetworkError({ status: null, method: "GET", path, timedOut, cause: err });
+      }
+      if (!res.ok) {
+        throw new ZydonValidationError(
+          { status: res.status, method: "GET", path },
+          `file source answered ${res.status}`,
+        );
+      }
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const contentType =
+        opts.contentType ?? res.headers.get("content-type")?.split(";")[0] ?? "application/octet-stream";
+      const fileName = opts.fileName ?? decodeURIComponent(path.split("/").pop() || "file");
+      return uploadImage({ bytes, fileName, contentType });
+    };
     this.files = {
       uploadImage,
+      uploadFromUrl,
       /** Downloads the image (e.g. from Bling) and uploads it. Slow: call it outside product writes. */
-      uploadImageFromUrl: async (url: string): Promise<{ resourceFileId: string }> => {
-        const path = new URL(url).pathname;
-        let res: Response;
-        try {
-          res = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.uploadTimeoutMs) });
-        } catch (err) {
-          const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-          throw new ZydonNetworkError({ status: null, method: "GET", path, timedOut, cause: err });
-        }
-        if (!res.ok) {
-          throw new ZydonValidationError(
-            { status: res.status, method: "GET", path },
-            `image source answered ${res.status}`,
-          );
-        }
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        const contentType = res.headers.get("content-type")?.split(";")[0] ?? "application/octet-stream";
-        const fileName = decodeURIComponent(path.split("/").pop() || "image");
-        return uploadImage({ bytes, fileName, contentType });
+      uploadImageFromUrl: (url: string): Promise<{ resourceFileId: string }> => {
+        const last = new URL(url).pathname.split("/").pop();
+        return uploadFromUrl(url, { fileName: decodeURIComponent(last || "image") });
       },
     };
 

@@ -1,6 +1,6 @@
-import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.js";
-import { type OrderExportState, orderExports } from "../schema/index.js";
+import { type NfeState, type OrderExportState, orderExports } from "../schema/index.js";
 
 export type OrderExport = typeof orderExports.$inferSelect;
 
@@ -90,6 +90,56 @@ export class OrderExportsRepository {
       .update(orderExports)
       .set({ ...patch, updatedAt: new Date() })
       .where(where ? and(eq(orderExports.id, id), where) : eq(orderExports.id, id))
+      .returning();
+    return row;
+  }
+
+  async byBlingInvoiceId(tenantId: string, blingInvoiceId: string): Promise<OrderExport | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(orderExports)
+      .where(and(eq(orderExports.tenantId, tenantId), eq(orderExports.blingInvoiceId, blingInvoiceId)));
+    return row;
+  }
+
+  /**
+   * Compare-and-set on the NF-e sub-state (`null` = not started; `to: null` releases a claim). Returns the updated row, or
+   * undefined when the row was not in one of `from` (someone else moved it first).
+   */
+  async nfeTransition(
+    id: number,
+    from: Array<NfeState | null>,
+    to: NfeState | null,
+    patch: Partial<Pick<OrderExport, "blingInvoiceId" | "nfeDetails">> = {},
+  ): Promise<OrderExport | undefined> {
+    const states = from.filter((s): s is NfeState => s !== null);
+    const conds: SQL[] = [];
+    if (states.length > 0) conds.push(inArray(orderExports.nfeState, states));
+    if (from.includes(null)) conds.push(isNull(orderExports.nfeState));
+    if (conds.length === 0) return undefined;
+    const [row] = await this.db
+      .update(orderExports)
+      .set({ ...patch, nfeState: to, updatedAt: new Date() })
+      .where(and(eq(orderExports.id, id), or(...conds)))
+      .returning();
+    return row;
+  }
+
+  /**
+   * Take over an NF-e claim (`generating`/`sending`) whose worker died: only once it has not moved for
+   * `olderThanMs`, so a live claim is kept.
+   */
+  async takeOverStaleNfe(id: number, state: NfeState, olderThanMs: number): Promise<OrderExport | undefined> {
+    const [row] = await this.db
+      .update(orderExports)
+      .set({ updatedAt: new Date() })
+      .where(
+        and(
+          eq(orderExports.id, id),
+          eq(orderExports.nfeState, state),
+          sql`${orderExports.updatedAt} < now() - make_interval(secs => ${olderThanMs / 1000})`,
+        ),
+      )
       .returning();
     return row;
   }

@@ -230,6 +230,24 @@ export const webhookInbox = pgTable(
 export const orderExportStates = ["pending", "creating", "created", "failed"] as const;
 export type OrderExportState = (typeof orderExportStates)[number];
 
+/**
+ * NF-e of an exported order (null = not started): generating (claim before gerar-nfe) → generated (invoice id
+ * saved) → sending (claim before enviar) → sent (following SEFAZ) → authorized → attached (on the Zydon order).
+ * rejected (SEFAZ 4: fix in Bling, retry re-sends the same note) and failed (generation refused, denied 9,
+ * cancelled 2) end the run; only a merchant retry moves them again.
+ */
+export const nfeStates = [
+  "generating",
+  "generated",
+  "sending",
+  "sent",
+  "authorized",
+  "attached",
+  "rejected",
+  "failed",
+] as const;
+export type NfeState = (typeof nfeStates)[number];
+
 /** Exactly-once export of a Zydon order to Bling: pending → creating → created(bling id) | failed. */
 export const orderExports = pgTable(
   "order_exports",
@@ -247,7 +265,7 @@ export const orderExports = pgTable(
     /** Last Bling situação id mirrored back to Zydon (statuses back). */
     blingSituacaoId: text("bling_situacao_id"),
     /** NF-e sub-state machine (issue: NF-e for approved orders). */
-    nfeState: text("nfe_state"),
+    nfeState: text("nfe_state").$type<NfeState>(),
     blingInvoiceId: text("bling_invoice_id"),
     nfeDetails: jsonb("nfe_details").$type<Record<string, unknown>>(),
     ...timestamps,
@@ -256,5 +274,12 @@ export const orderExports = pgTable(
     uniqueIndex("order_exports_zydon_uq").on(t.tenantId, t.zydonOrderId),
     uniqueIndex("order_exports_bling_uq").on(t.tenantId, t.blingOrderId),
     check("order_exports_state_ck", sql`${t.state} in ('pending','creating','created','failed')`),
+    // One order per Bling NF-e: the invoice webhook finds its order through this, and a note can never be
+    // recorded on two orders.
+    uniqueIndex("order_exports_invoice_uq").on(t.tenantId, t.blingInvoiceId),
+    check(
+      "order_exports_nfe_state_ck",
+      sql`${t.nfeState} is null or ${t.nfeState} in ('generating','generated','sending','sent','authorized','attached','rejected','failed')`,
+    ),
   ],
 );

@@ -233,15 +233,32 @@ export class ZydonPortAdapter implements ZydonPort {
     await this.zc.orders.setStatus(orderId, statusId);
   }
 
+  /**
+   * Idempotent: an order that already carries this access key is left alone (a retry after a crash between
+   * Zydon's answer and our bookkeeping must not attach twice). XML and DANFE are downloaded from Bling's
+   * links and uploaded through the file service under readable names (the links end in `.php`).
+   */
   async attachInvoice(
     orderId: string,
     invoice: { key: string; xmlUrl: string | null; danfeUrl: string | null },
   ): Promise<void> {
+    const current = await this.zc.orders.get(orderId);
+    if ((current.invoices ?? []).some((i) => i.invoice_key === invoice.key)) return;
     const xml = invoice.xmlUrl
-      ? (await this.zc.files.uploadImageFromUrl(invoice.xmlUrl)).resourceFileId
+      ? (
+          await this.zc.files.uploadFromUrl(invoice.xmlUrl, {
+            fileName: `NFe${invoice.key}.xml`,
+            contentType: "application/xml",
+          })
+        ).resourceFileId
       : null;
     const danfe = invoice.danfeUrl
-      ? (await this.zc.files.uploadImageFromUrl(invoice.danfeUrl)).resourceFileId
+      ? (
+          await this.zc.files.uploadFromUrl(invoice.danfeUrl, {
+            fileName: `DANFE-${invoice.key}.pdf`,
+            contentType: "application/pdf",
+          })
+        ).resourceFileId
       : null;
     await this.zc.orders.attachInvoice(orderId, {
       invoiceKey: invoice.key,

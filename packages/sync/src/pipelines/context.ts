@@ -19,6 +19,8 @@ export interface SyncContext {
   now(): Date;
   /** Queue follow-up work (image uploads, refreshes) without blocking the current step. */
   enqueueImages?(blingProductId: string): Promise<void>;
+  /** Queue the NF-e step of an exported order (the worker binds it to `nfe-step` with `nfeJobId(…, 0)`). */
+  enqueueNfe?(zydonOrderId: string): Promise<void>;
 }
 
 /** Errors whose type says "try the whole step again later" (rate limits, network, 5xx, auth refresh). */

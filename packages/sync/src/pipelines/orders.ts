@@ -5,6 +5,7 @@ import { blingPaymentType, paymentNameKey } from "../mappers/payment-methods.js"
 import type { BlingContactInput } from "../ports/bling-port.js";
 import type { ZydonOrder, ZydonPartner } from "../ports/zydon-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { isNfeTrigger } from "./nfe.js";
 
 /** A claim older than this is abandoned by a crashed worker (far above a request's timeout plus budget wait). */
 export const STALE_CLAIM_MS = 5 * 60_000;
@@ -64,15 +65,16 @@ export async function exportOrder(ctx: SyncContext, zydonOrderId: string): Promi
   // happened just before a crash (ours or a previous claimant's).
   const found = await ctx.bling.findOrdersByNumeroLoja(zydonOrderId);
   const match = found.find((o) => o.numeroLoja === zydonOrderId);
-  if (match) return finish(ctx, row, match.id, match.numero, "already");
+  if (match) return startNfeIfApproved(ctx, order, await finish(ctx, row, match.id, match.numero, "already"));
 
+  let done: ExportResult;
   try {
     const contactId = await ensureBlingContact(ctx, order.partnerId);
     const paymentMethodIdByZydonId = await ensureBlingPaymentMethods(ctx, order);
     const productIdBySku = await resolveItems(ctx, order);
     const input = mapOrder(order, { contactId, productIdBySku, paymentMethodIdByZydonId, today: ctx.now() });
     const created = await ctx.bling.createOrder(input);
-    return await finish(ctx, row, created.id, created.numero, "created");
+    done = await finish(ctx, row, created.id, created.numero, "created");
   } catch (err) {
     if (isTransient(err)) throw err;
     const reason =
@@ -93,6 +95,17 @@ export async function exportOrder(ctx: SyncContext, zydonOrderId: string): Promi
     });
     return { kind: "failed", reason };
   }
+  return startNfeIfApproved(ctx, order, done);
+}
+
+/** An order exported while already in the "approved" status starts its NF-e (issue 10). */
+async function startNfeIfApproved(
+  ctx: SyncContext,
+  order: ZydonOrder,
+  result: ExportResult,
+): Promise<ExportResult> {
+  if (isNfeTrigger(ctx, order.statusId)) await ctx.enqueueNfe?.(order.id);
+  return result;
 }
 
 async function finish(

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { decideStatusMove } from "../domain/status-matching.js";
 import type { BlingSituacao } from "../ports/bling-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { isNfeTrigger } from "./nfe.js";
 
 const SITUACOES_TTL_MS = 60 * 60_000;
 const cacheSchema = z.object({
@@ -66,6 +67,8 @@ export async function mirrorOrderStatus(ctx: SyncContext, blingOrderId: string):
   if (decision.kind === "move") {
     try {
       await ctx.zydon.setOrderStatus(exp.zydonOrderId, decision.toId);
+      // Reaching the "approved" status starts the NF-e (issue 10; nfe.ts re-checks the setting).
+      if (isNfeTrigger(ctx, decision.toId)) await ctx.enqueueNfe?.(exp.zydonOrderId);
     } catch (err) {
       if (isTransient(err)) throw err;
       await ledger.record({

@@ -125,6 +125,13 @@ export interface BlingOrderSummary {
   numero: string | null;
   numeroLoja: string | null;
   situacaoId: string | null;
+  /**
+   * `notaFiscal.id` of the order detail (`GET /pedidos/vendas/{id}`; Bling sends 0 for none → null). Read by
+   * the NF-e pipeline after a crash between `gerar-nfe` and saving its id. Optional: list rows don't carry it,
+   * and `undefined` means "not read" — the pipeline then refuses to generate again instead of risking a second
+   * NF-e.
+   */
+  notaFiscalId?: string | null;
 }
 
 export interface BlingContactInput {

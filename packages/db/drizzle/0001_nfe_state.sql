@@ -1,0 +1,2 @@
+CREATE UNIQUE INDEX "order_exports_invoice_uq" ON "order_exports" USING btree ("tenant_id","bling_invoice_id");--> statement-breakpoint
+ALTER TABLE "order_exports" ADD CONSTRAINT "order_exports_nfe_state_ck" CHECK ("order_exports"."nfe_state" is null or "order_exports"."nfe_state" in ('generating','generated','sending','sent','authorized','attached','rejected','failed'));
