@@ -31,7 +31,8 @@ const hostileTexts = [
   "100% garantido_1",
   "C:\\pasta\\arquivo",
   "Ação inválida: São João",
-  "$1 $$ ${x} `cmd`",
+  // A template placeholder and shell-ish text, literally.
+  ["$1 $$ $", "{x} `cmd`"].join(""),
 ];
 
 beforeAll(async () => {

@@ -230,8 +230,10 @@ describe("POST /webhooks/bling with bad input", () => {
     tally.expectStatus("bling event with a NUL in a string", res, 200);
     expect(res.json()).toEqual({ status: "accepted" });
     const eventId = (JSON.parse(body) as { eventId: string }).eventId;
-    const [row] = await h.db.sql`select payload from webhook_inbox where event_id = ${eventId}`;
-    expect((row?.payload as { data: { nome: string } }).data.nome).toBe("CanetaAzul");
+    const rows = await h.db.sql`select payload from webhook_inbox where event_id = ${eventId}`;
+    expect(rows).toHaveLength(1);
+    const payload = rows[0]?.payload as { data: { nome: string } };
+    expect(payload.data.nome).toBe("CanetaAzul");
   });
 
   it("duplicated delivery (sequential and concurrent) → one inbox row, one job", async () => {

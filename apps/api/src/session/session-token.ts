@@ -59,7 +59,10 @@ export function verifySession(
   const [body, sig] = parts as [string, string];
   const expected = mac(secret, body);
   const given = Buffer.from(sig, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  // Base64url decoding ignores stray characters and the spare bits of the last one, so several strings
+  // decode to the same MAC: only the canonical encoding counts, or a tampered token would still pass.
+  const canonical = given.toString("base64url") === sig;
+  if (!canonical || given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: "bad_signature" };
   }
   let payload: z.infer<typeof payloadSchema>;

@@ -1,0 +1,247 @@
+import { createHmac, randomUUID } from "node:crypto";
+import { testEnv } from "@zb/testing";
+import { zydonAdapter } from "@zb/zydon";
+import type { InjectOptions } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signSession } from "../session/session-token.js";
+import { createHarness, type Harness } from "../test-support/harness.js";
+import { AttackTally, expectNoSecretLeak, recordResponses } from "./attack-kit.js";
+
+/**
+ * Session tokens that must not open any /api/settings route (routes listed from the Fastify instance):
+ * expired, tampered in any single character, signed with another secret, naming a tenant that is not
+ * theirs or does not exist, and tokens of an uninstalled tenant. None of them may change anything.
+ */
+type InjectMethod = NonNullable<InjectOptions["method"]>;
+
+let h: Harness;
+let responses: string[];
+const tally = new AttackTally("sessions.attacks");
+const pluginKey = testEnv().ZYDON_ACCESS_KEY as string;
+let secret: string;
+let a: { orgId: string; tenantId: string; session: string };
+
+beforeAll(async () => {
+  h = await createHarness({ rateLimits: { public: 10_000 } });
+  responses = recordResponses(h);
+  secret = h.deps.config.SESSION_SECRET;
+  const installed = await h.install("Sessões");
+  a = { ...installed, session: await h.session(installed.orgId) };
+});
+
+afterAll(async () => {
+  tally.flush();
+  await h?.close();
+});
+
+function settingsRoutes() {
+  return h.routes
+    .filter((r) => r.url.startsWith("/api/settings"))
+    .flatMap((r) => [r.method].flat().map((method) => ({ method: method as InjectMethod, url: r.url })));
+}
+
+function concrete(url: string): string {
+  return url.replace(":id", "1").replace(":entity", "products");
+}
+
+/** Every row that names the tenant, table by table (tables found in the catalog, not listed by hand). */
+async function tenantRows(tenantId: string) {
+  const tables = await h.db.sql`
+    select table_name from information_schema.columns
+    where table_schema = current_schema() and column_name = 'tenant_id' order by table_name`;
+  const out: Record<string, unknown[]> = {};
+  for (const { table_name } of tables) {
+    out[table_name as string] = [
+      ...(await h.db
+        .sql`select * from ${h.db.sql(table_name as string)} where tenant_id = ${tenantId} order by 1`),
+    ];
+  }
+  out.tenant = [...(await h.db.sql`select * from tenants where id = ${tenantId}`)];
+  return { rows: out, jobs: (await h.jobs({ tenantId })).length };
+}
+
+/** Tries `token` on every settings route; each must answer `status` with `error`. */
+async function refusedEverywhere(label: string, token: string, status: number, error: string) {
+  const before = await tenantRows(a.tenantId);
+  for (const r of settingsRoutes()) {
+    const res = await h.api.inject({
+      method: r.method,
+      url: concrete(r.url),
+      headers: { authorization: `Bearer ${token}` },
+      ...(r.method === "PUT" ? { payload: { paused: true } } : {}),
+    });
+    tally.expectStatus(`${label}: ${r.method} ${r.url}`, res, status);
+    if (r.method !== "HEAD") expect(res.json().error, `${label}: ${r.method} ${r.url}`).toBe(error);
+  }
+  expect(await tenantRows(a.tenantId), `${label} changed something`).toEqual(before);
+}
+
+function forge(payload: Record<string, unknown>, key = secret): string {
+  const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
+  const mac = createHmac("sha256", key).update(`zb-session.v1.${body}`).digest("base64url");
+  return `${body}.${mac}`;
+}
+
+describe("session tokens on every /api/settings route", () => {
+  it("the walk sees the whole settings surface, and the good session opens it", async () => {
+    const routes = settingsRoutes();
+    expect(routes.length).toBeGreaterThanOrEqual(14);
+    const res = await h.api.inject({
+      method: "GET",
+      url: "/api/settings",
+      headers: { authorization: `Bearer ${a.session}` },
+    });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it("expired → 401 session_expired (also at the exact second it ends)", async () => {
+    const who = { tenantId: a.tenantId, organizationId: a.orgId };
+    const old = signSession(secret, who, new Date(Date.now() - 31 * 60_000));
+    await refusedEverywhere("expired 1 min ago", old.token, 401, "session_expired");
+    const edge = forge({
+      v: 1,
+      tid: a.tenantId,
+      org: a.orgId,
+      exp: Math.floor(Date.now() / 1000),
+      k: "page",
+    });
+    await refusedEverywhere("expiring this second", edge, 401, "session_expired");
+    const launch = signSession(secret, { ...who, kind: "launch" }, new Date(Date.now() - 6 * 60_000));
+    await refusedEverywhere("launch session after 5 min", launch.token, 401, "session_expired");
+  });
+
+  it("tampered in any one character → 401", async () => {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const before = await tenantRows(a.tenantId);
+    for (let i = 0; i < a.session.length; i++) {
+      const c = a.session[i] as string;
+      if (c === ".") continue;
+      // The three characters that differ from this one only in the low two bits: at the last MAC
+      // character those are the spare bits a lenient base64 decoder ignores.
+      const at = alphabet.indexOf(c);
+      for (const flip of [1, 2, 3]) {
+        const d = alphabet[at ^ flip] as string;
+        const tampered = `${a.session.slice(0, i)}${d}${a.session.slice(i + 1)}`;
+        const res = await h.api.inject({
+          method: "GET",
+          url: "/api/settings/connection",
+          headers: { authorization: `Bearer ${tampered}` },
+        });
+        tally.expectStatus(`tampered at ${i}: ${c}→${d}`, res, 401);
+      }
+    }
+    const sig = a.session.split(".")[1] as string;
+    const lastFlip = `${a.session.slice(0, -1)}${sig.endsWith("A") ? "B" : "A"}`;
+    await refusedEverywhere("tampered last MAC character", lastFlip, 401, "unauthorized");
+    const bodyFlip = `${a.session[0] === "e" ? "f" : "e"}${a.session.slice(1)}`;
+    await refusedEverywhere("tampered first payload character", bodyFlip, 401, "unauthorized");
+    expect(await tenantRows(a.tenantId)).toEqual(before);
+  });
+
+  it("signed with another secret, or shaped wrongly → 401", async () => {
+    const payload = {
+      v: 1,
+      tid: a.tenantId,
+      org: a.orgId,
+      exp: Math.floor(Date.now() / 1000) + 600,
+      k: "page",
+    };
+    await refusedEverywhere(
+      "another secret",
+      forge(payload, "another-secret-of-the-same-length!!!"),
+      401,
+      "unauthorized",
+    );
+    await refusedEverywhere("empty secret", forge(payload, ""), 401, "unauthorized");
+    await refusedEverywhere("no MAC", `${a.session.split(".")[0]}.`, 401, "unauthorized");
+    await refusedEverywhere("three parts", `${a.session}.x`, 401, "unauthorized");
+    await refusedEverywhere("version 2", forge({ ...payload, v: 2 }), 401, "unauthorized");
+    await refusedEverywhere("kind admin", forge({ ...payload, k: "admin" }), 401, "unauthorized");
+    await refusedEverywhere("oversized", `${a.session}${"A".repeat(3_000)}`, 401, "unauthorized");
+  });
+
+  it("a validly signed token for a tenant that is not theirs or does not exist → 401", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const b = await h.install("Outra Org");
+    // Right tenant id, wrong organization (the pair must match the row).
+    await refusedEverywhere(
+      "tenant of another organization",
+      forge({ v: 1, tid: b.tenantId, org: a.orgId, exp, k: "page" }),
+      401,
+      "unauthorized",
+    );
+    await refusedEverywhere(
+      "unknown tenant",
+      forge({ v: 1, tid: randomUUID(), org: a.orgId, exp, k: "page" }),
+      401,
+      "unauthorized",
+    );
+  });
+
+  it("not a bearer session at all → 401", async () => {
+    for (const [label, header] of [
+      ["basic auth", `Basic ${Buffer.from("a:b").toString("base64")}`],
+      ["two bearer tokens", `Bearer ${a.session}, Bearer ${a.session}`],
+      ["bearer without token", "Bearer "],
+      ["token without scheme", a.session],
+    ] as const) {
+      const res = await h.api.inject({
+        method: "GET",
+        url: "/api/settings",
+        headers: { authorization: header },
+      });
+      tally.expectStatus(label, res, 401);
+    }
+    // The session in the query string is only for the top-level /bling/connect window, not the API.
+    const q = await h.api.inject({
+      method: "GET",
+      url: `/api/settings?session=${encodeURIComponent(a.session)}`,
+    });
+    tally.expectStatus("session in the query string", q, 401);
+  });
+
+  it("a session of an uninstalled tenant → 403 tenant_uninstalled on every route, and no outside call", async () => {
+    const u = await h.install("Desinstalada");
+    const session = await h.session(u.orgId);
+    const rawBody = zydonAdapter.notificationBody(u.orgId);
+    const res = await h.api.inject({
+      method: "POST",
+      url: "/zydon/notifications/uninstall",
+      payload: rawBody,
+      headers: zydonAdapter.signedHeaders({
+        accessKey: pluginKey,
+        rawBody,
+        now: new Date(),
+        event: "uninstall",
+        deliveryId: "del-uninstall",
+      }),
+    });
+    expect(res.statusCode).toBe(200);
+    const zydonCalls = h.zydon.sim.requestLog.length;
+    const before = await tenantRows(u.tenantId);
+    for (const r of settingsRoutes()) {
+      const out = await h.api.inject({
+        method: r.method,
+        url: concrete(r.url),
+        headers: { authorization: `Bearer ${session}` },
+        ...(r.method === "PUT" ? { payload: { paused: false } } : {}),
+      });
+      tally.expectStatus(`uninstalled: ${r.method} ${r.url}`, out, 403);
+      if (r.method !== "HEAD") expect(out.json().error).toBe("tenant_uninstalled");
+    }
+    const connect = await h.api.inject({
+      method: "GET",
+      url: `/bling/connect?session=${encodeURIComponent(session)}`,
+    });
+    tally.expectStatus("uninstalled: /bling/connect", connect, 403);
+    expect(await tenantRows(u.tenantId)).toEqual(before);
+    expect(h.zydon.sim.requestLog.length).toBe(zydonCalls);
+  });
+});
+
+describe("secrets", () => {
+  it("no secret in any log line or response of this file", () => {
+    expect(tally.tried).toBeGreaterThan(100);
+    expectNoSecretLeak(h, responses);
+  });
+});
