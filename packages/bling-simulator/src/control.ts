@@ -203,6 +203,16 @@ export class BlingControl {
     return inv ? { ...inv } : undefined;
   }
 
+  /** SEFAZ answers a transmitted note now, whatever its delay (tests on real time). False when none pending. */
+  answerNfeNow(accountId: string, invoiceId: number): boolean {
+    const acc = this.sim.account(accountId);
+    const inv = acc.invoices.get(invoiceId);
+    if (!inv?.pending) return false;
+    inv.pending.settleAt = this.sim.clock.now();
+    this.sim.domain.settleInvoices(acc);
+    return true;
+  }
+
   /** Apply delayed SEFAZ answers that are due (after moving a manual clock). */
   settleInvoices(): void {
     this.sim.settleInvoices();

@@ -38,7 +38,9 @@ describe("NF-e transmission outcomes", () => {
     expect(nfe).toMatchObject({ situacao: 8, xml: "", linkDanfe: "" });
     expect((await t.call("POST", `/nfe/${id}/enviar`)).status).toBe(400);
 
-    t.clock.advance(60_000);
+    t.clock.advance(59_999);
+    expect((await t.call("GET", `/nfe/${id}`)).json.data.situacao).toBe(8);
+    t.clock.advance(1);
     nfe = (await t.call("GET", `/nfe/${id}`)).json.data;
     expect(nfe.situacao).toBe(5);
     expect(nfe.chaveAcesso).toMatch(/^\d{44}$/);
@@ -112,6 +114,7 @@ describe("NF-e transmission outcomes", () => {
     t.clock.advance(1_000);
     t.sim.control.settleInvoices();
     const inv = t.sim.control.getInvoice(t.accountId, id);
+    expect(t.sim.control.answerNfeNow(t.accountId, id)).toBe(false);
     expect(inv).toMatchObject({
       situacao: 9,
       motivo: "Denegação 302: Irregularidade fiscal do destinatário",
