@@ -109,3 +109,23 @@ export async function storedState(h: Harness): Promise<{ inbox: number; jobs: nu
 export function expectNoInternals(body: string): void {
   expect(body).not.toMatch(/\bat [\w.<>]+ \(|node_modules|\.ts:\d+|\.js:\d+|TypeError|ReferenceError|stack/);
 }
+
+/**
+ * Every row that names the tenant, table by table (tables with a tenant_id column are found in the
+ * catalog, not listed by hand, so a new table is covered), its tenants row, and its queued jobs.
+ */
+export async function tenantRows(h: Harness, tenantId: string) {
+  const tables = await h.db.sql`
+    select table_name from information_schema.columns
+    where table_schema = current_schema() and column_name = 'tenant_id' order by table_name`;
+  const rows: Record<string, unknown[]> = {};
+  for (const { table_name } of tables) {
+    const name = table_name as string;
+    rows[name] = [
+      ...(await h.db.sql`select * from ${h.db.sql(name)} where tenant_id = ${tenantId} order by 1`),
+    ];
+  }
+  rows.tenants = [...(await h.db.sql`select * from tenants where id = ${tenantId}`)];
+  const jobs = (await h.jobs({ tenantId })).map((j) => `${j.name} ${JSON.stringify(j.data)}`).sort();
+  return { rows, jobs };
+}

@@ -5,7 +5,7 @@ import type { InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signSession } from "../session/session-token.js";
 import { createHarness, type Harness } from "../test-support/harness.js";
-import { AttackTally, expectNoSecretLeak, recordResponses } from "./attack-kit.js";
+import { AttackTally, expectNoSecretLeak, recordResponses, tenantRows } from "./attack-kit.js";
 
 /**
  * Session tokens that must not open any /api/settings route (routes listed from the Fastify instance):
@@ -44,25 +44,9 @@ function concrete(url: string): string {
   return url.replace(":id", "1").replace(":entity", "products");
 }
 
-/** Every row that names the tenant, table by table (tables found in the catalog, not listed by hand). */
-async function tenantRows(tenantId: string) {
-  const tables = await h.db.sql`
-    select table_name from information_schema.columns
-    where table_schema = current_schema() and column_name = 'tenant_id' order by table_name`;
-  const out: Record<string, unknown[]> = {};
-  for (const { table_name } of tables) {
-    out[table_name as string] = [
-      ...(await h.db
-        .sql`select * from ${h.db.sql(table_name as string)} where tenant_id = ${tenantId} order by 1`),
-    ];
-  }
-  out.tenant = [...(await h.db.sql`select * from tenants where id = ${tenantId}`)];
-  return { rows: out, jobs: (await h.jobs({ tenantId })).length };
-}
-
 /** Tries `token` on every settings route; each must answer `status` with `error`. */
 async function refusedEverywhere(label: string, token: string, status: number, error: string) {
-  const before = await tenantRows(a.tenantId);
+  const before = await tenantRows(h, a.tenantId);
   for (const r of settingsRoutes()) {
     const res = await h.api.inject({
       method: r.method,
@@ -73,7 +57,7 @@ async function refusedEverywhere(label: string, token: string, status: number, e
     tally.expectStatus(`${label}: ${r.method} ${r.url}`, res, status);
     if (r.method !== "HEAD") expect(res.json().error, `${label}: ${r.method} ${r.url}`).toBe(error);
   }
-  expect(await tenantRows(a.tenantId), `${label} changed something`).toEqual(before);
+  expect(await tenantRows(h, a.tenantId), `${label} changed something`).toEqual(before);
 }
 
 function forge(payload: Record<string, unknown>, key = secret): string {
@@ -112,7 +96,7 @@ describe("session tokens on every /api/settings route", () => {
 
   it("tampered in any one character → 401", async () => {
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const before = await tenantRows(a.tenantId);
+    const before = await tenantRows(h, a.tenantId);
     for (let i = 0; i < a.session.length; i++) {
       const c = a.session[i] as string;
       if (c === ".") continue;
@@ -135,7 +119,7 @@ describe("session tokens on every /api/settings route", () => {
     await refusedEverywhere("tampered last MAC character", lastFlip, 401, "unauthorized");
     const bodyFlip = `${a.session[0] === "e" ? "f" : "e"}${a.session.slice(1)}`;
     await refusedEverywhere("tampered first payload character", bodyFlip, 401, "unauthorized");
-    expect(await tenantRows(a.tenantId)).toEqual(before);
+    expect(await tenantRows(h, a.tenantId)).toEqual(before);
   });
 
   it("signed with another secret, or shaped wrongly → 401", async () => {
@@ -218,7 +202,7 @@ describe("session tokens on every /api/settings route", () => {
     });
     expect(res.statusCode).toBe(200);
     const zydonCalls = h.zydon.sim.requestLog.length;
-    const before = await tenantRows(u.tenantId);
+    const before = await tenantRows(h, u.tenantId);
     for (const r of settingsRoutes()) {
       const out = await h.api.inject({
         method: r.method,
@@ -234,7 +218,7 @@ describe("session tokens on every /api/settings route", () => {
       url: `/bling/connect?session=${encodeURIComponent(session)}`,
     });
     tally.expectStatus("uninstalled: /bling/connect", connect, 403);
-    expect(await tenantRows(u.tenantId)).toEqual(before);
+    expect(await tenantRows(h, u.tenantId)).toEqual(before);
     expect(h.zydon.sim.requestLog.length).toBe(zydonCalls);
   });
 });

@@ -128,10 +128,18 @@ function section(doc: Doc, name: string): Doc {
 
 const defectArb: fc.Arbitrary<Defect> = fc.oneof(
   fc
-    .tuple(validArb, fc.stringMatching(/^[a-zA-Z_$][\w$]{0,20}$/), fc.jsonValue())
+    .tuple(
+      validArb,
+      fc.oneof(
+        fc.stringMatching(/^[a-zA-Z_$][\w$]{0,20}$/),
+        // Names every object inherits: an error map built on a plain object would skip them.
+        fc.constantFrom("constructor", "toString", "hasOwnProperty", "valueOf", "isPrototypeOf"),
+      ),
+      fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.constant(null), fc.array(fc.integer())),
+    )
     // (__proto__ is refused earlier, by the JSON parser: covered in "malformed requests".)
     .filter(([, k]) => !["stock", "price", "orders", "nfe", "paused", "__proto__"].includes(k))
-    .map(([d, k, v]): Defect => ({ doc: { ...d, [k]: v as Json }, key: k, what: "unknown field" })),
+    .map(([d, k, v]): Defect => ({ doc: { ...d, [k]: v }, key: k, what: `unknown field ${k}` })),
   fc.tuple(validArb, notEnum(["virtual", "physical"])).map(
     ([d, v]): Defect => ({
       doc: { ...d, stock: { ...section(d, "stock"), balance: v } },
@@ -297,6 +305,12 @@ describe("PUT /api/settings, malformed requests", () => {
       tally.expectStatus(label, res, status);
       const body = res.json() as { message?: string; errors?: Record<string, string> };
       expectPtBr(body.message ?? Object.values(body.errors ?? {})[0], label);
+    }
+    // Field names every object inherits get their message like any other unknown field.
+    for (const k of ["constructor", "toString", "hasOwnProperty"]) {
+      const res = await put({ paused: false, [k]: 1 });
+      tally.expectStatus(`settings unknown field ${k}`, res, 400);
+      expect(res.json()).toEqual({ errors: { [k]: "Campo desconhecido." } });
     }
     expect(await read()).toEqual(baseline);
     expect(await storedRow()).toEqual(row);

@@ -29,16 +29,21 @@ export async function saveSettings(deps: Deps, tenant: Tenant, body: unknown): P
   // Issues the schema has no pt-BR text for (wrong types, mostly) get a generic one instead of zod's English.
   const parsed = tenantSettingsSchema.safeParse(body, { error: () => "Valor inválido." });
   if (!parsed.success) {
-    const errors: Record<string, string> = {};
+    // A Map, not an object literal: a field named `constructor` or `toString` would find the inherited
+    // member already "set" and get no message at all.
+    const errors = new Map<string, string>();
+    const add = (k: string, m: string) => {
+      if (!errors.has(k)) errors.set(k, m);
+    };
     for (const issue of parsed.error.issues) {
       const key = issue.path.map(String).join(".") || "_";
       if (issue.code === "unrecognized_keys") {
-        for (const k of issue.keys) errors[key === "_" ? k : `${key}.${k}`] ??= "Campo desconhecido.";
+        for (const k of issue.keys) add(key === "_" ? k : `${key}.${k}`, "Campo desconhecido.");
         continue;
       }
-      errors[key] ??= issue.message;
+      add(key, issue.message);
     }
-    return { ok: false, errors };
+    return { ok: false, errors: Object.fromEntries(errors) };
   }
   const before = readTenantSettings(tenant.settings);
   await repos(deps).tenants.updateSettings(tenant.id, parsed.data as unknown as Record<string, unknown>);
