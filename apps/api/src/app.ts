@@ -96,6 +96,9 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   await instance.register(helmet, {
     // The settings page is framed by Zydon's admin; API answers themselves are never framed.
     contentSecurityPolicy: { directives: { "frame-ancestors": ["'none'"] } },
+    // "Conectar ao Bling" opens /bling/connect in a popup that goes to Bling and back through /bling/callback:
+    // COOP same-origin on any hop severs the page's window reference, so the popup could never close itself.
+    crossOriginOpenerPolicy: false,
   });
   await instance.register(cookie);
   await instance.register(rateLimitPlugin, {

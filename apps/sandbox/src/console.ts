@@ -149,7 +149,8 @@ function renderPage(opts: ConsoleOptions, url: URL): string {
   const { world } = opts;
   const acc = world.bling.sim.control.getAccount(world.blingAccountId);
   const snap = world.zydon.sim.snapshot(world.organizationId);
-  const q = (url.searchParams.get("q") ?? "").trim().toLowerCase();
+  const q = (url.searchParams.get("q") ?? "").trim();
+  const needle = q.toLowerCase();
 
   // Zydon side by SKU (products and variations), to show both sides of each Bling product.
   const zydonBySku = new Map<string, { stock: unknown; price: unknown }>();
@@ -164,7 +165,7 @@ function renderPage(opts: ConsoleOptions, url: URL): string {
     .filter(
       (p) => p.formato !== "V" && p.formato !== "E" && p.situacao !== "E" && String(p.codigo ?? "") !== "",
     )
-    .filter((p) => !q || `${p.codigo} ${p.nome}`.toLowerCase().includes(q))
+    .filter((p) => !needle || `${p.codigo} ${p.nome}`.toLowerCase().includes(needle))
     .slice(0, 15);
   const productRows = products
     .map((p) => {

@@ -33,8 +33,14 @@ export function ensureWebBuild(webDir: string, log: (line: string) => void): voi
   const reason = webBuildReason(webDir);
   if (!reason) return;
   log(`Building the settings page (${reason}): pnpm --filter @zb/web build`);
+  buildWeb(webDir);
+}
+
+/** `vite build` of apps/web into its dist, or into `outDir` (tests build their own copy). */
+export function buildWeb(webDir: string, outDir?: string): void {
   const vite = join(webDir, "node_modules", "vite", "bin", "vite.js");
-  const res = spawnSync(process.execPath, [vite, "build"], { cwd: webDir, encoding: "utf8" });
+  const args = [vite, "build", ...(outDir ? ["--outDir", outDir, "--emptyOutDir"] : [])];
+  const res = spawnSync(process.execPath, args, { cwd: webDir, encoding: "utf8" });
   if (res.status !== 0) {
     throw new Error(
       `The settings page build failed (pnpm --filter @zb/web build):\n${res.stdout ?? ""}${res.stderr ?? ""}`,
