@@ -4,6 +4,7 @@ import {
   createDb,
   type DbHandle,
   LedgerRepository,
+  LinksRepository,
   OrderExportsRepository,
   runMigrations,
   TenantsRepository,
@@ -18,6 +19,7 @@ import type { BlingPort } from "../ports/bling-port.js";
 import { readTenantSettings } from "../settings/tenant-settings.js";
 import type { SyncContext } from "./context.js";
 import { advanceNfe, NfeInProgressError } from "./nfe.js";
+import { exportOrder } from "./orders.js";
 import { mirrorOrderStatus } from "./statuses.js";
 
 /**
@@ -217,6 +219,31 @@ describe("NF-e for approved orders", () => {
     expect(zydonSim.sim.org(orgId).orders.get(zydonOrderId)?.invoices).toHaveLength(1);
   });
 
+  it("an order exported while already approved queues its NF-e; one still open does not", async () => {
+    await new LinksRepository(h.db).upsert({
+      tenantId,
+      entity: "product",
+      blingId: String(blingProductId),
+      zydonId: zydonIds.products?.["PAR-1"] ?? null,
+      naturalKey: "PAR-1",
+    });
+    const place = async () =>
+      (
+        await zydonSim.sim.placeOrder(orgId, {
+          partner: { id: Object.values(zydonIds.partners ?? {})[0] as string },
+          items: [{ sku: "PAR-1", quantity: 10 }],
+          paymentMethodId: zydonIds.paymentMethods?.Boleto as string,
+        })
+      ).orderId;
+    const approved = await place();
+    await zydonPort.setOrderStatus(approved, zydonStatus.Aprovado as string);
+    const open = await place();
+    const ctx = context();
+    expect((await exportOrder(ctx, approved)).kind).toBe("created");
+    expect((await exportOrder(ctx, open)).kind).toBe("created");
+    expect(ctx.enqueued).toEqual([approved]);
+  });
+
   it("a crash between gerar-nfe and saving its id still ends with one NF-e", async () => {
     const { zydonOrderId, blingOrderId, exportId } = await exportedOrder();
     const real = blingPort();
@@ -246,6 +273,26 @@ describe("NF-e for approved orders", () => {
     expect(invs).toHaveLength(1);
     expect((await repo.get(tenantId, zydonOrderId))?.blingInvoiceId).toBe(String(invs[0]?.id));
     expect(zydonSim.sim.org(orgId).orders.get(zydonOrderId)?.invoices).toHaveLength(1);
+  });
+
+  it("a timeout after Bling transmitted is not sent again: the next run reads the note and attaches it", async () => {
+    const { zydonOrderId, blingOrderId } = await exportedOrder();
+    const real = blingPort();
+    const timingOut: BlingPort = {
+      ...real,
+      async sendNfe(nfeId) {
+        await real.sendNfe(nfeId);
+        throw Object.assign(new Error("Bling request timed out"), { action: "retry" });
+      },
+    };
+    const before = calls(ENVIAR);
+    await expect(advanceNfe(context({ bling: timingOut }), zydonOrderId)).rejects.toThrow("timed out");
+    // The claim was handed back at once (no stale wait) …
+    expect((await new OrderExportsRepository(h.db).get(tenantId, zydonOrderId))?.nfeState).toBe("generated");
+    // … and the retry sees the note authorized instead of transmitting it again.
+    expect((await advanceNfe(context(), zydonOrderId)).kind).toBe("attached");
+    expect(calls(ENVIAR) - before).toBe(1);
+    expect(invoicesOf(blingOrderId)[0]?.transmissions).toBe(1);
   });
 
   it("a rejection → ledger entry with SEFAZ's reason; no re-send by itself; retry after the fix → authorized", async () => {

@@ -182,7 +182,10 @@ async function generate(
 ): Promise<OrderExport> {
   const blingOrderId = row.blingOrderId as string;
   const d = details(row);
-  const order = await ctx.bling.getOrder(blingOrderId);
+  // A transient failure before gerar-nfe releases the claim (nothing was called yet).
+  const order = await releaseOnTransient(ctx.bling.getOrder(blingOrderId), () =>
+    repo.nfeTransition(row.id, ["generating"], null),
+  );
   if (!order) {
     return fail(ctx, repo, row, ["generating"], {
       reason: `O pedido ${row.blingOrderNumber ?? blingOrderId} não existe mais no Bling; a NF-e não foi emitida.`,
@@ -244,7 +247,10 @@ async function send(
   takenOver: boolean,
 ): Promise<OrderExport> {
   const nfeId = row.blingInvoiceId as string;
-  const before = await ctx.bling.getNfe(nfeId);
+  // Until enviar has answered, a transient failure hands the note back to `generated`: the next claim reads
+  // the situação again before sending, so a transmission that did happen is not repeated.
+  const release = () => repo.nfeTransition(row.id, ["sending"], "generated");
+  const before = await releaseOnTransient(ctx.bling.getNfe(nfeId), release);
   if (!before) {
     return fail(ctx, repo, row, ["sending"], {
       reason: `A NF-e ${nfeId} do pedido não existe mais no Bling.`,
@@ -257,16 +263,28 @@ async function send(
     await ctx.bling.sendNfe(nfeId);
   } catch (err) {
     if (isTransient(err)) {
-      // Maybe transmitted: the next claim reads the situação before sending again.
-      await repo.nfeTransition(row.id, ["sending"], "generated");
+      await release();
       throw err;
     }
-    if (!isRefusal(err)) throw err;
-    const now = await ctx.bling.getNfe(nfeId);
+    if (!isRefusal(err)) throw err; // unknown: keep the claim, as a crash would
+    const now = await releaseOnTransient(ctx.bling.getNfe(nfeId), release);
     return afterSend(ctx, repo, row, now ?? before, blingReason(err));
   }
-  const now = await ctx.bling.getNfe(nfeId);
-  return afterSend(ctx, repo, row, now ?? { ...before, situacao: 8 }, null);
+  // Transmitted: from here on SEFAZ's answer is followed (webhook, polling), never sent again by us.
+  const d = details(row);
+  const sent = await repo.nfeTransition(row.id, ["sending"], "sent", {
+    nfeDetails: { ...d, sendDone: d.sendSeq ?? 0, polls: 0 },
+  });
+  return sent ?? reread(repo, row);
+}
+
+async function releaseOnTransient<T>(p: Promise<T>, release: () => Promise<unknown>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (isTransient(err)) await release();
+    throw err;
+  }
 }
 
 /** Record what the transmission led to: sent (follow it), authorized, rejected or failed. */
@@ -291,7 +309,7 @@ async function afterSend(
     );
   const final = finalFailure(nfe, refusal);
   if (final) return fail(ctx, repo, row, ["sending"], final, base);
-  if (refusal) {
+  if (refusal && !IN_FLIGHT.has(nfe.situacao)) {
     // Bling refused before SEFAZ (still pending): the merchant fixes the note and retries.
     return fail(
       ctx,
