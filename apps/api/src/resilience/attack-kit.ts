@@ -21,19 +21,35 @@ export class AttackTally {
   rejected = 0;
   readonly misses: string[] = [];
 
-  constructor(readonly file: string) {}
+  /**
+   * `group` names the summary line: "bad inputs" (tried / rejected with the right status) or "faults"
+   * (injected / survived, counted with `record`).
+   */
+  constructor(
+    readonly file: string,
+    readonly group: "bad inputs" | "faults" = "bad inputs",
+  ) {}
 
   /** One bad input: counts it, records whether the answer had the expected status, then asserts it. */
   expectStatus(label: string, res: { statusCode: number }, status: number): void {
-    this.tried++;
-    if (res.statusCode === status) this.rejected++;
-    else this.misses.push(`${label}: got ${res.statusCode}, want ${status}`);
+    this.record(label, res.statusCode === status, `got ${res.statusCode}, want ${status}`);
     expect(res.statusCode, label).toBe(status);
+  }
+
+  /** One attempt whose outcome the caller judged (and asserts itself): counted, misses kept for the log. */
+  record(label: string, ok: boolean, detail = ""): void {
+    this.tried++;
+    if (ok) this.rejected++;
+    else this.misses.push(`${label}${detail ? `: ${detail}` : ""}`);
   }
 
   /** Prints this file's line and leaves it for the suite summary (summary.global.ts). */
   flush(): void {
-    const line = `[resilience] ${this.file}: bad inputs tried ${this.tried} / rejected with the right status ${this.rejected}`;
+    const [tried, passed] =
+      this.group === "faults"
+        ? ["faults injected", "survived"]
+        : ["bad inputs tried", "rejected with the right status"];
+    const line = `[resilience] ${this.file}: ${tried} ${this.tried} / ${passed} ${this.rejected}`;
     console.log(line);
     let dir: string | undefined;
     try {
@@ -46,7 +62,7 @@ export class AttackTally {
     writeFileSync(
       join(dir, `${this.file.replace(/[^\w.-]/g, "_")}-${process.pid}.json`),
       JSON.stringify({
-        group: "bad inputs",
+        group: this.group,
         file: this.file,
         tried: this.tried,
         passed: this.rejected,
@@ -94,6 +110,9 @@ export function expectNoSecretLeak(h: Harness, responses: string[], extraSecrets
   expect(h.logs.length).toBeGreaterThan(0);
   expect(responses.length).toBeGreaterThan(0);
   const forLogs = [...h.knownSecrets(), ...extraSecrets.filter((s) => s.length >= 8)];
+  // The scanner itself works (a planted value is found) and has the fixed secrets to look for.
+  expect(findSecrets([`x${forLogs[0]}y`], forLogs)).toHaveLength(1);
+  expect(forLogs).toEqual(expect.arrayContaining([h.deps.config.SESSION_SECRET]));
   expect(findSecrets(h.logs, forLogs), "secret in a log line").toEqual([]);
   const forResponses = [...responseSecrets(h), ...extraSecrets.filter((s) => s.length >= 8)];
   expect(findSecrets(responses, forResponses), "secret in a response").toEqual([]);
