@@ -366,4 +366,16 @@ describe("NF-e for approved orders", () => {
     expect((await new OrderExportsRepository(h.db).get(tenantId, zydonOrderId))?.nfeState).toBeNull();
     expect(await nfeLedger(zydonOrderId)).toHaveLength(0);
   });
+
+  it("switched off while SEFAZ is answering: nothing new is sent, the transmitted note is still attached", async () => {
+    const { zydonOrderId, blingOrderId } = await exportedOrder();
+    bling.sim.control.setNfeDefaultOutcome(accountId, { result: "authorized", delayMs: 3_600_000 });
+    expect((await advanceNfe(context(), zydonOrderId)).kind).toBe("waiting");
+    const off = context({ enabled: false });
+    expect((await advanceNfe(off, zydonOrderId)).kind).toBe("waiting");
+    const nfeId = (await new OrderExportsRepository(h.db).get(tenantId, zydonOrderId))?.blingInvoiceId;
+    expect(bling.sim.control.answerNfeNow(accountId, Number(nfeId))).toBe(true);
+    expect((await advanceNfe(off, zydonOrderId)).kind).toBe("attached");
+    expect(invoicesOf(blingOrderId)).toHaveLength(1);
+  });
 });

@@ -91,11 +91,14 @@ export async function advanceNfe(
   zydonOrderId: string,
   opts: { retry?: boolean } = {},
 ): Promise<NfeStepResult> {
-  if (!ctx.settings.nfe.enabled) return { kind: "disabled" };
   const repo = new OrderExportsRepository(ctx.db);
   let row = await repo.get(ctx.tenantId, zydonOrderId);
+  // Switched off: nothing new starts, nothing is transmitted; a note SEFAZ already has is still followed and
+  // attached (it exists, the order must show it).
+  const transmitted = row?.nfeState === "sent" || row?.nfeState === "authorized";
+  if (!ctx.settings.nfe.enabled && !transmitted) return { kind: "disabled" };
   if (row?.state !== "created" || !row.blingOrderId) return { kind: "not_exported" };
-  if (opts.retry) row = await reopen(repo, row);
+  if (opts.retry && ctx.settings.nfe.enabled) row = await reopen(repo, row);
 
   // Each pass either finishes or moves the row forward; the bound only guards against a logic error.
   for (let pass = 0; pass < 12; pass++) {
