@@ -4,7 +4,7 @@ import { zydonAdapter } from "@zb/zydon";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "../test-support/harness.js";
-import { AttackTally, expectNoSecretLeak, recordResponses, storedState } from "./attack-kit.js";
+import { AttackTally, expectNoSecretLeak, recordResponses, storedState, tenantRows } from "./attack-kit.js";
 
 /**
  * Bad input at both webhook doors. Every refusal is checked three ways: the exact status, no inbox row,
@@ -173,6 +173,12 @@ describe("POST /webhooks/bling with bad input", () => {
     await refusedWithoutTrace("bling empty body, signed", 400, () =>
       postBling("", { ...json, "x-bling-signature-256": h.bling.sign("") }),
     );
+    // Valid JSON, correctly signed, but not an event envelope.
+    for (const notAnEvent of ["null", "[]", '"stock.updated"', "42", "{}"]) {
+      await refusedWithoutTrace(`bling signed ${notAnEvent}`, 400, () =>
+        postBling(notAnEvent, { ...json, "x-bling-signature-256": h.bling.sign(notAnEvent) }),
+      );
+    }
   });
 
   it("huge bodies → 413 before any signature work", async () => {
@@ -183,6 +189,27 @@ describe("POST /webhooks/bling with bad input", () => {
       );
       expect(res.json()).toEqual({ error: "payload_too_large", message: "Conteúdo grande demais." });
     }
+  });
+
+  it("a huge body streamed without Content-Length (chunked) → 413 too", async () => {
+    const before = await storedState(h);
+    const chunk = new TextEncoder().encode(" ".repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 20) return controller.close();
+        sent++;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${h.apiUrl}/webhooks/bling`, {
+      method: "POST",
+      headers: { ...json, "x-bling-signature-256": `sha256=${"0".repeat(64)}` },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    tally.expectStatus("bling 1.25 MiB chunked body", { statusCode: res.status }, 413);
+    expect(await storedState(h)).toEqual(before);
   });
 
   it("unknown company id → 200 unknown_tenant (Bling would retry a refusal for days), nothing stored", async () => {
@@ -341,6 +368,81 @@ describe("POST /webhooks/zydon/orders with bad input", () => {
     }
     expect(await h.db.sql`select 1 from webhook_inbox where event_id = 'order:ord-dup'`).toHaveLength(1);
     expect((await h.jobs({ name: "zydon-order-webhook", tenantId })).length).toBe(jobsBefore + 1);
+  });
+});
+
+describe("POST /zydon/notifications/* with bad input", () => {
+  function notification(event: "install" | "uninstall", org: string, key = pluginKey) {
+    const rawBody = zydonAdapter.notificationBody(org);
+    return {
+      rawBody,
+      headers: zydonAdapter.signedHeaders({
+        accessKey: key,
+        rawBody,
+        now: new Date(),
+        event,
+        deliveryId: `n-${Math.random()}`,
+      }),
+    };
+  }
+  async function tenants() {
+    const all = [...(await h.db.sql`select id from tenants order by id`)];
+    return { all, mine: await tenantRows(h, tenantId) };
+  }
+  function post(path: string, body: string, headers: Record<string, string>) {
+    return h.api.inject({ method: "POST", url: path, headers, payload: body });
+  }
+
+  it("forged, wrong-event, non-JSON, huge → refused; the installed tenant is not uninstalled", async () => {
+    const before = await tenants();
+    const forged = notification("uninstall", orgId, "not-the-plugin-key");
+    tally.expectStatus(
+      "uninstall signed with another key",
+      await post("/zydon/notifications/uninstall", forged.rawBody, forged.headers),
+      401,
+    );
+    const good = notification("uninstall", orgId);
+    const sig = Object.keys(good.headers).find((k) => /signature/i.test(k)) as string;
+    const { [sig]: _s, ...unsigned } = good.headers;
+    tally.expectStatus(
+      "uninstall without signature",
+      await post("/zydon/notifications/uninstall", good.rawBody, unsigned),
+      401,
+    );
+    const install = notification("install", orgId);
+    tally.expectStatus(
+      "install event at the uninstall door",
+      await post("/zydon/notifications/uninstall", install.rawBody, install.headers),
+      400,
+    );
+    tally.expectStatus(
+      "uninstall as text/plain",
+      await post("/zydon/notifications/uninstall", good.rawBody, {
+        ...good.headers,
+        "content-type": "text/plain",
+      }),
+      415,
+    );
+    const other = notification("uninstall", "org-de-outra-pessoa");
+    tally.expectStatus(
+      "uninstall re-serialized for another organization",
+      await post("/zydon/notifications/uninstall", other.rawBody, good.headers),
+      401,
+    );
+    const hugeBody = JSON.stringify({ organization_id: orgId, filler: "z".repeat(300 * 1024) });
+    const huge = zydonAdapter.signedHeaders({
+      accessKey: pluginKey,
+      rawBody: hugeBody,
+      now: new Date(),
+      event: "uninstall",
+      deliveryId: "n-huge",
+    });
+    tally.expectStatus(
+      "uninstall huge body",
+      await post("/zydon/notifications/uninstall", hugeBody, huge),
+      413,
+    );
+    expect(await tenants()).toEqual(before);
   });
 });
 
