@@ -19,6 +19,7 @@ import {
   ensureGlobalSchedulers,
   ensureTenantSchedulers,
   JobProducer,
+  nfeJobId,
   QUEUES,
   type SyncContext,
   type TenantSettings,
@@ -131,6 +132,14 @@ export async function composeWorker(
       now: () => new Date(),
       enqueueImages: async (blingProductId) => {
         await producer.enqueue("product-images", { tenantId: tenant.id, blingProductId });
+      },
+      // One NF-e job per order (stable id): a second trigger for the same order is a no-op.
+      enqueueNfe: async (zydonOrderId) => {
+        await producer.enqueue(
+          "nfe-step",
+          { tenantId: tenant.id, zydonOrderId },
+          { jobId: nfeJobId(tenant.id, zydonOrderId, 0) },
+        );
       },
     };
   }

@@ -1,3 +1,7 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 import { type StartedBlingSimulator, startBlingSimulator } from "@zb/bling-simulator";
 import { createLogger, loadConfig, workerEnvKeys } from "@zb/config";
 import {
@@ -29,6 +33,8 @@ export interface E2E {
   bling: StartedBlingSimulator;
   zydon: StartedZydonSimulator;
   env: WorkerEnv;
+  /** The same environment as strings, for child processes (worker or API). */
+  rawEnv: Record<string, string | undefined>;
   db: DbHandle;
   redis: Redis;
   worker: ComposedWorker;
@@ -39,7 +45,7 @@ export interface E2E {
 }
 
 export async function startE2E(
-  opts: { worker?: ComposeWorkerOptions; env?: Record<string, string> } = {},
+  opts: { worker?: ComposeWorkerOptions | false; env?: Record<string, string>; webhooks?: boolean } = {},
 ): Promise<E2E> {
   const tdb: TestDatabase = await createTestDatabase({ migrate: runMigrations });
   const redisT = createTestRedis();
@@ -47,7 +53,7 @@ export async function startE2E(
     apps: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }],
     autoApprove: true,
     seed: 7,
-    webhook: { autoDeliver: false },
+    webhook: { autoDeliver: opts.webhooks ?? false },
   });
   const zydon = await startZydonSimulator({ seed: 7 });
   zydon.sim.registerPlugin({
@@ -57,33 +63,32 @@ export async function startE2E(
     callbackUrls: ["http://127.0.0.1:1/zydon/callback"],
     installationUrl: "http://127.0.0.1:1/zydon/install",
   });
-  const env = loadConfig(
-    workerEnvKeys,
-    testEnv({
-      DATABASE_URL: tdb.url,
-      REDIS_URL: redisT.url,
-      REDIS_PREFIX: redisT.prefix,
-      BLING_CLIENT_ID: CLIENT_ID,
-      BLING_CLIENT_SECRET: CLIENT_SECRET,
-      BLING_API_BASE_URL: bling.apiBaseUrl,
-      ZYDON_PLUGIN_ID: PLUGIN_ID,
-      ZYDON_ACCESS_KEY: PLUGIN_KEY,
-      ZYDON_API_BASE_URL: zydon.url,
-      ZYDON_ADMIN_URL: zydon.url,
-      WORKER_CONCURRENCY: "4",
-      ...opts.env,
-    }),
-  );
+  const rawEnv = testEnv({
+    DATABASE_URL: tdb.url,
+    REDIS_URL: redisT.url,
+    REDIS_PREFIX: redisT.prefix,
+    BLING_CLIENT_ID: CLIENT_ID,
+    BLING_CLIENT_SECRET: CLIENT_SECRET,
+    BLING_API_BASE_URL: bling.apiBaseUrl,
+    ZYDON_PLUGIN_ID: PLUGIN_ID,
+    ZYDON_ACCESS_KEY: PLUGIN_KEY,
+    ZYDON_API_BASE_URL: zydon.url,
+    ZYDON_ADMIN_URL: zydon.url,
+    WORKER_CONCURRENCY: "4",
+    ...opts.env,
+  });
+  const env = loadConfig(workerEnvKeys, rawEnv);
   const db = createDb({ url: tdb.url, max: 4 });
   const redis = new Redis(redisT.url, { maxRetriesPerRequest: null });
   const logger = createLogger({ level: env.LOG_LEVEL, name: "e2e-worker" });
   const workers: ComposedWorker[] = [];
-  const startWorker = async (o: ComposeWorkerOptions = opts.worker ?? {}) => {
+  const startWorker = async (o: ComposeWorkerOptions = opts.worker || {}) => {
     const w = await composeWorker(env, logger, o);
     workers.push(w);
     return w;
   };
-  const worker = await startWorker();
+  // `worker: false`: the test runs workers as child processes (SIGKILL tests) and only uses the producer.
+  const worker = await startWorker(opts.worker === false ? { queues: [] } : (opts.worker ?? {}));
   const credentials = new CredentialsRepository(db.db, secretBoxFromConfig(env));
   const tenants = new TenantsRepository(db.db);
 
@@ -91,6 +96,7 @@ export async function startE2E(
     bling,
     zydon,
     env,
+    rawEnv,
     db,
     redis,
     worker,
@@ -138,6 +144,55 @@ export async function startE2E(
       await zydon.close();
       await tdb.drop();
       await redisT.cleanup();
+    },
+  };
+}
+
+/** A free TCP port on 127.0.0.1 (for child processes that need a fixed one). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+export interface Child {
+  proc: ChildProcess;
+  /** Everything the process printed (for assertions and failure messages). */
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Run one of our entry points (`apps/api/src/server.ts`, `apps/worker/src/main.ts`) as a real process. */
+export function spawnService(entry: string, env: Record<string, string | undefined>): Child {
+  const proc = spawn(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(new URL(`../../../../${entry}`, import.meta.url))],
+    {
+      env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<
+        string,
+        string
+      >,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  proc.stdout?.on("data", (d) => {
+    out += String(d);
+  });
+  proc.stderr?.on("data", (d) => {
+    out += String(d);
+  });
+  return {
+    proc,
+    output: () => out,
+    kill(signal = "SIGTERM") {
+      if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+      return new Promise((r) => {
+        proc.once("exit", () => r());
+        proc.kill(signal);
+      });
     },
   };
 }
