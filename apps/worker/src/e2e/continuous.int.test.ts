@@ -100,6 +100,15 @@ describe("continuous sync (API + worker + both simulators)", () => {
     expect(ms).toBeLessThan(10_000);
   }, 40_000);
 
+  it("a product made inactive in Bling stops being sold in Zydon, and comes back when reactivated", async () => {
+    const [, , c] = simpleProducts();
+    if (!c) throw new Error("demo account without three simple products");
+    e.bling.sim.control.upsertProduct(t.accountId, { id: c.blingId, situacao: "I" });
+    await until("product inactive in Zydon", () => zydonProduct(c.sku)?.active === false, 20_000);
+    e.bling.sim.control.upsertProduct(t.accountId, { id: c.blingId, situacao: "A" });
+    await until("product active again", () => zydonProduct(c.sku)?.active === true, 20_000);
+  }, 60_000);
+
   it("with webhooks dropped, the polling fallback still brings them, within a couple of intervals", async () => {
     e.bling.sim.control.setFaults({ dropWebhooks: true });
     const [a, b] = simpleProducts();

@@ -71,7 +71,7 @@ async function writeProduct(ctx: SyncContext, detail: BlingProductDetail): Promi
     });
     return "skipped";
   }
-  if (detail.situacao !== "A") return "skipped";
+  if (detail.situacao !== "A") return deactivateProduct(ctx, detail);
   const mapping = mapProduct(detail);
   const sku = mapping.product.sku;
 
@@ -143,7 +143,7 @@ async function writeProduct(ctx: SyncContext, detail: BlingProductDetail): Promi
       zydonId: ref.id,
       naturalKey: sku,
       contentHash: hash,
-      data: { ...previousData, kind, price: mapping.product.price, productZydonId: ref.id },
+      data: { ...previousData, kind, price: mapping.product.price, productZydonId: ref.id, inactive: false },
     });
     if (outcome !== "unchanged") {
       for (const v of mapping.variationSkus) {
@@ -193,6 +193,58 @@ async function writeProduct(ctx: SyncContext, detail: BlingProductDetail): Promi
     await ctx.enqueueImages(detail.id);
   }
   return outcome;
+}
+
+/**
+ * A product we synced became inactive (or deleted) in Bling: Zydon must stop selling it — the product is
+ * written with `active: false` (never deleted: its orders and history stay). Reactivation in Bling makes the
+ * next sync write `active: true` again, since the content hash differs.
+ */
+async function deactivateProduct(ctx: SyncContext, detail: BlingProductDetail): Promise<ProductOutcome> {
+  const links = new LinksRepository(ctx.db);
+  const link = await links.byBlingId(ctx.tenantId, "product", detail.id);
+  if (!link?.zydonId) return "skipped";
+  const mapping = mapProduct({ ...detail, codigo: link.naturalKey ?? detail.codigo });
+  const write = { ...mapping.product, active: false };
+  const hash = contentHash(write);
+  if (link.contentHash === hash) return "unchanged";
+  try {
+    await ctx.zydon.updateProduct(link.zydonId, write);
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    await new LedgerRepository(ctx.db).record({
+      tenantId: ctx.tenantId,
+      entity: "product",
+      entityKey: link.naturalKey ?? detail.id,
+      action: "import",
+      outcome: "failed",
+      reason: `O produto ${link.naturalKey} está inativo no Bling, mas o Zydon recusou inativá-lo: ${errorMessage(err)}`,
+      retryable: true,
+      details: { blingId: detail.id },
+    });
+    return "failed";
+  }
+  await ctx.db.transaction(async (tx) => {
+    await new LinksRepository(tx).upsert({
+      tenantId: ctx.tenantId,
+      entity: "product",
+      blingId: detail.id,
+      zydonId: link.zydonId,
+      naturalKey: link.naturalKey,
+      contentHash: hash,
+      data: { ...((link.data ?? {}) as Record<string, unknown>), inactive: true },
+    });
+    await new LedgerRepository(tx).record({
+      tenantId: ctx.tenantId,
+      entity: "product",
+      entityKey: link.naturalKey ?? detail.id,
+      action: "import",
+      outcome: "synced",
+      reason: `Produto ${link.naturalKey} inativado no Zydon: está ${detail.situacao === "E" ? "excluído" : "inativo"} no Bling.`,
+      details: { blingId: detail.id, zydonId: link.zydonId },
+    });
+  });
+  return "updated";
 }
 
 /** Upload a product's images (slow on Zydon's side), apart from the product write; record the outcome. */
