@@ -8,6 +8,7 @@ import {
 } from "@zb/db";
 import {
   advanceNfe,
+  auditDrift,
   type BlingLane,
   buildReadinessReport,
   customersPipeline,
@@ -70,6 +71,7 @@ const laneOf: Record<JobName, BlingLane> = {
   "zydon-order-webhook": "orders",
   "refresh-stock": "stock_price",
   "reconcile-stock": "stock_price",
+  "drift-audit": "catalog",
   "bling-webhook": "stock_price",
   "refresh-product": "catalog",
   "product-images": "catalog",
@@ -242,6 +244,14 @@ export function createProcessor(deps: WorkerDeps): Processor {
           const t = await tenants.findById(p.tenantId);
           if (!t?.initialSyncDoneAt) return undefined;
           return reconcileStock(ctx, { intervalMs: schedulerIntervals.reconcileStockMs });
+        });
+      }
+      case "drift-audit": {
+        const p = parseJob(name, job.data);
+        return withTenant(job, token, p.tenantId, async (ctx) => {
+          const t = await tenants.findById(p.tenantId);
+          if (!t?.initialSyncDoneAt) return undefined;
+          return auditDrift(ctx);
         });
       }
       case "bling-webhook": {

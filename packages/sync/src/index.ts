@@ -21,6 +21,7 @@ export * from "./mappers/products.js";
 export * from "./pipelines/context.js";
 export * from "./pipelines/continuous.js";
 export * from "./pipelines/customers.js";
+export * from "./pipelines/drift.js";
 export * from "./pipelines/nfe.js";
 export * from "./pipelines/orders.js";
 export * from "./pipelines/payment-methods.js";

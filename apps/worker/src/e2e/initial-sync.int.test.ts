@@ -1,11 +1,12 @@
 import { generateDemoAccount } from "@zb/bling-simulator";
-import { LedgerRepository, TenantsRepository } from "@zb/db";
+import { LedgerRepository, LinksRepository, TenantsRepository } from "@zb/db";
 import { generateCnpj, generateCpf } from "@zb/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type E2E, startE2E, waitFor } from "./harness.js";
 import { compareStates } from "./state-checker.js";
 
 let e: E2E;
+let lastTenant: { tenantId: string; orgId: string; accountId: string } | undefined;
 /** A deterministic number sequence for document generators. */
 const seq = (seed: number) => {
   let x = seed;
@@ -24,6 +25,7 @@ afterAll(async () => {
 describe("initial sync, end to end (worker + both simulators, real Postgres and Redis)", () => {
   it("brings products, variations, stock, prices, customers and payment methods into Zydon with no difference", async () => {
     const t = await e.addTenant("Loja Inicial");
+    lastTenant = t;
     generateDemoAccount(e.bling.sim, t.accountId, {
       products: 14,
       variationShare: 0.3,
@@ -103,4 +105,46 @@ describe("initial sync, end to end (worker + both simulators, real Postgres and 
     expect(stats.tooManyRequests).toBe(0);
     expect(stats.maxPerSecond).toBeLessThanOrEqual(e.env.BLING_RATE_SHARE);
   }, 200_000);
+
+  it("the drift audit heals what was lost on either side, without duplicates", async () => {
+    const t = lastTenant;
+    if (!t) throw new Error("first test did not run");
+    const links = new LinksRepository(e.db.db);
+    const products = (await links.listByEntity(t.tenantId, "product")).filter(
+      (l) => l.zydonId && l.naturalKey,
+    );
+    const [deletedByHand, lostLink] = products;
+    if (!deletedByHand || !lostLink) throw new Error("need two linked products");
+    // A merchant deletes a product in Zydon by hand; our link to another one is lost (e.g. a restored backup).
+    e.zydon.sim.org(t.orgId).products.delete(deletedByHand.zydonId as string);
+    await links.deleteByBlingId(t.tenantId, "product", lostLink.blingId as string);
+    expect(compareStates(e.bling.sim, t.accountId, e.zydon.sim, t.orgId)).toContain(
+      `product ${deletedByHand.naturalKey} (${nameOf(t.accountId, deletedByHand.blingId)}) missing in Zydon`,
+    );
+
+    await e.worker.deps.producer.enqueue("drift-audit", { tenantId: t.tenantId });
+    const ledger = new LedgerRepository(e.db.db);
+    const audit = await waitFor(
+      "the audit's ledger entry",
+      async () =>
+        (await ledger.list({ tenantId: t.tenantId, entity: "product", pageSize: 200 })).items.find(
+          (r) => r.entityKey === "auditoria",
+        ),
+      60_000,
+    );
+    expect(audit.reason).toMatch(/1 produto\(s\) do Bling sem vínculo/);
+    expect(audit.reason).toMatch(/1 ausente\(s\) no Zydon/);
+    expect(compareStates(e.bling.sim, t.accountId, e.zydon.sim, t.orgId)).toEqual([]);
+    // The lost link was found again by SKU, not duplicated.
+    expect((await links.byBlingId(t.tenantId, "product", lostLink.blingId as string))?.zydonId).toBe(
+      lostLink.zydonId,
+    );
+  }, 120_000);
 });
+
+function nameOf(accountId: string, blingId: string | null): string {
+  const p = e.bling.sim.control
+    .getAccount(accountId)
+    .products.find((x) => String((x as unknown as { id: number }).id) === blingId);
+  return String((p as unknown as { nome?: string } | undefined)?.nome ?? "");
+}

@@ -103,6 +103,19 @@ export class LinksRepository {
     return row as EntityLink;
   }
 
+  /** Forget one link (its Zydon record is gone): the next sync finds or creates the record again. */
+  async deleteByBlingId(tenantId: string, entity: string, blingId: string): Promise<void> {
+    await this.db
+      .delete(entityLinks)
+      .where(
+        and(
+          eq(entityLinks.tenantId, tenantId),
+          eq(entityLinks.entity, entity),
+          eq(entityLinks.blingId, blingId),
+        ),
+      );
+  }
+
   async setContentHash(id: number, contentHash: string): Promise<void> {
     await this.db
       .update(entityLinks)

@@ -46,6 +46,8 @@ export const jobSchemas = {
   "poll-changes": z.object({ tenantId }),
   /** Rolling stock reconciliation (stock has no change filter in Bling). */
   "reconcile-stock": z.object({ tenantId }),
+  /** Scheduled drift audit: compare both sides of the catalog and heal (daily). */
+  "drift-audit": z.object({ tenantId }),
   /** Export one Zydon order to Bling, exactly once. */
   "export-order": z.object({ tenantId, zydonOrderId: z.string().min(1) }),
   /** Advance the NF-e state machine of one exported order. */
@@ -64,6 +66,7 @@ export const jobQueue: Record<JobName, QueueName> = {
   "initial-sync-start": QUEUES.sync,
   "poll-changes": QUEUES.sync,
   "reconcile-stock": QUEUES.sync,
+  "drift-audit": QUEUES.sync,
   "bling-webhook": QUEUES.events,
   "zydon-order-webhook": QUEUES.events,
   "refresh-product": QUEUES.events,

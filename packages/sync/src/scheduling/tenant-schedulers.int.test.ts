@@ -29,10 +29,17 @@ describe("tenant schedulers", () => {
     const sync = producer.queue(QUEUES.sync);
     const list = async () => (await sync.getJobSchedulers()).map((s) => s.key).sort();
     expect(await list()).toEqual(
-      [`poll-changes-${t1}`, `poll-changes-${t2}`, `reconcile-stock-${t1}`, `reconcile-stock-${t2}`].sort(),
+      [
+        `drift-audit-${t1}`,
+        `drift-audit-${t2}`,
+        `poll-changes-${t1}`,
+        `poll-changes-${t2}`,
+        `reconcile-stock-${t1}`,
+        `reconcile-stock-${t2}`,
+      ].sort(),
     );
     await removeTenantSchedulers(producer, t1);
-    expect(await list()).toEqual([`poll-changes-${t2}`, `reconcile-stock-${t2}`].sort());
+    expect(await list()).toEqual([`drift-audit-${t2}`, `poll-changes-${t2}`, `reconcile-stock-${t2}`].sort());
     expect((await producer.queue(QUEUES.maintenance).getJobSchedulers()).map((s) => s.key).sort()).toEqual([
       "purge-secrets",
       "token-keepalive",

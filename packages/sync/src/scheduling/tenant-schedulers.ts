@@ -10,10 +10,16 @@ export const schedulerIntervals = {
   pollChangesMs: 60_000,
   /** Rolling stock reconciliation (Bling stock has no change filter): one batch per run. */
   reconcileStockMs: 60_000,
+  /** Drift audit: both sides of the catalog compared and healed. */
+  driftAuditMs: 24 * 3_600_000,
 };
 
 function ids(tenantId: string) {
-  return { poll: `poll-changes-${tenantId}`, reconcile: `reconcile-stock-${tenantId}` };
+  return {
+    poll: `poll-changes-${tenantId}`,
+    reconcile: `reconcile-stock-${tenantId}`,
+    drift: `drift-audit-${tenantId}`,
+  };
 }
 
 export async function ensureTenantSchedulers(
@@ -23,7 +29,12 @@ export async function ensureTenantSchedulers(
 ): Promise<void> {
   const every = { ...schedulerIntervals, ...intervals };
   const q = producer.queue(QUEUES.sync);
-  const { poll, reconcile } = ids(tenantId);
+  const { poll, reconcile, drift } = ids(tenantId);
+  await q.upsertJobScheduler(
+    drift,
+    { every: every.driftAuditMs },
+    { name: "drift-audit", data: { tenantId } },
+  );
   await q.upsertJobScheduler(
     poll,
     { every: every.pollChangesMs },
@@ -39,7 +50,8 @@ export async function ensureTenantSchedulers(
 /** Uninstall/pause: stop the tenant's recurring jobs within seconds. */
 export async function removeTenantSchedulers(producer: JobProducer, tenantId: string): Promise<void> {
   const q = producer.queue(QUEUES.sync);
-  const { poll, reconcile } = ids(tenantId);
+  const { poll, reconcile, drift } = ids(tenantId);
+  await q.removeJobScheduler(drift);
   await q.removeJobScheduler(poll);
   await q.removeJobScheduler(reconcile);
 }
