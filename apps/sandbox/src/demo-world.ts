@@ -5,6 +5,7 @@ import {
   startBlingSimulator,
 } from "@zb/bling-simulator";
 import { type StartedZydonSimulator, startZydonSimulator } from "@zb/zydon-simulator";
+import { type ImageCdn, startImageCdn } from "./image-cdn.js";
 
 /** Our app as both outside systems know it: the OAuth client at Bling and the plugin at Zydon's App Studio. */
 export interface OurAppCredentials {
@@ -37,6 +38,8 @@ export interface DemoWorldOptions extends OurAppCredentials {
 export interface DemoWorld {
   bling: StartedBlingSimulator;
   zydon: StartedZydonSimulator;
+  /** Serves the demo products' images (the generated links point here). */
+  images: ImageCdn;
   blingAccountId: string;
   blingCompanyId: string;
   organizationId: string;
@@ -74,7 +77,9 @@ export async function startDemoWorld(opts: DemoWorldOptions): Promise<DemoWorld>
     ],
   });
   let zydon: StartedZydonSimulator | undefined;
+  let images: ImageCdn | undefined;
   try {
+    images = await startImageCdn({ host });
     const { accountId, companyId } = bling.sim.control.createAccount({
       companyName: opts.companyName ?? "Distribuidora Demo Ltda",
       cnpj: "11222333000181",
@@ -86,6 +91,7 @@ export async function startDemoWorld(opts: DemoWorldOptions): Promise<DemoWorld>
       variationShare: opts.account.variationShare ?? 0.2,
       seed: opts.account.seed ?? 2026,
     });
+    relinkImages(bling, accountId, images.url);
 
     zydon = await startZydonSimulator({ host, port: opts.zydonPort ?? 0 });
     zydon.sim.registerPlugin({
@@ -100,10 +106,27 @@ export async function startDemoWorld(opts: DemoWorldOptions): Promise<DemoWorld>
     });
     const organizationName = opts.organizationName ?? "Distribuidora Demo (portal B2B)";
     const org = zydon.sim.createOrganization({ name: organizationName });
+    // A portal whose order statuses mostly carry Bling's situação names, so status changes in Bling show up
+    // in Zydon; "Aguardando pagamento" (and Bling's custom ones) stay unmatched for the readiness report.
+    zydon.sim.seed(org.id, {
+      statuses: [
+        {
+          name: "Em aberto",
+          type: "PENDING",
+          next: ["Em andamento", "Em separação", "Atendido", "Cancelado"],
+        },
+        { name: "Em andamento", type: "PENDING", next: ["Em separação", "Atendido", "Cancelado"] },
+        { name: "Em separação", type: "PAID", next: ["Atendido", "Cancelado"] },
+        { name: "Atendido", type: "INVOICED", next: ["Cancelado"] },
+        { name: "Cancelado", type: "CANCELLED" },
+      ],
+    });
     const z = zydon;
+    const cdn = images;
     return {
       bling,
       zydon: z,
+      images: cdn,
       blingAccountId: accountId,
       blingCompanyId: companyId,
       organizationId: org.id,
@@ -127,11 +150,28 @@ export async function startDemoWorld(opts: DemoWorldOptions): Promise<DemoWorld>
       async close() {
         await z.close();
         await bling.close();
+        await cdn.close();
       },
     };
   } catch (err) {
     await zydon?.close();
     await bling.close();
+    await images?.close();
     throw err;
+  }
+}
+
+/** Points every generated image link at the demo's own image server (same file name, PNG). */
+function relinkImages(bling: StartedBlingSimulator, accountId: string, cdnUrl: string): void {
+  const control = bling.sim.control;
+  for (const p of control.getAccount(accountId).products) {
+    const externas = (p.midia as { imagens?: { externas?: Array<{ link: string }> } } | undefined)?.imagens
+      ?.externas;
+    if (!externas || externas.length === 0) continue;
+    const links = externas.map((e) => {
+      const name = new URL(e.link).pathname.replace(/\.[a-z]+$/i, ".png");
+      return { link: `${cdnUrl}${name}` };
+    });
+    control.upsertProduct(accountId, { id: Number(p.id), midia: { imagens: { externas: links } } });
   }
 }

@@ -23,8 +23,8 @@ const apiPort = Number(env.DEV_API_PORT ?? 3000);
 const blingPort = Number(env.DEV_BLING_SIM_PORT ?? 4010);
 const zydonPort = Number(env.DEV_ZYDON_SIM_PORT ?? 4020);
 const consolePort = Number(env.DEV_CONSOLE_PORT ?? 4000);
-const demoProducts = Number(env.DEV_DEMO_PRODUCTS ?? 300);
-const demoContacts = Number(env.DEV_DEMO_CONTACTS ?? 200);
+const demoProducts = Number(env.DEV_DEMO_PRODUCTS ?? 120);
+const demoContacts = Number(env.DEV_DEMO_CONTACTS ?? 80);
 const redisPrefix = "zbdev";
 
 const say = (line: string) => console.log(`[demo] ${line}`);
