@@ -27,6 +27,7 @@ import {
   ZydonPortAdapter,
 } from "@zb/sync";
 import { ZydonApp } from "@zb/zydon";
+import type { WorkerOptions } from "bullmq";
 import { Redis } from "ioredis";
 import { createProcessor, type WorkerDeps } from "./processors.js";
 import { createWorkerRuntime, type WorkerRuntime } from "./runtime.js";
@@ -38,8 +39,15 @@ export interface ComposeWorkerOptions {
   budgetMaxWaitMs?: number;
   /** Tests shorten the per-tenant polling/reconciliation intervals. */
   schedulerIntervals?: { pollChangesMs?: number; reconcileStockMs?: number };
+  /**
+   * Overrides BLING_RATE_SHARE (capped at Bling's 3 req/s by the config schema) for compressed-time tests and
+   * benchmarks, which raise the Bling simulator's limit by the same factor so every ratio holds.
+   */
+  rateShare?: number;
   /** Restrict the queues this process serves (default: all). */
   queues?: string[];
+  /** BullMQ worker settings (fault tests shorten the lock/stalled timings so a killed job resumes sooner). */
+  workerOptions?: Partial<WorkerOptions>;
 }
 
 export interface ComposedWorker {
@@ -69,7 +77,7 @@ export async function composeWorker(
   const budget = new BlingBudget({
     redis,
     keyPrefix: config.REDIS_PREFIX,
-    share: config.BLING_RATE_SHARE,
+    share: opts.rateShare ?? config.BLING_RATE_SHARE,
     dailyLimit: config.BLING_DAILY_LIMIT,
   });
   const gate = tokenCallGate(budget);
@@ -178,6 +186,7 @@ export async function composeWorker(
     processors: Object.fromEntries(queues.map((q) => [q, processor])),
     concurrency: config.WORKER_CONCURRENCY,
     logger,
+    ...(opts.workerOptions ? { workerOptions: opts.workerOptions } : {}),
   });
 
   // Recurring work survives restarts and lost scheduler keys: upserts are idempotent.

@@ -14,6 +14,9 @@ export function workerRedisOptions(): RedisOptions {
   };
 }
 
+/** How many times a job may be orphaned by a dead worker process before it counts as failed. */
+export const MAX_STALLED_COUNT = 10;
+
 export interface WorkerRuntimeOptions {
   redisUrl: string;
   prefix: string;
@@ -38,6 +41,12 @@ export function createWorkerRuntime(opts: WorkerRuntimeOptions): WorkerRuntime {
       connection,
       prefix: opts.prefix,
       concurrency: opts.concurrency,
+      // A job whose process died (SIGKILL, OOM, deploy) is "stalled" and handed to another worker; BullMQ's
+      // default fails it for good on the second stall, which ended a whole initial sync (its step chain has
+      // no other way to continue) after two crashes during one long step. Steps are idempotent, so a job
+      // may stall up to this many times before it is failed (a job that kills its process every time still
+      // stops eventually).
+      maxStalledCount: MAX_STALLED_COUNT,
       ...opts.workerOptions,
     });
     worker.on("error", (err) => opts.logger.error({ err: err.message, queue }, "worker error"));
