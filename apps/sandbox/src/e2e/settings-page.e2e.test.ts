@@ -221,7 +221,7 @@ describe.skipIf(!hasChromium)(
       await waitFor(
         "the initial sync to finish",
         async () => (await tenants.findById(tenantId))?.initialSyncDoneAt,
-        60_000,
+        90_000,
       );
       // The page polls while a sync runs: every entity row ends done.
       await expect
@@ -237,14 +237,17 @@ describe.skipIf(!hasChromium)(
         .toBe(true);
       await shot(page, "07-sync-done");
 
+      // The readiness report names the customer problem before anything was skipped.
       await page.getByTestId("tab-readiness").click();
-      await page.waitForTimeout(500);
+      await page
+        .locator('[data-testid="readiness-problem"][data-code="customers_without_fiscal_data"]')
+        .waitFor({ timeout: 10_000 });
       await shot(page, "08-readiness");
 
       const snap = world.zydon.sim.snapshot(world.organizationId);
       expect(snap.products.length).toBeGreaterThan(0);
       expect(snap.partners.some((p) => p.name === NO_DOC_CUSTOMER)).toBe(false);
-    }, 90_000);
+    }, 150_000);
 
     it("explains the skipped customer in the ledger (Histórico)", async () => {
       showLogsOnFailure();
@@ -322,7 +325,7 @@ describe.skipIf(!hasChromium)(
           const last = control.requestLog(world.blingAccountId).at(-1);
           return !last || Date.now() - last.at > 2_500;
         },
-        20_000,
+        40_000,
       );
       const before = control.requestLog(world.blingAccountId).length;
       const acc = control.getAccount(world.blingAccountId);
@@ -336,6 +339,20 @@ describe.skipIf(!hasChromium)(
       expect(after.slice(before).map((e) => e.endpoint)).toEqual([]);
       // The webhooks did arrive (and were accepted): pausing stops our traffic, not Bling's.
       expect(control.webhookDeliveries().filter((d) => d.ok).length).toBeGreaterThan(0);
-    }, 45_000);
+    }, 70_000);
+
+    it("stays readable at 360 px wide (no horizontal scrolling)", async () => {
+      showLogsOnFailure();
+      await page.setViewportSize({ width: 360, height: 780 });
+      for (const tab of ["connection", "readiness", "sync", "ledger", "settings"]) {
+        await page.getByTestId(`tab-${tab}`).click();
+        await page.waitForTimeout(400);
+        const overflow = Number(
+          await page.evaluate("document.documentElement.scrollWidth - window.innerWidth"),
+        );
+        expect(overflow, `tab ${tab} scrolls sideways`).toBeLessThanOrEqual(0);
+      }
+      await shot(page, "13-settings-360px");
+    }, 30_000);
   },
 );
