@@ -26,7 +26,8 @@ export function defaultWebDistDir(): string {
     fileURLToPath(new URL("../../../web/dist", import.meta.url)), // apps/api/src/http → apps/web/dist
     fileURLToPath(new URL("../../web/dist", import.meta.url)), // apps/api/dist → apps/web/dist
   ];
-  return candidates.find((d) => existsSync(d)) ?? (candidates[0] as string);
+  // apps/web's package.json exists before the first build does.
+  return candidates.find((d) => existsSync(join(d, "..", "package.json"))) ?? (candidates[0] as string);
 }
 
 /** Vite's content-hashed file names (`name-<8 chars>.js`): safe to cache forever. */
