@@ -21,6 +21,7 @@ import {
   JobProducer,
   nfeJobId,
   QUEUES,
+  retryRateLimited,
   type SyncContext,
   type TenantSettings,
   tokenCallGate,
@@ -131,7 +132,8 @@ export async function composeWorker(
     return {
       tenantId: tenant.id,
       settings,
-      bling: createBlingPort(client),
+      // A per-second 429 repeats the one call (a job restarting its step after each 429 never progresses).
+      bling: retryRateLimited(createBlingPort(client)),
       zydon: new ZydonPortAdapter(
         zydon.client({ code: zydonKey.accessKeyCode, token: zydonKey.accessKeyToken }),
       ),

@@ -1,4 +1,5 @@
 export * from "./adapters/bling-port-adapter.js";
+export * from "./adapters/rate-limit-retry.js";
 export * from "./adapters/zydon-port-adapter.js";
 export * from "./budget/bling-budget.js";
 export * from "./budget/budget-hook.js";

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { LedgerRepository, TenantsRepository } from "@zb/db";
+import { CredentialsRepository, LedgerRepository, secretBoxFromConfig, TenantsRepository } from "@zb/db";
 import { QUEUES } from "@zb/sync";
 import { Queue } from "bullmq";
 import { inject } from "vitest";
-import { type Child, type E2E, spawnService, waitFor } from "../e2e/harness.js";
+import { type Child, CLIENT_ID, type E2E, spawnService, waitFor } from "../e2e/harness.js";
 import { compareStates } from "../e2e/state-checker.js";
 
 declare module "vitest" {
@@ -196,4 +196,41 @@ export function held(inv: Invariants): boolean {
 /** Milliseconds, printed with the fault's name: the issue asks for the measured time to recover. */
 export function reportRecovery(label: string, ms: number): void {
   console.log(`[resilience] ${label}: recovered in ${(ms / 1000).toFixed(1)} s`);
+}
+
+/**
+ * What the API's Bling callback does when the merchant reconnects: fresh tokens from the simulator's OAuth,
+ * connection back to "connected", tenant active, and the initial sync queued again (it is idempotent).
+ */
+export async function reconnectBling(e: E2E, t: Tenant): Promise<void> {
+  const tokens = e.bling.sim.control.issueTokens(t.accountId, CLIENT_ID, {});
+  const now = Date.now();
+  await new CredentialsRepository(e.db.db, secretBoxFromConfig(e.env)).connectBling(t.tenantId, {
+    blingCompanyId: t.companyId,
+    companyName: null,
+    tokens: {
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token,
+      accessExpiresAt: new Date(now + tokens.expires_in * 1000),
+      refreshExpiresAt: new Date(now + 30 * 86_400_000),
+      scope: tokens.scope,
+    },
+  });
+  await new TenantsRepository(e.db.db).setState(t.tenantId, "active");
+  await e.worker.deps.producer.enqueue("initial-sync-start", { tenantId: t.tenantId });
+}
+
+/** Move the tenant's delayed jobs to waiting now (the test stands in for the clock reaching their time). */
+export async function promoteDelayed(e: E2E, tenantId: string): Promise<number> {
+  let n = 0;
+  for (const name of Object.values(QUEUES)) {
+    const q = new Queue(name, { connection: e.redis, prefix: e.env.REDIS_PREFIX });
+    for (const j of await q.getDelayed(0, 1000))
+      if (j && (j.data as { tenantId?: string }).tenantId === tenantId && !j.repeatJobKey) {
+        await j.promote();
+        n++;
+      }
+    await q.close();
+  }
+  return n;
 }
