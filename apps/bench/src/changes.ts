@@ -1,0 +1,145 @@
+import { generateDemoAccount } from "@zb/bling-simulator";
+import { ageCatalog } from "./initial-sync.js";
+import { type Distribution, distribution, sleep } from "./stats.js";
+import { startWorld } from "./world.js";
+
+export interface ChangesRun {
+  label: string;
+  delaysMs: number[];
+  dist: Distribution;
+  missing: number;
+}
+
+export interface ChangesResult {
+  k: number;
+  changes: number;
+  pollMs: number;
+  runs: ChangesRun[];
+  tooManyRequests: number;
+  maxPerSecond: number;
+  share: number;
+}
+
+interface Target {
+  sku: string;
+  blingId: number;
+}
+
+/**
+ * Stock and price changes made in Bling (half stock, half price, each on a different product, at a steady
+ * pace of one change per request of our share ÷ 2), timed until the Zydon simulator shows them; once with
+ * webhooks delivered to the API process, once with every webhook dropped (the polling fallback alone).
+ */
+export async function runChanges(changes: number, k: number): Promise<ChangesResult> {
+  const pollMs = Math.round(60_000 / k);
+  const w = await startWorld({ k, webhooks: true, api: true });
+  try {
+    const { e } = w;
+    const t = await e.addTenant("Loja Mudanças");
+    // Enough simple products for every change of one run to touch a different one.
+    generateDemoAccount(e.bling.sim, t.accountId, {
+      products: Math.ceil(changes * 1.9),
+      variationShare: 0.1,
+      contacts: 2,
+      paymentMethods: 2,
+      seed: 33,
+    });
+    ageCatalog(e, t.accountId);
+    await w.initialSync(t.tenantId);
+    await sleep(2_000);
+    const acc = e.bling.sim.control.getAccount(t.accountId);
+    const deposit = (acc.deposits.find((d) => d.padrao) ?? acc.deposits[0]) as { id: number };
+    const inZydon = new Set(e.zydon.sim.snapshot(t.orgId).products.map((p) => p.sku));
+    // A SKU two Bling products share is synced from one of them only (the other is reported): skip those.
+    const skuCount = new Map<string, number>();
+    for (const raw of acc.products) {
+      const code = String((raw as unknown as { codigo?: string }).codigo ?? "").trim();
+      skuCount.set(code, (skuCount.get(code) ?? 0) + 1);
+    }
+    const seen = new Set<string>();
+    const targets: Target[] = [];
+    for (const raw of acc.products) {
+      const p = raw as unknown as {
+        id: number;
+        codigo: string;
+        formato: string;
+        situacao: string;
+        idProdutoPai?: number | null;
+      };
+      if (
+        p.formato !== "S" ||
+        p.situacao !== "A" ||
+        p.idProdutoPai ||
+        !inZydon.has(p.codigo) ||
+        seen.has(p.codigo) ||
+        skuCount.get(p.codigo) !== 1
+      )
+        continue;
+      seen.add(p.codigo);
+      targets.push({ sku: p.codigo, blingId: p.id });
+    }
+    if (targets.length < changes)
+      throw new Error(`only ${targets.length} simple products for ${changes} changes`);
+    const paceMs = 1000 / (w.share / 2);
+    const runs: ChangesRun[] = [];
+    e.bling.sim.control.resetLog();
+    for (const [i, label] of ["webhooks on", "webhooks dropped"].entries()) {
+      e.bling.sim.control.setFaults(i === 0 ? {} : { dropWebhooks: true });
+      const pending = new Map<
+        string,
+        { at: number; check: (p: { stock: number; price: number }) => boolean }
+      >();
+      const delays: number[] = [];
+      let poller = true;
+      const watch = (async () => {
+        while (poller || pending.size > 0) {
+          const now = Date.now();
+          const bySku = new Map(e.zydon.sim.snapshot(t.orgId).products.map((p) => [p.sku, p]));
+          for (const [sku, want] of pending) {
+            const z = bySku.get(sku);
+            if (z && want.check({ stock: Number(z.stock), price: Number(z.price) })) {
+              delays.push(now - want.at);
+              pending.delete(sku);
+            }
+          }
+          await sleep(50);
+        }
+      })();
+      for (let n = 0; n < changes; n++) {
+        const target = targets[n] as Target;
+        const at = Date.now();
+        if (n % 2 === 0) {
+          const qty = 1_000 + i * 1_000 + n;
+          e.bling.sim.control.setStock(t.accountId, target.blingId, deposit.id, { fisico: qty });
+          pending.set(target.sku, { at, check: (z) => z.stock === qty });
+        } else {
+          const price = 500 + i * 100 + n + 0.37;
+          e.bling.sim.control.setPrice(t.accountId, target.blingId, price);
+          pending.set(target.sku, { at, check: (z) => Math.abs(z.price - price) < 0.001 });
+        }
+        await sleep(paceMs);
+      }
+      // Give up on a change after 10 fallback intervals (it is then reported as missing).
+      const deadline = Date.now() + pollMs * 10;
+      while (pending.size > 0 && Date.now() < deadline) await sleep(200);
+      const missing = pending.size;
+      pending.clear();
+      poller = false;
+      await watch;
+      runs.push({ label, delaysMs: delays, dist: distribution(delays), missing });
+    }
+    e.bling.sim.control.setFaults({});
+    const stats = e.bling.sim.control.stats(t.accountId);
+    return {
+      k,
+      changes,
+      pollMs,
+      runs,
+      tooManyRequests: stats.tooManyRequests,
+      maxPerSecond: stats.maxPerSecond,
+      share: w.share,
+    };
+  } finally {
+    await w.close();
+  }
+}

@@ -1,0 +1,88 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { runChanges } from "./changes.js";
+import { runInitialSync } from "./initial-sync.js";
+import { runOrders } from "./orders.js";
+import { type BenchResults, chartSeries, renderChartSvg, renderMarkdown, renderPng } from "./report.js";
+import { runTenants } from "./tenants.js";
+
+/**
+ * `pnpm bench [--scenario N[,M]] [--scale small|full] [--k 20]`: the product against both simulators with
+ * Bling's limits, report in bench-results/report.md (+ latency.png) at the repo root.
+ */
+const { values } = parseArgs({
+  options: {
+    scenario: { type: "string" },
+    scale: { type: "string", default: "small" },
+    k: { type: "string", default: "20" },
+  },
+});
+const scale = values.scale === "full" ? "full" : "small";
+if (values.scale !== "small" && values.scale !== "full") throw new Error("--scale is small or full");
+const k = Number(values.k);
+if (!Number.isInteger(k) || k < 1 || k > 100) throw new Error("--k is an integer in [1, 100]");
+const wanted = new Set((values.scenario ?? "1,2,3,4,5").split(",").map((s) => Number(s.trim())));
+const sizes = {
+  small: { initial: [200, 1_000, 3_000], scenario1: 1, changes: 200, orders: 200, tenants: 50, big: 1_000 },
+  full: {
+    initial: [1_000, 10_000, 50_000],
+    scenario1: 1,
+    changes: 1_000,
+    orders: 200,
+    tenants: 500,
+    big: 10_000,
+  },
+}[scale];
+
+const outDir = fileURLToPath(new URL("../../../bench-results/", import.meta.url));
+mkdirSync(outDir, { recursive: true });
+const res: BenchResults = { scale, k, startedAt: new Date().toISOString(), initial: [] };
+const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+function save(): string {
+  const series = chartSeries(res);
+  let chart: string | undefined;
+  if (series.length > 0) {
+    writeFileSync(
+      `${outDir}latency.png`,
+      renderPng(renderChartSvg(series, "Latency distributions (empirical CDF)")),
+    );
+    chart = "latency.png";
+  }
+  const md = renderMarkdown(res, chart);
+  writeFileSync(`${outDir}report.md`, md);
+  writeFileSync(`${outDir}results.json`, JSON.stringify(res, null, 2));
+  return md;
+}
+
+if (wanted.has(1) || wanted.has(2)) {
+  const list = wanted.has(2) ? sizes.initial : [sizes.initial[sizes.scenario1] as number];
+  for (const n of list) {
+    log(`initial sync of ${n} products (K=${k})`);
+    const r = await runInitialSync(n, k);
+    res.initial.push(r);
+    if (n === sizes.initial[sizes.scenario1]) res.scenario1Size = res.initial.length - 1;
+    log(
+      `  ${(r.wallMs / 1000).toFixed(1)} s, ${r.totalMade} requests (min ${r.totalMinimum}), ${r.tooManyRequests} 429s`,
+    );
+    save();
+  }
+}
+if (wanted.has(3)) {
+  log(`${sizes.changes} stock/price changes (K=${k})`);
+  res.changes = await runChanges(sizes.changes, k);
+  save();
+}
+if (wanted.has(4)) {
+  log(`${sizes.orders} orders (K=${k})`);
+  res.orders = await runOrders(sizes.orders, k);
+  save();
+}
+if (wanted.has(5)) {
+  log(`${sizes.tenants} small tenants + one of ${sizes.big} products (real time)`);
+  res.tenants = await runTenants(sizes.tenants, sizes.big);
+}
+console.log(save());
+log(`written to ${outDir}report.md`);
+process.exit(0);

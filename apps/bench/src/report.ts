@@ -1,0 +1,246 @@
+import { Resvg } from "@resvg/resvg-js";
+import type { ChangesResult } from "./changes.js";
+import type { InitialSyncResult } from "./initial-sync.js";
+import type { OrdersResult } from "./orders.js";
+import { secs } from "./stats.js";
+import type { TenantsResult } from "./tenants.js";
+
+export interface BenchResults {
+  scale: "small" | "full";
+  k: number;
+  startedAt: string;
+  initial: InitialSyncResult[];
+  /** Index into `initial` of scenario 1's size. */
+  scenario1Size?: number;
+  changes?: ChangesResult;
+  orders?: OrdersResult;
+  tenants?: TenantsResult;
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : "—");
+/** "measured (×K)" for compressed-time values. */
+const both = (ms: number, k: number) =>
+  k === 1 ? `${secs(ms)} s` : `${secs(ms)} s (×${k}: ${secs(ms * k)} s)`;
+const mib = (n: number) => `${n.toFixed(0)} MiB`;
+
+function initialSection(r: InitialSyncResult): string[] {
+  const out = [
+    `Catalog: ${r.products} products (${r.variations} variations), ${r.contacts} contacts, ${r.paymentMethods} payment methods. K = ${r.k}: simulator ${3 * r.k} req/s per account, our share ${r.share} req/s.`,
+    "",
+    "| entity | endpoints | requests made | minimum | made ÷ min | how the minimum is counted |",
+    "| --- | --- | ---: | ---: | ---: | --- |",
+  ];
+  for (const row of r.rows)
+    out.push(
+      `| ${row.entity} | ${row.endpoints} | ${row.made} | ${row.minimum} | ${ratio(row.made, row.minimum)} | ${row.formula} |`,
+    );
+  const other = Object.entries(r.otherRequests);
+  if (other.length > 0)
+    out.push(
+      `| other | ${other.map(([k]) => k).join(", ")} | ${other.reduce((s, [, v]) => s + v, 0)} | 0 | — | not expected |`,
+    );
+  out.push(
+    `| **total** | | **${r.totalMade}** | **${r.totalMinimum}** | **${ratio(r.totalMade, r.totalMinimum)}** | |`,
+  );
+  out.push("");
+  out.push("| measure | value |", "| --- | --- |");
+  out.push(`| wall time (start → initial sync done) | ${both(r.wallMs, r.k)} |`);
+  out.push(`| lower bound = minimum ÷ our share (${r.share}/s) | ${both(r.lowerBoundMs, r.k)} |`);
+  out.push(`| **wall ÷ lower bound** (target ≤ 1.1) | **${ratio(r.wallMs, r.lowerBoundMs)}** |`);
+  out.push(`| wall ÷ (minimum ÷ Bling's whole ${3 * r.k}/s) | ${ratio(r.wallMs, r.lowerBoundFullRateMs)} |`);
+  out.push(`| 429s caused by us | ${r.tooManyRequests} |`);
+  out.push(`| most requests in any 1 s (simulator) vs share | ${r.maxPerSecond} vs ${r.share} |`);
+  out.push(`| peak RSS of the worker process (VmHWM) | ${mib(r.peakRssMiB)} |`);
+  out.push(`| differences Bling ↔ Zydon after the sync (state checker) | ${r.diffs} |`);
+  const after = Object.entries(r.afterSync);
+  if (after.length > 0)
+    out.push(
+      `| requests right after "done" (first scheduled poll, not counted above) | ${after.map(([k, v]) => `${k} ×${v}`).join(", ")} |`,
+    );
+  return out;
+}
+
+export function renderMarkdown(res: BenchResults, chartFile: string | undefined): string {
+  const L: string[] = [];
+  L.push(`# Benchmark — ${res.scale} scale`, "");
+  L.push(
+    `Run ${res.startedAt} with \`pnpm bench${res.scale === "full" ? " --scale full" : ""}\`: real Postgres and Redis, both simulators over HTTP, the worker as separate process(es), the API process for webhooks. ` +
+      `Scenarios 1–4 run in compressed time with **K = ${res.k}**: the Bling simulator's per-account limit (3 → ${3 * res.k} req/s), its per-IP limits and our per-account share (2 → ${2 * res.k} req/s) are all ×K and polling intervals ÷K, so request-bound ratios are preserved; ` +
+      `times are shown measured and ×K (scaled back). Fixed latencies (HTTP, Postgres, webhook delivery, job pick-up) do not shrink with K, so ×K over-states them: the real value of a latency lies between the two. Scenario 5 runs in real time (K = 1, Bling's own limits).`,
+    "",
+  );
+  const s1 = res.initial[res.scenario1Size ?? 0];
+  if (s1) {
+    L.push(`## 1. Initial sync of ${s1.products} products`, "");
+    L.push(...initialSection(s1), "");
+  }
+  if (res.initial.length > 1) {
+    L.push("## 2. Initial sync at three sizes", "");
+    L.push(
+      "| products | variations | contacts | requests made | minimum | wall | wall ÷ lower bound | 429s | worker peak RSS | RSS per 1,000 products |",
+      "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+    );
+    for (const r of res.initial)
+      L.push(
+        `| ${r.products} | ${r.variations} | ${r.contacts} | ${r.totalMade} | ${r.totalMinimum} | ${both(r.wallMs, r.k)} | ${ratio(r.wallMs, r.lowerBoundMs)} | ${r.tooManyRequests} | ${mib(r.peakRssMiB)} | ${((r.peakRssMiB * 1000) / r.products).toFixed(1)} MiB |`,
+      );
+    const first = res.initial[0];
+    const last = res.initial[res.initial.length - 1];
+    if (first && last)
+      L.push(
+        "",
+        `Growth from ${first.products} to ${last.products} products (×${(last.products / first.products).toFixed(0)}): wall time ×${ratio(last.wallMs, first.wallMs)}, worker peak RSS ×${ratio(last.peakRssMiB, first.peakRssMiB)} (${mib(first.peakRssMiB)} → ${mib(last.peakRssMiB)}).`,
+      );
+    L.push("");
+  }
+  if (res.changes) {
+    const c = res.changes;
+    L.push(`## 3. ${c.changes} stock/price changes in Bling → visible in Zydon`, "");
+    L.push(
+      `Half stock (\`setStock\`), half price (\`setPrice\`), each on a different simple product, one every ${secs(2000 / c.share)} s (half our share); polling fallback interval ${secs(c.pollMs)} s (60 s ÷ K).`,
+      "",
+      "| run | seen | missing | p50 | p95 | max | target (p95) |",
+      "| --- | ---: | ---: | --- | --- | --- | --- |",
+    );
+    for (const r of c.runs)
+      L.push(
+        `| ${r.label} | ${r.dist.n} | ${r.missing} | ${both(r.dist.p50, c.k)} | ${both(r.dist.p95, c.k)} | ${both(r.dist.max, c.k)} | ${r.label.includes("dropped") ? "≤ 300 s" : "≤ 60 s"} |`,
+      );
+    L.push(
+      "",
+      `429s: ${c.tooManyRequests}; most requests in any 1 s: ${c.maxPerSecond} (share ${c.share}).`,
+      "",
+    );
+  }
+  if (res.orders) {
+    const o = res.orders;
+    L.push(`## 4. ${o.orders} Zydon orders → Bling`, "");
+    L.push(
+      `Placed by portal buyers (7 in 10 known partners, the rest new buyers whose contact is created in Bling), one every ${secs(6000 / o.share)} s; Zydon's order webhook goes to the API process.`,
+      "",
+      "| orders | in Bling | p50 | p95 | max | duplicates | Bling requests per order | 429s |",
+      "| ---: | ---: | --- | --- | --- | ---: | ---: | ---: |",
+      `| ${o.orders} | ${o.orders - o.missing} | ${both(o.dist.p50, o.k)} | ${both(o.dist.p95, o.k)} | ${both(o.dist.max, o.k)} | **${o.duplicates}** | ${o.requestsPerOrder.toFixed(2)} | ${o.tooManyRequests} |`,
+      "",
+      `Target: p95 ≤ 30 s when the budget is free; duplicates must be 0. Most requests in any 1 s: ${o.maxPerSecond} (share ${o.share}).`,
+      "",
+    );
+  }
+  if (res.tenants) {
+    const t = res.tenants;
+    L.push(`## 5. ${t.small + 1} tenants on one worker (real time, K = 1)`, "");
+    L.push(
+      `${t.small} small tenants (5 products each; their initial syncs, all at once, took ${secs(t.smallSyncMs)} s) each export one order while alone, then while one tenant runs the initial sync of ${t.bigProducts} products (${t.bigProgress}), then with two worker processes after the access tokens of ${t.rotated} tenants expired (those tenants place two orders at once, so both processes may need the token).`,
+      "",
+      "| phase | workers | orders in Bling | missing | p50 | p95 | max |",
+      "| --- | ---: | ---: | ---: | --- | --- | --- |",
+    );
+    for (const p of t.phases)
+      L.push(
+        `| ${p.label} | ${p.workers} | ${p.dist.n} | ${p.missing} | ${secs(p.dist.p50)} s | ${secs(p.dist.p95)} s | ${secs(p.dist.max)} s |`,
+      );
+    L.push(
+      "",
+      "| measure | value |",
+      "| --- | --- |",
+      `| fairness ratio = p95 with the big sync ÷ p95 alone | **${Number.isFinite(t.fairness) ? t.fairness.toFixed(2) : "—"}** |`,
+      `| duplicates | ${t.duplicates} |`,
+      `| 429s (all accounts) | ${t.tooManyRequests} |`,
+      `| most requests in any 1 s on any account vs share | ${t.maxPerSecondAnyAccount} vs ${t.share} |`,
+      `| /oauth/token calls for ${t.rotated} expired tokens (2 processes) | ${t.tokenCalls} (one per rotation = ${t.rotated}) |`,
+      "",
+    );
+  }
+  if (chartFile) L.push("## Latency distributions", "", `![latency distributions](${chartFile})`, "");
+  return L.join("\n");
+}
+
+interface Series {
+  label: string;
+  values: number[];
+}
+
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"];
+
+/** Empirical CDFs of latencies on a log time axis, as SVG (seconds, as measured). */
+export function renderChartSvg(series: Series[], title: string): string {
+  const W = 960;
+  const H = 540;
+  const m = { l: 70, r: 20, t: 50, b: 150 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const all = series.flatMap((s) => s.values).filter((v) => v > 0);
+  const lo = Math.max(0.01, Math.min(...all) / 1000);
+  const hi = Math.max(...all) / 1000;
+  const lx0 = Math.floor(Math.log10(lo));
+  const lx1 = Math.ceil(Math.log10(hi));
+  const x = (sec: number) => m.l + ((Math.log10(Math.max(sec, 10 ** lx0)) - lx0) / (lx1 - lx0 || 1)) * pw;
+  const y = (q: number) => m.t + (1 - q) * ph;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, sans-serif">`,
+    `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
+    `<text x="${W / 2}" y="28" font-size="18" text-anchor="middle">${title}</text>`,
+  ];
+  for (let e = lx0; e <= lx1; e++) {
+    for (const mult of [1, 2, 5]) {
+      const v = mult * 10 ** e;
+      if (v < 10 ** lx0 || v > 10 ** lx1) continue;
+      const px = x(v);
+      parts.push(`<line x1="${px}" y1="${m.t}" x2="${px}" y2="${m.t + ph}" stroke="#e5e5e5"/>`);
+      parts.push(
+        `<text x="${px}" y="${m.t + ph + 18}" font-size="12" text-anchor="middle">${v >= 1 ? v : v.toFixed(2)}</text>`,
+      );
+    }
+  }
+  for (const q of [0, 0.25, 0.5, 0.75, 0.95, 1]) {
+    parts.push(
+      `<line x1="${m.l}" y1="${y(q)}" x2="${m.l + pw}" y2="${y(q)}" stroke="${q === 0.95 || q === 0.5 ? "#bbbbbb" : "#eeeeee"}"/>`,
+    );
+    parts.push(
+      `<text x="${m.l - 8}" y="${y(q) + 4}" font-size="12" text-anchor="end">${q === 0.95 ? "p95" : q === 0.5 ? "p50" : q.toFixed(2)}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="${m.l + pw / 2}" y="${m.t + ph + 40}" font-size="13" text-anchor="middle">delay, seconds as measured (log scale)</text>`,
+  );
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
+  series.forEach((s, i) => {
+    const color = COLORS[i % COLORS.length];
+    const sorted = [...s.values].sort((a, b) => a - b);
+    if (sorted.length > 0) {
+      const pts: string[] = [`${x((sorted[0] as number) / 1000)},${y(0)}`];
+      sorted.forEach((v, j) => {
+        pts.push(`${x(v / 1000)},${y(j / sorted.length)}`, `${x(v / 1000)},${y((j + 1) / sorted.length)}`);
+      });
+      parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(" ")}"/>`);
+    }
+    const ly = m.t + ph + 62 + i * 16;
+    parts.push(
+      `<line x1="${m.l}" y1="${ly - 4}" x2="${m.l + 24}" y2="${ly - 4}" stroke="${color}" stroke-width="3"/>`,
+    );
+    parts.push(
+      `<text x="${m.l + 32}" y="${ly}" font-size="12">${escapeXml(s.label)} (n=${s.values.length})</text>`,
+    );
+  });
+  parts.push("</svg>");
+  return parts.join("\n");
+}
+
+const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+export function chartSeries(res: BenchResults): Series[] {
+  const out: Series[] = [];
+  for (const r of res.changes?.runs ?? [])
+    out.push({ label: `3. change → Zydon, ${r.label} (K=${res.changes?.k})`, values: r.delaysMs });
+  if (res.orders)
+    out.push({ label: `4. Zydon order → Bling (K=${res.orders.k})`, values: res.orders.delaysMs });
+  for (const p of res.tenants?.phases ?? [])
+    out.push({ label: `5. ${p.label} (real time)`, values: p.delaysMs });
+  return out;
+}
+
+export function renderPng(svg: string): Buffer {
+  return new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" } })
+    .render()
+    .asPng();
+}

@@ -1,0 +1,167 @@
+import { generateDemoAccount } from "@zb/bling-simulator";
+import { TenantsRepository } from "@zb/db";
+import { seededRandom } from "@zb/testing";
+import { waitFor } from "@zb/worker/src/e2e/harness.js";
+import { ageCatalog } from "./initial-sync.js";
+import { catalogOf, duplicates, OrderWatcher, type PlacedOrder, placeOrder, type Tenant } from "./orders.js";
+import { type Distribution, distribution, sleep } from "./stats.js";
+import { startWorld, type World } from "./world.js";
+
+export interface TenantsPhase {
+  label: string;
+  workers: number;
+  dist: Distribution;
+  delaysMs: number[];
+  missing: number;
+}
+
+export interface TenantsResult {
+  k: number;
+  small: number;
+  bigProducts: number;
+  phases: TenantsPhase[];
+  fairness: number;
+  duplicates: number;
+  tooManyRequests: number;
+  /** Highest requests in any 1 s window over every account (two processes included), and the share. */
+  maxPerSecondAnyAccount: number;
+  share: number;
+  rotated: number;
+  tokenCalls: number;
+  smallSyncMs: number;
+  bigProgress: string;
+}
+
+/**
+ * Many tenants on one worker, in real time (K = 1: Bling's own 3 req/s per account, our 2): every small
+ * tenant exports an order while alone, then while one big tenant runs its initial sync, then again with
+ * two worker processes — where some tenants' access tokens expire first, so the refresh must happen once
+ * per rotation across processes, and no account may see a second above the share.
+ */
+export async function runTenants(small: number, bigProducts: number): Promise<TenantsResult> {
+  const w = await startWorld({ k: 1, api: true });
+  try {
+    const { e } = w;
+    const smalls: Tenant[] = [];
+    for (let i = 0; i < small; i++) {
+      const t = await e.addTenant(`Loja Pequena ${i + 1}`);
+      generateDemoAccount(e.bling.sim, t.accountId, {
+        products: 5,
+        variationShare: 0,
+        contacts: 3,
+        paymentMethods: 2,
+        seed: 100 + i,
+      });
+      ageCatalog(e, t.accountId);
+      smalls.push(t);
+    }
+    const big = await e.addTenant("Loja Grande");
+    generateDemoAccount(e.bling.sim, big.accountId, {
+      products: bigProducts,
+      variationShare: 0.3,
+      contacts: Math.round(bigProducts / 2),
+      paymentMethods: 11,
+      seed: 9,
+    });
+    ageCatalog(e, big.accountId);
+
+    // Every small tenant's initial sync, all at once.
+    const tenants = new TenantsRepository(e.db.db);
+    const syncStart = Date.now();
+    for (const t of smalls)
+      await e.worker.deps.producer.enqueue("initial-sync-start", { tenantId: t.tenantId });
+    await waitFor(
+      "small tenants' initial syncs",
+      async () => {
+        for (const t of smalls) if (!(await tenants.findById(t.tenantId))?.initialSyncDoneAt) return false;
+        return true;
+      },
+      3_600_000,
+    );
+    const smallSyncMs = Date.now() - syncStart;
+    await sleep(2_000);
+    const cats = new Map(smalls.map((t) => [t.tenantId, catalogOf(e, t)]));
+    const rnd = seededRandom(5);
+    const placedAll: PlacedOrder[] = [];
+    let seq = 0;
+
+    /** One order per small tenant (two, at once, for the `twice` ones), spread over `spreadMs`. */
+    const phase = async (label: string, twice: Set<string> = new Set()): Promise<TenantsPhase> => {
+      const watcher = new OrderWatcher(e);
+      const spreadMs = 5_000;
+      for (const t of smalls) {
+        const cat = cats.get(t.tenantId) as ReturnType<typeof catalogOf>;
+        const n = twice.has(t.tenantId) ? 2 : 1;
+        const batch = await Promise.all(Array.from({ length: n }, () => placeOrder(e, t, cat, seq++, rnd)));
+        for (const o of batch) {
+          watcher.add(o);
+          placedAll.push(o);
+        }
+        await sleep(spreadMs / smalls.length);
+      }
+      const delays = await watcher.finish(600_000);
+      const ok = delays.filter((d) => Number.isFinite(d));
+      return {
+        label,
+        workers: w.workers.length,
+        dist: distribution(ok),
+        delaysMs: ok,
+        missing: delays.length - ok.length,
+      };
+    };
+
+    const phases: TenantsPhase[] = [];
+    phases.push(await phase("small tenants alone, 1 worker"));
+    await w.e.worker.deps.producer.enqueue("initial-sync-start", { tenantId: big.tenantId });
+    // Let the big sync get going (its product pages are on the same queues).
+    await sleep(10_000);
+    phases.push(await phase("with the big initial sync, 1 worker"));
+
+    // Two worker processes; a third of the small tenants' access tokens expire (a rotation each).
+    await startSecond(w);
+    const rotatedTenants = smalls.filter((_, i) => i % 3 === 0);
+    for (const t of rotatedTenants) e.bling.sim.control.expireAccessTokens(t.accountId);
+    const tokenLogBefore = tokenCalls(w);
+    phases.push(
+      await phase(
+        "with the big initial sync, 2 workers, tokens expired",
+        new Set(rotatedTenants.map((t) => t.tenantId)),
+      ),
+    );
+    const calls = tokenCalls(w) - tokenLogBefore;
+
+    const stats = e.bling.sim.control.stats();
+    let maxPerSecond = 0;
+    for (const t of [...smalls, big])
+      maxPerSecond = Math.max(maxPerSecond, e.bling.sim.control.stats(t.accountId).maxPerSecond);
+    const bigLinks = await e.db
+      .sql`select count(*)::int as n from entity_links where tenant_id = ${big.tenantId}`;
+    const a = phases[0]?.dist.p95 ?? Number.NaN;
+    const b = phases[1]?.dist.p95 ?? Number.NaN;
+    return {
+      k: 1,
+      small,
+      bigProducts,
+      phases,
+      fairness: b / a,
+      duplicates: duplicates(e, placedAll),
+      tooManyRequests: stats.tooManyRequests,
+      maxPerSecondAnyAccount: maxPerSecond,
+      share: w.share,
+      rotated: rotatedTenants.length,
+      tokenCalls: calls,
+      smallSyncMs,
+      bigProgress: `${(bigLinks[0] as { n: number }).n} records linked when measured`,
+    };
+  } finally {
+    await w.close();
+  }
+}
+
+async function startSecond(w: World): Promise<void> {
+  await w.startWorker();
+}
+
+function tokenCalls(w: World): number {
+  return w.e.bling.sim.control.requestLog().filter((r) => /\/oauth\/token/.test(r.path)).length;
+}
