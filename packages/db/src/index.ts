@@ -1,3 +1,4 @@
+export { withAdvisoryLock } from "./advisory-lock.js";
 export {
   type CreateDbOptions,
   createDb,

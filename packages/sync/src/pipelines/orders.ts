@@ -1,4 +1,10 @@
-import { LedgerRepository, LinksRepository, type OrderExport, OrderExportsRepository } from "@zb/db";
+import {
+  LedgerRepository,
+  LinksRepository,
+  type OrderExport,
+  OrderExportsRepository,
+  withAdvisoryLock,
+} from "@zb/db";
 import { onlyDigits } from "../domain/documents.js";
 import { mapOrder, OrderMappingError } from "../mappers/orders.js";
 import { blingPaymentType, paymentNameKey } from "../mappers/payment-methods.js";
@@ -144,27 +150,32 @@ async function finish(
 
 /** The order's customer in Bling: the link, else a Bling contact with the same CPF/CNPJ, else a new contact. */
 async function ensureBlingContact(ctx: SyncContext, zydonPartnerId: string): Promise<string> {
-  const links = new LinksRepository(ctx.db);
-  const linked = await links.byZydonId(ctx.tenantId, "customer", zydonPartnerId);
+  const linked = await new LinksRepository(ctx.db).byZydonId(ctx.tenantId, "customer", zydonPartnerId);
   if (linked?.blingId) return linked.blingId;
   const partner = await ctx.zydon.getPartner(zydonPartnerId);
   if (!partner) throw new OrderMappingError(`Cliente ${zydonPartnerId} do pedido não encontrado no Zydon.`);
   const doc = onlyDigits(partner.fiscal_registration_number);
-  let blingId: string | undefined;
-  if (doc)
-    blingId = (await ctx.bling.findContactsByDocument(doc)).find(
-      (c) => onlyDigits(c.numeroDocumento) === doc,
-    )?.id;
-  let created = false;
-  if (!blingId) {
-    blingId = await ctx.bling.createContact(partnerToContact(partner));
-    created = true;
-  }
-  await ctx.db.transaction(async (tx) => {
-    await new LinksRepository(tx).upsert({
+  // Two orders of one new buyer export at once (any worker process): one finds-or-creates the contact, the
+  // other waits and then reads the link it wrote. Never two contacts for one document.
+  const lockKey = `bling-contact:${ctx.tenantId}:${doc || partner.state_registration || zydonPartnerId}`;
+  return withAdvisoryLock(ctx.db, lockKey, async (tx) => {
+    const links = new LinksRepository(tx);
+    const again = await links.byZydonId(ctx.tenantId, "customer", zydonPartnerId);
+    if (again?.blingId) return again.blingId;
+    let blingId: string | undefined;
+    if (doc)
+      blingId = (await ctx.bling.findContactsByDocument(doc)).find(
+        (c) => onlyDigits(c.numeroDocumento) === doc,
+      )?.id;
+    let created = false;
+    if (!blingId) {
+      blingId = await ctx.bling.createContact(partnerToContact(partner));
+      created = true;
+    }
+    await links.upsert({
       tenantId: ctx.tenantId,
       entity: "customer",
-      blingId: blingId as string,
+      blingId,
       zydonId: zydonPartnerId,
       naturalKey: doc || partner.state_registration || zydonPartnerId,
     });
@@ -178,8 +189,8 @@ async function ensureBlingContact(ctx: SyncContext, zydonPartnerId: string): Pro
         ? "Cliente criado no Bling para o pedido."
         : "Cliente do pedido vinculado ao contato de mesmo CPF/CNPJ no Bling.",
     });
+    return blingId;
   });
-  return blingId;
 }
 
 function partnerToContact(p: ZydonPartner): BlingContactInput {
@@ -242,20 +253,24 @@ async function ensureBlingPaymentMethods(ctx: SyncContext, order: ZydonOrder): P
       }
     }
     const key = paymentNameKey(zm.name);
-    let blingId = blingByName.get(key);
-    const created = !blingId;
-    if (!blingId) {
-      blingId = await ctx.bling.createPaymentMethod({
+    const methods = blingByName;
+    // Same guard as contacts: one Bling payment method per name, whichever order gets here first.
+    const blingId = await withAdvisoryLock(ctx.db, `bling-payment:${ctx.tenantId}:${key}`, async (tx) => {
+      const txLinks = new LinksRepository(tx);
+      const again = await txLinks.byZydonId(ctx.tenantId, "payment_method", p.paymentMethodId);
+      if (again?.blingId) return again.blingId;
+      const byName = await txLinks.byNaturalKey(ctx.tenantId, "payment_method", key);
+      let id = byName?.blingId ?? methods.get(key) ?? null;
+      const created = !id;
+      id ??= await ctx.bling.createPaymentMethod({
         descricao: zm.name,
         tipoPagamento: blingPaymentType(zm.type),
       });
-      blingByName.set(key, blingId);
-    }
-    await ctx.db.transaction(async (tx) => {
-      await new LinksRepository(tx).upsert({
+      methods.set(key, id);
+      await txLinks.upsert({
         tenantId: ctx.tenantId,
         entity: "payment_method",
-        blingId: blingId as string,
+        blingId: id,
         zydonId: p.paymentMethodId,
         naturalKey: key,
       });
@@ -269,6 +284,7 @@ async function ensureBlingPaymentMethods(ctx: SyncContext, order: ZydonOrder): P
           ? "Forma de pagamento criada no Bling para o pedido."
           : "Vinculada à forma de pagamento de mesmo nome no Bling.",
       });
+      return id;
     });
     out.set(p.paymentMethodId, blingId);
   }
