@@ -1,5 +1,6 @@
 import type { Logger } from "@zb/config";
 import {
+  CursorsRepository,
   type Database,
   LedgerRepository,
   type Tenant,
@@ -25,6 +26,7 @@ import {
   paymentMethodsPipeline,
   pollNewZydonOrders,
   pollProductChanges,
+  pollProductsCursor,
   pricesPipeline,
   productsPipeline,
   reconcileStock,
@@ -181,6 +183,11 @@ export function createProcessor(deps: WorkerDeps): Processor {
           await buildReadinessReport(ctx).catch((err) =>
             deps.log.warn({ err: (err as Error).message }, "readiness report failed"),
           );
+          // The polling fallback starts from here: the sync itself reads everything older, so the first poll
+          // after it must not re-read every product edited in the minutes before (its default window).
+          const cursors = new CursorsRepository(deps.db);
+          if (!(await cursors.get(p.tenantId, "poll:products", pollProductsCursor).catch(() => undefined)))
+            await cursors.set(p.tenantId, "poll:products", { productsSince: new Date().toISOString() });
           await orchestrator.start(p.tenantId, p.entities);
         });
       }

@@ -9,7 +9,8 @@ export const POLL_OVERLAP_MS = 2 * 60_000;
 /** Bling refuses date windows over one year. */
 const MAX_WINDOW_MS = 364 * 86_400_000;
 
-const pollCursor = z.object({ productsSince: z.string() });
+/** Where the products poll resumes (`productsSince`, ISO); the initial sync sets it when it starts. */
+export const pollProductsCursor = z.object({ productsSince: z.string() });
 
 /**
  * Polling fallback for products and prices: everything Bling says changed since the last window (with
@@ -18,7 +19,7 @@ const pollCursor = z.object({ productsSince: z.string() });
 export async function pollProductChanges(ctx: SyncContext): Promise<{ checked: number; changed: number }> {
   const cursors = new CursorsRepository(ctx.db);
   const now = ctx.now();
-  const cursor = await cursors.get(ctx.tenantId, "poll:products", pollCursor).catch(() => undefined);
+  const cursor = await cursors.get(ctx.tenantId, "poll:products", pollProductsCursor).catch(() => undefined);
   let since = cursor
     ? new Date(new Date(cursor.productsSince).getTime() - POLL_OVERLAP_MS)
     : new Date(now.getTime() - 10 * 60_000);

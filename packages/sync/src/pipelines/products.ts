@@ -136,14 +136,25 @@ async function writeProduct(ctx: SyncContext, detail: BlingProductDetail): Promi
   const previousData = (link?.data ?? {}) as Record<string, unknown>;
   await ctx.db.transaction(async (tx) => {
     const l = new LinksRepository(tx);
-    await l.upsert({
+    // Data is merged (jsonb ||), never rewritten from the copy read before the Zydon call: the stock
+    // pipeline may have stored a newer `stockQty` meanwhile.
+    const row = await l.upsert({
       tenantId: ctx.tenantId,
       entity: "product",
       blingId: detail.id,
       zydonId: ref.id,
       naturalKey: sku,
       contentHash: hash,
-      data: { ...previousData, kind, price: mapping.product.price, productZydonId: ref.id, inactive: false },
+    });
+    await l.mergeData(row.id, {
+      kind,
+      price: mapping.product.price,
+      productZydonId: ref.id,
+      inactive: false,
+      // The image job uses these while fresh instead of reading the product again (Bling's internal image
+      // links expire, so an old list is re-read).
+      imageUrls: mapping.imageUrls,
+      imageUrlsAt: ctx.now().toISOString(),
     });
     if (outcome !== "unchanged") {
       for (const v of mapping.variationSkus) {
@@ -225,15 +236,9 @@ async function deactivateProduct(ctx: SyncContext, detail: BlingProductDetail): 
     return "failed";
   }
   await ctx.db.transaction(async (tx) => {
-    await new LinksRepository(tx).upsert({
-      tenantId: ctx.tenantId,
-      entity: "product",
-      blingId: detail.id,
-      zydonId: link.zydonId,
-      naturalKey: link.naturalKey,
-      contentHash: hash,
-      data: { ...((link.data ?? {}) as Record<string, unknown>), inactive: true },
-    });
+    const l = new LinksRepository(tx);
+    await l.setContentHash(link.id, hash);
+    await l.mergeData(link.id, { inactive: true });
     await new LedgerRepository(tx).record({
       tenantId: ctx.tenantId,
       entity: "product",
@@ -247,12 +252,22 @@ async function deactivateProduct(ctx: SyncContext, detail: BlingProductDetail): 
   return "updated";
 }
 
+/** How long image URLs read with the product stay usable for the image job (Bling's links expire). */
+const IMAGE_URLS_FRESH_MS = 10 * 60_000;
+
 /** Upload a product's images (slow on Zydon's side), apart from the product write; record the outcome. */
 export async function syncProductImages(ctx: SyncContext, blingProductId: string): Promise<void> {
   const links = new LinksRepository(ctx.db);
   const link = await links.byBlingId(ctx.tenantId, "product", blingProductId);
   if (!link?.zydonId) return;
-  const detail = await ctx.bling.getProduct(blingProductId);
+  const data = (link.data ?? {}) as Record<string, unknown>;
+  const fresh =
+    Array.isArray(data.imageUrls) &&
+    typeof data.imageUrlsAt === "string" &&
+    ctx.now().getTime() - new Date(data.imageUrlsAt).getTime() < IMAGE_URLS_FRESH_MS;
+  const detail = fresh
+    ? { imageUrls: (data.imageUrls as unknown[]).filter((u): u is string => typeof u === "string") }
+    : await ctx.bling.getProduct(blingProductId);
   if (!detail) return;
   const imagesHash = contentHash(detail.imageUrls);
   if ((link.data as Record<string, unknown> | null)?.imagesHash === imagesHash) return;
@@ -274,13 +289,7 @@ export async function syncProductImages(ctx: SyncContext, blingProductId: string
     return;
   }
   await ctx.db.transaction(async (tx) => {
-    await new LinksRepository(tx).upsert({
-      tenantId: ctx.tenantId,
-      entity: "product",
-      blingId: blingProductId,
-      zydonId: link.zydonId,
-      data: { ...(link.data ?? {}), imagesHash },
-    });
+    await new LinksRepository(tx).mergeData(link.id, { imagesHash });
     await new LedgerRepository(tx).record({
       tenantId: ctx.tenantId,
       entity: "image",

@@ -1,13 +1,27 @@
-import { type EntityLink, LedgerRepository, LinksRepository } from "@zb/db";
+import { CursorsRepository, type EntityLink, LedgerRepository, LinksRepository } from "@zb/db";
+import { z } from "zod";
 import { stockQuantity } from "../domain/stock.js";
 import type { EntityPipeline } from "../engine/initial-sync.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 
-/** The default deposit is read once per step (one request) only when the merchant chose none. */
+const DEPOSIT_TTL_MS = 60 * 60_000;
+const depositCache = z.object({ at: z.string(), id: z.string().nullable() });
+
+/**
+ * Bling's default deposit, only when the merchant chose none: one request per hour per tenant (cached like
+ * the situações), not one per stock batch.
+ */
 async function defaultDepositId(ctx: SyncContext): Promise<string | null> {
   if (ctx.settings.stock.depositIds.length > 0) return null;
+  const cursors = new CursorsRepository(ctx.db);
+  const cached = await cursors
+    .get(ctx.tenantId, "cache:default-deposit", depositCache)
+    .catch(() => undefined);
+  if (cached && ctx.now().getTime() - new Date(cached.at).getTime() < DEPOSIT_TTL_MS) return cached.id;
   const deposits = await ctx.bling.listDeposits();
-  return deposits.find((d) => d.padrao)?.id ?? deposits[0]?.id ?? null;
+  const id = deposits.find((d) => d.padrao)?.id ?? deposits[0]?.id ?? null;
+  await cursors.set(ctx.tenantId, "cache:default-deposit", { at: ctx.now().toISOString(), id });
+  return id;
 }
 
 function target(link: EntityLink) {
