@@ -21,7 +21,8 @@ import {
   JobProducer,
   nfeJobId,
   QUEUES,
-  retryRateLimited,
+  retryInPlace,
+  retryingFetch,
   type SyncContext,
   type TenantSettings,
   tokenCallGate,
@@ -111,6 +112,8 @@ export async function composeWorker(
     adminUrl: config.ZYDON_ADMIN_URL,
     timeoutMs: config.ZYDON_REQUEST_TIMEOUT_MS,
     uploadTimeoutMs: config.ZYDON_UPLOAD_TIMEOUT_MS,
+    // Short-lived Zydon failures repeat the one HTTP request (5xx of GET/PUT, 429 with a short Retry-After).
+    fetch: retryingFetch(),
   });
   const maxWaitMs = opts.budgetMaxWaitMs ?? 20_000;
 
@@ -132,8 +135,8 @@ export async function composeWorker(
     return {
       tenantId: tenant.id,
       settings,
-      // A per-second 429 repeats the one call (a job restarting its step after each 429 never progresses).
-      bling: retryRateLimited(createBlingPort(client)),
+      // Short-lived failures (429s, 5xx/timeouts of reads) repeat the one call, not the whole step.
+      bling: retryInPlace(createBlingPort(client)),
       zydon: new ZydonPortAdapter(
         zydon.client({ code: zydonKey.accessKeyCode, token: zydonKey.accessKeyToken }),
       ),

@@ -45,7 +45,13 @@ export interface E2E {
 }
 
 export async function startE2E(
-  opts: { worker?: ComposeWorkerOptions | false; env?: Record<string, string>; webhooks?: boolean } = {},
+  opts: {
+    worker?: ComposeWorkerOptions | false;
+    env?: Record<string, string>;
+    webhooks?: boolean;
+    /** Bling simulator limits (compressed-time runs raise `perSecond` with the worker's `rateShare`). */
+    blingLimits?: { perSecond?: number; perDay?: number };
+  } = {},
 ): Promise<E2E> {
   const tdb: TestDatabase = await createTestDatabase({ migrate: runMigrations });
   const redisT = createTestRedis();
@@ -54,6 +60,7 @@ export async function startE2E(
     autoApprove: true,
     seed: 7,
     webhook: { autoDeliver: opts.webhooks ?? false },
+    ...(opts.blingLimits ? { limits: opts.blingLimits } : {}),
   });
   const zydon = await startZydonSimulator({ seed: 7 });
   zydon.sim.registerPlugin({

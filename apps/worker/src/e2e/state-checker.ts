@@ -7,7 +7,7 @@ import type { ZydonSimulator } from "@zb/zydon-simulator";
  * - every active top-level Bling product with a non-blank, unique SKU is one Zydon product with the same SKU,
  *   name and price; a formato V parent's active children are its variations (same SKUs);
  * - inactive/deleted products and blank SKUs are absent from Zydon; of two products sharing a SKU only the
- *   first synced is in Zydon (the ledger reports the other);
+ *   first synced is in Zydon (the ledger reports the other); the same for two variations of one product;
  * - stock = available ("virtual") balance in Bling's default deposit, negatives as 0;
  * - every active Bling contact with CPF/CNPJ or IE/RG is one Zydon partner with that document; no other;
  * - every Bling payment method exists in Zydon by name; nothing is duplicated on either side.
@@ -77,13 +77,19 @@ export function compareStates(
       const got = new Set(z.variations.map((v) => v.sku));
       for (const s of want) if (!got.has(s)) diffs.push(`product ${sku}: variation ${s} missing`);
       for (const s of got) if (!want.has(s)) diffs.push(`product ${sku}: unexpected variation ${s}`);
-      for (const c of children) {
-        const v = z.variations.find((x) => x.sku === c.codigo);
-        if (!v) continue;
-        if (v.price !== null && Math.abs(v.price - (c.preco ?? 0)) > 0.001)
-          diffs.push(`variation ${v.sku}: price ${v.price} ≠ ${c.preco}`);
-        if (opts.checkStock !== false && v.stock !== stockOf(c.id))
-          diffs.push(`variation ${v.sku}: stock ${v.stock} ≠ ${stockOf(c.id)}`);
+      // Two children sharing a SKU: the first one keeps it (the other is reported), so the Zydon variation
+      // must equal one of the candidates.
+      for (const v of z.variations) {
+        const candidates = children.filter((c) => c.codigo === v.sku);
+        if (candidates.length === 0) continue;
+        const priceOk = (c: (typeof children)[number]) =>
+          v.price === null || Math.abs(v.price - (c.preco ?? 0)) <= 0.001;
+        const stockOk = (c: (typeof children)[number]) =>
+          opts.checkStock === false || v.stock === stockOf(c.id);
+        if (candidates.some((c) => priceOk(c) && stockOk(c))) continue;
+        const c = candidates[0] as (typeof children)[number];
+        if (!priceOk(c)) diffs.push(`variation ${v.sku}: price ${v.price} ≠ ${c.preco}`);
+        if (!stockOk(c)) diffs.push(`variation ${v.sku}: stock ${v.stock} ≠ ${stockOf(c.id)}`);
       }
     } else if (opts.checkStock !== false && z.stock !== stockOf(p.id)) {
       diffs.push(`product ${sku}: stock ${z.stock} ≠ ${stockOf(p.id)}`);
