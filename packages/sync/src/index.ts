@@ -1,5 +1,6 @@
 export * from "./adapters/bling-port-adapter.js";
-export * from "./adapters/rate-limit-retry.js";
+export * from "./adapters/in-place-retry.js";
+export * from "./adapters/retrying-fetch.js";
 export * from "./adapters/zydon-port-adapter.js";
 export * from "./budget/bling-budget.js";
 export * from "./budget/budget-hook.js";

@@ -1,0 +1,65 @@
+import type { FetchLike } from "@zb/zydon";
+
+export interface RetryingFetchOptions {
+  /** Further tries of one request (default 4). */
+  retries?: number;
+  /** Longest single wait; a longer Retry-After is handed to the caller as the 429 it is (default 5 s). */
+  maxWaitMs?: number;
+  /** First wait after a 5xx / connection failure of an idempotent request; doubled per try (default 500 ms). */
+  baseDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  fetch?: FetchLike;
+}
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function retryAfterMs(res: Response): number | undefined {
+  const h = res.headers.get("retry-after");
+  if (!h) return undefined;
+  const s = Number(h);
+  if (Number.isFinite(s)) return Math.max(0, s * 1000);
+  const at = Date.parse(h);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+/**
+ * A fetch for the Zydon client that repeats one HTTP request after a short-lived failure, below the
+ * client's composite calls (a product update is GET + PUT): a 5xx or a refused connection of an idempotent
+ * request (GET/PUT/DELETE), and a 429 of any request when Zydon says when to come back (Retry-After within
+ * `maxWaitMs`; a refused request was not processed). A POST's 5xx and our own timeout (the caller's abort
+ * signal is spent) are returned/thrown as they are: the job decides, and its step looks the record up
+ * before creating it again. Without this, 20 % of Zydon's answers failing made an initial-sync page of a
+ * dozen calls restart until its job attempts ran out (fault test zydon-errors).
+ */
+export function retryingFetch(opts: RetryingFetchOptions = {}): FetchLike {
+  const retries = opts.retries ?? 4;
+  const maxWaitMs = opts.maxWaitMs ?? 5_000;
+  const baseDelayMs = opts.baseDelayMs ?? 500;
+  const sleep = opts.sleep ?? defaultSleep;
+  const inner: FetchLike = opts.fetch ?? ((input, init) => fetch(input, init));
+  return async (input, init) => {
+    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    const idempotent = IDEMPOTENT.has(method);
+    const jitter = (attempt: number) => Math.floor(Math.random() * 100 * (attempt + 1));
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await inner(input, init);
+      } catch (err) {
+        const aborted = init?.signal?.aborted || (err instanceof Error && /Abort|Timeout/.test(err.name));
+        if (!idempotent || aborted || attempt >= retries) throw err;
+        await sleep(baseDelayMs * 2 ** attempt + jitter(attempt));
+        continue;
+      }
+      if (attempt >= retries) return res;
+      let wait: number | undefined;
+      if (res.status === 429) wait = retryAfterMs(res);
+      else if (res.status >= 500 && idempotent) wait = baseDelayMs * 2 ** attempt;
+      if (wait === undefined || wait > maxWaitMs) return res;
+      // Drain the refused answer so the connection can be reused.
+      await res.arrayBuffer().catch(() => undefined);
+      await sleep(wait + jitter(attempt));
+    }
+  };
+}
