@@ -8,7 +8,7 @@ import { type BenchResults, chartSeries, renderChartSvg, renderMarkdown, renderP
 import { runTenants } from "./tenants.js";
 
 /**
- * `pnpm bench [--scenario N[,M]] [--scale small|full] [--k 20]`: the product against both simulators with
+ * `pnpm bench [--scenario N[,M]] [--scale small|full] [--k 20] [--latency-k 5]`: the product against both simulators with
  * Bling's limits, report in bench-results/report.md (+ latency.png) at the repo root.
  */
 const { values } = parseArgs({
@@ -16,12 +16,16 @@ const { values } = parseArgs({
     scenario: { type: "string" },
     scale: { type: "string", default: "small" },
     k: { type: "string", default: "20" },
+    "latency-k": { type: "string", default: "5" },
   },
 });
 const scale = values.scale === "full" ? "full" : "small";
 if (values.scale !== "small" && values.scale !== "full") throw new Error("--scale is small or full");
 const k = Number(values.k);
 if (!Number.isInteger(k) || k < 1 || k > 100) throw new Error("--k is an integer in [1, 100]");
+const latencyK = Number(values["latency-k"]);
+if (!Number.isInteger(latencyK) || latencyK < 1 || latencyK > 100)
+  throw new Error("--latency-k is an integer in [1, 100]");
 const wanted = new Set((values.scenario ?? "1,2,3,4,5").split(",").map((s) => Number(s.trim())));
 const sizes = {
   small: { initial: [200, 1_000, 3_000], scenario1: 1, changes: 200, orders: 200, tenants: 50, big: 1_000 },
@@ -37,7 +41,7 @@ const sizes = {
 
 const outDir = fileURLToPath(new URL("../../../bench-results/", import.meta.url));
 mkdirSync(outDir, { recursive: true });
-const res: BenchResults = { scale, k, startedAt: new Date().toISOString(), initial: [] };
+const res: BenchResults = { scale, k, latencyK, startedAt: new Date().toISOString(), initial: [] };
 const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
 function save(): string {
@@ -70,13 +74,13 @@ if (wanted.has(1) || wanted.has(2)) {
   }
 }
 if (wanted.has(3)) {
-  log(`${sizes.changes} stock/price changes (K=${k})`);
-  res.changes = await runChanges(sizes.changes, k);
+  log(`${sizes.changes} stock/price changes (K=${latencyK})`);
+  res.changes = await runChanges(sizes.changes, latencyK);
   save();
 }
 if (wanted.has(4)) {
-  log(`${sizes.orders} orders (K=${k})`);
-  res.orders = await runOrders(sizes.orders, k);
+  log(`${sizes.orders} orders (K=${latencyK})`);
+  res.orders = await runOrders(sizes.orders, latencyK);
   save();
 }
 if (wanted.has(5)) {
