@@ -124,12 +124,18 @@ export async function composeWorker(
     if (!zydonKey) throw new BlingNotConnectedError(tenant.id);
     // One budget per Bling account: two tenants can never share one, but the key follows the account.
     const accountId = conn.blingCompanyId ?? tenant.id;
+    let usedToken: string | undefined;
     const client = new BlingClient({
       baseUrl: base,
       timeoutMs: config.BLING_REQUEST_TIMEOUT_MS,
       enableJwt: config.BLING_ENABLE_JWT,
-      getAccessToken: () => tokens.getAccessToken(tenant.id),
-      onUnauthorized: () => tokens.forceRefresh(tenant.id),
+      getAccessToken: async () => {
+        usedToken = await tokens.getAccessToken(tenant.id);
+        return usedToken;
+      },
+      // Say which token Bling refused: if another job or process already rotated it, its new token is used
+      // instead of refreshing again (six refreshes for one expiry under two busy workers, fault test).
+      onUnauthorized: () => tokens.forceRefresh(tenant.id, usedToken),
       budget: budgetHook(budget, accountId, lane, { maxWaitMs }),
     });
     return {

@@ -14,7 +14,12 @@ export const FAULT_STALLED_CHECK_MS = 2_000;
 const config = loadConfigOrExit(workerEnvKeys);
 const logger = createLogger({ level: config.LOG_LEVEL, name: "fault-worker" });
 const worker = await composeWorker(config, logger, {
-  workerOptions: { lockDuration: FAULT_LOCK_MS, stalledInterval: FAULT_STALLED_CHECK_MS },
+  // The name lands in each job's `processedBy`: tests see which process ran what.
+  workerOptions: {
+    lockDuration: FAULT_LOCK_MS,
+    stalledInterval: FAULT_STALLED_CHECK_MS,
+    name: `fault-worker-${process.pid}`,
+  },
 });
 installShutdown(worker.close, logger);
 logger.info({ queues: worker.runtime.workers.map((w) => w.name) }, "fault worker started");
