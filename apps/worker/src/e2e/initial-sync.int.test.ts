@@ -71,6 +71,17 @@ describe("initial sync, end to end (worker + both simulators, real Postgres and 
     const diffs = compareStates(e.bling.sim, t.accountId, e.zydon.sim, t.orgId);
     expect(diffs).toEqual([]);
 
+    // Progress had a total for the page's ETA, and it was reached exactly (done + skipped + failed).
+    const runs = await e.db.sql<
+      { entity: string; total: number | null; done: number; skipped: number; failed: number }[]
+    >`
+      select entity, total, done, skipped, failed from sync_runs where tenant_id = ${t.tenantId}`;
+    for (const entity of ["payment_methods", "products", "customers"]) {
+      const r = runs.find((x) => x.entity === entity);
+      expect(r?.total, entity).toBeGreaterThan(0);
+      expect((r?.done ?? 0) + (r?.skipped ?? 0) + (r?.failed ?? 0), entity).toBe(r?.total);
+    }
+
     // Every skipped customer is explained in the ledger, in pt-BR.
     const acc = e.bling.sim.control.getAccount(t.accountId);
     const noDoc = acc.contacts.filter((x) => x.situacao !== "A" || (!x.numeroDocumento && !x.ie && !x.rg));

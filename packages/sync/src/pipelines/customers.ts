@@ -4,6 +4,7 @@ import type { EntityPipeline } from "../engine/initial-sync.js";
 import { mapContactToPartner } from "../mappers/customers.js";
 import type { BlingContact } from "../ports/bling-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { readinessTotal } from "./readiness.js";
 
 type Outcome = "synced" | "skipped" | "failed";
 
@@ -95,6 +96,7 @@ export const customersPipeline: EntityPipeline<SyncContext> = {
     const rows = await ctx.bling.listContacts({ page, criterio: 1 });
     const counts = { synced: 0, skipped: 0, failed: 0 };
     for (const r of rows) counts[await syncCustomer(ctx, r)]++;
-    return { hasMore: rows.length === 100, ...counts };
+    const total = page === 1 ? await readinessTotal(ctx, "contactsListed") : undefined;
+    return { hasMore: rows.length === 100, ...counts, ...(total !== undefined ? { total } : {}) };
   },
 };

@@ -68,6 +68,7 @@ export const paymentMethodsPipeline: EntityPipeline<SyncContext> = {
       });
       synced++;
     }
-    return { hasMore: methods.length === 100, synced, skipped: 0, failed };
+    const total = page === 1 && methods.length < 100 ? { total: methods.length } : {};
+    return { hasMore: methods.length === 100, synced, skipped: 0, failed, ...total };
   },
 };

@@ -6,6 +6,7 @@ import { mapProduct } from "../mappers/products.js";
 import type { BlingProductDetail, BlingProductSummary } from "../ports/bling-port.js";
 import type { ZydonProductRef } from "../ports/zydon-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { readinessTotal } from "./readiness.js";
 
 /**
  * `filtroSaldoEstoque` has no "all" value (0 zero, 1 positive — Bling's default — 2 negative), so a full
@@ -332,6 +333,7 @@ export const productsPipeline: EntityPipeline<SyncContext> = {
       await pos.cursors.set(ctx.tenantId, "initial:products:passes", { pages });
     }
     const hasMore = !passEnded || pos.pass < PASSES.length - 1;
-    return { hasMore, ...tally(outcomes) };
+    const total = page === 1 ? await readinessTotal(ctx, "topLevelProducts") : undefined;
+    return { hasMore, ...tally(outcomes), ...(total !== undefined ? { total } : {}) };
   },
 };

@@ -1,4 +1,5 @@
 import { CursorsRepository } from "@zb/db";
+import { z } from "zod";
 import { fiscalIdentity } from "../domain/documents.js";
 import { normalizeStatusName } from "../domain/status-matching.js";
 import type { SyncContext } from "./context.js";
@@ -17,7 +18,16 @@ export interface ReadinessProblem {
 export interface ReadinessReport {
   generatedAt: string;
   problems: ReadinessProblem[];
-  counts: { products: number; contacts: number; paymentMethods: number; situacoes: number };
+  counts: {
+    products: number;
+    contacts: number;
+    paymentMethods: number;
+    situacoes: number;
+    /** Top-level products (variations excluded): the initial sync's products total. */
+    topLevelProducts?: number;
+    /** Every contact row the customers step will walk (inactive ones included, reported as skipped). */
+    contactsListed?: number;
+  };
   /** True when the report stopped early to protect the request budget (big catalogs). */
   sampled: boolean;
 }
@@ -38,11 +48,13 @@ export async function buildReadinessReport(
   const bySku = new Map<string, string[]>();
   const blankSku: string[] = [];
   let products = 0;
+  let topLevelProducts = 0;
   for (const filtro of [1, 0, 2] as const) {
     for (let page = 1; page <= maxPages; page++) {
       const rows = await ctx.bling.listProducts({ page, criterio: 2, filtroSaldoEstoque: filtro });
       for (const r of rows) {
         products++;
+        if (!r.idProdutoPai) topLevelProducts++;
         const sku = r.codigo?.trim();
         if (!sku) blankSku.push(r.idProdutoPai ? `variação de ${r.idProdutoPai}: ${r.nome}` : r.nome);
         else bySku.set(sku, [...(bySku.get(sku) ?? []), r.nome]);
@@ -54,10 +66,12 @@ export async function buildReadinessReport(
   const duplicates = [...bySku.entries()].filter(([, names]) => names.length > 1);
 
   let contacts = 0;
+  let contactsListed = 0;
   const noFiscal: string[] = [];
   for (let page = 1; page <= maxPages; page++) {
     const rows = await ctx.bling.listContacts({ page, criterio: 1 });
     for (const c of rows) {
+      contactsListed++;
       if (c.situacao !== "A") continue;
       contacts++;
       // The list row has no IE/RG: count those without CPF/CNPJ as "to check" (IE/RG may still qualify them).
@@ -156,7 +170,14 @@ export async function buildReadinessReport(
   const report: ReadinessReport = {
     generatedAt: ctx.now().toISOString(),
     problems,
-    counts: { products, contacts, paymentMethods: payments.length, situacoes: situacoes.length },
+    counts: {
+      products,
+      contacts,
+      paymentMethods: payments.length,
+      situacoes: situacoes.length,
+      topLevelProducts,
+      contactsListed,
+    },
     sampled,
   };
   await new CursorsRepository(ctx.db).set(
@@ -165,4 +186,24 @@ export async function buildReadinessReport(
     report as unknown as Record<string, unknown>,
   );
   return report;
+}
+
+/**
+ * The initial sync's totals (progress and ETA on the page) from the readiness report that ran just before
+ * it, without another request; undefined when the report was sampled or is missing.
+ */
+const readinessTotals = z.object({
+  sampled: z.boolean(),
+  counts: z.object({ topLevelProducts: z.number().optional(), contactsListed: z.number().optional() }),
+});
+
+export async function readinessTotal(
+  ctx: SyncContext,
+  key: "topLevelProducts" | "contactsListed",
+): Promise<number | undefined> {
+  const report = await new CursorsRepository(ctx.db)
+    .get(ctx.tenantId, "readiness", readinessTotals)
+    .catch(() => undefined);
+  if (!report || report.sampled) return undefined;
+  return report.counts[key];
 }

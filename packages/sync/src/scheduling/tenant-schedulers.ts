@@ -10,9 +10,18 @@ export const schedulerIntervals = {
   pollChangesMs: 60_000,
   /** Rolling stock reconciliation (Bling stock has no change filter): one batch per run. */
   reconcileStockMs: 60_000,
-  /** Drift audit: both sides of the catalog compared and healed. */
-  driftAuditMs: 24 * 3_600_000,
 };
+
+/**
+ * The daily drift audit runs at night in São Paulo (02:00–05:59), at a minute derived from the tenant id so
+ * thousands of tenants do not start together. A cron pattern (not `every`) because re-upserting it at each
+ * worker start must not reset it, and it must not run right after the initial sync.
+ */
+export function driftAuditPattern(tenantId: string): string {
+  let h = 0;
+  for (const ch of tenantId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `${h % 60} ${2 + (Math.floor(h / 60) % 4)} * * *`;
+}
 
 function ids(tenantId: string) {
   return {
@@ -32,7 +41,7 @@ export async function ensureTenantSchedulers(
   const { poll, reconcile, drift } = ids(tenantId);
   await q.upsertJobScheduler(
     drift,
-    { every: every.driftAuditMs },
+    { pattern: driftAuditPattern(tenantId), tz: "America/Sao_Paulo" },
     { name: "drift-audit", data: { tenantId } },
   );
   await q.upsertJobScheduler(
