@@ -2,12 +2,13 @@ import { describe, expect, it } from "vitest";
 import { retryingFetch } from "./retrying-fetch.js";
 
 /** A fetch answering the given statuses in turn (a thrown Error for "down"), recording each method. */
-function fake(answers: Array<number | "down">, headers: Record<string, string> = {}) {
+function fake(answers: Array<number | "down" | "dns">, headers: Record<string, string> = {}) {
   const seen: string[] = [];
   const fetch = async (_input: string | URL | Request, init?: RequestInit) => {
     seen.push(init?.method ?? "GET");
     const a = answers.shift() ?? 200;
-    if (a === "down") throw new TypeError("fetch failed");
+    if (a === "down") throw new TypeError("fetch failed", { cause: { code: "ECONNRESET" } });
+    if (a === "dns") throw new TypeError("fetch failed", { cause: { code: "ENOTFOUND" } });
     return new Response(a === 204 ? null : "{}", { status: a, headers });
   };
   return { seen, fetch };
@@ -20,6 +21,14 @@ describe("retryingFetch", () => {
     const res = await retryingFetch({ fetch: f.fetch, sleep: noSleep })("http://z/x", { method: "PUT" });
     expect(res.status).toBe(200);
     expect(f.seen).toEqual(["PUT", "PUT", "PUT", "PUT"]);
+  });
+
+  it("does not repeat a DNS failure (an unknown image host stays unknown)", async () => {
+    const f = fake(["dns"]);
+    await expect(retryingFetch({ fetch: f.fetch, sleep: noSleep })("http://z/x")).rejects.toThrow(
+      /fetch failed/,
+    );
+    expect(f.seen).toHaveLength(1);
   });
 
   it("hands a POST's 5xx to the caller at once (it may have been processed)", async () => {

@@ -23,11 +23,18 @@ function retryAfterMs(res: Response): number | undefined {
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
 
+/** Connection-level failures worth one more try; a DNS failure or a bad URL is not going to heal in a second. */
+const DROPPED = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+function droppedConnection(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === "string" && DROPPED.has(cause.code);
+}
+
 /**
  * A fetch for the Zydon client that repeats one HTTP request after a short-lived failure, below the
- * client's composite calls (a product update is GET + PUT): a 5xx or a refused connection of an idempotent
- * request (GET/PUT/DELETE), and a 429 of any request when Zydon says when to come back (Retry-After within
- * `maxWaitMs`; a refused request was not processed). A POST's 5xx and our own timeout (the caller's abort
+ * client's composite calls (a product update is GET + PUT): a 5xx or a dropped/refused connection of
+ * an idempotent request (GET/PUT/DELETE), and a 429 of any request when Zydon says when to come back
+ * (Retry-After within `maxWaitMs`; a refused request was not processed). A POST's 5xx and our own timeout (the caller's abort
  * signal is spent) are returned/thrown as they are: the job decides, and its step looks the record up
  * before creating it again. Without this, 20 % of Zydon's answers failing made an initial-sync page of a
  * dozen calls restart until its job attempts ran out (fault test zydon-errors).
@@ -48,7 +55,7 @@ export function retryingFetch(opts: RetryingFetchOptions = {}): FetchLike {
         res = await inner(input, init);
       } catch (err) {
         const aborted = init?.signal?.aborted || (err instanceof Error && /Abort|Timeout/.test(err.name));
-        if (!idempotent || aborted || attempt >= retries) throw err;
+        if (!idempotent || aborted || !droppedConnection(err) || attempt >= retries) throw err;
         await sleep(baseDelayMs * 2 ** attempt + jitter(attempt));
         continue;
       }
