@@ -71,12 +71,31 @@ describe("refresh-token rotation raced by two worker processes", () => {
       const unauthorized = log.filter((r) => r.status === 401).length;
       const processedBy = new Set(done.map((j) => j.processedBy));
       const failed = await failedJobs(e, t.tenantId);
-      const ok = tokenCalls.length === 1 && processedBy.size === 2 && failed.length === 0;
-      tally.record("access token expired under two workers", { survived: ok });
+      // Two workers on one queue: every refreshed product is in Zydon exactly once.
+      const zSkus = e.zydon.sim.snapshot(t.orgId).products.map((p) => p.sku);
+      const wanted = e.bling.sim.control
+        .getAccount(t.accountId)
+        .products.filter((p) => !p.idProdutoPai && p.situacao === "A" && String(p.codigo ?? "").trim() !== "")
+        .map((p) => String(p.codigo).trim());
+      const missing = [...new Set(wanted)].filter((sku) => !zSkus.includes(sku));
+      const twice = zSkus.filter((sku, i) => zSkus.indexOf(sku) !== i);
+      const ok =
+        tokenCalls.length === 1 &&
+        processedBy.size === 2 &&
+        failed.length === 0 &&
+        missing.length === 0 &&
+        twice.length === 0;
+      tally.record("access token expired under two workers", {
+        survived: ok,
+        lost: missing.length,
+        duplicated: twice.length,
+      });
       expect(unauthorized, "both processes met the expired token").toBeGreaterThanOrEqual(2);
       expect(tokenCalls.map((r) => r.status)).toEqual([200]);
       expect(processedBy.size, "jobs ran in both processes").toBe(2);
       expect(failed).toEqual([]);
+      expect(missing).toEqual([]);
+      expect(twice).toEqual([]);
       expect(log.filter((r) => r.status === 400 || r.status === 403)).toEqual([]);
     } finally {
       await events.close();
