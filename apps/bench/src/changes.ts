@@ -1,5 +1,4 @@
 import { generateDemoAccount } from "@zb/bling-simulator";
-import { ageCatalog } from "./initial-sync.js";
 import { type Distribution, distribution, sleep } from "./stats.js";
 import { startWorld } from "./world.js";
 
@@ -65,7 +64,7 @@ async function runOne(changes: number, k: number, drop: boolean) {
       paymentMethods: 2,
       seed: 33,
     });
-    ageCatalog(e, t.accountId);
+    w.prepareCatalog(t.accountId);
     await w.initialSync(t.tenantId);
     await sleep(2_000);
     const acc = e.bling.sim.control.getAccount(t.accountId);

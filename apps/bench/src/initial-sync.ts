@@ -43,16 +43,6 @@ export interface InitialSyncResult {
 }
 
 /** floor(n/100)+1: Bling lists have no totals, so a list ends at the first page with fewer than 100 rows. */
-/** Move every product's and contact's timestamps one day back (the seed just wrote them all). */
-export function ageCatalog(e: E2E, accountId: string): void {
-  const acc = e.bling.sim.account(accountId);
-  const dayAgo = Date.now() - 86_400_000;
-  for (const rec of [...acc.products.values(), ...acc.contacts.values()]) {
-    rec.createdAt = Math.min(rec.createdAt, dayAgo);
-    rec.updatedAt = Math.min(rec.updatedAt, dayAgo);
-  }
-}
-
 /** No job waiting or running in any queue, twice in a row (delayed ones are the recurring schedulers). */
 export async function drained(e: E2E, timeoutMs = 3_600_000): Promise<void> {
   let quiet = 0;
@@ -97,7 +87,7 @@ export async function runInitialSync(products: number, k: number): Promise<Initi
       });
     }
     // An established catalog: last changed yesterday, not in the first poll's window right after the sync.
-    ageCatalog(e, t.accountId);
+    w.prepareCatalog(t.accountId);
     e.bling.sim.control.resetLog();
 
     const started = Date.now();

@@ -17,6 +17,8 @@ const { values } = parseArgs({
     scale: { type: "string", default: "small" },
     k: { type: "string", default: "20" },
     "latency-k": { type: "string", default: "5" },
+    tenants: { type: "string" },
+    big: { type: "string" },
   },
 });
 const scale = values.scale === "full" ? "full" : "small";
@@ -85,7 +87,7 @@ if (wanted.has(4)) {
 }
 if (wanted.has(5)) {
   log(`${sizes.tenants} small tenants + one of ${sizes.big} products (real time)`);
-  res.tenants = await runTenants(sizes.tenants, sizes.big);
+  res.tenants = await runTenants(Number(values.tenants ?? sizes.tenants), Number(values.big ?? sizes.big));
 }
 console.log(save());
 log(`written to ${outDir}report.md`);

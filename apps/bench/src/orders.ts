@@ -1,7 +1,7 @@
 import { generateDemoAccount } from "@zb/bling-simulator";
 import { generateCnpj, generateCpf, seededRandom } from "@zb/testing";
 import type { E2E } from "@zb/worker/src/e2e/harness.js";
-import { ageCatalog, drained } from "./initial-sync.js";
+import { drained } from "./initial-sync.js";
 import { type Distribution, distribution, sleep } from "./stats.js";
 import { startWorld } from "./world.js";
 
@@ -71,6 +71,10 @@ export class OrderWatcher {
 
   add(o: PlacedOrder): void {
     this.orders.push(o);
+  }
+
+  placed(): PlacedOrder[] {
+    return [...this.orders];
   }
 
   private async run(): Promise<void> {
@@ -143,7 +147,7 @@ export async function runOrders(count: number, k: number): Promise<OrdersResult>
       paymentMethods: 6,
       seed: 44,
     });
-    ageCatalog(e, t.accountId);
+    w.prepareCatalog(t.accountId);
     await w.initialSync(t.tenantId);
     await sleep(1_000);
     const cat = catalogOf(e, t);

@@ -142,12 +142,12 @@ export function renderMarkdown(res: BenchResults, chartFile: string | undefined)
     L.push(
       `${t.small} small tenants (5 products each; their initial syncs, all at once, took ${secs(t.smallSyncMs)} s) each export one order while alone, then while one tenant runs the initial sync of ${t.bigProducts} products (${t.bigProgress}), then with two worker processes after the access tokens of ${t.rotated} tenants expired (those tenants place two orders at once, so both processes may need the token).`,
       "",
-      "| phase | workers | orders in Bling | missing | p50 | p95 | max |",
-      "| --- | ---: | ---: | ---: | --- | --- | --- |",
+      "| phase | workers | orders in Bling | missing | p50 | p95 | max | placement → export job p50 / p95 | export job → in Bling p50 / p95 |",
+      "| --- | ---: | ---: | ---: | --- | --- | --- | --- | --- |",
     );
     for (const p of t.phases)
       L.push(
-        `| ${p.label} | ${p.workers} | ${p.dist.n} | ${p.missing} | ${secs(p.dist.p50)} s | ${secs(p.dist.p95)} s | ${secs(p.dist.max)} s |`,
+        `| ${p.label} | ${p.workers} | ${p.dist.n} | ${p.missing} | ${secs(p.dist.p50)} s | ${secs(p.dist.p95)} s | ${secs(p.dist.max)} s | ${secs(p.toJob.p50)} / ${secs(p.toJob.p95)} s | ${secs(p.inJob.p50)} / ${secs(p.inJob.p95)} s |`,
       );
     L.push(
       "",
@@ -160,6 +160,13 @@ export function renderMarkdown(res: BenchResults, chartFile: string | undefined)
       `| /oauth/token calls for ${t.rotated} expired tokens (2 processes) | ${t.tokenCalls} (one per rotation = ${t.rotated}) |`,
       "",
     );
+    if (t.overShare.length > 0)
+      L.push(
+        "Accounts that saw more than the share in some 1 s window (the first such window):",
+        "",
+        ...t.overShare.map((x) => `- ${x}`),
+        "",
+      );
   }
   if (chartFile) L.push("## Latency distributions", "", `![latency distributions](${chartFile})`, "");
   return L.join("\n");

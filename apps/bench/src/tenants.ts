@@ -2,7 +2,6 @@ import { generateDemoAccount } from "@zb/bling-simulator";
 import { TenantsRepository } from "@zb/db";
 import { seededRandom } from "@zb/testing";
 import { waitFor } from "@zb/worker/src/e2e/harness.js";
-import { ageCatalog } from "./initial-sync.js";
 import { catalogOf, duplicates, OrderWatcher, type PlacedOrder, placeOrder, type Tenant } from "./orders.js";
 import { type Distribution, distribution, sleep } from "./stats.js";
 import { startWorld, type World } from "./world.js";
@@ -13,6 +12,10 @@ export interface TenantsPhase {
   dist: Distribution;
   delaysMs: number[];
   missing: number;
+  /** Placement → our export job's first touch of the order (webhook intake + queue wait). */
+  toJob: Distribution;
+  /** That first touch → the Bling order recorded (Bling requests under the account's budget). */
+  inJob: Distribution;
 }
 
 export interface TenantsResult {
@@ -28,6 +31,8 @@ export interface TenantsResult {
   share: number;
   rotated: number;
   tokenCalls: number;
+  /** Accounts that saw more requests than the share in some 1 s window: what was in that window. */
+  overShare: string[];
   smallSyncMs: number;
   bigProgress: string;
 }
@@ -52,7 +57,7 @@ export async function runTenants(small: number, bigProducts: number): Promise<Te
         paymentMethods: 2,
         seed: 100 + i,
       });
-      ageCatalog(e, t.accountId);
+      w.prepareCatalog(t.accountId);
       smalls.push(t);
     }
     const big = await e.addTenant("Loja Grande");
@@ -63,7 +68,7 @@ export async function runTenants(small: number, bigProducts: number): Promise<Te
       paymentMethods: 11,
       seed: 9,
     });
-    ageCatalog(e, big.accountId);
+    w.prepareCatalog(big.accountId);
 
     // Every small tenant's initial sync, all at once.
     const tenants = new TenantsRepository(e.db.db);
@@ -101,12 +106,24 @@ export async function runTenants(small: number, bigProducts: number): Promise<Te
       }
       const delays = await watcher.finish(600_000);
       const ok = delays.filter((d) => Number.isFinite(d));
+      const placedAt = new Map(watcher.placed().map((o) => [o.orderId, o.at]));
+      const rows = (await e.db.sql`
+        select zydon_order_id, created_at, updated_at from order_exports
+        where zydon_order_id in ${e.db.sql([...placedAt.keys()])} and state = 'created'`) as unknown as Array<{
+        zydon_order_id: string;
+        created_at: Date | string;
+        updated_at: Date | string;
+      }>;
+      const toJob = rows.map((r) => new Date(r.created_at).getTime() - (placedAt.get(r.zydon_order_id) ?? 0));
+      const inJob = rows.map((r) => new Date(r.updated_at).getTime() - new Date(r.created_at).getTime());
       return {
         label,
         workers: w.workers.length,
         dist: distribution(ok),
         delaysMs: ok,
         missing: delays.length - ok.length,
+        toJob: distribution(toJob),
+        inJob: distribution(inJob),
       };
     };
 
@@ -119,7 +136,8 @@ export async function runTenants(small: number, bigProducts: number): Promise<Te
 
     // Two worker processes; a third of the small tenants' access tokens expire (a rotation each).
     await startSecond(w);
-    const rotatedTenants = smalls.filter((_, i) => i % 3 === 0);
+    // At most 8 at once: the deployment-wide token-call cap is 10 per 60 s (Bling blocks the IP at 20).
+    const rotatedTenants = smalls.filter((_, i) => i % 3 === 0).slice(0, 8);
     for (const t of rotatedTenants) e.bling.sim.control.expireAccessTokens(t.accountId);
     const tokenLogBefore = tokenCalls(w);
     phases.push(
@@ -132,8 +150,13 @@ export async function runTenants(small: number, bigProducts: number): Promise<Te
 
     const stats = e.bling.sim.control.stats();
     let maxPerSecond = 0;
-    for (const t of [...smalls, big])
-      maxPerSecond = Math.max(maxPerSecond, e.bling.sim.control.stats(t.accountId).maxPerSecond);
+    const overShare: string[] = [];
+    for (const t of [...smalls, big]) {
+      const m = e.bling.sim.control.stats(t.accountId).maxPerSecond;
+      maxPerSecond = Math.max(maxPerSecond, m);
+      if (m > w.share)
+        overShare.push(describeWindow(e.bling.sim.control.requestLog(t.accountId), w.share, t === big));
+    }
     const bigLinks = await e.db
       .sql`select count(*)::int as n from entity_links where tenant_id = ${big.tenantId}`;
     const a = phases[0]?.dist.p95 ?? Number.NaN;
@@ -150,12 +173,30 @@ export async function runTenants(small: number, bigProducts: number): Promise<Te
       share: w.share,
       rotated: rotatedTenants.length,
       tokenCalls: calls,
+      overShare,
       smallSyncMs,
       bigProgress: `${(bigLinks[0] as { n: number }).n} records linked when measured`,
     };
   } finally {
     await w.close();
   }
+}
+
+/** The first 1 s window with more than `share` requests: when, which endpoints and statuses, gaps. */
+function describeWindow(
+  log: Array<{ at: number; endpoint: string; status: number }>,
+  share: number,
+  big: boolean,
+): string {
+  for (let i = 0; i + share < log.length; i++) {
+    const first = log[i] as { at: number };
+    const last = log[i + share] as { at: number };
+    if (last.at - first.at < 1000) {
+      const w = log.slice(i, i + share + 1);
+      return `${big ? "big tenant" : "small tenant"}: ${w.map((r) => `${r.endpoint} ${r.status} @+${r.at - first.at} ms`).join(", ")}`;
+    }
+  }
+  return `${big ? "big tenant" : "small tenant"}: window not found in the log`;
 }
 
 async function startSecond(w: World): Promise<void> {

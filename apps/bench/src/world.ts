@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { TenantsRepository } from "@zb/db";
+import { type ImageCdn, startImageCdn } from "@zb/sandbox/src/image-cdn.js";
 import {
   type Child,
   CLIENT_ID,
@@ -26,6 +27,10 @@ export interface World {
   share: number;
   workers: WorkerProc[];
   api?: Child;
+  /** Serves the demo catalog's product images (the generated links point at an unreachable host). */
+  cdn: ImageCdn;
+  /** Point a seeded account's image links at `cdn` and date its catalog a day back (no webhooks). */
+  prepareCatalog(accountId: string): void;
   startWorker(): Promise<WorkerProc>;
   /** Wait until a tenant's initial sync is done; returns ms. */
   initialSync(tenantId: string, timeoutMs?: number): Promise<number>;
@@ -74,6 +79,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
   lim.ipErrorsPer10s *= k;
   lim.tokenCallsPerMinute *= k;
   const pollMs = opts.pollMs ?? Math.round(60_000 / k);
+  const cdn = await startImageCdn();
   const workers: WorkerProc[] = [];
 
   let api: Child | undefined;
@@ -159,6 +165,22 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     share,
     workers,
     ...(api ? { api } : {}),
+    cdn,
+    prepareCatalog(accountId) {
+      const acc = e.bling.sim.account(accountId);
+      const dayAgo = Date.now() - 86_400_000;
+      for (const rec of acc.products.values()) {
+        const ext = rec.data.midia?.imagens?.externas;
+        if (ext)
+          for (const img of ext)
+            img.link = `${cdn.url}${new URL(img.link).pathname.replace(/\.[a-z]+$/i, ".png")}`;
+      }
+      // An established catalog: last changed yesterday, not in the first poll's window after the sync.
+      for (const rec of [...acc.products.values(), ...acc.contacts.values()]) {
+        rec.createdAt = Math.min(rec.createdAt, dayAgo);
+        rec.updatedAt = Math.min(rec.updatedAt, dayAgo);
+      }
+    },
     startWorker,
     async initialSync(tenantId, timeoutMs = 3_600_000) {
       const started = Date.now();
@@ -174,6 +196,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       await Promise.all(workers.map((w) => w.kill()));
       await api?.kill();
       await e.close();
+      await cdn.close();
     },
   };
 }
