@@ -5,6 +5,8 @@ import {
   CLIENT_ID,
   type E2E,
   freePort,
+  PLUGIN_ID,
+  PLUGIN_KEY,
   spawnService,
   startE2E,
   waitFor,
@@ -31,8 +33,9 @@ const SPREAD_MS = 15_000;
 
 let e: E2E;
 let api: Child;
+let apiUrl = "";
 let t: Tenant;
-const tally = new FaultTally("Bling webhook flood");
+const tally = new FaultTally("webhook flood and duplicates");
 
 beforeAll(async () => {
   e = await startE2E({ webhooks: true });
@@ -51,7 +54,8 @@ beforeAll(async () => {
   ).catch((err) => {
     throw new Error(`${(err as Error).message}\n${api.output()}`);
   });
-  e.bling.sim.control.setAppWebhookUrl(CLIENT_ID, `http://127.0.0.1:${port}/webhooks/bling`);
+  apiUrl = `http://127.0.0.1:${port}`;
+  e.bling.sim.control.setAppWebhookUrl(CLIENT_ID, `${apiUrl}/webhooks/bling`);
   t = await e.addTenant("Loja Enxurrada");
   generateDemoAccount(e.bling.sim, t.accountId, {
     products: 8,
@@ -70,7 +74,7 @@ afterAll(async () => {
   await e?.close();
 });
 
-describe("a flood of Bling webhooks", () => {
+describe("webhook floods and duplicates through the real API process", () => {
   it(`${EVENTS} stock events in ${SPREAD_MS / 1000} s: all accepted, all processed, stock equal, calls coalesced`, async () => {
     const acc = e.bling.sim.control.getAccount(t.accountId);
     const deposit = (acc.deposits.find((d) => d.padrao) ?? acc.deposits[0]) as { id: number };
@@ -135,4 +139,70 @@ describe("a flood of Bling webhooks", () => {
     expect(calls.filter((r) => r.status === 429)).toEqual([]);
     expect(calls.length).toBeLessThan(EVENTS / 4);
   }, 120_000);
+  it("Zydon order webhooks delivered twice: one inbox row and exactly one Bling order per Zydon order", async () => {
+    // Our plugin's order webhook points at the API (the harness registered the plugin without one).
+    e.zydon.sim.registerPlugin({
+      pluginId: PLUGIN_ID,
+      accessKey: PLUGIN_KEY,
+      name: "Bling",
+      callbackUrls: ["http://127.0.0.1:1/zydon/callback"],
+      installationUrl: "http://127.0.0.1:1/zydon/install",
+      orderWebhookUrl: `${apiUrl}/webhooks/zydon/orders`,
+    });
+    e.zydon.sim.setFaults({ duplicateWebhooks: true });
+    const snap = e.zydon.sim.snapshot(t.orgId);
+    const skus = snap.products.filter((p) => p.variations.length === 0).map((p) => p.sku);
+    const partner = snap.partners[0]?.id as string;
+    const method = snap.paymentMethods[0]?.id as string;
+    const orderIds: string[] = [];
+    const started = Date.now();
+    try {
+      for (let i = 0; i < 5; i++) {
+        const { orderId, deliveries } = await e.zydon.sim.placeOrder(t.orgId, {
+          partner: { id: partner },
+          items: [{ sku: skus[i % skus.length] as string, quantity: 1 + i }],
+          paymentMethodId: method,
+          installments: 1,
+        });
+        expect(deliveries.map((d) => d.status)).toEqual([200, 200]);
+        orderIds.push(orderId);
+      }
+    } finally {
+      e.zydon.sim.setFaults({ duplicateWebhooks: false });
+    }
+    await waitFor(
+      "5 orders in Bling",
+      async () => {
+        const r = await e.db.sql`
+          select count(*)::int as n from order_exports
+          where tenant_id = ${t.tenantId} and state = 'created' and zydon_order_id in ${e.db.sql(orderIds)}`;
+        return r[0]?.n === orderIds.length;
+      },
+      40_000,
+    );
+    reportRecovery("duplicated Zydon order webhooks: 5 orders in Bling", Date.now() - started);
+    // Let the duplicate deliveries' jobs run out before counting.
+    await waitFor(
+      "order jobs to drain",
+      async () => {
+        const c = await e.queueCounts();
+        return (c["orders.waiting"] ?? 0) + (c["orders.active"] ?? 0) + (c["orders.delayed"] ?? 0) === 0;
+      },
+      20_000,
+    );
+    const inbox = await e.db.sql`
+      select count(*)::int as n from webhook_inbox where tenant_id = ${t.tenantId} and provider = 'zydon'`;
+    const perOrder = orderIds.map(
+      (id) => e.bling.sim.control.listOrders(t.accountId).filter((o) => String(o.numeroLoja) === id).length,
+    );
+    const failed = await failedJobs(e, t.tenantId);
+    tally.record("Zydon order webhooks duplicated", {
+      survived: perOrder.every((n) => n === 1) && failed.length === 0,
+      lost: perOrder.filter((n) => n === 0).length,
+      duplicated: perOrder.filter((n) => n > 1).length,
+    });
+    expect(inbox[0]?.n).toBe(orderIds.length);
+    expect(perOrder).toEqual(orderIds.map(() => 1));
+    expect(failed).toEqual([]);
+  }, 60_000);
 });
