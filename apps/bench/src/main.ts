@@ -44,6 +44,8 @@ const sizes = {
 const outDir = fileURLToPath(new URL("../../../bench-results/", import.meta.url));
 mkdirSync(outDir, { recursive: true });
 const res: BenchResults = { scale, k, latencyK, startedAt: new Date().toISOString(), initial: [] };
+// Ctrl-C / SIGTERM: run the exit hooks (they stop the worker processes) instead of dying around them.
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => process.exit(130));
 const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
 function save(): string {
@@ -74,6 +76,14 @@ if (wanted.has(1) || wanted.has(2)) {
     );
     save();
   }
+}
+if (wanted.has(2) && k !== 1) {
+  // Compression check: the smallest size again in real time (K = 1), to see what K does to the ratio.
+  const n = sizes.initial[0] as number;
+  log(`initial sync of ${n} products in real time (K=1), to check the compression`);
+  res.calibration = await runInitialSync(n, 1);
+  log(`  ${(res.calibration.wallMs / 1000).toFixed(1)} s, ${res.calibration.totalMade} requests`);
+  save();
 }
 if (wanted.has(3)) {
   log(`${sizes.changes} stock/price changes (K=${latencyK})`);

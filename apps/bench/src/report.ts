@@ -12,6 +12,8 @@ export interface BenchResults {
   latencyK: number;
   startedAt: string;
   initial: InitialSyncResult[];
+  /** The smallest size again at K = 1 (real time), against which compressed ratios are checked. */
+  calibration?: InitialSyncResult;
   /** Index into `initial` of scenario 1's size. */
   scenario1Size?: number;
   changes?: ChangesResult;
@@ -85,6 +87,17 @@ export function renderMarkdown(res: BenchResults, chartFile: string | undefined)
     for (const r of res.initial)
       L.push(
         `| ${r.products} | ${r.variations} | ${r.contacts} | ${r.totalMade} | ${r.totalMinimum} | ${both(r.wallMs, r.k)} | ${ratio(r.wallMs, r.lowerBoundMs)} | ${r.tooManyRequests} | ${mib(r.peakRssMiB)} | ${((r.peakRssMiB * 1000) / r.products).toFixed(1)} MiB |`,
+      );
+    const cal = res.calibration;
+    const same = res.initial.find((r) => r.products === cal?.products);
+    if (cal)
+      L.push(
+        `| ${cal.products} (real time, K = 1) | ${cal.variations} | ${cal.contacts} | ${cal.totalMade} | ${cal.totalMinimum} | ${both(cal.wallMs, 1)} | ${ratio(cal.wallMs, cal.lowerBoundMs)} | ${cal.tooManyRequests} | ${mib(cal.peakRssMiB)} | ${((cal.peakRssMiB * 1000) / cal.products).toFixed(1)} MiB |`,
+        "",
+        `Compression check: the ${cal.products}-product sync in real time has wall ÷ lower bound ${ratio(cal.wallMs, cal.lowerBoundMs)}${same ? ` against ${ratio(same.wallMs, same.lowerBoundMs)} at K = ${same.k}` : ""}. ` +
+          (same && cal.wallMs / cal.lowerBoundMs < same.wallMs / same.lowerBoundMs - 0.02
+            ? `At K = ${same.k} a budget slot is ${(1000 / same.share).toFixed(0)} ms, close to our own per-record work (Zydon writes, Postgres) that the page-by-page pipeline does between requests; in real time a slot is 500 ms and that work hides inside the wait. Compressed ratios are therefore pessimistic: the real-time row is the product's ratio.`
+            : "Compression does not change the ratio here."),
       );
     const first = res.initial[0];
     const last = res.initial[res.initial.length - 1];

@@ -93,6 +93,9 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       BLING_AUTHORIZE_URL: `${e.bling.apiBaseUrl}/oauth/authorize`,
     });
     const child = api;
+    const apiGuard = () => child.proc.kill("SIGKILL");
+    process.once("exit", apiGuard);
+    child.proc.once("exit", () => process.off("exit", apiGuard));
     await waitFor(
       "API to be ready",
       async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok,
@@ -136,7 +139,13 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     proc.stderr?.on("data", (d) => {
       out = (out + String(d)).slice(-20_000);
     });
-    proc.once("exit", () => clearInterval(sample));
+    // A benchmark stopped by a signal must not leave its workers behind.
+    const orphanGuard = () => proc.kill("SIGKILL");
+    process.once("exit", orphanGuard);
+    proc.once("exit", () => {
+      clearInterval(sample);
+      process.off("exit", orphanGuard);
+    });
     await waitFor("worker to start", async () => /bench worker started/.test(out), 60_000).catch((err) => {
       throw new Error(`${(err as Error).message}\n${out}`);
     });
