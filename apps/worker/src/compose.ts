@@ -10,6 +10,7 @@ import {
   TenantsRepository,
 } from "@zb/db";
 import {
+  acquireLock,
   BlingBudget,
   type BlingLane,
   BlingNotConnectedError,
@@ -149,6 +150,19 @@ export async function composeWorker(
       db: db.db,
       log: logger.child({ tenantId: tenant.id }),
       now: () => new Date(),
+      exclusive: async (key, fn) => {
+        const lock = await acquireLock(redis, `${config.REDIS_PREFIX}:lock:${tenant.id}:${key}`, {
+          ttlMs: 120_000,
+          waitMs: 30_000,
+        });
+        // Someone else holds it for long: let the job retry later rather than wait here.
+        if (!lock) throw Object.assign(new Error(`busy: ${key}`), { action: "retry" });
+        try {
+          return await fn();
+        } finally {
+          await lock.release();
+        }
+      },
       enqueueImages: async (blingProductId) => {
         await producer.enqueue("product-images", { tenantId: tenant.id, blingProductId });
       },

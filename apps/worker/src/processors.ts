@@ -75,7 +75,8 @@ const laneOf: Record<JobName, BlingLane> = {
   "reconcile-stock": "stock_price",
   "drift-audit": "catalog",
   "bling-webhook": "stock_price",
-  "refresh-product": "catalog",
+  // A product webhook is a merchant edit (usually a price): served ahead of catalog polling and syncs.
+  "refresh-product": "stock_price",
   "product-images": "catalog",
   "poll-changes": "catalog",
   "initial-sync-step": "catalog",

@@ -17,6 +17,12 @@ export interface SyncContext {
   db: Database;
   log: SyncLog;
   now(): Date;
+  /**
+   * Run `fn` as the only holder of `key` for this tenant across every worker process (a Redis lease). Used so
+   * two jobs syncing the same product (a webhook refresh and a poll) cannot interleave a stale read with a
+   * newer write. Absent in unit tests: then `fn` simply runs.
+   */
+  exclusive?<T>(key: string, fn: () => Promise<T>): Promise<T>;
   /** Queue follow-up work (image uploads, refreshes) without blocking the current step. */
   enqueueImages?(blingProductId: string): Promise<void>;
   /** Queue the NF-e step of an exported order (the worker binds it to `nfe-step` with `nfeJobId(…, 0)`). */

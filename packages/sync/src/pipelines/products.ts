@@ -36,6 +36,17 @@ export async function syncProduct(
   ctx: SyncContext,
   summaryOrId: BlingProductSummary | string,
 ): Promise<ProductOutcome> {
+  const blingId = typeof summaryOrId === "string" ? summaryOrId : summaryOrId.id;
+  // Read and write under one lease per product: otherwise a poll that read the product before an edit can
+  // overwrite the webhook job's newer write (seen: an inactivation undone by a concurrent poll).
+  if (ctx.exclusive) return ctx.exclusive(`product:${blingId}`, () => syncProductNow(ctx, summaryOrId));
+  return syncProductNow(ctx, summaryOrId);
+}
+
+async function syncProductNow(
+  ctx: SyncContext,
+  summaryOrId: BlingProductSummary | string,
+): Promise<ProductOutcome> {
   const ledger = new LedgerRepository(ctx.db);
   const blingId = typeof summaryOrId === "string" ? summaryOrId : summaryOrId.id;
   if (typeof summaryOrId !== "string" && !summaryOrId.codigo?.trim()) {
