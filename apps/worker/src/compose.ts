@@ -164,16 +164,8 @@ export async function composeWorker(
           await lock.release();
         }
       },
-      // One image job per product at a time (+ one follow-up): a Zydon upload takes ~26 s and the product is
-      // stored only after it, so every re-sync of the product meanwhile (polling, webhooks) queued another
-      // upload of the same images (fault test: 30 s uploads, each image uploaded twice). The follow-up sees
-      // the stored hash and uploads only if the images changed meanwhile.
       enqueueImages: async (blingProductId) => {
-        await producer.enqueue(
-          "product-images",
-          { tenantId: tenant.id, blingProductId },
-          { deduplication: { id: safeJobId("images", tenant.id, blingProductId), keepLastIfActive: true } },
-        );
+        await producer.enqueue("product-images", { tenantId: tenant.id, blingProductId });
       },
       // One NF-e job per order (stable id): a second trigger for the same order is a no-op.
       enqueueNfe: async (zydonOrderId) => {
