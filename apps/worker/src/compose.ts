@@ -25,7 +25,6 @@ import {
   retryInPlace,
   retryingFetch,
   type SyncContext,
-  safeJobId,
   type TenantSettings,
   tokenCallGate,
   ZydonPortAdapter,
