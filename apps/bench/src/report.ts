@@ -195,8 +195,8 @@ const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"
 /** Empirical CDFs of latencies on a log time axis, as SVG (seconds, as measured). */
 export function renderChartSvg(series: Series[], title: string): string {
   const W = 960;
-  const H = 540;
-  const m = { l: 70, r: 20, t: 50, b: 150 };
+  const m = { l: 70, r: 20, t: 50, b: 80 + series.length * 16 };
+  const H = 390 + m.b;
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const all = series.flatMap((s) => s.values).filter((v) => v > 0);
