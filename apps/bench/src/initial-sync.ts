@@ -140,7 +140,7 @@ export async function runInitialSync(products: number, k: number): Promise<Initi
         endpoints: "GET /produtos",
         made: take("GET /produtos"),
         minimum: listPagesMin,
-        formula: `Σ over the 3 filtroSaldoEstoque passes (>0, =0, <0; no "all" value) of floor(rows/100)+1; rows per pass ${passes.join("/")} (variations are listed too)`,
+        formula: `Σ over the 3 filtroSaldoEstoque passes (>0, =0, <0; no "all" value) of floor(rows/100)+1; rows per pass ${passes.join("/")} (variations are listed too). The pre-sync readiness report lists the same passes again (up to 20 pages each): not in the minimum`,
       },
       {
         entity: "products: detail",
