@@ -69,7 +69,16 @@ export async function exportOrder(ctx: SyncContext, zydonOrderId: string): Promi
 
   // With the claim held, look the order up in Bling by numeroLoja before any create: the create may have
   // happened just before a crash (ours or a previous claimant's).
-  const found = await ctx.bling.findOrdersByNumeroLoja(zydonOrderId);
+  // A transient failure before `createOrder` was called hands the claim back at once (the next attempt
+  // looks the order up again before creating); after it, the claim stays until it is stale, since a
+  // create that timed out on our side may still land in Bling.
+  let createCalled = false;
+  const releaseIfNotCreated = async (err: unknown): Promise<never> => {
+    if (!createCalled && isTransient(err))
+      await exportsRepo.transition(row.id, ["creating"], "pending").catch(() => undefined);
+    throw err;
+  };
+  const found = await ctx.bling.findOrdersByNumeroLoja(zydonOrderId).catch(releaseIfNotCreated);
   const match = found.find((o) => o.numeroLoja === zydonOrderId);
   if (match) return startNfeIfApproved(ctx, order, await finish(ctx, row, match.id, match.numero, "already"));
 
@@ -79,10 +88,11 @@ export async function exportOrder(ctx: SyncContext, zydonOrderId: string): Promi
     const paymentMethodIdByZydonId = await ensureBlingPaymentMethods(ctx, order);
     const productIdBySku = await resolveItems(ctx, order);
     const input = mapOrder(order, { contactId, productIdBySku, paymentMethodIdByZydonId, today: ctx.now() });
+    createCalled = true;
     const created = await ctx.bling.createOrder(input);
     done = await finish(ctx, row, created.id, created.numero, "created");
   } catch (err) {
-    if (isTransient(err)) throw err;
+    if (isTransient(err)) return releaseIfNotCreated(err);
     const reason =
       err instanceof OrderMappingError
         ? err.reasonPtBr
