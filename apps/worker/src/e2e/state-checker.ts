@@ -56,7 +56,17 @@ export function compareStates(
   for (const sku of expectedSkus) {
     const candidates = expected.filter((p) => p.codigo === sku);
     const z = zBySku.get(sku);
-    const pick = candidates.find((c) => z && c.nome === z.name) ?? candidates[0];
+    // Candidates may share the name too: prefer the one whose price and stock Zydon shows.
+    const pick =
+      candidates.find(
+        (c) =>
+          z &&
+          c.nome === z.name &&
+          (c.formato === "V" || Math.abs((z.price ?? 0) - c.preco) <= 0.001) &&
+          (c.formato === "V" || opts.checkStock === false || z.stock === stockOf(c.id)),
+      ) ??
+      candidates.find((c) => z && c.nome === z.name) ??
+      candidates[0];
     if (pick) chosen.add(pick.id);
   }
   for (const p of expected) {
