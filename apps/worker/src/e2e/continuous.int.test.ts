@@ -104,10 +104,13 @@ describe("continuous sync (API + worker + both simulators)", () => {
     const [, , c] = simpleProducts();
     if (!c) throw new Error("demo account without three simple products");
     e.bling.sim.control.upsertProduct(t.accountId, { id: c.blingId, situacao: "I" });
-    await until("product inactive in Zydon", () => zydonProduct(c.sku)?.active === false, 20_000);
+    // Webhook or, if its job lags behind the polling under a loaded CI machine, the poll: either way well
+    // inside the 5-minute bound (the webhook delay itself is asserted in the first test).
+    const off = await until("product inactive in Zydon", () => zydonProduct(c.sku)?.active === false, 45_000);
     e.bling.sim.control.upsertProduct(t.accountId, { id: c.blingId, situacao: "A" });
-    await until("product active again", () => zydonProduct(c.sku)?.active === true, 20_000);
-  }, 60_000);
+    const on = await until("product active again", () => zydonProduct(c.sku)?.active === true, 45_000);
+    console.log(`inactivation reached Zydon in ${off} ms, reactivation in ${on} ms`);
+  }, 120_000);
 
   it("with webhooks dropped, the polling fallback still brings them, within a couple of intervals", async () => {
     e.bling.sim.control.setFaults({ dropWebhooks: true });
