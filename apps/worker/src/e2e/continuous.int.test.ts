@@ -1,7 +1,7 @@
 import { generateDemoAccount } from "@zb/bling-simulator";
 import { TenantsRepository } from "@zb/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Child, CLIENT_ID, type E2E, freePort, spawnService, startE2E, waitFor } from "./harness.js";
+import { type Child, type E2E, startApiProcess, startE2E, waitFor } from "./harness.js";
 
 /**
  * Continuous sync with the real API process receiving Bling's signed webhooks, and the polling fallback when
@@ -18,22 +18,7 @@ beforeAll(async () => {
     webhooks: true,
     worker: { schedulerIntervals: { pollChangesMs: POLL_MS, reconcileStockMs: POLL_MS } },
   });
-  const port = await freePort();
-  api = spawnService("apps/api/src/server.ts", {
-    ...e.rawEnv,
-    API_HOST: "127.0.0.1",
-    API_PORT: String(port),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    BLING_AUTHORIZE_URL: `${e.bling.apiBaseUrl}/oauth/authorize`,
-  });
-  await waitFor(
-    "API to be ready",
-    async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok,
-    30_000,
-  ).catch((err) => {
-    throw new Error(`${(err as Error).message}\n${api.output()}`);
-  });
-  e.bling.sim.control.setAppWebhookUrl(CLIENT_ID, `http://127.0.0.1:${port}/webhooks/bling`);
+  api = (await startApiProcess(e)).child;
 
   t = await e.addTenant("Loja Contínua");
   generateDemoAccount(e.bling.sim, t.accountId, {
@@ -68,7 +53,12 @@ function simpleProducts(): Sku[] {
           idProdutoPai?: number | null;
         },
     )
-    .filter((p) => p.formato === "S" && p.situacao === "A" && !p.idProdutoPai && inZydon.has(p.codigo))
+    .filter((p, _, all) => {
+      // The demo has SKUs shared by two Bling products; Zydon holds whichever synced first, so a change to
+      // the other one rightly changes nothing there. Only unambiguous SKUs make a meaningful probe.
+      const shared = all.filter((o) => o.codigo === p.codigo).length > 1;
+      return p.formato === "S" && p.situacao === "A" && !p.idProdutoPai && !shared && inZydon.has(p.codigo);
+    })
     .map((p) => ({ sku: p.codigo, blingId: p.id }));
 }
 function zydonProduct(sku: string) {
@@ -101,16 +91,13 @@ describe("continuous sync (API + worker + both simulators)", () => {
   }, 40_000);
 
   it("a product made inactive in Bling stops being sold in Zydon, and comes back when reactivated", async () => {
-    const [, , c] = simpleProducts();
-    if (!c) throw new Error("demo account without three simple products");
+    const [c] = simpleProducts();
+    if (!c) throw new Error("demo account without simple products");
     e.bling.sim.control.upsertProduct(t.accountId, { id: c.blingId, situacao: "I" });
-    // Webhook or, if its job lags behind the polling under a loaded CI machine, the poll: either way well
-    // inside the 5-minute bound (the webhook delay itself is asserted in the first test).
-    const off = await until("product inactive in Zydon", () => zydonProduct(c.sku)?.active === false, 45_000);
+    await until("product inactive in Zydon", () => zydonProduct(c.sku)?.active === false, 20_000);
     e.bling.sim.control.upsertProduct(t.accountId, { id: c.blingId, situacao: "A" });
-    const on = await until("product active again", () => zydonProduct(c.sku)?.active === true, 45_000);
-    console.log(`inactivation reached Zydon in ${off} ms, reactivation in ${on} ms`);
-  }, 120_000);
+    await until("product active again", () => zydonProduct(c.sku)?.active === true, 20_000);
+  }, 60_000);
 
   it("with webhooks dropped, the polling fallback still brings them, within a couple of intervals", async () => {
     e.bling.sim.control.setFaults({ dropWebhooks: true });
