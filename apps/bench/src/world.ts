@@ -5,12 +5,10 @@ import { TenantsRepository } from "@zb/db";
 import { type ImageCdn, startImageCdn } from "@zb/sandbox/src/image-cdn.js";
 import {
   type Child,
-  CLIENT_ID,
   type E2E,
-  freePort,
   PLUGIN_ID,
   PLUGIN_KEY,
-  spawnService,
+  startApiProcess,
   startE2E,
   waitFor,
 } from "@zb/worker/src/e2e/harness.js";
@@ -84,26 +82,12 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
 
   let api: Child | undefined;
   if (opts.api) {
-    const port = await freePort();
-    api = spawnService("apps/api/src/server.ts", {
-      ...e.rawEnv,
-      API_HOST: "127.0.0.1",
-      API_PORT: String(port),
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      BLING_AUTHORIZE_URL: `${e.bling.apiBaseUrl}/oauth/authorize`,
-    });
-    const child = api;
+    const started = await startApiProcess(e, { readyTimeoutMs: 60_000 });
+    const child = started.child;
+    api = child;
     const apiGuard = () => child.proc.kill("SIGKILL");
     process.once("exit", apiGuard);
     child.proc.once("exit", () => process.off("exit", apiGuard));
-    await waitFor(
-      "API to be ready",
-      async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok,
-      60_000,
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${child.output()}`);
-    });
-    e.bling.sim.control.setAppWebhookUrl(CLIENT_ID, `http://127.0.0.1:${port}/webhooks/bling`);
     // Zydon's order webhook goes to the API too (re-registering keeps the installations).
     e.zydon.sim.registerPlugin({
       pluginId: PLUGIN_ID,
@@ -111,7 +95,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       name: "Bling",
       callbackUrls: ["http://127.0.0.1:1/zydon/callback"],
       installationUrl: "http://127.0.0.1:1/zydon/install",
-      orderWebhookUrl: `http://127.0.0.1:${port}/webhooks/zydon/orders`,
+      orderWebhookUrl: `${started.url}/webhooks/zydon/orders`,
     });
   }
 

@@ -204,6 +204,35 @@ export function spawnService(entry: string, env: Record<string, string | undefin
   };
 }
 
+/**
+ * Our API as a real process beside an E2E world: listening on a free port, ready (`/readyz` 200), and the
+ * Bling simulator's webhooks pointed at it. Its output is attached to a readiness timeout.
+ */
+export async function startApiProcess(
+  e: Pick<E2E, "rawEnv" | "bling">,
+  opts: { readyTimeoutMs?: number } = {},
+): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawnService("apps/api/src/server.ts", {
+    ...e.rawEnv,
+    API_HOST: "127.0.0.1",
+    API_PORT: String(port),
+    PUBLIC_BASE_URL: url,
+    BLING_AUTHORIZE_URL: `${e.bling.apiBaseUrl}/oauth/authorize`,
+  });
+  await waitFor(
+    "API to be ready",
+    async () => (await fetch(`${url}/readyz`).catch(() => null))?.ok,
+    opts.readyTimeoutMs ?? 30_000,
+  ).catch(async (err) => {
+    await child.kill("SIGKILL");
+    throw new Error(`${(err as Error).message}\n${child.output()}`);
+  });
+  e.bling.sim.control.setAppWebhookUrl(CLIENT_ID, `${url}/webhooks/bling`);
+  return { child, url };
+}
+
 /** Poll until `fn` returns a truthy value or the deadline passes (then throw with `what`). */
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;

@@ -2,12 +2,10 @@ import { generateDemoAccount } from "@zb/bling-simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Child,
-  CLIENT_ID,
   type E2E,
-  freePort,
   PLUGIN_ID,
   PLUGIN_KEY,
-  spawnService,
+  startApiProcess,
   startE2E,
   waitFor,
 } from "../e2e/harness.js";
@@ -39,23 +37,7 @@ const tally = new FaultTally("webhook flood and duplicates");
 
 beforeAll(async () => {
   e = await startE2E({ webhooks: true });
-  const port = await freePort();
-  api = spawnService("apps/api/src/server.ts", {
-    ...e.rawEnv,
-    API_HOST: "127.0.0.1",
-    API_PORT: String(port),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    BLING_AUTHORIZE_URL: `${e.bling.apiBaseUrl}/oauth/authorize`,
-  });
-  await waitFor(
-    "API to be ready",
-    async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok,
-    30_000,
-  ).catch((err) => {
-    throw new Error(`${(err as Error).message}\n${api.output()}`);
-  });
-  apiUrl = `http://127.0.0.1:${port}`;
-  e.bling.sim.control.setAppWebhookUrl(CLIENT_ID, `${apiUrl}/webhooks/bling`);
+  ({ child: api, url: apiUrl } = await startApiProcess(e));
   t = await e.addTenant("Loja Enxurrada");
   generateDemoAccount(e.bling.sim, t.accountId, {
     products: 8,

@@ -1,6 +1,7 @@
 import {
   type BlingClient,
   BlingNotFoundError,
+  type BlingContactSummary as ClientContactSummary,
   type BlingProductDetail as ClientProductDetail,
   type BlingProductVariation as ClientVariation,
   MAX_IDS_PER_BALANCE_REQUEST,
@@ -76,6 +77,24 @@ function product(p: ClientProductDetail): BlingProductDetail {
     dimensoes: dims(p.dimensoes),
     imageUrls: imageUrls(p.midia, p.imagemURL),
     variacoes: p.variacoes.map(variation),
+  };
+}
+
+/** A contact list row: what the detail adds (type, IE/RG, e-mail, address) is unknown here, not empty. */
+function contactSummary(r: ClientContactSummary): BlingContact {
+  return {
+    id: String(r.id),
+    nome: r.nome ?? "",
+    codigo: r.codigo,
+    situacao: r.situacao ?? "A",
+    numeroDocumento: r.numeroDocumento,
+    tipo: null,
+    ie: null,
+    rg: null,
+    email: null,
+    telefone: r.telefone,
+    celular: r.celular,
+    endereco: null,
   };
 }
 
@@ -175,22 +194,7 @@ export function createBlingPort(client: BlingClient, opts: BlingPortAdapterOptio
 
     async listContacts(q) {
       const rows = await client.contatos.list({ pagina: q.page, limite: PAGE, criterio: q.criterio });
-      return rows.map(
-        (r): BlingContact => ({
-          id: String(r.id),
-          nome: r.nome ?? "",
-          codigo: r.codigo,
-          situacao: r.situacao ?? "A",
-          numeroDocumento: r.numeroDocumento,
-          tipo: null,
-          ie: null,
-          rg: null,
-          email: null,
-          telefone: r.telefone,
-          celular: r.celular,
-          endereco: null,
-        }),
-      );
+      return rows.map(contactSummary);
     },
 
     async getContact(id) {
@@ -225,20 +229,7 @@ export function createBlingPort(client: BlingClient, opts: BlingPortAdapterOptio
 
     async findContactsByDocument(digits) {
       const rows = await client.contatos.findByDocumento(digits);
-      return rows.map((r) => ({
-        id: String(r.id),
-        nome: r.nome ?? "",
-        codigo: r.codigo,
-        situacao: r.situacao ?? "A",
-        numeroDocumento: r.numeroDocumento,
-        tipo: null,
-        ie: null,
-        rg: null,
-        email: null,
-        telefone: r.telefone,
-        celular: r.celular,
-        endereco: null,
-      }));
+      return rows.map(contactSummary);
     },
 
     async createContact(input) {
