@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser for the end-to-end test (apps/sandbox/src/e2e): Debian's Chromium at /usr/bin/chromium, driven by
+# Browser for the end-to-end test (tools/sandbox/src/e2e): Debian's Chromium at /usr/bin/chromium, driven by
 # playwright-core. Nothing to do when it is already there; the test skips (and says why) without it.
 set -uo pipefail
 if [ -x /usr/bin/chromium ]; then

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { defineProject } from "vitest/config";
 
 export default defineProject({
@@ -7,6 +8,6 @@ export default defineProject({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Collects the resilience suite's tallies and prints its summary line after the run.
-    globalSetup: ["src/resilience/summary.global.ts"],
+    globalSetup: [createRequire(import.meta.url).resolve("@zb/e2e-kit/summary.global")],
   },
 });

@@ -1,76 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
-import { expect, inject } from "vitest";
+import { expect } from "vitest";
 import { verifySession } from "../session/session-token.js";
 import type { Harness } from "../test-support/harness.js";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** Set by resilience/summary.global.ts: where each test file drops its tally for the closing summary. */
-    resilienceTallyDir: string;
-  }
-}
-
-/**
- * Counts bad inputs per test file: every attempt goes through `expectStatus`, so "tried" and "rejected with
- * the right status" come from the assertions themselves, never from a hand-kept number.
- */
-export class AttackTally {
-  tried = 0;
-  rejected = 0;
-  readonly misses: string[] = [];
-
-  /**
-   * `group` names the summary line: "bad inputs" (tried / rejected with the right status) or "faults"
-   * (injected / survived, counted with `record`).
-   */
-  constructor(
-    readonly file: string,
-    readonly group: "bad inputs" | "faults" = "bad inputs",
-  ) {}
-
-  /** One bad input: counts it, records whether the answer had the expected status, then asserts it. */
-  expectStatus(label: string, res: { statusCode: number }, status: number): void {
-    this.record(label, res.statusCode === status, `got ${res.statusCode}, want ${status}`);
-    expect(res.statusCode, label).toBe(status);
-  }
-
-  /** One attempt whose outcome the caller judged (and asserts itself): counted, misses kept for the log. */
-  record(label: string, ok: boolean, detail = ""): void {
-    this.tried++;
-    if (ok) this.rejected++;
-    else this.misses.push(`${label}${detail ? `: ${detail}` : ""}`);
-  }
-
-  /** Prints this file's line and leaves it for the suite summary (summary.global.ts). */
-  flush(): void {
-    const [tried, passed] =
-      this.group === "faults"
-        ? ["faults injected", "survived"]
-        : ["bad inputs tried", "rejected with the right status"];
-    const line = `[resilience] ${this.file}: ${tried} ${this.tried} / ${passed} ${this.rejected}`;
-    console.log(line);
-    let dir: string | undefined;
-    try {
-      dir = inject("resilienceTallyDir");
-    } catch {
-      dir = undefined;
-    }
-    if (!dir) return;
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, `${this.file.replace(/[^\w.-]/g, "_")}-${process.pid}.json`),
-      JSON.stringify({
-        group: this.group,
-        file: this.file,
-        tried: this.tried,
-        passed: this.rejected,
-        misses: this.misses,
-      }),
-    );
-  }
-}
 
 /**
  * Every response the suite gets from the API (status line, headers, body), captured by wrapping

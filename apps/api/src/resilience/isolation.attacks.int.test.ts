@@ -6,10 +6,11 @@ import {
   TenantsRepository,
   WebhookInboxRepository,
 } from "@zb/db";
+import { AttackTally } from "@zb/e2e-kit";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "../test-support/harness.js";
-import { AttackTally, expectNoSecretLeak, recordResponses, tenantRows } from "./attack-kit.js";
+import { expectNoSecretLeak, recordResponses, tenantRows } from "./attack-kit.js";
 
 /**
  * Tenant isolation walk over every /api/settings route the Fastify instance registered. Tenant A's session

@@ -1,7 +1,8 @@
 import { LedgerRepository } from "@zb/db";
+import { AttackTally } from "@zb/e2e-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "../test-support/harness.js";
-import { AttackTally, expectNoSecretLeak, recordResponses } from "./attack-kit.js";
+import { expectNoSecretLeak, recordResponses } from "./attack-kit.js";
 
 /**
  * Ledger search with SQL and HTML in it. The oracle is computed here from the rows we wrote: a search must

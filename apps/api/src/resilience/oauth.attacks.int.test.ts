@@ -1,8 +1,9 @@
 import { CredentialsRepository, TenantsRepository } from "@zb/db";
+import { AttackTally } from "@zb/e2e-kit";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "../test-support/harness.js";
-import { AttackTally, expectNoInternals, expectNoSecretLeak, recordResponses } from "./attack-kit.js";
+import { expectNoInternals, expectNoSecretLeak, recordResponses } from "./attack-kit.js";
 
 /**
  * Bad input at both OAuth callbacks (Bling "Conectar", Zydon App Center install). Each refusal is checked

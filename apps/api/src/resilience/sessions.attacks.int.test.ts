@@ -1,11 +1,12 @@
 import { createHmac, randomUUID } from "node:crypto";
+import { AttackTally } from "@zb/e2e-kit";
 import { testEnv } from "@zb/testing";
 import { zydonAdapter } from "@zb/zydon";
 import type { InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signSession } from "../session/session-token.js";
 import { createHarness, type Harness } from "../test-support/harness.js";
-import { AttackTally, expectNoSecretLeak, recordResponses, tenantRows } from "./attack-kit.js";
+import { expectNoSecretLeak, recordResponses, tenantRows } from "./attack-kit.js";
 
 /**
  * Session tokens that must not open any /api/settings route (routes listed from the Fastify instance):

@@ -1,8 +1,9 @@
+import { AttackTally } from "@zb/e2e-kit";
 import { tenantSettingsSchema } from "@zb/sync";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "../test-support/harness.js";
-import { AttackTally, expectNoSecretLeak, recordResponses } from "./attack-kit.js";
+import { expectNoSecretLeak, recordResponses } from "./attack-kit.js";
 
 /**
  * PUT /api/settings fuzzed from the shape of `tenantSettingsSchema` (@zb/sync) with fast-check: random valid

@@ -1,10 +1,11 @@
 import { signBlingPayload } from "@zb/bling";
+import { AttackTally } from "@zb/e2e-kit";
 import { testEnv } from "@zb/testing";
 import { zydonAdapter } from "@zb/zydon";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "../test-support/harness.js";
-import { AttackTally, expectNoSecretLeak, recordResponses, storedState, tenantRows } from "./attack-kit.js";
+import { expectNoSecretLeak, recordResponses, storedState, tenantRows } from "./attack-kit.js";
 
 /**
  * Bad input at both webhook doors. Every refusal is checked three ways: the exact status, no inbox row,

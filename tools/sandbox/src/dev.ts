@@ -1,0 +1,181 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { readProcessEnv } from "@zb/config";
+import { runMigrations } from "@zb/db";
+import { installFromAppCenter } from "./app-center.js";
+import { startSimulatorConsole } from "./console.js";
+import { loadOrCreateDemoSecrets } from "./demo-secrets.js";
+import { type DemoWorld, startDemoWorld } from "./demo-world.js";
+import {
+  checkPostgres,
+  checkRedis,
+  clearRedisPrefix,
+  PreflightError,
+  recreateDatabase,
+} from "./preflight.js";
+import { ensureWebBuild } from "./web-build.js";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const env = readProcessEnv();
+const adminUrl = env.DEV_DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const redisUrl = env.DEV_REDIS_URL ?? "redis://127.0.0.1:6379";
+const apiPort = Number(env.DEV_API_PORT ?? 3000);
+const blingPort = Number(env.DEV_BLING_SIM_PORT ?? 4010);
+const zydonPort = Number(env.DEV_ZYDON_SIM_PORT ?? 4020);
+const consolePort = Number(env.DEV_CONSOLE_PORT ?? 4000);
+const demoProducts = Number(env.DEV_DEMO_PRODUCTS ?? 120);
+const demoContacts = Number(env.DEV_DEMO_CONTACTS ?? 80);
+const redisPrefix = "zbdev";
+
+const say = (line: string) => console.log(`[demo] ${line}`);
+
+try {
+  await checkPostgres(adminUrl);
+  await checkRedis(redisUrl);
+} catch (err) {
+  if (err instanceof PreflightError) {
+    console.error(`\n${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
+
+// The simulators live in this process's memory, so every run starts from a clean database and Redis prefix.
+const databaseUrl = await recreateDatabase(adminUrl, "zydon_bling_dev");
+await runMigrations(databaseUrl);
+await clearRedisPrefix(redisUrl, redisPrefix);
+say("database zydon_bling_dev recreated and migrated; Redis keys zbdev:* cleared");
+try {
+  ensureWebBuild(`${repoRoot}apps/web`, say);
+} catch (err) {
+  console.error(`\n${(err as Error).message}\n`);
+  process.exit(1);
+}
+
+const secrets = loadOrCreateDemoSecrets(`${repoRoot}.sandbox/demo-secrets.json`);
+const publicUrl = `http://localhost:${apiPort}`;
+
+let world: DemoWorld;
+try {
+  world = await startDemoWorld({
+    apiUrl: publicUrl,
+    blingPort,
+    zydonPort,
+    blingClientId: "demo-bling-app",
+    blingClientSecret: secrets.blingClientSecret,
+    zydonPluginId: "00000000-0000-4000-8000-00000000b11e",
+    zydonAccessKey: secrets.zydonAccessKey,
+    account: { products: demoProducts, contacts: demoContacts, paymentMethods: 6 },
+  });
+} catch (err) {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === "EADDRINUSE") {
+    console.error(
+      `\nA simulator port is taken (${e.message}). Stop the other \`pnpm dev\`, or set DEV_BLING_SIM_PORT / DEV_ZYDON_SIM_PORT.\n`,
+    );
+    process.exit(1);
+  }
+  throw err;
+}
+say(
+  `Bling simulator on ${world.bling.url} (company ${world.blingAccountId}: ${demoProducts} products, ${demoContacts} contacts); Zydon simulator on ${world.zydon.url}`,
+);
+
+const childEnv: Record<string, string> = {
+  ...(env as Record<string, string>),
+  NODE_ENV: "development",
+  LOG_LEVEL: env.LOG_LEVEL ?? "warn",
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: redisPrefix,
+  API_PORT: String(apiPort),
+  PUBLIC_BASE_URL: publicUrl,
+  SECRETS_KEY: secrets.secretsKey,
+  SECRETS_KEY_ID: "demo1",
+  SESSION_SECRET: secrets.sessionSecret,
+  ...world.productEnv(),
+};
+
+const children: ChildProcess[] = [];
+function start(name: string, entry: string): void {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    env: childEnv,
+    stdio: "inherit",
+  });
+  child.on("exit", (code, signal) => {
+    if (!shuttingDown) {
+      console.error(`${name} exited (${signal ?? code}); stopping the demo`);
+      shutdown(1);
+    }
+  });
+  children.push(child);
+}
+
+let shuttingDown = false;
+let stopConsole: (() => Promise<void>) | undefined;
+function shutdown(code: number): void {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  for (const c of children) c.kill("SIGTERM");
+  setTimeout(() => process.exit(code), 5_000).unref();
+  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on("exit", r)))))
+    .then(async () => {
+      await stopConsole?.();
+      await world.close();
+    })
+    .finally(() => process.exit(code));
+}
+process.on("SIGINT", () => shutdown(0));
+process.on("SIGTERM", () => shutdown(0));
+
+// The apps' declared entry modules (package exports), resolved from this package's dependencies.
+const resolveEntry = createRequire(import.meta.url).resolve;
+start("api", resolveEntry("@zb/api/server"));
+start("worker", resolveEntry("@zb/worker/main"));
+
+async function waitForApi(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${publicUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the API did not become ready on ${publicUrl}/readyz within ${timeoutMs / 1000} s`);
+}
+
+try {
+  await waitForApi(60_000);
+  const consoleServer = await startSimulatorConsole({ world, apiUrl: publicUrl, port: consolePort });
+  stopConsole = consoleServer.close;
+  const { settingsUrl } = await installFromAppCenter({
+    zydonUrl: world.zydon.url,
+    organizationId: world.organizationId,
+    pluginId: world.credentials.zydonPluginId,
+    apiUrl: publicUrl,
+  });
+  const appCenter = `${world.zydon.url}/app-center?org=${world.organizationId}`;
+  console.log(`
+Zydon ↔ Bling demo is running (Ctrl+C stops everything).
+
+  Installed from the Zydon App Center for "${world.organizationName}". Open the settings page
+  and click "Conectar ao Bling" (then "Autorizar" on the Bling simulator) to start the initial sync:
+
+    ${settingsUrl}
+      (this link's session lasts 5 minutes; for a fresh one: ${consoleServer.url}/abrir-configuracoes)
+
+  Act as the merchant in Bling (stock, price, order situação) and as a buyer in Zydon (place an order):
+    simulator console   ${consoleServer.url}
+
+  Bling simulator      ${world.bling.url}  (API ${world.bling.apiBaseUrl}, control ${world.bling.url}/__control/<method>)
+  Zydon simulator      ${world.zydon.url}  (App Center ${appCenter})
+  API                  ${publicUrl}  (health ${publicUrl}/readyz)
+`);
+} catch (err) {
+  console.error(`\nThe demo could not start: ${(err as Error).message}\n`);
+  shutdown(1);
+}

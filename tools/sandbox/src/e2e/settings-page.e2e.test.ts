@@ -1,0 +1,357 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { apiServerOptions, app, composeAppDeps } from "@zb/api";
+import { apiEnvKeys, createLogger, loadConfig, workerEnvKeys } from "@zb/config";
+import { runMigrations, TenantsRepository } from "@zb/db";
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, testEnv } from "@zb/testing";
+import { type ComposedWorker, composeWorker } from "@zb/worker";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { type StartedConsole, startSimulatorConsole } from "../console.js";
+import { type DemoWorld, startDemoWorld } from "../demo-world.js";
+import { buildWeb } from "../web-build.js";
+
+/**
+ * Issue 7's browser test: Debian's Chromium (driven by playwright-core) against the real API (in process,
+ * listening), the real worker (composeWorker, in process), both simulators over HTTP, Postgres and Redis.
+ * Install from the Zydon App Center → settings page → Conectar ao Bling (simulator consent) → initial sync
+ * done → the ledger explains the skipped customer → a stock change in Bling reaches Zydon → a setting is
+ * saved → pause stops Bling traffic. Screenshots of each screen go to test-artifacts/e2e/ (gitignored).
+ */
+
+const CHROMIUM = "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+const shots = join(repoRoot, "test-artifacts", "e2e");
+
+const NO_DOC_CUSTOMER = "Cliente Balcão Sem Documento";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+let tdb: TestDatabase;
+let tredis: TestRedis;
+let distDir: string;
+let world: DemoWorld;
+let api: FastifyInstance;
+let apiClose: (() => Promise<void>) | undefined;
+let worker: ComposedWorker;
+let simConsole: StartedConsole;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let apiUrl: string;
+let tenantId: string;
+const logs: string[] = [];
+
+async function shot(p: Page, name: string): Promise<void> {
+  await p.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+function showLogsOnFailure(): void {
+  onTestFailed(() => {
+    const errors = logs.filter((l) => /"level":(50|60)/.test(l)).slice(-20);
+    if (errors.length > 0) console.error(`last API/worker errors:\n${errors.join("")}`);
+  });
+}
+
+describe.skipIf(!hasChromium)(
+  `settings page in a real browser (skipped when ${CHROMIUM} is missing: run bash .ci/browser-deps.sh)`,
+  () => {
+    beforeAll(async () => {
+      mkdirSync(shots, { recursive: true });
+      // Its own build: apps/web's build test rewrites apps/web/dist concurrently.
+      distDir = mkdtempSync(join(tmpdir(), "zb-e2e-web-"));
+      buildWeb(join(repoRoot, "apps", "web"), distDir);
+
+      tdb = await createTestDatabase({ migrate: runMigrations });
+      tredis = createTestRedis();
+      const port = await freePort();
+      apiUrl = `http://127.0.0.1:${port}`;
+
+      world = await startDemoWorld({
+        apiUrl,
+        blingClientId: "e2e-bling-app",
+        blingClientSecret: "e2e-bling-client-secret-0123456789",
+        zydonPluginId: "00000000-0000-4000-8000-0000000000b7",
+        zydonAccessKey: "e2e-zydon-plugin-access-key-browser",
+        // A tiny catalog so the initial sync takes seconds; the simulator still enforces a per-second limit.
+        account: { products: 10, contacts: 8, paymentMethods: 3, variationShare: 0.2, seed: 7 },
+        bling: { limits: { perSecond: 8 } },
+      });
+      // A customer the sync must skip (Zydon needs CPF/CNPJ or IE/RG), to find in the ledger.
+      world.bling.sim.control.upsertContact(world.blingAccountId, {
+        nome: NO_DOC_CUSTOMER,
+        tipo: "F",
+        situacao: "A",
+        indicadorIe: 9,
+        codigo: "CLI-SEM-DOC",
+      });
+
+      const env = testEnv({
+        LOG_LEVEL: "warn",
+        DATABASE_URL: tdb.url,
+        REDIS_URL: tredis.url,
+        REDIS_PREFIX: tredis.prefix,
+        PUBLIC_BASE_URL: apiUrl,
+        BLING_RATE_SHARE: "3",
+        WORKER_CONCURRENCY: "4",
+        ...world.productEnv(),
+      });
+      const logger = createLogger({ level: "warn", destination: { write: (s) => logs.push(s) } });
+
+      const apiDeps = composeAppDeps(loadConfig(apiEnvKeys, env), logger);
+      api = Fastify(apiServerOptions(logger as FastifyBaseLogger));
+      await api.register(app, { ...apiDeps, web: { distDir } });
+      await api.listen({ host: "127.0.0.1", port });
+      apiClose = async () => {
+        await api.close();
+        await apiDeps.close();
+      };
+      worker = await composeWorker(loadConfig(workerEnvKeys, env), logger, {
+        budgetMaxWaitMs: 5_000,
+        schedulerIntervals: { pollChangesMs: 2_000 },
+      });
+      simConsole = await startSimulatorConsole({ world, apiUrl });
+
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ["--no-sandbox", "--disable-background-networking"],
+      });
+      context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "pt-BR" });
+      page = await context.newPage();
+    }, 90_000);
+
+    afterAll(async () => {
+      await context?.close();
+      await browser?.close();
+      await simConsole?.close();
+      await worker?.close();
+      await apiClose?.();
+      await world?.close();
+      await tdb?.drop();
+      await tredis?.cleanup();
+      if (distDir) rmSync(distDir, { recursive: true, force: true });
+    }, 30_000);
+
+    it("installs from the Zydon App Center and lands on the settings page", async () => {
+      showLogsOnFailure();
+      await page.goto(`${world.zydon.url}/app-center?org=${world.organizationId}`);
+      await shot(page, "01-zydon-app-center");
+      await page.click(`[data-testid="install-${world.credentials.zydonPluginId}"]`);
+      // Our /zydon/install sent the merchant to Zydon's consent page.
+      await page.waitForSelector('[data-testid="approve"]');
+      await shot(page, "02-zydon-consent");
+      await page.click('[data-testid="approve"]');
+
+      await page.waitForURL(`${apiUrl}/app**`);
+      const state = page.getByTestId("connection-state");
+      await expect.poll(() => state.getAttribute("data-state"), { timeout: 15_000 }).toBe("not_connected");
+      // The launch session was taken out of the address bar.
+      expect(page.url()).not.toContain("launch=");
+      await shot(page, "03-settings-not-connected");
+      const tenant = await new TenantsRepository(worker.db.db).findByOrganization(world.organizationId);
+      expect(tenant).toBeTruthy();
+      tenantId = tenant?.id as string;
+    }, 30_000);
+
+    it("connects Bling through the simulator's consent page in a popup", async () => {
+      showLogsOnFailure();
+      const [popup] = await Promise.all([
+        context.waitForEvent("page"),
+        page.getByRole("button", { name: "Conectar ao Bling" }).click(),
+      ]);
+      await popup.waitForURL(/\/oauth\/authorize/);
+      await popup.getByRole("button", { name: "Autorizar" }).waitFor();
+      await shot(popup, "04-bling-consent");
+      await Promise.all([
+        popup.waitForEvent("close"),
+        popup.getByRole("button", { name: "Autorizar" }).click(),
+      ]);
+
+      const state = page.getByTestId("connection-state");
+      await expect.poll(() => state.getAttribute("data-state"), { timeout: 15_000 }).toBe("connected");
+      await expect(page.getByTestId("connection-state").textContent()).resolves.toContain(
+        "Distribuidora Demo Ltda",
+      );
+      await shot(page, "05-settings-connected");
+    }, 30_000);
+
+    it("shows the initial sync progressing to done", async () => {
+      showLogsOnFailure();
+      // The tab loads the progress when opened and polls fast only while it reports a running sync; right
+      // after connecting, the runs may not exist yet (idle poll: 60 s), so reopen the tab as a merchant would.
+      await waitFor(
+        "the initial sync's progress rows",
+        async () => {
+          await page.getByTestId("tab-connection").click();
+          await page.getByTestId("tab-sync").click();
+          await page.waitForTimeout(700);
+          return (await page.getByTestId("progress-row").count()) > 0;
+        },
+        30_000,
+      );
+      await shot(page, "06-sync-in-progress");
+      const tenants = new TenantsRepository(worker.db.db);
+      await waitFor(
+        "the initial sync to finish",
+        async () => (await tenants.findById(tenantId))?.initialSyncDoneAt,
+        90_000,
+      );
+      // The page polls while a sync runs: every entity row ends done.
+      await expect
+        .poll(
+          async () => {
+            const statuses = await page
+              .getByTestId("progress-row")
+              .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-status")));
+            return statuses.length > 0 && statuses.every((s) => s === "done");
+          },
+          { timeout: 15_000 },
+        )
+        .toBe(true);
+      await shot(page, "07-sync-done");
+
+      // The readiness report names the customer problem before anything was skipped.
+      await page.getByTestId("tab-readiness").click();
+      await page
+        .locator('[data-testid="readiness-problem"][data-code="customers_without_fiscal_data"]')
+        .waitFor({ timeout: 10_000 });
+      await shot(page, "08-readiness");
+
+      const snap = world.zydon.sim.snapshot(world.organizationId);
+      expect(snap.products.length).toBeGreaterThan(0);
+      expect(snap.partners.some((p) => p.name === NO_DOC_CUSTOMER)).toBe(false);
+    }, 150_000);
+
+    it("explains the skipped customer in the ledger (Histórico)", async () => {
+      showLogsOnFailure();
+      await page.getByTestId("tab-ledger").click();
+      await page.getByLabel("Buscar").fill("Sem Documento");
+      await page.getByRole("button", { name: "Buscar" }).click();
+      const row = page.getByTestId("ledger-row").filter({ hasText: NO_DOC_CUSTOMER });
+      await row.first().waitFor({ timeout: 10_000 });
+      await expect(row.first().getAttribute("data-outcome")).resolves.toBe("skipped");
+      await expect(row.first().textContent()).resolves.toMatch(/CPF\/CNPJ/);
+      await shot(page, "09-ledger-skipped-customer");
+    }, 30_000);
+
+    it("carries a stock change made in Bling (simulator console) to the Zydon simulator", async () => {
+      showLogsOnFailure();
+      const acc = world.bling.sim.control.getAccount(world.blingAccountId);
+      const zSkus = new Set(world.zydon.sim.snapshot(world.organizationId).products.map((p) => p.sku));
+      const product = acc.products.find(
+        (p) => p.formato === "S" && !p.idProdutoPai && zSkus.has(String(p.codigo ?? "")),
+      );
+      expect(product, "a simple product synced to Zydon").toBeTruthy();
+      const sku = String(product?.codigo);
+
+      const consolePage = await context.newPage();
+      await consolePage.goto(`${simConsole.url}/?q=${encodeURIComponent(sku)}`);
+      await consolePage.getByLabel("Novo estoque").first().fill("137");
+      await consolePage.getByRole("button", { name: "Salvar estoque" }).first().click();
+      await consolePage.getByRole("status").waitFor();
+
+      await waitFor(
+        "the new stock to show up in the Zydon simulator",
+        async () =>
+          world.zydon.sim.snapshot(world.organizationId).products.find((p) => p.sku === sku)?.stock === 137,
+        30_000,
+      );
+      await consolePage.goto(`${simConsole.url}/?q=${encodeURIComponent(sku)}`);
+      await shot(consolePage, "10-console-stock-in-zydon");
+      await consolePage.close();
+    }, 45_000);
+
+    it("saves a setting (Configurações)", async () => {
+      showLogsOnFailure();
+      await page.getByTestId("tab-settings").click();
+      await page.getByLabel("Saldo físico").check();
+      await page.getByTestId("settings-save").click();
+      await page.getByText("Configurações salvas.").waitFor({ timeout: 10_000 });
+      await shot(page, "11-settings-saved");
+
+      // Read back through the API with a fresh admin session, as the page would after a reload.
+      const admin = world.zydon.sim.issueAdminSession(world.organizationId);
+      const session = await fetch(`${apiUrl}/api/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(admin),
+      }).then((r) => r.json() as Promise<{ token: string }>);
+      const settings = await fetch(`${apiUrl}/api/settings`, {
+        headers: { authorization: `Bearer ${session.token}` },
+      }).then((r) => r.json() as Promise<{ stock: { balance: string } }>);
+      expect(settings.stock.balance).toBe("physical");
+    }, 30_000);
+
+    it("pauses: no more Bling requests for the tenant, even when Bling sends webhooks", async () => {
+      showLogsOnFailure();
+      const control = world.bling.sim.control;
+      await page.getByTestId("pause-toggle").click();
+      const pauseState = page.getByTestId("pause-state");
+      await expect.poll(() => pauseState.getAttribute("data-paused"), { timeout: 10_000 }).toBe("true");
+      await shot(page, "12-paused");
+
+      // Jobs check the pause when they start: let the ones already running finish (the settings change
+      // just queued a stock resync), then nothing may reach Bling for this account.
+      await waitFor(
+        "the jobs running at pause time to finish (no Bling request for 2.5 s)",
+        async () => {
+          const last = control.requestLog(world.blingAccountId).at(-1);
+          return !last || Date.now() - last.at > 2_500;
+        },
+        40_000,
+      );
+      const before = control.requestLog(world.blingAccountId).length;
+      const acc = control.getAccount(world.blingAccountId);
+      const product = acc.products.find((p) => p.formato === "S" && !p.idProdutoPai);
+      const deposit = acc.deposits.find((d) => d.padrao);
+      control.setStock(world.blingAccountId, Number(product?.id), Number(deposit?.id), { fisico: 5 });
+      control.setPrice(world.blingAccountId, Number(product?.id), 99.9);
+      // Longer than the polling interval (2 s) and the webhook debounce.
+      await new Promise((r) => setTimeout(r, 6_000));
+      const after = control.requestLog(world.blingAccountId);
+      expect(after.slice(before).map((e) => e.endpoint)).toEqual([]);
+      // The webhooks did arrive (and were accepted): pausing stops our traffic, not Bling's.
+      expect(control.webhookDeliveries().filter((d) => d.ok).length).toBeGreaterThan(0);
+    }, 70_000);
+
+    it("stays readable at 360 px wide (no horizontal scrolling)", async () => {
+      showLogsOnFailure();
+      await page.setViewportSize({ width: 360, height: 780 });
+      for (const tab of ["connection", "readiness", "sync", "ledger", "settings"]) {
+        await page.getByTestId(`tab-${tab}`).click();
+        await page.waitForTimeout(400);
+        const overflow = Number(
+          await page.evaluate("document.documentElement.scrollWidth - window.innerWidth"),
+        );
+        expect(overflow, `tab ${tab} scrolls sideways`).toBeLessThanOrEqual(0);
+      }
+      await shot(page, "13-settings-360px");
+    }, 30_000);
+  },
+);
