@@ -1,7 +1,5 @@
 import { BlingRequestError } from "./errors.js";
-
-/** Bling has no time zone on its date-times; they are Brasília local time. */
-export const BLING_TIME_ZONE = "America/Sao_Paulo";
+import { localParts } from "./time-zone.js";
 
 /**
  * Bling answers 400 to a date-range filter spanning more than one year. We refuse anything over 365 days
@@ -9,20 +7,20 @@ export const BLING_TIME_ZONE = "America/Sao_Paulo";
  */
 export const MAX_DATE_WINDOW_MS = 365 * 24 * 60 * 60 * 1000;
 
-const formatter = new Intl.DateTimeFormat("en-US", {
-  timeZone: BLING_TIME_ZONE,
-  hourCycle: "h23",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-});
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
-function parts(date: Date): Record<string, string> {
+/** Brasília wall-clock parts of `date` (Bling has no time zone on its date-times), zero-padded. */
+function parts(date: Date): Record<"year" | "month" | "day" | "hour" | "minute" | "second", string> {
   if (Number.isNaN(date.getTime())) throw new BlingRequestError("Invalid date for a Bling filter");
-  return Object.fromEntries(formatter.formatToParts(date).map((p) => [p.type, p.value]));
+  const p = localParts(date.getTime());
+  return {
+    year: pad(p.year, 4),
+    month: pad(p.month),
+    day: pad(p.day),
+    hour: pad(p.hour),
+    minute: pad(p.minute),
+    second: pad(p.second),
+  };
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in Brasília time, zero-padded. */

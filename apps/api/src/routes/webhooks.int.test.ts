@@ -1,4 +1,6 @@
+import { parseBlingWebhook } from "@zb/bling";
 import { WebhookInboxRepository } from "@zb/db";
+import { blingInboxPayload, blingInboxSchema } from "@zb/sync";
 import { testEnv } from "@zb/testing";
 import { zydonAdapter } from "@zb/zydon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -79,7 +81,9 @@ describe("POST /webhooks/bling", () => {
     expect(rows[0]?.tenant_id).toBe(tenantId);
     expect(rows[0]?.event_type).toBe("stock.updated");
     expect(new Date(rows[0]?.occurred_at).getTime()).toBe(new Date(JSON.parse(body).date).getTime());
-    expect(rows[0]?.payload).toEqual(JSON.parse(body));
+    // Stored parsed (the worker reads it back with the same schema, ids as strings).
+    expect(rows[0]?.payload).toEqual(blingInboxPayload(parseBlingWebhook(JSON.parse(body))));
+    expect(blingInboxSchema.parse(rows[0]?.payload)).toMatchObject({ resource: "stock" });
     const jobs = await h.jobs({ name: "bling-webhook", tenantId });
     expect(jobs).toHaveLength(1);
     expect(jobs[0]?.data).toEqual({ tenantId, inboxId: Number(rows[0]?.id) });

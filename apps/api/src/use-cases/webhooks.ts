@@ -1,7 +1,12 @@
 import { type BlingWebhookEvent, BlingWebhookPayloadError, parseBlingWebhook } from "@zb/bling";
-import { type OAuthProvider, webhookInbox } from "@zb/db";
-import { safeJobId } from "@zb/sync";
-import { and, eq } from "drizzle-orm";
+import type { OAuthProvider } from "@zb/db";
+import {
+  type BlingInboxPayload,
+  blingInboxPayload,
+  safeJobId,
+  type ZydonOrderInboxPayload,
+  zydonOrderInboxPayload,
+} from "@zb/sync";
 import type { AppDeps } from "../deps.js";
 import { stripNul } from "../http/nul.js";
 import { repos } from "./repos.js";
@@ -25,7 +30,7 @@ async function storeAndEnqueue(
     tenantId: string;
     tenantActive: boolean;
     eventType: string;
-    payload: Record<string, unknown>;
+    payload: BlingInboxPayload | ZydonOrderInboxPayload;
     occurredAt: Date | null;
     job: "bling-webhook" | "zydon-order-webhook";
   },
@@ -41,10 +46,7 @@ async function storeAndEnqueue(
   });
   const duplicate = inboxId === undefined;
   if (duplicate) {
-    const [row] = await deps.db.db
-      .select({ id: webhookInbox.id, processedAt: webhookInbox.processedAt })
-      .from(webhookInbox)
-      .where(and(eq(webhookInbox.provider, input.provider), eq(webhookInbox.eventId, input.eventId)));
+    const row = await inbox.findByEvent(input.provider, input.eventId);
     if (!row || row.processedAt) return "duplicate";
     inboxId = row.id;
   }
@@ -97,7 +99,8 @@ export async function ingestBlingWebhook(
     tenantId,
     tenantActive: tenant?.state === "active",
     eventType: eventName,
-    payload: json as Record<string, unknown>,
+    // The parsed delivery (ids checked, event name normalised); the worker reads it with the same schema.
+    payload: blingInboxPayload(env),
     occurredAt: env.date,
     job: "bling-webhook",
   });
@@ -139,12 +142,7 @@ export async function ingestZydonOrderWebhook(
     tenantId: tenant.id,
     tenantActive: tenant.state === "active",
     eventType: "order.created",
-    payload: {
-      orderId: v.orderId,
-      organizationId: v.organizationId,
-      amountValue: v.amountValue,
-      deliveryId: v.deliveryId,
-    },
+    payload: zydonOrderInboxPayload(v),
     occurredAt: null,
     job: "zydon-order-webhook",
   });

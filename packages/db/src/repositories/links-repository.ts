@@ -1,12 +1,45 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { DbOrTx } from "../client.js";
-import { entityLinks } from "../schema/index.js";
+import { entityLinks, type LinkEntity } from "../schema/index.js";
 
 export type EntityLink = typeof entityLinks.$inferSelect;
 
+/** A field that is missing or of an unexpected type reads as absent: link data never fails a sync. */
+const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+const idText = z.union([z.string(), z.number()]).transform(String);
+
+/**
+ * The fields the sync keeps in `entity_links.data` (written by the product, stock, image and payment-method
+ * steps). Unknown keys are kept.
+ */
+export const linkDataSchema = z.looseObject({
+  /** Product links: "simple" | "kit" | "parent" | "variation"; only simple and variation carry stock. */
+  kind: lenient(z.string()),
+  /** Variation links: the Zydon product and variation ids (the link's own zydonId is the variation's). */
+  productZydonId: lenient(idText),
+  variationZydonId: lenient(idText),
+  parentBlingId: lenient(idText),
+  /** The product was switched to inactive in Bling (drift audit: not "gone"). */
+  inactive: lenient(z.boolean()),
+  /** Last stock quantity written to Zydon. */
+  stockQty: lenient(z.number()),
+  imagesHash: lenient(z.string()),
+  imageUrls: lenient(
+    z.array(z.unknown()).transform((a) => a.filter((u): u is string => typeof u === "string")),
+  ),
+  imageUrlsAt: lenient(z.string()),
+});
+export type LinkData = z.output<typeof linkDataSchema>;
+
+/** The typed view of a link's `data` (an empty object when there is none). */
+export function linkData(link: Pick<EntityLink, "data">): LinkData {
+  return linkDataSchema.parse(link.data ?? {});
+}
+
 export interface LinkInput {
   tenantId: string;
-  entity: string;
+  entity: LinkEntity;
   blingId: string | null;
   zydonId: string | null;
   naturalKey?: string | null;
@@ -18,7 +51,7 @@ export interface LinkInput {
 export class LinksRepository {
   constructor(private readonly db: DbOrTx) {}
 
-  async byBlingId(tenantId: string, entity: string, blingId: string): Promise<EntityLink | undefined> {
+  async byBlingId(tenantId: string, entity: LinkEntity, blingId: string): Promise<EntityLink | undefined> {
     const [row] = await this.db
       .select()
       .from(entityLinks)
@@ -32,7 +65,7 @@ export class LinksRepository {
     return row;
   }
 
-  async byBlingIds(tenantId: string, entity: string, blingIds: string[]): Promise<EntityLink[]> {
+  async byBlingIds(tenantId: string, entity: LinkEntity, blingIds: string[]): Promise<EntityLink[]> {
     if (blingIds.length === 0) return [];
     return this.db
       .select()
@@ -46,7 +79,7 @@ export class LinksRepository {
       );
   }
 
-  async byZydonId(tenantId: string, entity: string, zydonId: string): Promise<EntityLink | undefined> {
+  async byZydonId(tenantId: string, entity: LinkEntity, zydonId: string): Promise<EntityLink | undefined> {
     const [row] = await this.db
       .select()
       .from(entityLinks)
@@ -60,7 +93,11 @@ export class LinksRepository {
     return row;
   }
 
-  async byNaturalKey(tenantId: string, entity: string, naturalKey: string): Promise<EntityLink | undefined> {
+  async byNaturalKey(
+    tenantId: string,
+    entity: LinkEntity,
+    naturalKey: string,
+  ): Promise<EntityLink | undefined> {
     const [row] = await this.db
       .select()
       .from(entityLinks)
@@ -104,7 +141,7 @@ export class LinksRepository {
   }
 
   /** Forget one link (its Zydon record is gone): the next sync finds or creates the record again. */
-  async deleteByBlingId(tenantId: string, entity: string, blingId: string): Promise<void> {
+  async deleteByBlingId(tenantId: string, entity: LinkEntity, blingId: string): Promise<void> {
     await this.db
       .delete(entityLinks)
       .where(
@@ -123,7 +160,7 @@ export class LinksRepository {
       .where(eq(entityLinks.id, id));
   }
 
-  async listByEntity(tenantId: string, entity: string): Promise<EntityLink[]> {
+  async listByEntity(tenantId: string, entity: LinkEntity): Promise<EntityLink[]> {
     return this.db
       .select()
       .from(entityLinks)

@@ -113,6 +113,10 @@ export const oauthStates = pgTable(
  * tenant × entity × Bling id ↔ Zydon id. Both directions are unique, so neither side can be linked twice;
  * `contentHash` is the hash of the last payload written, to skip unchanged writes.
  */
+/** What an `entity_links` row links (a text column in the database; the set is closed here). */
+export const linkEntities = ["product", "variation", "customer", "payment_method", "order"] as const;
+export type LinkEntity = (typeof linkEntities)[number];
+
 export const entityLinks = pgTable(
   "entity_links",
   {
@@ -120,11 +124,12 @@ export const entityLinks = pgTable(
     tenantId: uuid("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    entity: text("entity").notNull(),
+    entity: text("entity").$type<LinkEntity>().notNull(),
     blingId: text("bling_id"),
     zydonId: text("zydon_id"),
     naturalKey: text("natural_key"),
     contentHash: text("content_hash"),
+    /** Free-form per entity; read it through `linkData` (packages/db/src/repositories/links-repository.ts). */
     data: jsonb("data").$type<Record<string, unknown>>(),
     ...timestamps,
   },

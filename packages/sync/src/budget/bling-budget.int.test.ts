@@ -1,3 +1,4 @@
+import { nextSaoPauloMidnight } from "@zb/bling";
 import { createTestRedis } from "@zb/testing";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
@@ -5,7 +6,6 @@ import type { BlingLane } from "../ports/bling-port.js";
 import { BlingBudget, type BlingBudgetOptions } from "./bling-budget.js";
 import { budgetHook } from "./budget-hook.js";
 import { BudgetWaitError } from "./errors.js";
-import { nextSaoPauloMidnight } from "./time-zone.js";
 
 const t = createTestRedis();
 const conns: Redis[] = [];
@@ -241,25 +241,7 @@ describe("egress guard (all accounts)", () => {
   });
 });
 
-describe("account pause, usage and the client hook", () => {
-  it("pauses one account until the given time", async () => {
-    const bb = budget({ share: 3 });
-    const until = new Date(Date.now() + 600);
-    await bb.pauseAccountUntil("p-a", until, "Bling: limite diário atingido");
-    expect(await bb.pausedUntil("p-a")).toEqual({ until, reason: "Bling: limite diário atingido" });
-    const r = await bb.take({ accountId: "p-a", lane: "orders" });
-    expect(r).toMatchObject({ ok: false, reason: "paused" });
-    expect(r.ok ? undefined : r.retryAt?.getTime()).toBeGreaterThanOrEqual(until.getTime() - 50);
-    expect((await bb.take({ accountId: "p-b", lane: "orders" })).ok).toBe(true);
-    const err = await bb.waitFor({ accountId: "p-a", lane: "orders" }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BudgetWaitError);
-    expect(err).toMatchObject({ action: "wait", period: "day", reason: "paused" });
-    expect((await bb.usage("p-a")).pausedUntil?.getTime()).toBe(until.getTime());
-    await sleep(650);
-    expect(await bb.pausedUntil("p-a")).toBeNull();
-    expect((await bb.take({ accountId: "p-a", lane: "orders" })).ok).toBe(true);
-  });
-
+describe("usage and the client hook", () => {
   it("usage counts today and the last second", async () => {
     const bb = budget({ share: 3 });
     await bb.take({ accountId: "u-a", lane: "orders" });
@@ -269,7 +251,6 @@ describe("account pause, usage and the client hook", () => {
       dailyLimit: 120_000,
       lastSecond: 2,
       share: 3,
-      pausedUntil: null,
     });
     await sleep(1_050);
     expect(await bb.usage("u-a")).toMatchObject({ today: 2, lastSecond: 0 });

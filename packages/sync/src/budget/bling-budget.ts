@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { BLING_TIME_ZONE, nextMidnight, timeZoneOffsetMs } from "@zb/bling";
 import type { Redis } from "ioredis";
 import type { BlingLane } from "../ports/bling-port.js";
 import { BudgetWaitError } from "./errors.js";
@@ -11,9 +12,8 @@ import {
   usageScript,
 } from "./scripts.js";
 import { type RateWindow, shareWindows } from "./share-windows.js";
-import { BLING_TIME_ZONE, nextMidnight, timeZoneOffsetMs } from "./time-zone.js";
 
-export type BudgetRefusalReason = "second" | "day" | "egress" | "errors" | "priority" | "paused" | "token";
+export type BudgetRefusalReason = "second" | "day" | "egress" | "errors" | "priority" | "token";
 
 export type TakeResult =
   | { ok: true; grantedAt: number; claimId: string }
@@ -21,7 +21,7 @@ export type TakeResult =
       ok: false;
       reason: BudgetRefusalReason;
       waitMs: number;
-      /** Set for "day" (next São Paulo midnight) and "paused" (end of the pause). */
+      /** Set for "day" (next São Paulo midnight). */
       retryAt?: Date;
       /**
        * "day" only for this lane: the rest of the day is the orders/status reserve, so the account itself
@@ -78,7 +78,6 @@ export interface BudgetUsage {
   /** Requests granted in the last 1000 ms. */
   lastSecond: number;
   share: number;
-  pausedUntil: Date | null;
 }
 
 const EGRESS_WINDOW_MS = 10_000;
@@ -87,7 +86,7 @@ const TOKEN_WINDOW_MS = 60_000;
 /**
  * The per-Bling-account request budget shared by every worker process (Redis + Lua, Redis clock):
  * sliding-window share per second, daily counter with a reserve for orders/status, priority lanes with
- * expiring waiting claims, account pauses, and the deployment-wide egress guard. `take` never sleeps.
+ * expiring waiting claims, and the deployment-wide egress guard. `take` never sleeps.
  */
 export class BlingBudget {
   readonly share: number;
@@ -135,7 +134,6 @@ export class BlingBudget {
     const keys = [
       a.log,
       a.days,
-      a.pause,
       this.key("egress", "requests"),
       this.key("egress", "errors"),
       a.claims(args.lane),
@@ -169,13 +167,12 @@ export class BlingBudget {
       const reserveOnly = used + cost <= this.dailyLimit;
       return { ok: false, reason, waitMs: retryAt.getTime() - now, retryAt, reserveOnly, claimId };
     }
-    if (reason === "paused") return { ok: false, reason, waitMs, retryAt: new Date(now + waitMs), claimId };
     return { ok: false, reason: reason as BudgetRefusalReason, waitMs, claimId };
   }
 
   /**
    * In-process convenience: take, sleeping (with jitter) between refusals. Throws BudgetWaitError at once
-   * for "day"/"paused", or when the next chance is beyond `maxWaitMs`; throws the signal's reason on abort.
+   * for "day", or when the next chance is beyond `maxWaitMs`; throws the signal's reason on abort.
    */
   async waitFor(args: WaitForArgs): Promise<{ grantedAt: number; waitedMs: number }> {
     const started = Date.now();
@@ -188,7 +185,7 @@ export class BlingBudget {
         const r = await this.take({ ...take, claimId });
         if (r.ok) return { grantedAt: r.grantedAt, waitedMs: Date.now() - started };
         const elapsed = Date.now() - started;
-        if (r.reason === "day" || r.reason === "paused" || elapsed + r.waitMs > maxWaitMs) {
+        if (r.reason === "day" || elapsed + r.waitMs > maxWaitMs) {
           throw new BudgetWaitError(r.reason, r.waitMs, r.retryAt, r.reserveOnly === true);
         }
         // Jitter spreads waiters that were told the same instant, so they do not all hit Redis at once.
@@ -241,23 +238,6 @@ export class BlingBudget {
     }
   }
 
-  /** Pause every lane of an account until `until` (e.g. Bling answered 429 with period "day"). */
-  async pauseAccountUntil(accountId: string, until: Date, reason: string): Promise<void> {
-    const ms = until.getTime();
-    if (!Number.isFinite(ms)) throw new RangeError("pause end must be a valid date");
-    if (ms <= Date.now()) return;
-    await this.redis.set(this.accountKeys(accountId).pause, `${ms}|${reason}`, "PXAT", ms);
-  }
-
-  async pausedUntil(accountId: string): Promise<{ until: Date; reason: string } | null> {
-    const v = await this.redis.get(this.accountKeys(accountId).pause);
-    if (!v) return null;
-    const sep = v.indexOf("|");
-    const ms = Number(v.slice(0, sep));
-    if (!Number.isFinite(ms) || ms <= Date.now()) return null;
-    return { until: new Date(ms), reason: v.slice(sep + 1) };
-  }
-
   /** For the health page: requests used today (Bling's day) and in the last second. */
   async usage(accountId: string): Promise<BudgetUsage> {
     const a = this.accountKeys(accountId);
@@ -266,13 +246,11 @@ export class BlingBudget {
       [a.log, a.days],
       [timeZoneOffsetMs(Date.now(), this.timeZone)],
     )) as [number, number, number];
-    const paused = await this.pausedUntil(accountId);
     return {
       today,
       dailyLimit: this.dailyLimit,
       lastSecond,
       share: this.share,
-      pausedUntil: paused?.until ?? null,
     };
   }
 
@@ -287,7 +265,6 @@ export class BlingBudget {
     return {
       log: `${base}:log`,
       days: `${base}:days`,
-      pause: `${base}:pause`,
       claims: (lane: BlingLane) => `${base}:claims:${lane}`,
     };
   }

@@ -1,14 +1,14 @@
 import type { BudgetRefusalReason } from "./bling-budget.js";
 
 /**
- * The budget will not have a slot within the caller's wait bound (or the day is spent / the account is
- * paused). Shaped like the Bling client's rate-limit errors (`action: "wait"`, `retryAfterMs`, `period`,
- * `retryAt`) so the worker delays the job instead of failing it.
+ * The budget will not have a slot within the caller's wait bound (or the day is spent). Shaped like the
+ * Bling client's rate-limit errors (`retryAfterMs`, `period`, `retryAt`) so the worker delays the job
+ * instead of failing it.
  */
 export class BudgetWaitError extends Error {
   readonly action = "wait" as const;
   /**
-   * "day" when the whole account is done until the next Bling day (or the pause's end), which the worker
+   * "day" when the whole account is done until the next Bling day, which the worker
    * turns into a tenant pause; "second" for everything else, including a lane kept out of the daily
    * reserve (orders/status may still run), which only delays the job by `retryAfterMs`.
    */
@@ -21,6 +21,6 @@ export class BudgetWaitError extends Error {
   ) {
     super(`Bling request budget: no slot (${reason}); retry in ${Math.ceil(retryAfterMs)} ms`);
     this.name = "BudgetWaitError";
-    this.period = (reason === "day" && !reserveOnly) || reason === "paused" ? "day" : "second";
+    this.period = reason === "day" && !reserveOnly ? "day" : "second";
   }
 }

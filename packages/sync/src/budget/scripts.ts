@@ -23,8 +23,8 @@ end
 
 /**
  * KEYS: 1 account log (ZSET of grant times), 2 account day counts (HASH day-number → count),
- *       3 account pause, 4 egress request log, 5 egress error log, 6 own lane's claims,
- *       7.. claims of the lanes that outrank this one.
+ *       3 egress request log, 4 egress error log, 5 own lane's claims,
+ *       6.. claims of the lanes that outrank this one.
  * ARGV: 1 cost, 2 day ceiling for this lane, 3 tz offset ms, 4 egress cap, 5 egress window,
  *       6 error cap, 7 error window, 8 claim id, 9 claim grace ms, 10 priority poll ms, 11 nonce,
  *       12 number of rate windows, then limit/window pairs.
@@ -39,16 +39,7 @@ local errCap, errWindow = tonumber(ARGV[6]), tonumber(ARGV[7])
 local claimId, grace, poll = ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])
 local nonce = ARGV[11]
 local nWin = tonumber(ARGV[12])
-local logKey, dayKey, pauseKey, reqKey, errKey, ownClaims = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-
-local pause = redis.call('GET', pauseKey)
-if pause then
-  local untilMs = tonumber(string.match(pause, '^(%d+)'))
-  if untilMs and untilMs > now then
-    redis.call('ZREM', ownClaims, claimId)
-    return {0, 'paused', untilMs - now, now, 0}
-  end
-end
+local logKey, dayKey, reqKey, errKey, ownClaims = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 
 local day = int(math.floor((now + offset) / 86400000))
 local used = tonumber(redis.call('HGET', dayKey, day) or '0')
@@ -58,7 +49,7 @@ if used + cost > ceiling then
 end
 
 local reason, wait = nil, 0
-for i = 7, #KEYS do
+for i = 6, #KEYS do
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', int(now))
   if redis.call('ZCARD', KEYS[i]) > 0 then
     reason, wait = 'priority', poll

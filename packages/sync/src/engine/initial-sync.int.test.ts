@@ -2,8 +2,9 @@ import { createDb, type DbHandle, runMigrations, SyncRunsRepository, TenantsRepo
 import { createTestDatabase, createTestRedis, type TestDatabase } from "@zb/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseJob, QUEUES, type SyncEntity } from "../queues/jobs.js";
+import { initialSyncStepJob } from "../jobs/catalog-jobs.js";
 import { JobProducer } from "../queues/producer.js";
+import { QUEUES, type SyncEntity } from "../queues/queues.js";
 import { type EntityPipeline, InitialSyncOrchestrator } from "./initial-sync.js";
 
 const redisT = createTestRedis();
@@ -64,7 +65,7 @@ describe("InitialSyncOrchestrator", () => {
       expect(queued.length).toBeLessThanOrEqual(1);
       const job = queued[0];
       if (!job) break;
-      const data = parseJob("initial-sync-step", job.data);
+      const data = initialSyncStepJob.schema.parse(job.data);
       await job.remove();
       const r = await orch.step(tenant.id, data, pipelines[data.entity], {});
       steps++;

@@ -1,7 +1,8 @@
 import { CursorsRepository, type Database, SyncRunsRepository, TenantsRepository } from "@zb/db";
 import { z } from "zod";
-import { type SyncEntity, syncEntities } from "../queues/jobs.js";
-import { type JobProducer, safeJobId } from "../queues/producer.js";
+import { safeJobId } from "../queues/job-ids.js";
+import type { JobProducer } from "../queues/producer.js";
+import { type SyncEntity, syncEntities } from "../queues/queues.js";
 
 export interface PageResult {
   hasMore: boolean;

@@ -1,4 +1,5 @@
 import type { Database } from "@zb/db";
+import { actionOf } from "../engine/errors.js";
 import type { BlingPort } from "../ports/bling-port.js";
 import type { ZydonPort } from "../ports/zydon-port.js";
 import type { TenantSettings } from "../settings/tenant-settings.js";
@@ -31,7 +32,7 @@ export interface SyncContext {
 
 /** Errors whose type says "try the whole step again later" (rate limits, network, 5xx, auth refresh). */
 export function isTransient(err: unknown): boolean {
-  const action = (err as { action?: string } | null)?.action;
+  const action = actionOf(err);
   return action === "retry" || action === "wait" || action === "reconnect";
 }
 

@@ -1,4 +1,4 @@
-import { LedgerRepository, LinksRepository } from "@zb/db";
+import { LedgerRepository, LinksRepository, linkData } from "@zb/db";
 import type { SyncContext } from "./context.js";
 import { syncProduct } from "./products.js";
 
@@ -55,7 +55,7 @@ export async function auditDrift(ctx: SyncContext, opts: { maxRepairs?: number }
   }
   for (const l of linked) {
     if (!l.blingId || active.has(l.blingId)) continue;
-    if ((l.data as Record<string, unknown> | null)?.inactive === true) continue;
+    if (linkData(l).inactive === true) continue;
     report.goneFromBling++;
     toRepair.add(l.blingId);
   }

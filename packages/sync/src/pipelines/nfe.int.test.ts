@@ -1,4 +1,4 @@
-import { BlingClient } from "@zb/bling";
+import { BlingClient, BlingNetworkError } from "@zb/bling";
 import { type StartedBlingSimulator, startBlingSimulator } from "@zb/bling-simulator";
 import {
   createDb,
@@ -282,7 +282,7 @@ describe("NF-e for approved orders", () => {
       ...real,
       async sendNfe(nfeId) {
         await real.sendNfe(nfeId);
-        throw Object.assign(new Error("Bling request timed out"), { action: "retry" });
+        throw new BlingNetworkError(true, true);
       },
     };
     const before = calls(ENVIAR);

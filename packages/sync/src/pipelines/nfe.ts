@@ -1,6 +1,7 @@
 import { LedgerRepository, type NfeState, type OrderExport, OrderExportsRepository } from "@zb/db";
-import type { BlingNfe } from "../ports/bling-port.js";
-import { safeJobId } from "../queues/producer.js";
+import { actionOf, RetryLaterError } from "../engine/errors.js";
+import type { ErpNfe } from "../ports/bling-port.js";
+import { safeJobId } from "../queues/job-ids.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 
 /**
@@ -30,11 +31,9 @@ const AUTHORIZED = new Set([5, 6]);
 const IN_FLIGHT = new Set([3, 7, 8, 10, 11]);
 
 /** Another worker holds this order's NF-e claim: try again later (the job retries). */
-export class NfeInProgressError extends Error {
-  readonly action = "retry" as const;
+export class NfeInProgressError extends RetryLaterError {
   constructor(readonly zydonOrderId: string) {
     super(`NF-e of order ${zydonOrderId} is being processed by another worker`);
-    this.name = "NfeInProgressError";
   }
 }
 
@@ -295,7 +294,7 @@ async function afterSend(
   ctx: SyncContext,
   repo: OrderExportsRepository,
   row: OrderExport,
-  nfe: BlingNfe,
+  nfe: ErpNfe,
   refusal: string | null,
 ): Promise<OrderExport> {
   const d = details(row);
@@ -373,8 +372,7 @@ async function attach(
 ): Promise<OrderExport | NfeStepResult> {
   const nfeId = row.blingInvoiceId as string;
   const nfe = await ctx.bling.getNfe(nfeId);
-  if (!nfe?.chaveAcesso)
-    throw Object.assign(new Error(`authorized NF-e ${nfeId} without chave`), { action: "retry" });
+  if (!nfe?.chaveAcesso) throw new RetryLaterError(`authorized NF-e ${nfeId} without chave`);
   const ledger = new LedgerRepository(ctx.db);
   try {
     await ctx.zydon.attachInvoice(row.zydonOrderId, {
@@ -428,7 +426,7 @@ interface Failure {
 }
 
 /** 4 → rejected (retryable after a fix), 9 denied and 2 cancelled → failed for good. */
-function finalFailure(nfe: BlingNfe, refusal: string | null): Failure | null {
+function finalFailure(nfe: ErpNfe, refusal: string | null): Failure | null {
   const motivo = refusal ?? "o motivo está na nota, no Bling (Notas fiscais)";
   if (nfe.situacao === 4)
     return {
@@ -479,13 +477,13 @@ async function fail(
   return moved ?? reread(repo, row);
 }
 
-function numeroText(nfe: Pick<BlingNfe, "numero">): string {
+function numeroText(nfe: Pick<ErpNfe, "numero">): string {
   return nfe.numero ? ` nº ${nfe.numero}` : "";
 }
 
 /** Bling said no to the request itself (validation, not found): retrying the same call will not help. */
 function isRefusal(err: unknown): boolean {
-  return (err as { action?: string } | null)?.action === "give_up";
+  return actionOf(err) === "give_up";
 }
 
 /** Bling's own pt-BR words for a refusal (field lines or description), else the error message. */

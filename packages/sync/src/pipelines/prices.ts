@@ -1,4 +1,4 @@
-import { LedgerRepository, LinksRepository } from "@zb/db";
+import { LedgerRepository, LinksRepository, linkData } from "@zb/db";
 import type { EntityPipeline } from "../engine/initial-sync.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 
@@ -26,11 +26,11 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
         skipped++;
         continue;
       }
-      const d = (link.data ?? {}) as Record<string, unknown>;
+      const d = linkData(link);
       const price = r.precoPromocional && r.precoPromocional > 0 ? r.precoPromocional : r.preco;
       prices.push({
-        productId: String(d.productZydonId ?? link.zydonId),
-        variationId: link.entity === "variation" ? String(d.variationZydonId ?? link.zydonId) : null,
+        productId: d.productZydonId ?? String(link.zydonId),
+        variationId: link.entity === "variation" ? (d.variationZydonId ?? String(link.zydonId)) : null,
         price,
         sku: link.naturalKey ?? r.productId,
       });

@@ -1,4 +1,4 @@
-import { CursorsRepository, type EntityLink, LedgerRepository, LinksRepository } from "@zb/db";
+import { CursorsRepository, type EntityLink, LedgerRepository, LinksRepository, linkData } from "@zb/db";
 import { z } from "zod";
 import { stockQuantity } from "../domain/stock.js";
 import type { EntityPipeline } from "../engine/initial-sync.js";
@@ -25,10 +25,10 @@ async function defaultDepositId(ctx: SyncContext): Promise<string | null> {
 }
 
 function target(link: EntityLink) {
-  const d = (link.data ?? {}) as Record<string, unknown>;
+  const d = linkData(link);
   return {
-    productId: String(d.productZydonId ?? link.zydonId),
-    variationId: link.entity === "variation" ? String(d.variationZydonId ?? link.zydonId) : null,
+    productId: d.productZydonId ?? String(link.zydonId),
+    variationId: link.entity === "variation" ? (d.variationZydonId ?? String(link.zydonId)) : null,
   };
 }
 
@@ -57,8 +57,7 @@ export async function syncStockFor(
         defaultDepositId: depositId,
         balance: ctx.settings.stock.balance,
       });
-      const data = (link.data ?? {}) as Record<string, unknown>;
-      if (data.stockQty === qty) {
+      if (linkData(link).stockQty === qty) {
         result.synced++;
         continue;
       }
@@ -109,3 +108,72 @@ export const stockPipeline: EntityPipeline<SyncContext> = {
     return { hasMore: batch.length === size, synced: r.synced, skipped: r.skipped, failed: r.failed, total };
   },
 };
+
+const reconcileCursor = z.object({ page: z.number().int().min(1), rotationStartedAt: z.string() });
+
+/**
+ * Rolling stock reconciliation: Bling's stock has no "changed since" filter, so balances are re-read in
+ * batches, sized so the whole catalog is covered every `rotationMs` (default 5 min) — but never more than
+ * `maxRequestsPerRun` balance requests per run, so a huge catalog cannot burn the daily budget.
+ */
+export async function reconcileStock(
+  ctx: SyncContext,
+  opts: { intervalMs: number; rotationMs?: number; maxRequestsPerRun?: number },
+): Promise<{ checked: number; written: number; requests: number }> {
+  const links = new LinksRepository(ctx.db);
+  const cursors = new CursorsRepository(ctx.db);
+  const total = await links.countSellable(ctx.tenantId);
+  if (total === 0) return { checked: 0, written: 0, requests: 0 };
+  const batch = ctx.bling.maxBalanceBatch;
+  const runsPerRotation = Math.max(1, Math.floor((opts.rotationMs ?? 5 * 60_000) / opts.intervalMs));
+  const requests = Math.min(
+    opts.maxRequestsPerRun ?? 20,
+    Math.max(1, Math.ceil(total / batch / runsPerRotation)),
+  );
+  const state = (await cursors
+    .get(ctx.tenantId, "reconcile:stock", reconcileCursor)
+    .catch(() => undefined)) ?? {
+    page: 1,
+    rotationStartedAt: ctx.now().toISOString(),
+  };
+  let page = state.page;
+  let rotationStartedAt = state.rotationStartedAt;
+  let checked = 0;
+  let written = 0;
+  let done = 0;
+  let wraps = 0;
+  while (done < requests) {
+    const rows = await links.pageSellable(ctx.tenantId, page, batch);
+    if (rows.length === 0) {
+      // Past the end (the catalog shrank): start the next rotation, at most once per run.
+      page = 1;
+      rotationStartedAt = ctx.now().toISOString();
+      if (++wraps > 1 || checked > 0) break;
+      continue;
+    }
+    const r = await syncStockFor(ctx, rows);
+    checked += rows.length;
+    written += r.written;
+    done++;
+    page = rows.length < batch ? 1 : page + 1;
+    if (page === 1) rotationStartedAt = ctx.now().toISOString();
+  }
+  await cursors.set(ctx.tenantId, "reconcile:stock", { page, rotationStartedAt });
+  return { checked, written, requests: done };
+}
+
+/** Stock for specific Bling products (webhook path): one balance request per batch of dirty products. */
+export async function refreshStock(ctx: SyncContext, blingProductIds: string[]): Promise<number> {
+  const links = new LinksRepository(ctx.db);
+  const ids = [...new Set(blingProductIds)];
+  const found = [
+    ...(await links.byBlingIds(ctx.tenantId, "product", ids)),
+    ...(await links.byBlingIds(ctx.tenantId, "variation", ids)),
+  ];
+  const sellable = found.filter((l) => {
+    const kind = linkData(l).kind;
+    return kind === "simple" || kind === "variation";
+  });
+  const r = await syncStockFor(ctx, sellable);
+  return r.written;
+}

@@ -1,11 +1,9 @@
 import { type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { type JobName, type JobPayload, jobQueue, jobSchemas, type QueueName } from "./jobs.js";
+import { type JobName, type JobPayload, jobDefinition } from "../jobs/registry.js";
+import type { QueueName } from "./queues.js";
 
-/** BullMQ job ids may not contain ":" and may not be all digits. */
-export function safeJobId(...parts: Array<string | number>): string {
-  return `j_${parts.map((p) => String(p).replace(/[^A-Za-z0-9_.-]/g, "_")).join("_")}`;
-}
+export { safeJobId } from "./job-ids.js";
 
 const defaults: JobsOptions = {
   attempts: 8,
@@ -15,7 +13,8 @@ const defaults: JobsOptions = {
 };
 
 /**
- * Typed enqueueing: the payload is validated before it reaches Redis. Producers share one fail-fast
+ * Typed enqueueing: the job's own declaration (packages/sync/src/jobs/) names its queue, and its payload
+ * is validated before it reaches Redis. Producers share one fail-fast
  * connection (`enableOfflineQueue: false`), so an API request errors quickly when Redis is down instead
  * of hanging.
  */
@@ -41,9 +40,10 @@ export class JobProducer {
     payload: JobPayload<N>,
     opts: JobsOptions = {},
   ): Promise<string | undefined> {
-    const data = jobSchemas[name].parse(payload);
-    const job = await this.queue(jobQueue[name]).add(name, data, opts);
-    return job.id;
+    const job = jobDefinition(name);
+    const data = job.schema.parse(payload);
+    const added = await this.queue(job.queue).add(name, data, opts);
+    return added.id;
   }
 
   async close(): Promise<void> {

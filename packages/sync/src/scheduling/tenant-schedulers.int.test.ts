@@ -1,8 +1,8 @@
 import { createTestRedis } from "@zb/testing";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { QUEUES } from "../queues/jobs.js";
 import { JobProducer } from "../queues/producer.js";
+import { QUEUES } from "../queues/queues.js";
 import {
   ensureGlobalSchedulers,
   ensureTenantSchedulers,

@@ -1,5 +1,5 @@
-import { QUEUES } from "../queues/jobs.js";
 import type { JobProducer } from "../queues/producer.js";
+import { QUEUES } from "../queues/queues.js";
 
 /**
  * Per-tenant recurring work. Scheduler ids are stable per tenant, so upserting twice (restart, reinstall)

@@ -1,3 +1,4 @@
+import { BlingInvalidGrantError } from "@zb/bling";
 import {
   CredentialsRepository,
   createDb,
@@ -17,10 +18,6 @@ let tdb: TestDatabase;
 let h: DbHandle;
 const redises: Redis[] = [];
 
-class InvalidGrant extends Error {
-  readonly action = "reconnect";
-}
-
 /** Behaves like Bling's token endpoint: each refresh token works once and is replaced (rotation). */
 class RotatingOAuth implements BlingRefreshPort {
   calls = 0;
@@ -35,7 +32,7 @@ class RotatingOAuth implements BlingRefreshPort {
   async refresh(refreshToken: string) {
     this.calls++;
     await new Promise((r) => setTimeout(r, this.delayMs));
-    if (!this.valid.delete(refreshToken)) throw new InvalidGrant("invalid_grant");
+    if (!this.valid.delete(refreshToken)) throw new BlingInvalidGrantError({ type: "invalid_grant" });
     this.n++;
     const next = `rt-${this.n}`;
     this.valid.add(next);

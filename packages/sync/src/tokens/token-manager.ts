@@ -1,5 +1,6 @@
 import type { BlingConnection, BlingTokens, CredentialsRepository, TenantsRepository } from "@zb/db";
 import type { Redis } from "ioredis";
+import { actionOf } from "../engine/errors.js";
 import { acquireLock } from "./redis-lock.js";
 
 /** What the token manager needs from Bling's OAuth endpoint (BlingOAuth satisfies it). */
@@ -47,8 +48,7 @@ export interface TokenManagerOptions {
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
-const defaultIsInvalidGrant = (err: unknown): boolean =>
-  typeof err === "object" && err !== null && (err as { action?: string }).action === "reconnect";
+const defaultIsInvalidGrant = (err: unknown): boolean => actionOf(err) === "reconnect";
 
 /**
  * Access tokens for every Bling call, in any process. Refresh is single-flight per Bling connection:

@@ -1,4 +1,7 @@
-/** Bling's day (the 120,000/day counter) turns at midnight in Brasília time. */
+/**
+ * São Paulo (Brasília) time, the one helper for it: Bling's date-times carry no zone and are Brasília local
+ * time, and Bling's day (the 120,000/day counter) turns at midnight there.
+ */
 export const BLING_TIME_ZONE = "America/Sao_Paulo";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -21,7 +24,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-interface LocalParts {
+export interface LocalParts {
   year: number;
   month: number;
   day: number;
@@ -30,7 +33,8 @@ interface LocalParts {
   second: number;
 }
 
-function localParts(ms: number, timeZone: string): LocalParts {
+/** Wall-clock parts of the instant `ms` in `timeZone` (default São Paulo). */
+export function localParts(ms: number, timeZone = BLING_TIME_ZONE): LocalParts {
   const p: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(new Date(ms))) {
     if (part.type !== "literal") p[part.type] = Number(part.value);

@@ -1,0 +1,119 @@
+import { createLogger } from "@zb/config";
+import { createDb, type DbHandle, runMigrations, TenantsRepository } from "@zb/db";
+import { type BlingLane, JobProducer } from "@zb/sync";
+import { createTestDatabase, createTestRedis, type TestDatabase } from "@zb/testing";
+import { Queue, UnrecoverableError } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ZodError } from "zod";
+import { createProcessor, type WorkerDeps } from "./processors.js";
+
+const redisT = createTestRedis();
+let tdb: TestDatabase;
+let h: DbHandle;
+let redis: Redis;
+let producer: JobProducer;
+let queue: Queue;
+const lines: string[] = [];
+/** Lanes the processor asked a context for, in order. */
+const contexts: BlingLane[] = [];
+
+/** Stands for "the pipeline got as far as building the job's context". */
+class ContextRequested extends Error {}
+
+function deps(): WorkerDeps {
+  return {
+    db: h.db,
+    redis,
+    producer,
+    prefix: redisT.prefix,
+    log: createLogger({ level: "info", destination: { write: (s) => void lines.push(s) } }),
+    async contextFor(_tenant, _settings, lane) {
+      contexts.push(lane);
+      throw new ContextRequested(lane);
+    },
+    maintenance: { keepAliveAll: async () => undefined, purgeSecrets: async () => undefined },
+  };
+}
+
+beforeAll(async () => {
+  tdb = await createTestDatabase({ migrate: runMigrations });
+  h = createDb({ url: tdb.url, max: 4 });
+  redis = new Redis(redisT.url, { maxRetriesPerRequest: null });
+  producer = new JobProducer(redis, redisT.prefix);
+  queue = new Queue("processor-test", { connection: redis, prefix: redisT.prefix });
+});
+afterAll(async () => {
+  await queue.close();
+  await producer.close();
+  redis.disconnect();
+  await h.close();
+  await tdb.drop();
+  await redisT.cleanup();
+});
+
+async function activeTenant(org: string, opts: { initialSyncDone: boolean }): Promise<string> {
+  const tenants = new TenantsRepository(h.db);
+  const { tenant } = await tenants.install(org);
+  await tenants.setState(tenant.id, "active");
+  if (opts.initialSyncDone) await tenants.markInitialSyncDone(tenant.id);
+  return tenant.id;
+}
+
+const run = async (name: string, data: object) =>
+  createProcessor(deps())(await queue.add(name, data), "token");
+
+describe("the worker's processor (registry lookup + one pipeline)", () => {
+  it("fails a job whose name no job declares, without retries", async () => {
+    await expect(run("no-such-job", {})).rejects.toBeInstanceOf(UnrecoverableError);
+  });
+
+  it("rejects a payload its job's schema refuses", async () => {
+    await expect(run("reconcile-stock", { tenantId: "not-a-uuid" })).rejects.toBeInstanceOf(ZodError);
+  });
+
+  it("skips a job that needs the initial sync before it finished, without a Bling context", async () => {
+    const tenantId = await activeTenant("org-proc-before", { initialSyncDone: false });
+    contexts.length = 0;
+    await expect(run("reconcile-stock", { tenantId })).resolves.toBeUndefined();
+    await expect(run("drift-audit", { tenantId })).resolves.toBeUndefined();
+    expect(contexts).toEqual([]);
+    // Jobs that do not need it still get their context, for their own lane.
+    await expect(run("refresh-product", { tenantId, blingProductId: "1" })).rejects.toBeInstanceOf(
+      ContextRequested,
+    );
+    expect(contexts).toEqual(["stock_price"]);
+  });
+
+  it("runs it once the initial sync is done, with a context for the job's lane", async () => {
+    const tenantId = await activeTenant("org-proc-after", { initialSyncDone: true });
+    contexts.length = 0;
+    await expect(run("reconcile-stock", { tenantId })).rejects.toBeInstanceOf(ContextRequested);
+    await expect(run("drift-audit", { tenantId })).rejects.toBeInstanceOf(ContextRequested);
+    await expect(run("export-order", { tenantId, zydonOrderId: "z-1" })).rejects.toBeInstanceOf(
+      ContextRequested,
+    );
+    expect(contexts).toEqual(["stock_price", "catalog", "orders"]);
+  });
+
+  it("skips a paused tenant's job and logs why", async () => {
+    const tenantId = await activeTenant("org-proc-paused", { initialSyncDone: true });
+    await new TenantsRepository(h.db).setState(tenantId, "paused");
+    contexts.length = 0;
+    await expect(run("export-order", { tenantId, zydonOrderId: "z-2" })).resolves.toBeUndefined();
+    expect(contexts).toEqual([]);
+    expect(lines.some((l) => l.includes("job skipped: tenant not active") && l.includes('"paused"'))).toBe(
+      true,
+    );
+  });
+
+  it("runs a job that needs nothing without any tenant check", async () => {
+    let purged = 0;
+    const d = deps();
+    d.maintenance.purgeSecrets = async () => {
+      purged++;
+    };
+    await createProcessor(d)(await queue.add("purge-secrets", {}), "token");
+    expect(purged).toBe(1);
+  });
+});

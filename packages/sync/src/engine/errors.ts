@@ -1,0 +1,52 @@
+import { BlingError, BlingRateLimitedError } from "@zb/bling";
+import { ZydonError, ZydonRateLimitedError } from "@zb/zydon";
+import { BudgetWaitError } from "../budget/errors.js";
+import { BlingNotConnectedError, BlingReauthRequiredError } from "../tokens/token-manager.js";
+
+/**
+ * What to do with a failure: retry the step later, wait (rate limit, budget), ask the merchant to reconnect,
+ * or give up (the same call will never work). Decided by the error's class, never its message.
+ */
+export type ErrorAction = "retry" | "wait" | "reconnect" | "give_up";
+
+/** A failure of our own that clears by itself: the job runs again later (BullMQ retry). */
+export class RetryLaterError extends Error {
+  readonly action = "retry" as const;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Another worker holds the tenant-scoped lease (`SyncContext.exclusive`) for long: retry the job later. */
+export class LockBusyError extends RetryLaterError {
+  constructor(readonly key: string) {
+    super(`busy: ${key}`);
+  }
+}
+
+/** The action of a known error class; `undefined` for anything else (a bug, an unexpected library error). */
+export function actionOf(err: unknown): ErrorAction | undefined {
+  if (err instanceof BlingError || err instanceof ZydonError) return err.action;
+  if (err instanceof BudgetWaitError) return err.action;
+  if (err instanceof BlingNotConnectedError || err instanceof BlingReauthRequiredError) return err.action;
+  if (err instanceof RetryLaterError) return err.action;
+  return undefined;
+}
+
+/** How long a "wait" error asks to wait; `period: "day"` means the Bling account is done until tomorrow. */
+export interface WaitHint {
+  retryAfterMs: number | undefined;
+  period: "second" | "day" | undefined;
+  retryAt: Date | undefined;
+}
+
+export function waitHintOf(err: unknown): WaitHint {
+  if (err instanceof BudgetWaitError)
+    return { retryAfterMs: err.retryAfterMs, period: err.period, retryAt: err.retryAt };
+  if (err instanceof BlingRateLimitedError)
+    return { retryAfterMs: err.retryAfterMs, period: err.period, retryAt: undefined };
+  if (err instanceof BlingError || err instanceof ZydonRateLimitedError)
+    return { retryAfterMs: err.retryAfterMs, period: undefined, retryAt: undefined };
+  return { retryAfterMs: undefined, period: undefined, retryAt: undefined };
+}

@@ -1,0 +1,116 @@
+import { CursorsRepository } from "@zb/db";
+import { z } from "zod";
+import { type EntityPipeline, InitialSyncOrchestrator } from "../engine/initial-sync.js";
+import type { SyncContext } from "../pipelines/context.js";
+import { customersPipeline } from "../pipelines/customers.js";
+import { auditDrift } from "../pipelines/drift.js";
+import { pollNewZydonOrders } from "../pipelines/orders.js";
+import { paymentMethodsPipeline } from "../pipelines/payment-methods.js";
+import { pricesPipeline } from "../pipelines/prices.js";
+import { productsPipeline, syncProduct, syncProductImages } from "../pipelines/products.js";
+import { pollProductChanges, pollProductsCursor } from "../pipelines/products-poll.js";
+import { buildReadinessReport } from "../pipelines/readiness.js";
+import { stockPipeline } from "../pipelines/stock.js";
+import { safeJobId } from "../queues/job-ids.js";
+import { QUEUES, type SyncEntity, syncEntitySchema } from "../queues/queues.js";
+import { defineJob } from "./define-job.js";
+
+const tenantId = z.uuid();
+
+const pipelines: Record<SyncEntity, EntityPipeline<SyncContext>> = {
+  payment_methods: paymentMethodsPipeline,
+  products: productsPipeline,
+  stock: stockPipeline,
+  prices: pricesPipeline,
+  customers: customersPipeline,
+};
+
+/** Start (or restart) the initial sync chain for a tenant. */
+export const initialSyncStartJob = defineJob({
+  name: "initial-sync-start",
+  queue: QUEUES.sync,
+  lane: "catalog",
+  needs: "bling",
+  schema: z.object({ tenantId, entities: z.array(syncEntitySchema).optional() }),
+  async run(p, job) {
+    await buildReadinessReport(job.sync).catch((err) =>
+      job.log.warn({ err: (err as Error).message }, "readiness report failed"),
+    );
+    // The polling fallback starts from here: the sync itself reads everything older, so the first poll
+    // after it must not re-read every product edited in the minutes before (its default window).
+    const cursors = new CursorsRepository(job.db);
+    if (!(await cursors.get(p.tenantId, "poll:products", pollProductsCursor).catch(() => undefined)))
+      await cursors.set(p.tenantId, "poll:products", { productsSince: new Date().toISOString() });
+    await new InitialSyncOrchestrator(job.db, job.producer).start(p.tenantId, p.entities);
+  },
+});
+
+/** One page of the initial sync (or of a resync) for one entity; enqueues the next page itself. */
+export const initialSyncStepJob = defineJob({
+  name: "initial-sync-step",
+  queue: QUEUES.sync,
+  lane: "catalog",
+  needs: "bling",
+  schema: z.object({ tenantId, runId: z.uuid(), entity: syncEntitySchema, page: z.number().int().min(1) }),
+  async run(p, job) {
+    const orchestrator = new InitialSyncOrchestrator(job.db, job.producer);
+    const r = await orchestrator.step(p.tenantId, p, pipelines[p.entity], job.sync);
+    if (r === "finished") await job.onInitialSyncFinished?.(p.tenantId);
+    return r;
+  },
+});
+
+/** Re-read one Bling product (and its variations) and write it to Zydon if it changed. */
+export const refreshProductJob = defineJob({
+  name: "refresh-product",
+  queue: QUEUES.events,
+  // A product webhook is a merchant edit (usually a price): served ahead of catalog polling and syncs.
+  lane: "stock_price",
+  needs: "bling",
+  schema: z.object({ tenantId, blingProductId: z.string().min(1) }),
+  run: (p, job) => syncProduct(job.sync, p.blingProductId),
+});
+
+/** Upload one product's images to Zydon (slow; apart from the product write). */
+export const productImagesJob = defineJob({
+  name: "product-images",
+  queue: QUEUES.events,
+  lane: "catalog",
+  needs: "bling",
+  schema: z.object({ tenantId, blingProductId: z.string().min(1) }),
+  run: (p, job) => syncProductImages(job.sync, p.blingProductId),
+});
+
+/**
+ * Polling fallbacks: new Zydon orders whose webhook was lost (always), and products/prices changed in Bling
+ * (`dataAlteracao` windows; once the initial sync has finished).
+ */
+export const pollChangesJob = defineJob({
+  name: "poll-changes",
+  queue: QUEUES.sync,
+  lane: "catalog",
+  needs: "bling",
+  schema: z.object({ tenantId }),
+  async run(p, job) {
+    for (const orderId of await pollNewZydonOrders(job.sync)) {
+      await job.producer.enqueue(
+        "export-order",
+        { tenantId: p.tenantId, zydonOrderId: orderId },
+        { jobId: safeJobId("export", p.tenantId, orderId) },
+      );
+    }
+    if (!job.initialSyncDone) return undefined;
+    return pollProductChanges(job.sync);
+  },
+});
+
+/** Scheduled drift audit: compare both sides of the catalog and heal (daily). */
+export const driftAuditJob = defineJob({
+  name: "drift-audit",
+  queue: QUEUES.sync,
+  lane: "catalog",
+  needs: "bling",
+  needsInitialSync: true,
+  schema: z.object({ tenantId }),
+  run: (_p, job) => auditDrift(job.sync),
+});

@@ -1,0 +1,105 @@
+import type { Database, Tenant } from "@zb/db";
+import type { Redis } from "ioredis";
+import type { z } from "zod";
+import type { SyncContext, SyncLog } from "../pipelines/context.js";
+import type { BlingLane } from "../ports/bling-port.js";
+import type { JobProducer } from "../queues/producer.js";
+import type { QueueName } from "../queues/queues.js";
+
+/**
+ * What a job needs before its handler runs (the worker's one pipeline checks it):
+ * - "bling": an active, connected tenant whose Bling day is not spent; the handler gets a
+ *   `SyncContext` whose Bling client spends the job's lane of the account budget;
+ * - "active-tenant": a tenant that is not paused (uninstalled or by the merchant); no Bling calls;
+ * - "nothing": no tenant check at all (maintenance, or a job that only forwards work to others).
+ */
+export type JobNeeds = "bling" | "active-tenant" | "nothing";
+
+/** What the worker gives every job, whatever its needs. */
+export interface JobServices {
+  db: Database;
+  redis: Redis;
+  /** Redis key prefix of this deployment. */
+  prefix: string;
+  producer: JobProducer;
+  log: SyncLog;
+  /** Keep-alive refresh for idle Bling connections; secret purge. */
+  maintenance: { keepAliveAll(): Promise<void>; purgeSecrets(): Promise<void> };
+  onInitialSyncFinished?(tenantId: string): Promise<void>;
+}
+
+/** One run of one job, as its handler sees it. */
+export interface JobRun extends JobServices {
+  /** BullMQ job id (step jobs compare it with their own stable id). */
+  jobId: string | undefined;
+  /** End this run and run the job again in `ms`, without spending an attempt. */
+  again(ms: number): never;
+}
+
+/** A run of a "bling" job: the tenant the guard read and the context built for the job's lane. */
+export interface TenantJobRun extends JobRun {
+  tenant: Tenant;
+  sync: SyncContext;
+  /** The tenant's initial sync has finished once (polls and audits compare against a full catalog). */
+  initialSyncDone: boolean;
+}
+
+export type JobRunFor<Needs extends JobNeeds> = Needs extends "bling" ? TenantJobRun : JobRun;
+
+/** Thrown by `JobRun.again`; the worker turns it into BullMQ's move-to-delayed. */
+export class RunAgainSignal extends Error {
+  constructor(readonly delayMs: number) {
+    super(`run again in ${Math.round(delayMs)} ms`);
+    this.name = "RunAgainSignal";
+  }
+}
+
+export interface JobSpec<Name extends string, Schema extends z.ZodType, Needs extends JobNeeds> {
+  name: Name;
+  queue: QueueName;
+  /** Which share of the Bling account budget the job's requests spend. */
+  lane: BlingLane;
+  /** Payload schema: checked when enqueued and again when run (payloads carry ids, never secrets). */
+  schema: Schema;
+  needs: Needs;
+  /** Skip the job (no Bling call) until the tenant's initial sync has finished once. */
+  needsInitialSync?: boolean;
+  run(payload: z.output<Schema>, job: JobRunFor<Needs>): Promise<unknown>;
+}
+
+export interface JobDefinition<
+  Name extends string = string,
+  Schema extends z.ZodType = z.ZodType,
+  Needs extends JobNeeds = JobNeeds,
+> {
+  readonly name: Name;
+  readonly queue: QueueName;
+  readonly lane: BlingLane;
+  readonly schema: Schema;
+  readonly needs: Needs;
+  readonly needsInitialSync: boolean;
+  /** The tenant a payload belongs to (every tenant job's payload carries `tenantId`). */
+  tenantIdOf(payload: z.output<Schema>): string | undefined;
+  run(payload: z.output<Schema>, job: JobRunFor<Needs>): Promise<unknown>;
+}
+
+function tenantIdOf(payload: unknown): string | undefined {
+  if (typeof payload !== "object" || payload === null || !("tenantId" in payload)) return undefined;
+  return typeof payload.tenantId === "string" ? payload.tenantId : undefined;
+}
+
+/** Declare one job: its queue, lane, payload schema, what it needs before it runs, and its handler. */
+export function defineJob<const Name extends string, Schema extends z.ZodType, const Needs extends JobNeeds>(
+  spec: JobSpec<Name, Schema, Needs>,
+): JobDefinition<Name, Schema, Needs> {
+  return {
+    name: spec.name,
+    queue: spec.queue,
+    lane: spec.lane,
+    schema: spec.schema,
+    needs: spec.needs,
+    needsInitialSync: spec.needsInitialSync ?? false,
+    tenantIdOf,
+    run: spec.run,
+  };
+}

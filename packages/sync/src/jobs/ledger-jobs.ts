@@ -1,0 +1,69 @@
+import { LedgerRepository, type LedgerRow } from "@zb/db";
+import { z } from "zod";
+import { syncCustomer } from "../pipelines/customers.js";
+import { advanceNfe } from "../pipelines/nfe.js";
+import { exportOrder } from "../pipelines/orders.js";
+import { syncProduct, syncProductImages } from "../pipelines/products.js";
+import { mirrorOrderStatus } from "../pipelines/statuses.js";
+import { refreshStock } from "../pipelines/stock.js";
+import { QUEUES } from "../queues/queues.js";
+import { defineJob, type TenantJobRun } from "./define-job.js";
+import { pollNfe } from "./order-jobs.js";
+
+/** The ids a failed ledger entry keeps for its retry (anything else in `details` is for people). */
+const retryDetails = z
+  .looseObject({
+    blingId: z.string().optional().catch(undefined),
+    blingOrderId: z.string().optional().catch(undefined),
+  })
+  .catch({});
+
+const NOTHING = Symbol("nothing to retry");
+
+/** Run again the step a ledger entry recorded as failed; NOTHING when the entry names no step to run. */
+async function retryEntry(job: TenantJobRun, entry: LedgerRow): Promise<unknown> {
+  const ctx = job.sync;
+  const d = retryDetails.parse(entry.details ?? {});
+  switch (entry.entity) {
+    case "order":
+      return exportOrder(ctx, entry.entityKey);
+    case "nfe": {
+      const r = await advanceNfe(ctx, entry.entityKey, { retry: true });
+      return r.kind === "waiting" ? pollNfe(job, entry.entityKey, r) : r;
+    }
+    case "order_status":
+      return d.blingOrderId ? mirrorOrderStatus(ctx, d.blingOrderId) : NOTHING;
+    case "image":
+      return d.blingId ? syncProductImages(ctx, d.blingId) : NOTHING;
+    case "stock":
+      return d.blingId ? refreshStock(ctx, [d.blingId]) : NOTHING;
+    case "product":
+      return d.blingId ? syncProduct(ctx, d.blingId) : NOTHING;
+    case "customer": {
+      const c = d.blingId ? await ctx.bling.getContact(d.blingId) : undefined;
+      return c ? syncCustomer(ctx, c) : NOTHING;
+    }
+    default:
+      return NOTHING;
+  }
+}
+
+/** Retry one ledger entry (the merchant's "Tentar de novo"). */
+export const retryLedgerJob = defineJob({
+  name: "retry-ledger",
+  queue: QUEUES.events,
+  lane: "catalog",
+  needs: "bling",
+  schema: z.object({ tenantId: z.uuid(), ledgerId: z.number().int().positive() }),
+  async run(p, job) {
+    const entry = await new LedgerRepository(job.db).get(p.tenantId, p.ledgerId);
+    if (!entry) return undefined;
+    const r = await retryEntry(job, entry);
+    if (r !== NOTHING) return r;
+    job.log.info(
+      { tenantId: p.tenantId, ledgerId: p.ledgerId, entity: entry.entity },
+      "nothing to retry for this entry",
+    );
+    return undefined;
+  },
+});

@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { QUEUES } from "../queues/queues.js";
+import { defineJob } from "./define-job.js";
+
+/** Keep idle Bling connections alive (refresh before the refresh token expires). */
+export const tokenKeepaliveJob = defineJob({
+  name: "token-keepalive",
+  queue: QUEUES.maintenance,
+  lane: "catalog",
+  needs: "nothing",
+  schema: z.object({}),
+  run: (_p, job) => job.maintenance.keepAliveAll(),
+});
+
+/** Purge the secrets of tenants uninstalled long enough ago. */
+export const purgeSecretsJob = defineJob({
+  name: "purge-secrets",
+  queue: QUEUES.maintenance,
+  lane: "catalog",
+  needs: "nothing",
+  schema: z.object({}),
+  run: (_p, job) => job.maintenance.purgeSecrets(),
+});
