@@ -1,14 +1,13 @@
 import type { apiEnvKeys, Env, Logger } from "@zb/config";
-import { CredentialsRepository, secretBoxFromConfig, TenantsRepository } from "@zb/db";
+import { secretBoxFromConfig } from "@zb/db";
 import {
-  BlingBudget,
-  BlingTokenManager,
   ensureTenantSchedulers,
   JobProducer,
   removeTenantSchedulers,
-  tokenCallGate,
+  wireBudget,
+  wireTokenManager,
+  wireZydonApp,
 } from "@zb/sync";
-import { ZydonApp } from "@zb/zydon";
 import { createBlingGateway } from "./adapters/bling-gateway.js";
 import { createChoices } from "./adapters/choices.js";
 import { type AppDeps, createDbHandle, createRedisProducer } from "./deps.js";
@@ -23,40 +22,17 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
   redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
   const secretBox = secretBoxFromConfig(config);
   const producer = new JobProducer(redis, config.REDIS_PREFIX);
-  const budget = new BlingBudget({
-    redis,
-    keyPrefix: config.REDIS_PREFIX,
-    share: config.BLING_RATE_SHARE,
-    dailyLimit: config.BLING_DAILY_LIMIT,
-  });
-  const gate = tokenCallGate(budget);
-  const bling = createBlingGateway({
-    clientId: config.BLING_CLIENT_ID,
-    clientSecret: config.BLING_CLIENT_SECRET,
-    apiBaseUrl: config.BLING_API_BASE_URL,
-    authorizeUrl: config.BLING_AUTHORIZE_URL,
-    enableJwt: config.BLING_ENABLE_JWT,
-    timeoutMs: config.BLING_REQUEST_TIMEOUT_MS,
+  const { budget, tokenGate } = wireBudget(config, redis);
+  const bling = createBlingGateway(config, {
     // Code exchanges count against the same deployment-wide token-call cap as the workers' refreshes.
     oauthBudget: async (req) => {
-      if (req.path.endsWith("/oauth/token")) await gate.acquire();
+      if (req.path.endsWith("/oauth/token")) await tokenGate.acquire();
     },
   });
-  const zydon = new ZydonApp({
-    pluginId: config.ZYDON_PLUGIN_ID,
-    accessKey: config.ZYDON_ACCESS_KEY,
-    apiBaseUrl: config.ZYDON_API_BASE_URL,
-    adminUrl: config.ZYDON_ADMIN_URL,
-    timeoutMs: config.ZYDON_REQUEST_TIMEOUT_MS,
-  });
-  const tokens = new BlingTokenManager({
-    credentials: new CredentialsRepository(db.db, secretBox),
-    tenants: new TenantsRepository(db.db),
-    redis,
+  const zydon = wireZydonApp(config);
+  const { tokens } = wireTokenManager({ db: db.db, redis, secretBox, logger }, config, {
     oauth: bling,
-    tokenGate: gate,
-    keyPrefix: config.REDIS_PREFIX,
-    log: logger,
+    tokenGate,
   });
   return {
     config,
@@ -69,9 +45,7 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
     zydon,
     tokens,
     choices: createChoices({
-      blingApiBaseUrl: config.BLING_API_BASE_URL,
-      timeoutMs: config.BLING_REQUEST_TIMEOUT_MS,
-      enableJwt: config.BLING_ENABLE_JWT,
+      config,
       tokens,
       budget,
       zydon,

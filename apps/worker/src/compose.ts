@@ -1,35 +1,28 @@
-import { BlingClient, BlingOAuth } from "@zb/bling";
 import type { Env, Logger, workerEnvKeys } from "@zb/config";
-import {
-  CredentialsRepository,
-  createDb,
-  type DbHandle,
-  type SecretBox,
-  secretBoxFromConfig,
-  type Tenant,
-  TenantsRepository,
-} from "@zb/db";
+import { createDb, type DbHandle, type SecretBox, secretBoxFromConfig, type Tenant } from "@zb/db";
 import {
   acquireLock,
-  BlingBudget,
+  type BlingBudget,
   type BlingLane,
   BlingNotConnectedError,
-  BlingTokenManager,
+  type BlingTokenManager,
   budgetHook,
   createBlingPort,
   ensureGlobalSchedulers,
   ensureTenantSchedulers,
   JobProducer,
+  LockBusyError,
   nfeJobId,
   QUEUES,
-  retryInPlace,
-  retryingFetch,
   type SyncContext,
   type TenantSettings,
-  tokenCallGate,
+  wireBlingClient,
+  wireBlingOAuth,
+  wireBudget,
+  wireTokenManager,
+  wireZydonApp,
   ZydonPortAdapter,
 } from "@zb/sync";
-import { ZydonApp } from "@zb/zydon";
 import type { WorkerOptions } from "bullmq";
 import { Redis } from "ioredis";
 import { createProcessor, type WorkerDeps } from "./processors.js";
@@ -77,45 +70,20 @@ export async function composeWorker(
   redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
   const secretBox: SecretBox = secretBoxFromConfig(config);
   const producer = new JobProducer(redis, config.REDIS_PREFIX);
-  const budget = new BlingBudget({
+  const { budget, tokenGate } = wireBudget(
+    config,
     redis,
-    keyPrefix: config.REDIS_PREFIX,
-    share: opts.rateShare ?? config.BLING_RATE_SHARE,
-    dailyLimit: config.BLING_DAILY_LIMIT,
-  });
-  const gate = tokenCallGate(budget);
-  const base = config.BLING_API_BASE_URL.replace(/\/+$/, "");
-  const oauth = new BlingOAuth({
-    clientId: config.BLING_CLIENT_ID,
-    clientSecret: config.BLING_CLIENT_SECRET,
-    tokenUrl: `${base}/oauth/token`,
-    revokeUrl: `${base}/oauth/revoke`,
-    // Workers only refresh; the authorize URL is the API's concern.
-    authorizeUrl: `${base}/oauth/authorize`,
-    timeoutMs: config.BLING_REQUEST_TIMEOUT_MS,
-    enableJwt: config.BLING_ENABLE_JWT,
-  });
-  const credentials = new CredentialsRepository(db.db, secretBox);
-  const tenants = new TenantsRepository(db.db);
-  const tokens = new BlingTokenManager({
-    credentials,
-    tenants,
-    redis,
+    opts.rateShare !== undefined ? { rateShare: opts.rateShare } : {},
+  );
+  // Workers only refresh; the authorize URL is the API's concern.
+  const oauth = wireBlingOAuth(config);
+  const { tokens, credentials, tenants } = wireTokenManager({ db: db.db, redis, secretBox, logger }, config, {
     oauth,
-    tokenGate: gate,
-    keyPrefix: config.REDIS_PREFIX,
-    log: logger,
+    tokenGate,
   });
-  const zydon = new ZydonApp({
-    pluginId: config.ZYDON_PLUGIN_ID,
-    accessKey: config.ZYDON_ACCESS_KEY,
-    apiBaseUrl: config.ZYDON_API_BASE_URL,
-    adminUrl: config.ZYDON_ADMIN_URL,
-    timeoutMs: config.ZYDON_REQUEST_TIMEOUT_MS,
-    uploadTimeoutMs: config.ZYDON_UPLOAD_TIMEOUT_MS,
-    // Short-lived Zydon failures repeat the one HTTP request (5xx of GET/PUT, 429 with a short Retry-After).
-    fetch: retryingFetch(),
-  });
+  // Zydon's retry layer repeats one HTTP request after a short-lived failure (5xx of GET/PUT, dropped
+  // connections, 429 with a short Retry-After): at most 5 requests per call (packages/zydon/src/retry.ts).
+  const zydon = wireZydonApp(config, { retry: true });
   const maxWaitMs = opts.budgetMaxWaitMs ?? 20_000;
 
   async function contextFor(tenant: Tenant, settings: TenantSettings, lane: BlingLane): Promise<SyncContext> {
@@ -126,10 +94,11 @@ export async function composeWorker(
     // One budget per Bling account: two tenants can never share one, but the key follows the account.
     const accountId = conn.blingCompanyId ?? tenant.id;
     let usedToken: string | undefined;
-    const client = new BlingClient({
-      baseUrl: base,
-      timeoutMs: config.BLING_REQUEST_TIMEOUT_MS,
-      enableJwt: config.BLING_ENABLE_JWT,
+    // Bling's retry layer repeats one request after a per-second 429 (any request) or a 5xx/timeout/dropped
+    // connection of a GET, through the budget hook each time: at most 6 requests per call
+    // (packages/bling/src/retry.ts). The job's attempts come only after the client gave up.
+    const client = wireBlingClient(config, {
+      retry: true,
       getAccessToken: async () => {
         usedToken = await tokens.getAccessToken(tenant.id);
         return usedToken;
@@ -142,8 +111,7 @@ export async function composeWorker(
     return {
       tenantId: tenant.id,
       settings,
-      // Short-lived failures (429s, 5xx/timeouts of reads) repeat the one call, not the whole step.
-      bling: retryInPlace(createBlingPort(client)),
+      bling: createBlingPort(client),
       zydon: new ZydonPortAdapter(
         zydon.client({ code: zydonKey.accessKeyCode, token: zydonKey.accessKeyToken }),
       ),
@@ -156,7 +124,7 @@ export async function composeWorker(
           waitMs: 30_000,
         });
         // Someone else holds it for long: let the job retry later rather than wait here.
-        if (!lock) throw Object.assign(new Error(`busy: ${key}`), { action: "retry" });
+        if (!lock) throw new LockBusyError(key);
         try {
           return await fn();
         } finally {

@@ -6,6 +6,7 @@ import {
   BlingUnexpectedResponseError,
   mapBlingApiError,
 } from "./errors.js";
+import { type BlingRetryOptions, type RetryPolicy, retryPolicy, retryWaitMs } from "./retry.js";
 
 export interface BlingBudgetRequest {
   method: string;
@@ -40,6 +41,12 @@ export interface BlingClientOptions {
   fetch?: FetchLike;
   /** Clock for date-window checks and "day" rate-limit waits. */
   now?: () => Date;
+  /**
+   * Repeat one request after a short-lived failure (retry.ts; `true` = the default policy, at most
+   * `BLING_MAX_REQUESTS_PER_CALL` requests per call). Off by default: each request is sent once (plus the
+   * re-send after a 401's forced refresh).
+   */
+  retry?: BlingRetryOptions | boolean;
 }
 
 /** Any URL longer than this is refused before sending (a conservative proxy/server limit). */
@@ -67,9 +74,11 @@ export interface BlingRequest<T> {
 export class BlingHttp {
   private readonly baseUrl: string;
   private readonly fetchImpl: FetchLike;
+  private readonly retry: RetryPolicy;
   readonly now: () => Date;
 
   constructor(private readonly opts: BlingClientOptions) {
+    this.retry = retryPolicy(opts.retry);
     this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
     this.fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
     this.now = opts.now ?? (() => new Date());
@@ -106,11 +115,27 @@ export class BlingHttp {
     return url;
   }
 
+  /** One logical request: sent, and repeated by the retry layer (retry.ts) after a short-lived failure. */
   async request<T>(req: BlingRequest<T>): Promise<T> {
     const url = this.buildUrl(req.path, req.params, req.query);
+    const refresh = { allowed: true };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(req, url, refresh);
+      } catch (err) {
+        const wait = retryWaitMs(err, req.method, attempt, this.retry);
+        if (wait === undefined) throw err;
+        await this.retry.sleep(wait);
+      }
+    }
+  }
+
+  private async attempt<T>(req: BlingRequest<T>, url: string, refresh: { allowed: boolean }): Promise<T> {
     let token = await this.opts.getAccessToken();
     let res = await this.send(req, url, token);
-    if (res.status === 401 && this.opts.onUnauthorized) {
+    if (res.status === 401 && this.opts.onUnauthorized && refresh.allowed) {
+      // At most once per logical request, whatever the retry layer repeats.
+      refresh.allowed = false;
       // One forced refresh, then one retry: a second 401 means the token really is unusable.
       token = await this.opts.onUnauthorized();
       res = await this.send(req, url, token);

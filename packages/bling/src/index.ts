@@ -15,7 +15,6 @@ export {
 } from "./client.js";
 export {
   assertDateWindow,
-  BLING_TIME_ZONE,
   formatBlingDate,
   formatBlingDateTime,
   MAX_DATE_WINDOW_MS,
@@ -68,6 +67,7 @@ export {
   toTokenSet,
 } from "./oauth.js";
 export { BLING_PAGE_SIZE, type PaginateOptions, paginate } from "./paginate.js";
+export { BLING_MAX_ATTEMPTS, BLING_MAX_REQUESTS_PER_CALL, type BlingRetryOptions } from "./retry.js";
 export {
   blingDecimal,
   blingId,
@@ -81,6 +81,14 @@ export * from "./schemas/misc.js";
 export * from "./schemas/orders.js";
 export * from "./schemas/payment-methods.js";
 export * from "./schemas/products.js";
+export {
+  BLING_TIME_ZONE,
+  type LocalParts,
+  localParts,
+  nextMidnight,
+  nextSaoPauloMidnight,
+  timeZoneOffsetMs,
+} from "./time-zone.js";
 export {
   BLING_SIGNATURE_HEADER,
   type BlingKnownWebhookEvent,

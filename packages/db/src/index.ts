@@ -17,13 +17,21 @@ export {
   type ZydonAccessKey,
 } from "./repositories/credentials-repository.js";
 export { CursorsRepository } from "./repositories/cursors-repository.js";
+export { HealthRepository, type WebhookLag } from "./repositories/health-repository.js";
 export {
   type LedgerEntry,
   type LedgerQuery,
   LedgerRepository,
   type LedgerRow,
 } from "./repositories/ledger-repository.js";
-export { type EntityLink, type LinkInput, LinksRepository } from "./repositories/links-repository.js";
+export {
+  type EntityLink,
+  type LinkData,
+  type LinkInput,
+  LinksRepository,
+  linkData,
+  linkDataSchema,
+} from "./repositories/links-repository.js";
 export { type ConsumedState, OAuthStatesRepository } from "./repositories/oauth-states-repository.js";
 export { type OrderExport, OrderExportsRepository } from "./repositories/order-exports-repository.js";
 export { type SyncRun, SyncRunsRepository } from "./repositories/sync-runs-repository.js";

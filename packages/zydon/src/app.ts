@@ -20,6 +20,7 @@ import {
 import { type ZydonAccessKey, ZydonClient } from "./client.js";
 import { ZydonAuthError, ZydonError, ZydonUnexpectedResponseError } from "./errors.js";
 import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
+import { clientFetch, type ZydonRetryOptions } from "./retry.js";
 
 export interface ZydonAppOptions {
   /** App Studio `client_id` (zydon-api.md §2.1). */
@@ -31,6 +32,8 @@ export interface ZydonAppOptions {
   timeoutMs?: number;
   uploadTimeoutMs?: number;
   fetch?: FetchLike;
+  /** The retry layer of every request this app and its clients send (see ZydonClientOptions.retry). */
+  retry?: ZydonRetryOptions | boolean;
   logger?: ZydonLogger;
   now?: () => Date;
 }
@@ -80,7 +83,7 @@ export class ZydonApp {
     this.http = new HttpCore({
       baseUrl: opts.apiBaseUrl,
       timeoutMs: opts.timeoutMs ?? 30_000,
-      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      fetch: clientFetch(opts.fetch, opts.retry),
       ...(opts.logger ? { logger: opts.logger } : {}),
       now: this.now,
     });
@@ -214,6 +217,7 @@ export class ZydonApp {
       ...(this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}),
       ...(this.opts.uploadTimeoutMs !== undefined ? { uploadTimeoutMs: this.opts.uploadTimeoutMs } : {}),
       ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
+      ...(this.opts.retry !== undefined ? { retry: this.opts.retry } : {}),
       ...(this.opts.logger ? { logger: this.opts.logger } : {}),
       now: this.now,
     });

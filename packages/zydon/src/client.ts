@@ -29,6 +29,7 @@ import {
 import { ZydonNetworkError, ZydonValidationError } from "./errors.js";
 import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
 import { type ListQuery, paginate } from "./pagination.js";
+import { clientFetch, type ZydonRetryOptions } from "./retry.js";
 import {
   accessKeyLoginSchema,
   categorySchema,
@@ -72,6 +73,11 @@ export interface ZydonClientOptions {
   /** Image uploads take ~26 s at Zydon (zydon-api.md §4 "Latency"): their own, long timeout. */
   uploadTimeoutMs?: number;
   fetch?: FetchLike;
+  /**
+   * Repeat one HTTP request after a short-lived failure (retry.ts; `true` = the default policy, at most
+   * `ZYDON_MAX_ATTEMPTS` requests per call). Off by default: each request is sent once.
+   */
+  retry?: ZydonRetryOptions | boolean;
   logger?: ZydonLogger;
   now?: () => Date;
 }
@@ -131,12 +137,12 @@ export class ZydonClient {
   constructor(private readonly opts: ZydonClientOptions) {
     const key = opts.accessKey;
     this.uploadTimeoutMs = opts.uploadTimeoutMs ?? 180_000;
-    this.fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.fetchImpl = clientFetch(opts.fetch, opts.retry);
     this.http = new HttpCore({
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs ?? 30_000,
       authHeaders: () => ({ [ACCESS_KEY_CODE_HEADER]: key.code, [ACCESS_KEY_TOKEN_HEADER]: key.token }),
-      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      fetch: this.fetchImpl,
       ...(opts.logger ? { logger: opts.logger } : {}),
       ...(opts.now ? { now: opts.now } : {}),
     });

@@ -35,8 +35,10 @@ export interface HttpCoreOptions {
 }
 
 /**
- * One request path for every call: headers, timeout, error mapping, response validation. No automatic retry:
- * the caller (a job) owns retries, driven by the error's `action`.
+ * One request path for every call: headers, timeout, error mapping, response validation. Short-lived
+ * failures are repeated below it by the client's retry layer (retry.ts, at most `ZYDON_MAX_ATTEMPTS`
+ * requests per call) when the client enables it; what remains goes to the caller (a job) through the
+ * error's `action`.
  */
 export class HttpCore {
   private readonly fetchImpl: FetchLike;

@@ -26,6 +26,7 @@ export {
 } from "./errors.js";
 export type { FetchLike, ZydonLogger } from "./http.js";
 export { type ListQuery, paginate } from "./pagination.js";
+export { ZYDON_MAX_ATTEMPTS, type ZydonRetryOptions } from "./retry.js";
 export type {
   Page,
   ZydonCategory,

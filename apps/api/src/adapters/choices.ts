@@ -1,5 +1,5 @@
-import { BlingClient } from "@zb/bling";
-import { type BlingBudget, budgetHook } from "@zb/sync";
+import type { Env } from "@zb/config";
+import { type BlingBudget, budgetHook, wireBlingClient } from "@zb/sync";
 import type { ZydonApp } from "@zb/zydon";
 import type { ChoicesPort, TokenPort } from "../ports.js";
 
@@ -7,9 +7,7 @@ import type { ChoicesPort, TokenPort } from "../ports.js";
 const PER_PAGE = 200;
 
 export function createChoices(o: {
-  blingApiBaseUrl: string;
-  timeoutMs: number;
-  enableJwt?: boolean;
+  config: Pick<Env, "BLING_API_BASE_URL" | "BLING_ENABLE_JWT" | "BLING_REQUEST_TIMEOUT_MS">;
   tokens: TokenPort;
   /** Spends from the account's budget on the "status" lane (a person is waiting for the page). */
   budget?: BlingBudget;
@@ -17,12 +15,10 @@ export function createChoices(o: {
 }): ChoicesPort {
   return {
     async blingDeposits({ tenantId, blingCompanyId }) {
-      const client = new BlingClient({
-        baseUrl: o.blingApiBaseUrl,
-        timeoutMs: o.timeoutMs,
+      // Sent once (no retry layer): a person is waiting for the page.
+      const client = wireBlingClient(o.config, {
         getAccessToken: () => o.tokens.getAccessToken(tenantId),
         onUnauthorized: () => o.tokens.forceRefresh(tenantId),
-        ...(o.enableJwt !== undefined ? { enableJwt: o.enableJwt } : {}),
         ...(o.budget ? { budget: budgetHook(o.budget, blingCompanyId, "status", { maxWaitMs: 5_000 }) } : {}),
       });
       const rows = await client.depositos.list({ pagina: 1, limite: 100 });

@@ -1,23 +1,16 @@
 import { createServer } from "node:net";
 import { createLogger } from "@zb/config";
+import { createDb, type DbHandle, runMigrations, SecretBox, TenantsRepository } from "@zb/db";
 import {
-  CredentialsRepository,
-  createDb,
-  type DbHandle,
-  runMigrations,
-  SecretBox,
-  TenantsRepository,
-} from "@zb/db";
-import {
-  BlingTokenManager,
   ensureTenantSchedulers,
   type JobName,
   JobProducer,
   QUEUES,
   removeTenantSchedulers,
+  wireTokenManager,
+  wireZydonApp,
 } from "@zb/sync";
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, testEnv } from "@zb/testing";
-import { ZydonApp } from "@zb/zydon";
 import { type StartedZydonSimulator, startZydonSimulator } from "@zb/zydon-simulator";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
 import type { Redis } from "ioredis";
@@ -111,30 +104,35 @@ export async function createHarness(opts: { rateLimits?: Partial<RateLimits> } =
 
   const secretBox = new SecretBox({ id: "k1", keyBase64: env.SECRETS_KEY as string });
   const producer = new JobProducer(redis, tredis.prefix);
+  // The production wiring, pointed at the doubles (default timeouts, no budget: the doubles do not limit).
   const gateway = bling.recording(
     createBlingGateway({
-      clientId,
-      clientSecret,
-      apiBaseUrl: bling.apiBaseUrl,
-      authorizeUrl: bling.authorizeUrl,
+      BLING_CLIENT_ID: clientId,
+      BLING_CLIENT_SECRET: clientSecret,
+      BLING_API_BASE_URL: bling.apiBaseUrl,
+      BLING_AUTHORIZE_URL: bling.authorizeUrl,
+      BLING_ENABLE_JWT: false,
+      BLING_REQUEST_TIMEOUT_MS: 30_000,
     }),
   );
   const hookCalls: Harness["hookCalls"] = [];
-  const tokens = new BlingTokenManager({
-    credentials: new CredentialsRepository(db.db, secretBox),
-    tenants: new TenantsRepository(db.db),
-    redis,
-    oauth: gateway,
-    keyPrefix: tredis.prefix,
-    log: logger,
-  });
-  const zydonApp = new ZydonApp({
-    pluginId,
-    accessKey: pluginKey,
-    apiBaseUrl: zydon.url,
-    adminUrl: zydon.url,
-    logger,
-  });
+  const { tokens } = wireTokenManager(
+    { db: db.db, redis, secretBox, logger },
+    { REDIS_PREFIX: tredis.prefix },
+    {
+      oauth: gateway,
+    },
+  );
+  const zydonApp = wireZydonApp(
+    {
+      ZYDON_PLUGIN_ID: pluginId,
+      ZYDON_ACCESS_KEY: pluginKey,
+      ZYDON_API_BASE_URL: zydon.url,
+      ZYDON_ADMIN_URL: zydon.url,
+      ZYDON_REQUEST_TIMEOUT_MS: 30_000,
+    },
+    { logger },
+  );
   const deps: AppDeps = {
     config: {
       NODE_ENV: "test",
@@ -152,7 +150,15 @@ export async function createHarness(opts: { rateLimits?: Partial<RateLimits> } =
     bling: gateway,
     zydon: zydonApp,
     tokens,
-    choices: createChoices({ blingApiBaseUrl: bling.apiBaseUrl, timeoutMs: 5_000, tokens, zydon: zydonApp }),
+    choices: createChoices({
+      config: {
+        BLING_API_BASE_URL: bling.apiBaseUrl,
+        BLING_ENABLE_JWT: false,
+        BLING_REQUEST_TIMEOUT_MS: 5_000,
+      },
+      tokens,
+      zydon: zydonApp,
+    }),
     hooks: {
       onTenantPaused: async (tenantId) => {
         hookCalls.push({ hook: "paused", tenantId });

@@ -1,6 +1,7 @@
 import {
   CredentialsRepository,
   CursorsRepository,
+  HealthRepository,
   LedgerRepository,
   OAuthStatesRepository,
   SyncRunsRepository,
@@ -20,6 +21,7 @@ export function repos(deps: Pick<AppDeps, "db" | "secretBox">) {
     ledger: new LedgerRepository(db),
     cursors: new CursorsRepository(db),
     runs: new SyncRunsRepository(db),
+    health: new HealthRepository(db),
   };
 }
 

@@ -24,6 +24,18 @@ export class WebhookInboxRepository {
     return row?.id;
   }
 
+  /** The row of one provider event (id and whether it was processed), e.g. to re-enqueue a redelivery. */
+  async findByEvent(
+    provider: OAuthProvider,
+    eventId: string,
+  ): Promise<{ id: number; processedAt: Date | null } | undefined> {
+    const [row] = await this.db
+      .select({ id: webhookInbox.id, processedAt: webhookInbox.processedAt })
+      .from(webhookInbox)
+      .where(and(eq(webhookInbox.provider, provider), eq(webhookInbox.eventId, eventId)));
+    return row;
+  }
+
   async get(id: number): Promise<InboxRow | undefined> {
     const [row] = await this.db.select().from(webhookInbox).where(eq(webhookInbox.id, id));
     return row;

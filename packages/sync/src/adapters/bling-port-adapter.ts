@@ -6,7 +6,7 @@ import {
   type BlingProductVariation as ClientVariation,
   MAX_IDS_PER_BALANCE_REQUEST,
 } from "@zb/bling";
-import type { BlingContact, BlingPort, BlingProductDetail, BlingVariation } from "../ports/bling-port.js";
+import type { BlingPort, ErpContact, ErpProductDetail, ErpVariation } from "../ports/bling-port.js";
 
 const PAGE = 100;
 
@@ -40,7 +40,7 @@ function dims(d: ClientProductDetail["dimensoes"]) {
   return d ? { largura: d.largura, altura: d.altura, profundidade: d.profundidade } : null;
 }
 
-function variation(v: ClientVariation): BlingVariation {
+function variation(v: ClientVariation): ErpVariation {
   return {
     id: String(v.id),
     nome: v.nome ?? "",
@@ -56,7 +56,7 @@ function variation(v: ClientVariation): BlingVariation {
   };
 }
 
-function product(p: ClientProductDetail): BlingProductDetail {
+function product(p: ClientProductDetail): ErpProductDetail {
   return {
     id: String(p.id),
     idProdutoPai: str(p.idProdutoPai ?? p.variacoes[0]?.variacao?.produtoPai?.id ?? null),
@@ -81,7 +81,7 @@ function product(p: ClientProductDetail): BlingProductDetail {
 }
 
 /** A contact list row: what the detail adds (type, IE/RG, e-mail, address) is unknown here, not empty. */
-function contactSummary(r: ClientContactSummary): BlingContact {
+function contactSummary(r: ClientContactSummary): ErpContact {
   return {
     id: String(r.id),
     nome: r.nome ?? "",

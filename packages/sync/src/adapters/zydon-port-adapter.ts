@@ -1,13 +1,13 @@
 import type { ZydonClient } from "@zb/zydon";
 import type {
-  ZydonOrder,
-  ZydonPartner,
-  ZydonPartnerWrite,
-  ZydonPaymentMethod,
+  PortalOrder,
+  PortalPartner,
+  PortalPartnerWrite,
+  PortalPaymentMethod,
+  PortalProductRef,
+  PortalProductWrite,
+  PortalStatus,
   ZydonPort,
-  ZydonProductRef,
-  ZydonProductWrite,
-  ZydonStatus,
 } from "../ports/zydon-port.js";
 
 type Json = Record<string, unknown>;
@@ -21,7 +21,7 @@ export class ZydonPortAdapter implements ZydonPort {
 
   constructor(private readonly zc: ZydonClient) {}
 
-  private async ensureAxes(p: ZydonProductWrite): Promise<Map<string, string>> {
+  private async ensureAxes(p: PortalProductWrite): Promise<Map<string, string>> {
     if (!this.axes) {
       this.axes = new Map();
       for await (const a of this.zc.variationAxes.iterate({}))
@@ -50,7 +50,7 @@ export class ZydonPortAdapter implements ZydonPort {
   }
 
   private async body(
-    p: ZydonProductWrite,
+    p: PortalProductWrite,
     existingVariations: Array<{ id: string; sku: string }> = [],
   ): Promise<Json> {
     const axisIds = await this.ensureAxes(p);
@@ -85,12 +85,12 @@ export class ZydonPortAdapter implements ZydonPort {
     };
   }
 
-  private async ref(id: string): Promise<ZydonProductRef> {
+  private async ref(id: string): Promise<PortalProductRef> {
     const p = await this.zc.products.get(id);
     return { id: p.id, sku: p.sku, variations: (p.variations ?? []).map((v) => ({ id: v.id, sku: v.sku })) };
   }
 
-  async findProductBySku(sku: string): Promise<ZydonProductRef | null> {
+  async findProductBySku(sku: string): Promise<PortalProductRef | null> {
     const found = await this.zc.products.findBySku(sku);
     // A variation with this SKU is not "the same product": let the create fail loudly on the SKU collision.
     if (!found || found.variation) return null;
@@ -101,12 +101,12 @@ export class ZydonPortAdapter implements ZydonPort {
     };
   }
 
-  async createProduct(p: ZydonProductWrite): Promise<ZydonProductRef> {
+  async createProduct(p: PortalProductWrite): Promise<PortalProductRef> {
     const id = await this.zc.products.create(await this.body(p));
     return this.ref(id);
   }
 
-  async updateProduct(id: string, p: ZydonProductWrite): Promise<ZydonProductRef> {
+  async updateProduct(id: string, p: PortalProductWrite): Promise<PortalProductRef> {
     const current = await this.ref(id);
     const body = await this.body(p, current.variations);
     // PUT is a full replace: keep what Zydon owns (images, category, unit...) by editing the current record.
@@ -143,16 +143,16 @@ export class ZydonPortAdapter implements ZydonPort {
     );
   }
 
-  async findPartnerByDocument(document: string): Promise<ZydonPartner | null> {
+  async findPartnerByDocument(document: string): Promise<PortalPartner | null> {
     const p = await this.zc.partners.findByDocument(document);
     return p ? toPartner(p) : null;
   }
 
-  async createPartner(p: ZydonPartnerWrite): Promise<string> {
+  async createPartner(p: PortalPartnerWrite): Promise<string> {
     return this.zc.partners.create({ ...p, addresses: p.addresses as Array<Record<string, unknown>> });
   }
 
-  async getPartner(id: string): Promise<ZydonPartner | null> {
+  async getPartner(id: string): Promise<PortalPartner | null> {
     try {
       return toPartner(await this.zc.partners.get(id));
     } catch (err) {
@@ -161,8 +161,8 @@ export class ZydonPortAdapter implements ZydonPort {
     }
   }
 
-  async listPaymentMethods(): Promise<ZydonPaymentMethod[]> {
-    const out: ZydonPaymentMethod[] = [];
+  async listPaymentMethods(): Promise<PortalPaymentMethod[]> {
+    const out: PortalPaymentMethod[] = [];
     for await (const m of this.zc.paymentMethods.iterate({}))
       out.push({ id: m.id, name: m.name, type: m.type ?? "OTHER" });
     return out;
@@ -172,8 +172,8 @@ export class ZydonPortAdapter implements ZydonPort {
     return this.zc.paymentMethods.create({ name: p.name, type: p.type, active: true });
   }
 
-  async listStatuses(): Promise<ZydonStatus[]> {
-    const out: ZydonStatus[] = [];
+  async listStatuses(): Promise<PortalStatus[]> {
+    const out: PortalStatus[] = [];
     for await (const s of this.zc.statuses.iterate({})) {
       out.push({
         id: s.id,
@@ -185,7 +185,7 @@ export class ZydonPortAdapter implements ZydonPort {
     return out;
   }
 
-  async getOrder(id: string): Promise<ZydonOrder | null> {
+  async getOrder(id: string): Promise<PortalOrder | null> {
     let o: Awaited<ReturnType<ZydonClient["orders"]["get"]>>;
     try {
       o = await this.zc.orders.get(id);
@@ -268,7 +268,7 @@ export class ZydonPortAdapter implements ZydonPort {
   }
 }
 
-function toPartner(p: Awaited<ReturnType<ZydonClient["partners"]["get"]>>): ZydonPartner {
+function toPartner(p: Awaited<ReturnType<ZydonClient["partners"]["get"]>>): PortalPartner {
   const a = p.addresses?.find((x) => x.main_address) ?? p.addresses?.[0];
   return {
     id: p.id,

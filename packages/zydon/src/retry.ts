@@ -1,14 +1,21 @@
-import type { FetchLike } from "@zb/zydon";
+import type { FetchLike } from "./http.js";
 
-export interface RetryingFetchOptions {
-  /** Further tries of one request (default 4). */
+/**
+ * Zydon's one retry layer. RETRY CAP: at most `ZYDON_MAX_ATTEMPTS` (1 + 4) HTTP requests per logical
+ * request of this client; nothing above it repeats a single call (a job attempt that fails after the client
+ * gave up re-runs its step, so across the job's attempts one read is bounded by attempts × 5; see README
+ * "Retries").
+ */
+export const ZYDON_MAX_ATTEMPTS = 5;
+
+export interface ZydonRetryOptions {
+  /** Further tries of one request (default 4, so `ZYDON_MAX_ATTEMPTS` requests in all; capped at 9). */
   retries?: number;
   /** Longest single wait; a longer Retry-After is handed to the caller as the 429 it is (default 5 s). */
   maxWaitMs?: number;
   /** First wait after a 5xx / connection failure of an idempotent request; doubled per try (default 500 ms). */
   baseDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
-  fetch?: FetchLike;
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
@@ -31,20 +38,19 @@ function droppedConnection(err: unknown): boolean {
 }
 
 /**
- * A fetch for the Zydon client that repeats one HTTP request after a short-lived failure, below the
- * client's composite calls (a product update is GET + PUT): a 5xx or a dropped/refused connection of
- * an idempotent request (GET/PUT/DELETE), and a 429 of any request when Zydon says when to come back
- * (Retry-After within `maxWaitMs`; a refused request was not processed). A POST's 5xx and our own timeout (the caller's abort
+ * A fetch that repeats one HTTP request after a short-lived failure, below the client's composite calls (a
+ * product update is GET + PUT): a 5xx or a dropped/refused connection of an idempotent request
+ * (GET/PUT/DELETE), and a 429 of any request when Zydon says when to come back (Retry-After within
+ * `maxWaitMs`; a refused request was not processed). A POST's 5xx and our own timeout (the caller's abort
  * signal is spent) are returned/thrown as they are: the job decides, and its step looks the record up
  * before creating it again. Without this, 20 % of Zydon's answers failing made an initial-sync page of a
  * dozen calls restart until its job attempts ran out (fault test zydon-errors).
  */
-export function retryingFetch(opts: RetryingFetchOptions = {}): FetchLike {
-  const retries = opts.retries ?? 4;
+export function retryingFetch(inner: FetchLike, opts: ZydonRetryOptions = {}): FetchLike {
+  const retries = Math.min(opts.retries ?? ZYDON_MAX_ATTEMPTS - 1, 9);
   const maxWaitMs = opts.maxWaitMs ?? 5_000;
   const baseDelayMs = opts.baseDelayMs ?? 500;
   const sleep = opts.sleep ?? defaultSleep;
-  const inner: FetchLike = opts.fetch ?? ((input, init) => fetch(input, init));
   return async (input, init) => {
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     const idempotent = IDEMPOTENT.has(method);
@@ -69,4 +75,14 @@ export function retryingFetch(opts: RetryingFetchOptions = {}): FetchLike {
       await sleep(wait + jitter(attempt));
     }
   };
+}
+
+/** The fetch a client uses: `fetch` (or the global one), wrapped in the retry layer when `retry` is set. */
+export function clientFetch(
+  fetchImpl: FetchLike | undefined,
+  retry: ZydonRetryOptions | boolean | undefined,
+) {
+  const base: FetchLike = fetchImpl ?? ((input, init) => fetch(input, init));
+  if (!retry) return base;
+  return retryingFetch(base, retry === true ? {} : retry);
 }
