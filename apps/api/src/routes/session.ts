@@ -1,15 +1,10 @@
-import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import { type SessionResponse, sessionRequestSchema } from "@zb/contract";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { AppDeps } from "../deps.js";
 import { BODY_LIMITS, rateLimit } from "../http/limits.js";
 import { sendError } from "../http/pages.js";
 import { signSession } from "../session/session-token.js";
 import { repos } from "../use-cases/repos.js";
-
-const body = z.object({
-  organizationId: z.string().trim().min(1).max(100),
-  accessToken: z.string().min(1).max(8_192),
-});
 
 /**
  * The page trades the Zydon admin session (organization + user token, handed over by the App Center host)
@@ -19,8 +14,8 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.post(
     "/api/session",
     { config: rateLimit(deps, "public"), bodyLimit: BODY_LIMITS.json },
-    async (req, reply) => {
-      const parsed = body.safeParse(req.body);
+    async (req, reply): Promise<SessionResponse | FastifyReply> => {
+      const parsed = sessionRequestSchema.safeParse(req.body);
       if (!parsed.success) {
         return sendError(
           reply,

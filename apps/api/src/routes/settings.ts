@@ -1,6 +1,18 @@
-import { ledgerOutcomes } from "@zb/db";
+import {
+  type connectionSchema,
+  type DisconnectResponse,
+  type EnqueuedResponse,
+  type healthResponseSchema,
+  type ledgerPageResponseSchema,
+  ledgerQuerySchema,
+  type PauseResponse,
+  type progressSchema,
+  type RetryFailedResponse,
+  type settingsOptionsResponseSchema,
+  type settingsSchema,
+} from "@zb/contract";
 import { readTenantSettings, syncEntitySchema } from "@zb/sync";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import type { AppDeps } from "../deps.js";
 import { BODY_LIMITS } from "../http/limits.js";
@@ -24,14 +36,13 @@ import {
   readinessView,
 } from "../use-cases/settings-views.js";
 
-const ledgerQuery = z.object({
-  entity: z.string().trim().min(1).max(50).optional(),
-  outcome: z.enum(ledgerOutcomes).optional(),
-  search: z.string().max(100).optional(),
-  page: z.coerce.number().int().min(0).max(100_000).default(0),
-  pageSize: z.coerce.number().int().min(1).max(200).default(50),
-  onlyOpen: z.enum(["true", "false", "1", "0"]).optional(),
-});
+/**
+ * What a handler hands Fastify to serialize, typed by the page's contract (@zb/contract): the schema's input
+ * side, so a `Date` is fine where the wire carries an ISO string.
+ */
+type Answer<S extends z.ZodType> = Promise<z.input<S>>;
+
+const enqueued: EnqueuedResponse = { status: "enqueued" };
 
 const ledgerId = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
@@ -45,9 +56,12 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
   app.addHook("onRequest", requireTenant(deps));
   const json = { bodyLimit: BODY_LIMITS.json };
 
-  app.get("/api/settings/connection", async (req) => connectionView(deps, tenantOf(req)));
+  app.get(
+    "/api/settings/connection",
+    async (req): Answer<typeof connectionSchema> => connectionView(deps, tenantOf(req)),
+  );
 
-  app.post("/api/settings/bling/disconnect", json, async (req) => {
+  app.post("/api/settings/bling/disconnect", json, async (req): Promise<DisconnectResponse> => {
     const r = await disconnectBling(deps, tenantOf(req).id);
     return {
       ...r,
@@ -59,7 +73,10 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
     };
   });
 
-  app.get("/api/settings/health", async (req) => healthView(deps, tenantOf(req)));
+  app.get(
+    "/api/settings/health",
+    async (req): Answer<typeof healthResponseSchema> => healthView(deps, tenantOf(req)),
+  );
 
   app.get("/api/settings/readiness", async (req, reply) => {
     const report = await readinessView(deps, tenantOf(req).id);
@@ -74,34 +91,54 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
     return report;
   });
 
-  app.get("/api/settings/progress", async (req) => progressView(deps, tenantOf(req)));
+  app.get(
+    "/api/settings/progress",
+    async (req): Answer<typeof progressSchema> => progressView(deps, tenantOf(req)),
+  );
 
-  app.get("/api/settings", async (req) => readTenantSettings(tenantOf(req).settings));
+  app.get(
+    "/api/settings",
+    async (req): Answer<typeof settingsSchema> => readTenantSettings(tenantOf(req).settings),
+  );
 
-  app.get("/api/settings/options", async (req) => optionsView(deps, tenantOf(req)));
+  app.get(
+    "/api/settings/options",
+    async (req): Answer<typeof settingsOptionsResponseSchema> => optionsView(deps, tenantOf(req)),
+  );
 
-  app.put("/api/settings", json, async (req, reply) => {
-    const r = await saveSettings(deps, tenantOf(req), req.body);
-    if (!r.ok) return reply.code(400).send({ errors: r.errors });
-    return r.settings;
-  });
+  app.put(
+    "/api/settings",
+    json,
+    async (req, reply): Promise<z.input<typeof settingsSchema> | FastifyReply> => {
+      const r = await saveSettings(deps, tenantOf(req), req.body);
+      if (!r.ok) return reply.code(400).send({ errors: r.errors });
+      return r.settings;
+    },
+  );
 
-  app.get("/api/settings/ledger", async (req, reply) => {
-    const q = ledgerQuery.safeParse(req.query);
-    if (!q.success) return sendError(reply, 400, "bad_request", "Filtros do histórico inválidos.");
-    const r = await repos(deps).ledger.list({
-      tenantId: tenantOf(req).id,
-      entity: q.data.entity,
-      outcome: q.data.outcome,
-      search: q.data.search,
-      onlyOpen: q.data.onlyOpen === "true" || q.data.onlyOpen === "1",
-      page: q.data.page,
-      pageSize: q.data.pageSize,
-    });
-    return { items: r.items.map(ledgerItem), total: r.total, page: r.page, pageSize: r.pageSize };
-  });
+  app.get(
+    "/api/settings/ledger",
+    async (req, reply): Promise<z.input<typeof ledgerPageResponseSchema> | FastifyReply> => {
+      const q = ledgerQuerySchema.safeParse(req.query);
+      if (!q.success) return sendError(reply, 400, "bad_request", "Filtros do histórico inválidos.");
+      const r = await repos(deps).ledger.list({
+        tenantId: tenantOf(req).id,
+        entity: q.data.entity,
+        outcome: q.data.outcome,
+        search: q.data.search,
+        onlyOpen: q.data.onlyOpen === "true" || q.data.onlyOpen === "1",
+        page: q.data.page,
+        pageSize: q.data.pageSize,
+      });
+      return { items: r.items.map(ledgerItem), total: r.total, page: r.page, pageSize: r.pageSize };
+    },
+  );
 
-  app.post("/api/settings/ledger/retry-failed", json, async (req) => retryAllFailed(deps, tenantOf(req).id));
+  app.post(
+    "/api/settings/ledger/retry-failed",
+    json,
+    async (req): Promise<RetryFailedResponse> => retryAllFailed(deps, tenantOf(req).id),
+  );
 
   app.post("/api/settings/ledger/:id/retry", json, async (req, reply) => {
     const p = ledgerId.safeParse(req.params);
@@ -109,7 +146,7 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
     const r = await retryLedgerEntry(deps, tenantOf(req).id, p.data.id);
     if (r === "not_found") return sendError(reply, 404, "not_found", "Registro não encontrado.");
     if (r === "not_failed") return sendError(reply, 409, "not_failed", "Este registro não está com falha.");
-    return reply.code(202).send({ status: "enqueued" });
+    return reply.code(202).send(enqueued);
   });
 
   app.post("/api/settings/resync/:entity", json, async (req, reply) => {
@@ -119,15 +156,15 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
     if (r === "not_active") {
       return sendError(reply, 409, "not_active", "Conecte o Bling antes de sincronizar.");
     }
-    return reply.code(202).send({ status: "enqueued" });
+    return reply.code(202).send(enqueued);
   });
 
-  app.post("/api/settings/pause", json, async (req) => {
+  app.post("/api/settings/pause", json, async (req): Promise<PauseResponse> => {
     await setMerchantPause(deps, tenantOf(req), true);
     return { paused: true };
   });
 
-  app.post("/api/settings/resume", json, async (req) => {
+  app.post("/api/settings/resume", json, async (req): Promise<PauseResponse> => {
     const r = await setMerchantPause(deps, tenantOf(req), false);
     return { paused: false, catchUp: r.ok ? r.catchUp : "none" };
   });

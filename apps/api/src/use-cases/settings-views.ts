@@ -1,6 +1,5 @@
-import { type BlingConnection, syncLedger, syncRuns, type Tenant, webhookInbox } from "@zb/db";
+import type { BlingConnection, LedgerOutcome, Tenant } from "@zb/db";
 import { readTenantSettings, type SyncEntity, syncEntities } from "@zb/sync";
-import { and, eq, gt, max, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDeps } from "../deps.js";
 import { nowOf, repos } from "./repos.js";
@@ -70,47 +69,14 @@ export async function connectionView(deps: Deps, tenant: Tenant) {
 /** Health: last success per entity, webhook lag, Bling requests today, token state, paused/active. */
 export async function healthView(deps: Deps, tenant: Tenant) {
   const now = nowOf(deps);
-  const db = deps.db.db;
-  const [ledgerRows, runRows, lagRows, conn] = await Promise.all([
-    db
-      .select({ entity: syncLedger.entity, at: max(syncLedger.updatedAt) })
-      .from(syncLedger)
-      .where(and(eq(syncLedger.tenantId, tenant.id), eq(syncLedger.outcome, "synced")))
-      .groupBy(syncLedger.entity),
-    db
-      .select({ entity: syncRuns.entity, at: max(syncRuns.finishedAt) })
-      .from(syncRuns)
-      .where(and(eq(syncRuns.tenantId, tenant.id), eq(syncRuns.status, "done")))
-      .groupBy(syncRuns.entity),
-    db
-      .select({
-        provider: webhookInbox.provider,
-        lastReceivedAt: max(webhookInbox.receivedAt),
-        count: sql<number>`count(*)::int`,
-        p95LagMs: sql<
-          number | null
-        >`percentile_cont(0.95) within group (order by extract(epoch from (${webhookInbox.receivedAt} - ${webhookInbox.occurredAt})) * 1000)`,
-        lastLagMs: sql<
-          number | null
-        >`(array_agg(extract(epoch from (${webhookInbox.receivedAt} - ${webhookInbox.occurredAt})) * 1000 order by ${webhookInbox.receivedAt} desc) filter (where ${webhookInbox.occurredAt} is not null))[1]`,
-      })
-      .from(webhookInbox)
-      .where(
-        and(
-          eq(webhookInbox.tenantId, tenant.id),
-          gt(webhookInbox.receivedAt, new Date(now.getTime() - 86_400_000)),
-        ),
-      )
-      .groupBy(webhookInbox.provider),
-    repos(deps).credentials.getBlingConnection(tenant.id),
+  const { health, credentials } = repos(deps);
+  const [successes, lagRows, conn] = await Promise.all([
+    health.lastSuccessByEntity(tenant.id),
+    health.webhookLagSince(tenant.id, new Date(now.getTime() - 86_400_000)),
+    credentials.getBlingConnection(tenant.id),
   ]);
   const lastSuccess: Record<string, string | null> = {};
-  for (const r of [...ledgerRows, ...runRows]) {
-    if (!r.at) continue;
-    const at = new Date(r.at);
-    const prev = lastSuccess[r.entity];
-    if (!prev || new Date(prev) < at) lastSuccess[r.entity] = at.toISOString();
-  }
+  for (const [entity, at] of Object.entries(successes)) lastSuccess[entity] = at.toISOString();
   const webhooks: Record<
     string,
     { last24h: number; lastReceivedAt: string | null; lastLagMs: number | null; p95LagMs: number | null }
@@ -118,9 +84,9 @@ export async function healthView(deps: Deps, tenant: Tenant) {
   for (const r of lagRows) {
     webhooks[r.provider] = {
       last24h: r.count,
-      lastReceivedAt: r.lastReceivedAt ? new Date(r.lastReceivedAt).toISOString() : null,
-      lastLagMs: r.lastLagMs === null ? null : Math.max(0, Math.round(Number(r.lastLagMs))),
-      p95LagMs: r.p95LagMs === null ? null : Math.max(0, Math.round(Number(r.p95LagMs))),
+      lastReceivedAt: r.lastReceivedAt ? r.lastReceivedAt.toISOString() : null,
+      lastLagMs: r.lastLagMs,
+      p95LagMs: r.p95LagMs,
     };
   }
   let requests: { today: number; dailyLimit: number; lastSecond: number | null } | null = null;
@@ -214,7 +180,7 @@ export function ledgerItem(r: {
   entity: string;
   entityKey: string;
   action: string;
-  outcome: string;
+  outcome: LedgerOutcome;
   reason: string | null;
   details: Record<string, unknown> | null;
   attempts: number;

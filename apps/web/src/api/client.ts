@@ -1,106 +1,66 @@
+import {
+  type ActionResult,
+  actionResultSchema,
+  type Connection,
+  connectionSchema,
+  errorBodySchema,
+  healthResponseSchema,
+  type LedgerOutcome,
+  type LedgerQueryParams,
+  ledgerPageResponseSchema,
+  type Progress,
+  progressSchema,
+  type Readiness,
+  readinessSchema,
+  type SessionRequest,
+  type Settings,
+  sessionResponseSchema,
+  settingsOptionsResponseSchema,
+  settingsSchema,
+  validationErrorBodySchema,
+} from "@zb/contract";
 import { z } from "zod";
 
 /**
- * The only place that knows the API's paths and response shapes. Every response is zod-parsed, so a contract
- * change is a one-file fix and a drifted API shows a clear error instead of a broken screen.
+ * The only place that knows the API's paths. Every response is zod-parsed with the API's own schemas
+ * (@zb/contract), so a contract change shows up as a type error here and a drifted API shows a clear error
+ * instead of a broken screen.
  */
 
 // ---------------------------------------------------------------------------------------------- shapes
 
-const isoDate = z.string().min(1);
-const idLike = z.union([z.string(), z.number()]).transform((v) => String(v));
+// The wire shapes are the API's own contract (@zb/contract); this file only adds the page's view of them.
+export type {
+  ActionResult,
+  BlingState,
+  Connection,
+  LedgerItem,
+  LedgerOutcome,
+  Option,
+  Progress,
+  ProgressEntity,
+  Readiness,
+  ReadinessProblem,
+  SessionResponse,
+  Settings,
+  TenantState,
+} from "@zb/contract";
+export {
+  blingStates,
+  connectionSchema,
+  ledgerItemSchema,
+  ledgerOutcomes,
+  progressEntitySchema,
+  progressSchema,
+  readinessProblemSchema,
+  readinessSchema,
+  sessionResponseSchema,
+  settingsSchema,
+  tenantStates,
+} from "@zb/contract";
 
-export const sessionResponseSchema = z.object({
-  token: z.string().min(1),
-  expiresAt: isoDate,
-  tenantId: z.string(),
-});
-export type SessionResponse = z.infer<typeof sessionResponseSchema>;
-
-export const blingStates = ["not_connected", "connected", "needs_reauth"] as const;
-export type BlingState = (typeof blingStates)[number];
-export const tenantStates = ["awaiting_bling", "active", "paused", "needs_reauth"] as const;
-export type TenantState = (typeof tenantStates)[number];
-
-export const connectionSchema = z.object({
-  bling: z.object({
-    state: z.enum(blingStates),
-    companyName: z.string().nullish(),
-    /** pt-BR sentence from the API ("Conectado como …"), when it sends one. */
-    label: z.string().nullish(),
-  }),
-  token: z.object({
-    /** none | valid | renewing | refresh_failing | expired | needs_reauth; unknown values still render. */
-    state: z.string(),
-    label: z.string().nullish(),
-  }),
-  tenant: z.object({ state: z.string(), paused: z.boolean().default(false) }),
-});
-export type Connection = z.infer<typeof connectionSchema>;
-
-export const readinessProblemSchema = z.object({
-  code: z.string(),
-  /** pt-BR: what is wrong. */
-  title: z.string(),
-  count: z.number(),
-  examples: z.array(z.string()).default([]),
-  /** pt-BR: what to do. */
-  action: z.string(),
-  severity: z.enum(["blocker", "warning", "info"]).catch("warning"),
-});
-export type ReadinessProblem = z.infer<typeof readinessProblemSchema>;
-
-export const readinessSchema = z.object({
-  generatedAt: isoDate.nullish(),
-  problems: z.array(readinessProblemSchema),
-  sampled: z.boolean().default(false),
-});
-export type Readiness = z.infer<typeof readinessSchema>;
-
-export const progressEntitySchema = z.object({
-  entity: z.string(),
-  /** queued | running | done | failed | cancelled */
-  status: z.string(),
-  done: z.number(),
-  total: z.number().nullish(),
-  failed: z.number().default(0),
-  skipped: z.number().default(0),
-  etaSeconds: z.number().nullish(),
-});
-export type ProgressEntity = z.infer<typeof progressEntitySchema>;
-
-export const progressSchema = z.object({
-  running: z.boolean(),
-  entities: z.array(progressEntitySchema),
-  /** Whole remaining initial sync, from the request budget. */
-  etaSeconds: z.number().nullish(),
-  initialSyncDoneAt: isoDate.nullish(),
-});
-export type Progress = z.infer<typeof progressSchema>;
-
-/** The API's wire format; the page reads the flatter `Health` below. */
-const healthWireSchema = z.object({
-  paused: z.boolean(),
-  tenantState: z.string().nullish(),
-  /** Set while the Bling daily limit pause lasts. */
-  blingPausedUntil: isoDate.nullish(),
-  token: z.object({ state: z.string(), label: z.string().nullish() }),
-  lastSuccess: z.record(z.string(), isoDate.nullable()).default({}),
-  webhooks: z
-    .record(
-      z.string(),
-      z.object({
-        last24h: z.number().default(0),
-        lastReceivedAt: isoDate.nullish(),
-        lastLagMs: z.number().nullish(),
-        p95LagMs: z.number().nullish(),
-      }),
-    )
-    .default({}),
-  requests: z.object({ today: z.number(), dailyLimit: z.number() }).nullish(),
-});
-
-export const healthSchema = healthWireSchema.transform((h) => ({
+/** The page reads a flatter health than the API's wire format. */
+export const healthSchema = healthResponseSchema.transform((h) => ({
   paused: h.paused,
   blingPausedUntil: h.blingPausedUntil ?? null,
   token: { state: h.token.state, label: h.token.label ?? null },
@@ -116,53 +76,8 @@ export const healthSchema = healthWireSchema.transform((h) => ({
 }));
 export type Health = z.infer<typeof healthSchema>;
 
-const optionalId = z.string().nullish();
-
-/** Mirrors packages/sync tenant-settings.ts (the server validates again and owns the messages). */
-export const settingsSchema = z.object({
-  stock: z.object({
-    depositIds: z.array(z.string()).default([]),
-    balance: z.enum(["virtual", "physical"]).default("virtual"),
-  }),
-  price: z.object({
-    source: z.enum(["base", "store"]).default("base"),
-    blingStoreId: optionalId,
-    zydonPriceTableId: optionalId,
-  }),
-  orders: z.object({
-    trigger: z.enum(["all", "from_status"]).default("all"),
-    zydonStatusId: optionalId,
-  }),
-  nfe: z.object({
-    enabled: z.boolean().default(false),
-    approvedZydonStatusId: optionalId,
-  }),
-  paused: z.boolean().default(false),
-});
-export type Settings = z.infer<typeof settingsSchema>;
-
-const optionSchema = z.object({ id: idLike, name: z.string() });
-const optionsWireSchema = z.object({
-  bling: z
-    .object({
-      deposits: z.array(
-        optionSchema.extend({ isDefault: z.boolean().default(false), active: z.boolean().default(true) }),
-      ),
-      stores: z.array(optionSchema).optional(),
-    })
-    .nullish(),
-  zydon: z
-    .object({
-      statuses: z.array(optionSchema).default([]),
-      priceTables: z.array(optionSchema).default([]),
-    })
-    .nullish(),
-  /** pt-BR, per side: why its lists are missing. */
-  unavailable: z.object({ bling: z.string().optional(), zydon: z.string().optional() }).default({}),
-});
-
 /** Each list is null when the API cannot offer it: that field becomes a free-text input. */
-export const settingsOptionsSchema = optionsWireSchema.transform((o) => ({
+export const settingsOptionsSchema = settingsOptionsResponseSchema.transform((o) => ({
   deposits: o.bling ? o.bling.deposits.filter((d) => d.active) : null,
   stores: o.bling?.stores ?? null,
   zydonStatuses: o.zydon ? o.zydon.statuses : null,
@@ -170,35 +85,9 @@ export const settingsOptionsSchema = optionsWireSchema.transform((o) => ({
   notes: [o.unavailable.bling, o.unavailable.zydon].filter((n): n is string => Boolean(n)),
 }));
 export type SettingsOptions = z.infer<typeof settingsOptionsSchema>;
-export type Option = z.infer<typeof optionSchema>;
-
-export const ledgerOutcomes = ["synced", "skipped", "failed"] as const;
-export type LedgerOutcome = (typeof ledgerOutcomes)[number];
-
-export const ledgerItemSchema = z.object({
-  id: idLike,
-  entity: z.string(),
-  entityKey: z.string(),
-  action: z.string(),
-  outcome: z.enum(ledgerOutcomes),
-  reason: z.string().nullish(),
-  attempts: z.number(),
-  updatedAt: isoDate,
-  /** A later success closed this failure: nothing left to retry. */
-  resolvedAt: isoDate.nullish(),
-  retryable: z.union([z.boolean(), z.number()]).transform((v) => Boolean(v)),
-});
-export type LedgerItem = z.infer<typeof ledgerItemSchema>;
 
 /** The API pages from 0; the page (and this type) count from 1. */
-export const ledgerPageSchema = z
-  .object({
-    items: z.array(ledgerItemSchema),
-    total: z.number(),
-    page: z.number(),
-    pageSize: z.number(),
-  })
-  .transform((p) => ({ ...p, page: p.page + 1 }));
+export const ledgerPageSchema = ledgerPageResponseSchema.transform((p) => ({ ...p, page: p.page + 1 }));
 export type LedgerPage = z.infer<typeof ledgerPageSchema>;
 
 export interface LedgerQuery {
@@ -208,22 +97,6 @@ export interface LedgerQuery {
   page?: number | undefined;
   pageSize?: number | undefined;
 }
-
-/** Bulk actions answer with how many they queued when the API says so; anything else is fine too. */
-const actionResultSchema = z
-  .object({
-    enqueued: z.number().optional(),
-    retried: z.number().optional(),
-    status: z.string().optional(),
-    message: z.string().optional(),
-  })
-  .loose()
-  .nullable()
-  .catch(null);
-export type ActionResult = z.infer<typeof actionResultSchema>;
-
-const errorBodySchema = z.object({ error: z.string().optional(), message: z.string().optional() }).loose();
-const validationBodySchema = z.object({ errors: z.record(z.string(), z.string()) });
 
 // ---------------------------------------------------------------------------------------------- errors
 
@@ -254,10 +127,7 @@ const validationMessage = "Revise os campos destacados. Nada foi salvo.";
 // ---------------------------------------------------------------------------------------------- client
 
 /** What the App Center host hands the plugin: the merchant's Zydon admin session. */
-export interface HostSession {
-  organizationId: string;
-  accessToken: string;
-}
+export type HostSession = SessionRequest;
 
 /**
  * A ready app session instead of a host session: the API's install callback opens the page with
@@ -286,13 +156,17 @@ export const ledgerPath = "/api/settings/ledger";
 
 /** The query string the ledger endpoint receives; blank filters are left out, pages count from 0. */
 export function ledgerSearchParams(q: LedgerQuery): URLSearchParams {
-  const params = new URLSearchParams();
-  if (q.entity) params.set("entity", q.entity);
-  if (q.outcome) params.set("outcome", q.outcome);
   const search = q.search?.trim();
-  if (search) params.set("search", search);
-  params.set("page", String(Math.max(0, (q.page ?? 1) - 1)));
-  params.set("pageSize", String(q.pageSize ?? 20));
+  // Typed by the API's own query schema, so a renamed parameter is a type error here.
+  const query: LedgerQueryParams = {
+    ...(q.entity ? { entity: q.entity } : {}),
+    ...(q.outcome ? { outcome: q.outcome } : {}),
+    ...(search ? { search } : {}),
+    page: Math.max(0, (q.page ?? 1) - 1),
+    pageSize: q.pageSize ?? 20,
+  };
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) params.set(key, String(value));
   return params;
 }
 
@@ -484,7 +358,7 @@ export class ApiClient {
     }
     if (res.ok) return body;
     if (res.status === 404 && opts.nullOn404) return null;
-    const validation = validationBodySchema.safeParse(body);
+    const validation = validationErrorBodySchema.safeParse(body);
     if (res.status === 400 && validation.success) {
       throw new ApiError("validation", validationMessage, 400, "validation", validation.data.errors);
     }

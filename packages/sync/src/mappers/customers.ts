@@ -1,12 +1,12 @@
 import { type FiscalIdentity, onlyDigits } from "../domain/documents.js";
-import type { BlingContact } from "../ports/bling-port.js";
-import type { ZydonPartnerWrite } from "../ports/zydon-port.js";
+import type { ErpContact, ErpContactInput } from "../ports/bling-port.js";
+import type { PortalPartner, PortalPartnerWrite } from "../ports/zydon-port.js";
 
 /** Bling contact (with a qualifying fiscal identity) → Zydon partner. */
 export function mapContactToPartner(
-  c: BlingContact,
+  c: ErpContact,
   identity: Exclude<FiscalIdentity, { kind: "none" }>,
-): ZydonPartnerWrite {
+): PortalPartnerWrite {
   const isCompany = identity.kind === "cnpj" || (identity.kind === "ie" && c.tipo === "J");
   const e = c.endereco;
   return {
@@ -38,5 +38,40 @@ export function mapContactToPartner(
           },
         ]
       : [],
+  };
+}
+
+/** Zydon partner (the buyer of an order) → Bling contact to create; empty fields are left out. */
+export function partnerToContact(p: PortalPartner): ErpContactInput {
+  const doc = onlyDigits(p.fiscal_registration_number);
+  const a = p.address;
+  return {
+    nome: p.name,
+    tipo: doc.length === 14 ? "J" : "F",
+    situacao: "A",
+    ...(doc ? { numeroDocumento: doc } : {}),
+    ...(p.state_registration
+      ? doc.length === 14
+        ? { ie: p.state_registration }
+        : { rg: p.state_registration }
+      : {}),
+    ...(p.email ? { email: p.email } : {}),
+    ...(p.phone ? { telefone: p.phone } : {}),
+    ...(p.mobile ? { celular: p.mobile } : {}),
+    ...(a
+      ? {
+          endereco: {
+            geral: {
+              ...(a.street ? { endereco: a.street } : {}),
+              ...(a.number ? { numero: a.number } : {}),
+              ...(a.complement ? { complemento: a.complement } : {}),
+              ...(a.neighborhood ? { bairro: a.neighborhood } : {}),
+              ...(a.postal_code ? { cep: a.postal_code } : {}),
+              ...(a.city ? { municipio: a.city } : {}),
+              ...(a.state ? { uf: a.state } : {}),
+            },
+          },
+        }
+      : {}),
   };
 }

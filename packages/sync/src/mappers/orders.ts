@@ -1,6 +1,6 @@
 import { fromCents, splitInstallments, toCents } from "../domain/money.js";
-import type { BlingOrderInput } from "../ports/bling-port.js";
-import type { ZydonOrder } from "../ports/zydon-port.js";
+import type { ErpOrderInput } from "../ports/bling-port.js";
+import type { PortalOrder } from "../ports/zydon-port.js";
 
 export class OrderMappingError extends Error {
   constructor(
@@ -29,14 +29,14 @@ export function saoPauloDate(d: Date): string {
  * the cent, the remainder in the last one.
  */
 export function mapOrder(
-  order: ZydonOrder,
+  order: PortalOrder,
   refs: {
     contactId: string;
     productIdBySku: Map<string, string>;
     paymentMethodIdByZydonId: Map<string, string>;
     today: Date;
   },
-): BlingOrderInput {
+): ErpOrderInput {
   const missing = order.items.filter((i) => !refs.productIdBySku.has(i.sku)).map((i) => i.sku);
   if (missing.length > 0) {
     throw new OrderMappingError(
@@ -70,7 +70,7 @@ export function mapOrder(
   );
   const base = new Date(order.createdAt);
   const parcelas = parts.map((part) => {
-    const pay = order.payments[part.paymentIndex] as ZydonOrder["payments"][number];
+    const pay = order.payments[part.paymentIndex] as PortalOrder["payments"][number];
     const formaId = refs.paymentMethodIdByZydonId.get(pay.paymentMethodId);
     if (!formaId)
       throw new OrderMappingError(`Forma de pagamento ${pay.paymentMethodId} sem vínculo com o Bling.`);

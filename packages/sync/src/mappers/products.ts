@@ -1,8 +1,8 @@
-import type { BlingProductDetail } from "../ports/bling-port.js";
-import type { ZydonProductWrite, ZydonVariationWrite } from "../ports/zydon-port.js";
+import type { ErpProductDetail } from "../ports/bling-port.js";
+import type { PortalProductWrite, PortalVariationWrite } from "../ports/zydon-port.js";
 
 export interface ProductMapping {
-  product: ZydonProductWrite;
+  product: PortalProductWrite;
   /** Variations left out, each with a pt-BR reason for the ledger. */
   skippedVariations: Array<{ blingId: string; key: string; reason: string }>;
   /** Bling variation id → SKU, for linking after the write. */
@@ -18,11 +18,11 @@ const clean = (s: string | null | undefined) => (blank(s) ? null : (s as string)
  * descriptions, GTIN, brand, unit, weights, dimensions, price, variations with their axes.
  * Stock is not here: it has its own pipeline (deposit choice, virtual/physical).
  */
-export function mapProduct(p: BlingProductDetail): ProductMapping {
+export function mapProduct(p: ErpProductDetail): ProductMapping {
   const skippedVariations: ProductMapping["skippedVariations"] = [];
   const variationSkus: ProductMapping["variationSkus"] = [];
   const seen = new Set<string>();
-  const variations: ZydonVariationWrite[] = [];
+  const variations: PortalVariationWrite[] = [];
   for (const v of p.variacoes) {
     const sku = clean(v.codigo);
     if (!sku) {

@@ -2,7 +2,7 @@ import { LedgerRepository, LinksRepository } from "@zb/db";
 import { fiscalIdentity, isValidCnpj, isValidCpf, onlyDigits } from "../domain/documents.js";
 import type { EntityPipeline } from "../engine/initial-sync.js";
 import { mapContactToPartner } from "../mappers/customers.js";
-import type { BlingContact } from "../ports/bling-port.js";
+import type { ErpContact } from "../ports/bling-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { readinessTotal } from "./readiness.js";
 
@@ -14,7 +14,7 @@ type Outcome = "synced" | "skipped" | "failed";
  * duplicated. The contact's detail is read only when the list row is not enough (no valid CPF/CNPJ, or a
  * partner must be created).
  */
-export async function syncCustomer(ctx: SyncContext, row: BlingContact): Promise<Outcome> {
+export async function syncCustomer(ctx: SyncContext, row: ErpContact): Promise<Outcome> {
   const links = new LinksRepository(ctx.db);
   const ledger = new LedgerRepository(ctx.db);
   const key = onlyDigits(row.numeroDocumento) || row.codigo || `bling:${row.id}`;

@@ -1,27 +1,29 @@
 import {
+  CursorsRepository,
   LedgerRepository,
   LinksRepository,
   type OrderExport,
   OrderExportsRepository,
   withAdvisoryLock,
 } from "@zb/db";
+import { z } from "zod";
 import { onlyDigits } from "../domain/documents.js";
+import { RetryLaterError } from "../engine/errors.js";
+import { partnerToContact } from "../mappers/customers.js";
 import { mapOrder, OrderMappingError } from "../mappers/orders.js";
 import { blingPaymentType, paymentNameKey } from "../mappers/payment-methods.js";
-import type { BlingContactInput } from "../ports/bling-port.js";
-import type { ZydonOrder, ZydonPartner } from "../ports/zydon-port.js";
+import type { PortalOrder } from "../ports/zydon-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { isNfeTrigger } from "./nfe.js";
+import { POLL_OVERLAP_MS } from "./products-poll.js";
 
 /** A claim older than this is abandoned by a crashed worker (far above a request's timeout plus budget wait). */
 export const STALE_CLAIM_MS = 5 * 60_000;
 
 /** Another worker is exporting this order right now: try again later (the job retries). */
-export class ExportInProgressError extends Error {
-  readonly action = "retry" as const;
+export class ExportInProgressError extends RetryLaterError {
   constructor(readonly zydonOrderId: string) {
     super(`order ${zydonOrderId} is being exported by another worker`);
-    this.name = "ExportInProgressError";
   }
 }
 
@@ -32,7 +34,7 @@ export type ExportResult =
   | { kind: "failed"; reason: string };
 
 /** The order trigger: all new orders, or only from a chosen Zydon status on. */
-export function isEligible(ctx: SyncContext, order: ZydonOrder): boolean {
+export function isEligible(ctx: SyncContext, order: PortalOrder): boolean {
   const t = ctx.settings.orders;
   return t.trigger === "all" || (t.trigger === "from_status" && order.statusId === t.zydonStatusId);
 }
@@ -117,7 +119,7 @@ export async function exportOrder(ctx: SyncContext, zydonOrderId: string): Promi
 /** An order exported while already in the "approved" status starts its NF-e (issue 10). */
 async function startNfeIfApproved(
   ctx: SyncContext,
-  order: ZydonOrder,
+  order: PortalOrder,
   result: ExportResult,
 ): Promise<ExportResult> {
   if (isNfeTrigger(ctx, order.statusId)) await ctx.enqueueNfe?.(order.id);
@@ -203,42 +205,8 @@ async function ensureBlingContact(ctx: SyncContext, zydonPartnerId: string): Pro
   });
 }
 
-function partnerToContact(p: ZydonPartner): BlingContactInput {
-  const doc = onlyDigits(p.fiscal_registration_number);
-  const a = p.address;
-  return {
-    nome: p.name,
-    tipo: doc.length === 14 ? "J" : "F",
-    situacao: "A",
-    ...(doc ? { numeroDocumento: doc } : {}),
-    ...(p.state_registration
-      ? doc.length === 14
-        ? { ie: p.state_registration }
-        : { rg: p.state_registration }
-      : {}),
-    ...(p.email ? { email: p.email } : {}),
-    ...(p.phone ? { telefone: p.phone } : {}),
-    ...(p.mobile ? { celular: p.mobile } : {}),
-    ...(a
-      ? {
-          endereco: {
-            geral: {
-              ...(a.street ? { endereco: a.street } : {}),
-              ...(a.number ? { numero: a.number } : {}),
-              ...(a.complement ? { complemento: a.complement } : {}),
-              ...(a.neighborhood ? { bairro: a.neighborhood } : {}),
-              ...(a.postal_code ? { cep: a.postal_code } : {}),
-              ...(a.city ? { municipio: a.city } : {}),
-              ...(a.state ? { uf: a.state } : {}),
-            },
-          },
-        }
-      : {}),
-  };
-}
-
 /** Each payment method of the order in Bling: the link, else a same-named forma de pagamento, else a new one. */
-async function ensureBlingPaymentMethods(ctx: SyncContext, order: ZydonOrder): Promise<Map<string, string>> {
+async function ensureBlingPaymentMethods(ctx: SyncContext, order: PortalOrder): Promise<Map<string, string>> {
   const links = new LinksRepository(ctx.db);
   const out = new Map<string, string>();
   let zydonMethods: Map<string, { name: string; type: string }> | undefined;
@@ -301,7 +269,7 @@ async function ensureBlingPaymentMethods(ctx: SyncContext, order: ZydonOrder): P
   return out;
 }
 
-async function resolveItems(ctx: SyncContext, order: ZydonOrder): Promise<Map<string, string>> {
+async function resolveItems(ctx: SyncContext, order: PortalOrder): Promise<Map<string, string>> {
   const links = new LinksRepository(ctx.db);
   const out = new Map<string, string>();
   for (const item of order.items) {
@@ -311,4 +279,28 @@ async function resolveItems(ctx: SyncContext, order: ZydonOrder): Promise<Map<st
     if (l?.blingId) out.set(item.sku, l.blingId);
   }
   return out;
+}
+
+const ordersCursor = z.object({ since: z.string() });
+
+/**
+ * Fallback for a lost Zydon order webhook: orders created since the last poll (with overlap) that have no
+ * export row yet. Returns their ids; the caller enqueues `export-order` (idempotent per order).
+ */
+export async function pollNewZydonOrders(ctx: SyncContext): Promise<string[]> {
+  const cursors = new CursorsRepository(ctx.db);
+  const now = ctx.now();
+  const cursor = await cursors.get(ctx.tenantId, "poll:zydon-orders", ordersCursor).catch(() => undefined);
+  const since = cursor
+    ? new Date(new Date(cursor.since).getTime() - POLL_OVERLAP_MS)
+    : new Date(now.getTime() - 60 * 60_000);
+  const orders = await ctx.zydon.listOrdersSince(since);
+  const exportsRepo = new OrderExportsRepository(ctx.db);
+  const missing: string[] = [];
+  for (const o of orders) {
+    const row = await exportsRepo.get(ctx.tenantId, o.id);
+    if (!row || (row.state !== "created" && row.state !== "failed")) missing.push(o.id);
+  }
+  await cursors.set(ctx.tenantId, "poll:zydon-orders", { since: now.toISOString() });
+  return missing;
 }

@@ -1,7 +1,7 @@
 import { LedgerRepository, LinksRepository } from "@zb/db";
 import type { EntityPipeline } from "../engine/initial-sync.js";
 import { paymentNameKey, zydonPaymentType } from "../mappers/payment-methods.js";
-import type { ZydonPaymentMethod } from "../ports/zydon-port.js";
+import type { PortalPaymentMethod } from "../ports/zydon-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 
 /** All Bling formas de pagamento → Zydon, linked by name (an existing same-named method is linked, not duplicated). */
@@ -11,7 +11,7 @@ export const paymentMethodsPipeline: EntityPipeline<SyncContext> = {
     const methods = await ctx.bling.listPaymentMethods(page);
     const links = new LinksRepository(ctx.db);
     const ledger = new LedgerRepository(ctx.db);
-    let zydonByName: Map<string, ZydonPaymentMethod> | undefined;
+    let zydonByName: Map<string, PortalPaymentMethod> | undefined;
     let synced = 0;
     let failed = 0;
     for (const m of methods) {

@@ -1,10 +1,10 @@
-import { CursorsRepository, LedgerRepository, LinksRepository } from "@zb/db";
+import { CursorsRepository, LedgerRepository, LinksRepository, linkData } from "@zb/db";
 import { z } from "zod";
 import { contentHash } from "../domain/content-hash.js";
 import type { EntityPipeline, PageResult } from "../engine/initial-sync.js";
 import { mapProduct } from "../mappers/products.js";
-import type { BlingProductDetail, BlingProductSummary } from "../ports/bling-port.js";
-import type { ZydonProductRef } from "../ports/zydon-port.js";
+import type { ErpProductDetail, ErpProductSummary } from "../ports/bling-port.js";
+import type { PortalProductRef } from "../ports/zydon-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { readinessTotal } from "./readiness.js";
 
@@ -34,7 +34,7 @@ export type ProductOutcome = "created" | "updated" | "unchanged" | "skipped" | "
 /** Sync one Bling product (simple, kit or parent with variations) into Zydon. Idempotent. */
 export async function syncProduct(
   ctx: SyncContext,
-  summaryOrId: BlingProductSummary | string,
+  summaryOrId: ErpProductSummary | string,
 ): Promise<ProductOutcome> {
   const blingId = typeof summaryOrId === "string" ? summaryOrId : summaryOrId.id;
   // Read and write under one lease per product: otherwise a poll that read the product before an edit can
@@ -45,7 +45,7 @@ export async function syncProduct(
 
 async function syncProductNow(
   ctx: SyncContext,
-  summaryOrId: BlingProductSummary | string,
+  summaryOrId: ErpProductSummary | string,
 ): Promise<ProductOutcome> {
   const ledger = new LedgerRepository(ctx.db);
   const blingId = typeof summaryOrId === "string" ? summaryOrId : summaryOrId.id;
@@ -68,7 +68,7 @@ async function syncProductNow(
   return writeProduct(ctx, detail);
 }
 
-async function writeProduct(ctx: SyncContext, detail: BlingProductDetail): Promise<ProductOutcome> {
+async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise<ProductOutcome> {
   const links = new LinksRepository(ctx.db);
   const ledger = new LedgerRepository(ctx.db);
   const key = detail.codigo?.trim() || `bling:${detail.id}`;
@@ -113,7 +113,7 @@ async function writeProduct(ctx: SyncContext, detail: BlingProductDetail): Promi
   const hash = contentHash(mapping.product);
   const link = await links.byBlingId(ctx.tenantId, "product", detail.id);
   let outcome: ProductOutcome;
-  let ref: ZydonProductRef;
+  let ref: PortalProductRef;
   try {
     if (link?.zydonId && link.contentHash === hash) {
       outcome = "unchanged";
@@ -145,7 +145,7 @@ async function writeProduct(ctx: SyncContext, detail: BlingProductDetail): Promi
 
   const kind = detail.formato === "V" || mapping.variationSkus.length > 0 ? "parent" : "simple";
   const imagesHash = contentHash(mapping.imageUrls);
-  const previousData = (link?.data ?? {}) as Record<string, unknown>;
+  const previousData = link ? linkData(link) : {};
   await ctx.db.transaction(async (tx) => {
     const l = new LinksRepository(tx);
     // Data is merged (jsonb ||), never rewritten from the copy read before the Zydon call: the stock
@@ -223,7 +223,7 @@ async function writeProduct(ctx: SyncContext, detail: BlingProductDetail): Promi
  * written with `active: false` (never deleted: its orders and history stay). Reactivation in Bling makes the
  * next sync write `active: true` again, since the content hash differs.
  */
-async function deactivateProduct(ctx: SyncContext, detail: BlingProductDetail): Promise<ProductOutcome> {
+async function deactivateProduct(ctx: SyncContext, detail: ErpProductDetail): Promise<ProductOutcome> {
   const links = new LinksRepository(ctx.db);
   const link = await links.byBlingId(ctx.tenantId, "product", detail.id);
   if (!link?.zydonId) return "skipped";
@@ -272,17 +272,16 @@ export async function syncProductImages(ctx: SyncContext, blingProductId: string
   const links = new LinksRepository(ctx.db);
   const link = await links.byBlingId(ctx.tenantId, "product", blingProductId);
   if (!link?.zydonId) return;
-  const data = (link.data ?? {}) as Record<string, unknown>;
+  const data = linkData(link);
   const fresh =
-    Array.isArray(data.imageUrls) &&
-    typeof data.imageUrlsAt === "string" &&
+    data.imageUrls !== undefined &&
+    data.imageUrlsAt !== undefined &&
     ctx.now().getTime() - new Date(data.imageUrlsAt).getTime() < IMAGE_URLS_FRESH_MS;
-  const detail = fresh
-    ? { imageUrls: (data.imageUrls as unknown[]).filter((u): u is string => typeof u === "string") }
-    : await ctx.bling.getProduct(blingProductId);
+  const detail =
+    fresh && data.imageUrls ? { imageUrls: data.imageUrls } : await ctx.bling.getProduct(blingProductId);
   if (!detail) return;
   const imagesHash = contentHash(detail.imageUrls);
-  if ((link.data as Record<string, unknown> | null)?.imagesHash === imagesHash) return;
+  if (data.imagesHash === imagesHash) return;
   const ledger = new LedgerRepository(ctx.db);
   try {
     await ctx.zydon.setProductImages(link.zydonId, detail.imageUrls);

@@ -1,7 +1,7 @@
 import { CursorsRepository, LedgerRepository, OrderExportsRepository } from "@zb/db";
 import { z } from "zod";
 import { decideStatusMove } from "../domain/status-matching.js";
-import type { BlingSituacao } from "../ports/bling-port.js";
+import type { ErpSituacao } from "../ports/bling-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { isNfeTrigger } from "./nfe.js";
 
@@ -12,7 +12,7 @@ const cacheSchema = z.object({
 });
 
 /** Bling's sales situações, cached for an hour per tenant (they change rarely; saves a request per status event). */
-export async function salesSituacoes(ctx: SyncContext): Promise<BlingSituacao[]> {
+export async function salesSituacoes(ctx: SyncContext): Promise<ErpSituacao[]> {
   const cursors = new CursorsRepository(ctx.db);
   const cached = await cursors.get(ctx.tenantId, "cache:situacoes", cacheSchema).catch(() => undefined);
   if (cached && ctx.now().getTime() - new Date(cached.at).getTime() < SITUACOES_TTL_MS) return cached.items;

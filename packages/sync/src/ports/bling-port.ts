@@ -2,10 +2,15 @@
  * What the sync engine needs from Bling, in Bling's own field names (API v3). The @zb/bling client
  * satisfies it through a thin adapter (src/adapters); tests may use the simulator through the same adapter.
  * Ids are strings here: Bling's exceed int32 and we never do arithmetic on them.
+ *
+ * Naming: these are the engine's own models, not @zb/bling's wire types (those are `Bling*` and keep that
+ * name). The ERP side (Bling) is `Erp*` (`ErpProductDetail`, `ErpContact`, `ErpNfe`…), the portal side (Zydon,
+ * ports/zydon-port.ts) is `Portal*`; only the port interface itself (`BlingPort`) and the budget lane name
+ * the vendor. No type here may share a name with a vendor package export.
  */
 export type BlingLane = "orders" | "status" | "stock_price" | "catalog" | "customers";
 
-export interface BlingProductSummary {
+export interface ErpProductSummary {
   id: string;
   idProdutoPai: string | null;
   nome: string;
@@ -16,7 +21,7 @@ export interface BlingProductSummary {
   tipo: string;
 }
 
-export interface BlingVariation {
+export interface ErpVariation {
   id: string;
   nome: string;
   codigo: string;
@@ -31,7 +36,7 @@ export interface BlingVariation {
   imageUrls: string[];
 }
 
-export interface BlingProductDetail {
+export interface ErpProductDetail {
   id: string;
   /** Set when this id is a variation: the sync works on the parent. */
   idProdutoPai: string | null;
@@ -51,24 +56,24 @@ export interface BlingProductDetail {
   pesoBruto: number | null;
   dimensoes: { largura: number | null; altura: number | null; profundidade: number | null } | null;
   imageUrls: string[];
-  variacoes: BlingVariation[];
+  variacoes: ErpVariation[];
 }
 
-export interface BlingBalance {
+export interface ErpStockBalance {
   productId: string;
   saldoFisicoTotal: number;
   saldoVirtualTotal: number;
   depositos: Array<{ id: string; saldoFisico: number; saldoVirtual: number }>;
 }
 
-export interface BlingPaymentMethod {
+export interface ErpPaymentMethod {
   id: string;
   descricao: string;
   tipoPagamento: number;
   situacao: number | null;
 }
 
-export interface BlingContact {
+export interface ErpContact {
   id: string;
   nome: string;
   codigo: string | null;
@@ -91,7 +96,7 @@ export interface BlingContact {
   } | null;
 }
 
-export interface BlingOrderItemInput {
+export interface ErpOrderItemInput {
   codigo: string;
   descricao: string;
   unidade?: string;
@@ -101,13 +106,13 @@ export interface BlingOrderItemInput {
   produto?: { id: number };
 }
 
-export interface BlingOrderInput {
+export interface ErpOrderInput {
   numeroLoja: string;
   data: string;
   dataSaida?: string;
   dataPrevista?: string;
   contato: { id: number };
-  itens: BlingOrderItemInput[];
+  itens: ErpOrderItemInput[];
   parcelas: Array<{
     dataVencimento: string;
     valor: number;
@@ -120,7 +125,7 @@ export interface BlingOrderInput {
   observacoesInternas?: string;
 }
 
-export interface BlingOrderSummary {
+export interface ErpOrderSummary {
   id: string;
   numero: string | null;
   numeroLoja: string | null;
@@ -134,7 +139,7 @@ export interface BlingOrderSummary {
   notaFiscalId?: string | null;
 }
 
-export interface BlingContactInput {
+export interface ErpContactInput {
   nome: string;
   tipo: "F" | "J" | "E";
   numeroDocumento?: string;
@@ -157,12 +162,12 @@ export interface BlingContactInput {
   };
 }
 
-export interface BlingSituacao {
+export interface ErpSituacao {
   id: string;
   nome: string;
 }
 
-export interface BlingNfe {
+export interface ErpNfe {
   id: string;
   situacao: number;
   numero: string | null;
@@ -180,28 +185,28 @@ export interface BlingPort {
     dataAlteracaoInicial?: Date;
     dataAlteracaoFinal?: Date;
     idsProdutos?: string[];
-  }): Promise<BlingProductSummary[]>;
-  getProduct(id: string): Promise<BlingProductDetail | null>;
+  }): Promise<ErpProductSummary[]>;
+  getProduct(id: string): Promise<ErpProductDetail | null>;
   /** Balances for many products in one request (the client caps the batch). */
-  getBalances(productIds: string[]): Promise<BlingBalance[]>;
+  getBalances(productIds: string[]): Promise<ErpStockBalance[]>;
   maxBalanceBatch: number;
   listDeposits(): Promise<Array<{ id: string; descricao: string; padrao: boolean; situacao: number | null }>>;
-  listPaymentMethods(page: number): Promise<BlingPaymentMethod[]>;
+  listPaymentMethods(page: number): Promise<ErpPaymentMethod[]>;
   createPaymentMethod(input: { descricao: string; tipoPagamento: number }): Promise<string>;
-  listContacts(q: { page: number; criterio: 1 | 2 | 3 | 4 }): Promise<BlingContact[]>;
-  getContact(id: string): Promise<BlingContact | null>;
-  findContactsByDocument(digits: string): Promise<BlingContact[]>;
-  createContact(input: BlingContactInput): Promise<string>;
-  findOrdersByNumeroLoja(numeroLoja: string): Promise<BlingOrderSummary[]>;
-  createOrder(input: BlingOrderInput): Promise<{ id: string; numero: string | null }>;
-  getOrder(id: string): Promise<BlingOrderSummary | null>;
+  listContacts(q: { page: number; criterio: 1 | 2 | 3 | 4 }): Promise<ErpContact[]>;
+  getContact(id: string): Promise<ErpContact | null>;
+  findContactsByDocument(digits: string): Promise<ErpContact[]>;
+  createContact(input: ErpContactInput): Promise<string>;
+  findOrdersByNumeroLoja(numeroLoja: string): Promise<ErpOrderSummary[]>;
+  createOrder(input: ErpOrderInput): Promise<{ id: string; numero: string | null }>;
+  getOrder(id: string): Promise<ErpOrderSummary | null>;
   /** Situações of the sales module ("Vendas"). */
-  listSalesSituacoes(): Promise<BlingSituacao[]>;
+  listSalesSituacoes(): Promise<ErpSituacao[]>;
   listStorePrices(q: {
     page: number;
     idLoja: string;
   }): Promise<Array<{ productId: string; preco: number; precoPromocional: number | null }>>;
   generateNfe(orderId: string): Promise<string>;
   sendNfe(nfeId: string): Promise<void>;
-  getNfe(nfeId: string): Promise<BlingNfe | null>;
+  getNfe(nfeId: string): Promise<ErpNfe | null>;
 }

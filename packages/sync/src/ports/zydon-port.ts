@@ -1,8 +1,13 @@
 /**
  * What the sync engine needs from Zydon (field names as in zydon-api.md). @zb/zydon satisfies it through a
  * thin adapter; every guess about Zydon stays in @zb/zydon's adapter module, not here.
+ *
+ * Naming: these are the engine's own models, not @zb/zydon's wire types (those are `Zydon*` and keep that
+ * name). The portal side (Zydon) is `Portal*` (`PortalOrder`, `PortalPartner`, `PortalProductWrite`…), the
+ * ERP side (Bling, ports/bling-port.ts) is `Erp*`; only the port interface itself (`ZydonPort`) names the
+ * vendor. No type here may share a name with a vendor package export.
  */
-export interface ZydonVariationWrite {
+export interface PortalVariationWrite {
   sku: string;
   price: number;
   ean_gtin?: string | null;
@@ -11,7 +16,7 @@ export interface ZydonVariationWrite {
   weight?: number | null;
 }
 
-export interface ZydonProductWrite {
+export interface PortalProductWrite {
   sku: string;
   name: string;
   active: boolean;
@@ -26,16 +31,16 @@ export interface ZydonProductWrite {
   product_width?: number | null;
   product_height?: number | null;
   product_depth?: number | null;
-  variations: ZydonVariationWrite[];
+  variations: PortalVariationWrite[];
 }
 
-export interface ZydonProductRef {
+export interface PortalProductRef {
   id: string;
   sku: string;
   variations: Array<{ id: string; sku: string }>;
 }
 
-export interface ZydonPartnerWrite {
+export interface PortalPartnerWrite {
   name: string;
   type: "PF" | "PJ";
   fiscal_registration_number: string | null;
@@ -56,7 +61,7 @@ export interface ZydonPartnerWrite {
   }>;
 }
 
-export interface ZydonPartner {
+export interface PortalPartner {
   id: string;
   name: string;
   fiscal_registration_number: string | null;
@@ -65,23 +70,23 @@ export interface ZydonPartner {
   phone: string | null;
   mobile: string | null;
   type: string | null;
-  address: ZydonPartnerWrite["addresses"][number] | null;
+  address: PortalPartnerWrite["addresses"][number] | null;
 }
 
-export interface ZydonPaymentMethod {
+export interface PortalPaymentMethod {
   id: string;
   name: string;
   type: string;
 }
 
-export interface ZydonStatus {
+export interface PortalStatus {
   id: string;
   name: string;
   canEditByApi: boolean;
   nextIds: string[];
 }
 
-export interface ZydonOrder {
+export interface PortalOrder {
   id: string;
   partnerId: string;
   createdAt: string;
@@ -102,9 +107,9 @@ export interface ZydonOrder {
 }
 
 export interface ZydonPort {
-  findProductBySku(sku: string): Promise<ZydonProductRef | null>;
-  createProduct(p: ZydonProductWrite): Promise<ZydonProductRef>;
-  updateProduct(id: string, p: ZydonProductWrite): Promise<ZydonProductRef>;
+  findProductBySku(sku: string): Promise<PortalProductRef | null>;
+  createProduct(p: PortalProductWrite): Promise<PortalProductRef>;
+  updateProduct(id: string, p: PortalProductWrite): Promise<PortalProductRef>;
   /** Slow (seconds): never on the product's critical path. */
   setProductImages(productId: string, imageUrls: string[]): Promise<void>;
   setStock(target: { productId: string; variationId: string | null }, quantity: number): Promise<void>;
@@ -113,13 +118,13 @@ export interface ZydonPort {
     priceTableId: string,
     prices: Array<{ productId: string; variationId: string | null; price: number }>,
   ): Promise<void>;
-  findPartnerByDocument(document: string): Promise<ZydonPartner | null>;
-  createPartner(p: ZydonPartnerWrite): Promise<string>;
-  getPartner(id: string): Promise<ZydonPartner | null>;
-  listPaymentMethods(): Promise<ZydonPaymentMethod[]>;
+  findPartnerByDocument(document: string): Promise<PortalPartner | null>;
+  createPartner(p: PortalPartnerWrite): Promise<string>;
+  getPartner(id: string): Promise<PortalPartner | null>;
+  listPaymentMethods(): Promise<PortalPaymentMethod[]>;
   createPaymentMethod(p: { name: string; type: string }): Promise<string>;
-  listStatuses(): Promise<ZydonStatus[]>;
-  getOrder(id: string): Promise<ZydonOrder | null>;
+  listStatuses(): Promise<PortalStatus[]>;
+  getOrder(id: string): Promise<PortalOrder | null>;
   /** Orders created at or after `since` (polling fallback when the order webhook is lost). */
   listOrdersSince(since: Date): Promise<Array<{ id: string; createdAt: string }>>;
   setOrderStatus(orderId: string, statusId: string): Promise<void>;

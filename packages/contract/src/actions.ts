@@ -1,0 +1,40 @@
+import { z } from "zod";
+
+/*
+ * The page's buttons. Each route's exact answer has a schema (the API types its answer with it); the page
+ * reads them all through the tolerant `actionResultSchema`, since a button only needs "it worked" and,
+ * when present, a count or a pt-BR message.
+ */
+
+/** `POST /api/settings/bling/disconnect`; `message` (pt-BR) says whether Bling confirmed the revocation. */
+export const disconnectResponseSchema = z.object({
+  wasConnected: z.boolean(),
+  revokedAtBling: z.boolean(),
+  message: z.string(),
+});
+export type DisconnectResponse = z.infer<typeof disconnectResponseSchema>;
+
+/** 202 of `POST /api/settings/ledger/:id/retry` and `POST /api/settings/resync/:entity`. */
+export const enqueuedResponseSchema = z.object({ status: z.literal("enqueued") });
+export type EnqueuedResponse = z.infer<typeof enqueuedResponseSchema>;
+
+/** `POST /api/settings/ledger/retry-failed`: how many failures were queued again. */
+export const retryFailedResponseSchema = z.object({ enqueued: z.number().int().min(0) });
+export type RetryFailedResponse = z.infer<typeof retryFailedResponseSchema>;
+
+/** `POST /api/settings/pause` and `/resume`; resume says which catch-up it queued. */
+export const pauseResponseSchema = z.object({ paused: z.boolean(), catchUp: z.string().optional() });
+export type PauseResponse = z.infer<typeof pauseResponseSchema>;
+
+/** What the page reads from any action's answer; an unexpected body is not an error (null). */
+export const actionResultSchema = z
+  .object({
+    enqueued: z.number().optional(),
+    retried: z.number().optional(),
+    status: z.string().optional(),
+    message: z.string().optional(),
+  })
+  .loose()
+  .nullable()
+  .catch(null);
+export type ActionResult = z.infer<typeof actionResultSchema>;

@@ -1,0 +1,69 @@
+/**
+ * The settings page's API contract: the zod schema of every request body and response the page uses,
+ * shared by apps/api (types its answers with them) and apps/web (parses every answer with them).
+ * Imports nothing but zod: it is bundled into the browser.
+ */
+export {
+  type ActionResult,
+  actionResultSchema,
+  type DisconnectResponse,
+  disconnectResponseSchema,
+  type EnqueuedResponse,
+  enqueuedResponseSchema,
+  type PauseResponse,
+  pauseResponseSchema,
+  type RetryFailedResponse,
+  retryFailedResponseSchema,
+} from "./actions.js";
+export {
+  type ErrorBody,
+  errorBodySchema,
+  idLike,
+  type ValidationErrorBody,
+  validationErrorBodySchema,
+  wireDate,
+} from "./common.js";
+export {
+  type LedgerItem,
+  type LedgerOutcome,
+  type LedgerPageResponse,
+  type LedgerQueryParams,
+  ledgerItemSchema,
+  ledgerOutcomes,
+  ledgerPageResponseSchema,
+  ledgerQuerySchema,
+} from "./ledger.js";
+export {
+  type SessionRequest,
+  type SessionResponse,
+  sessionRequestSchema,
+  sessionResponseSchema,
+} from "./session.js";
+export {
+  type Option,
+  optionSchema,
+  type Settings,
+  type SettingsOptionsResponse,
+  settingsOptionsResponseSchema,
+  settingsSchema,
+} from "./settings.js";
+export {
+  type BlingState,
+  blingStates,
+  type Connection,
+  connectionSchema,
+  type HealthResponse,
+  healthResponseSchema,
+  type Progress,
+  type ProgressEntity,
+  progressEntitySchema,
+  progressSchema,
+  type Readiness,
+  type ReadinessProblem,
+  readinessProblemSchema,
+  readinessSchema,
+  type TenantState,
+  type TokenState,
+  tenantStates,
+  tokenStates,
+} from "./views.js";

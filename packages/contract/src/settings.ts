@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { idLike } from "./common.js";
+
+const optionalId = z.string().nullish();
+
+/**
+ * `GET /api/settings`, the body of `PUT /api/settings` and its answer. The reader's side of
+ * packages/sync tenant-settings.ts: the server validates again and owns the pt-BR messages.
+ */
+export const settingsSchema = z.object({
+  stock: z.object({
+    depositIds: z.array(z.string()).default([]),
+    balance: z.enum(["virtual", "physical"]).default("virtual"),
+  }),
+  price: z.object({
+    source: z.enum(["base", "store"]).default("base"),
+    blingStoreId: optionalId,
+    zydonPriceTableId: optionalId,
+  }),
+  orders: z.object({
+    trigger: z.enum(["all", "from_status"]).default("all"),
+    zydonStatusId: optionalId,
+  }),
+  nfe: z.object({
+    enabled: z.boolean().default(false),
+    approvedZydonStatusId: optionalId,
+  }),
+  paused: z.boolean().default(false),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** One entry of a settings select. */
+export const optionSchema = z.object({ id: idLike, name: z.string() });
+export type Option = z.infer<typeof optionSchema>;
+
+/** `GET /api/settings/options`: live pick lists per side; a side is null when it cannot be read now. */
+export const settingsOptionsResponseSchema = z.object({
+  bling: z
+    .object({
+      deposits: z.array(
+        optionSchema.extend({ isDefault: z.boolean().default(false), active: z.boolean().default(true) }),
+      ),
+      stores: z.array(optionSchema).optional(),
+    })
+    .nullish(),
+  zydon: z
+    .object({
+      statuses: z.array(optionSchema).default([]),
+      priceTables: z.array(optionSchema).default([]),
+      /** Sent by the API; the page does not offer it yet. */
+      warehouses: z.array(optionSchema).optional(),
+    })
+    .nullish(),
+  /** pt-BR, per side: why its lists are missing. */
+  unavailable: z.object({ bling: z.string().optional(), zydon: z.string().optional() }).default({}),
+});
+export type SettingsOptionsResponse = z.infer<typeof settingsOptionsResponseSchema>;
