@@ -1,42 +1,66 @@
-export * from "./adapters/bling-port-adapter.js";
-export * from "./adapters/in-place-retry.js";
-export * from "./adapters/retrying-fetch.js";
-export * from "./adapters/zydon-port-adapter.js";
-export * from "./budget/bling-budget.js";
-export * from "./budget/budget-hook.js";
-export * from "./budget/errors.js";
-export * from "./budget/lanes.js";
-export * from "./budget/run-with-budget.js";
-export * from "./budget/share-windows.js";
-export * from "./budget/time-zone.js";
-export * from "./domain/content-hash.js";
-export * from "./domain/documents.js";
-export * from "./domain/money.js";
-export * from "./domain/status-matching.js";
-export * from "./domain/stock.js";
-export * from "./engine/initial-sync.js";
-export * from "./engine/tenant-guard.js";
-export * from "./mappers/customers.js";
-export * from "./mappers/orders.js";
-export * from "./mappers/payment-methods.js";
-export * from "./mappers/products.js";
-export * from "./pipelines/context.js";
-export * from "./pipelines/continuous.js";
-export * from "./pipelines/customers.js";
-export * from "./pipelines/drift.js";
-export * from "./pipelines/nfe.js";
-export * from "./pipelines/orders.js";
-export * from "./pipelines/payment-methods.js";
-export * from "./pipelines/prices.js";
-export * from "./pipelines/products.js";
-export * from "./pipelines/readiness.js";
-export * from "./pipelines/statuses.js";
-export * from "./pipelines/stock.js";
-export * from "./ports/bling-port.js";
-export * from "./ports/zydon-port.js";
-export * from "./queues/jobs.js";
-export * from "./queues/producer.js";
-export * from "./scheduling/tenant-schedulers.js";
-export * from "./settings/tenant-settings.js";
-export * from "./tokens/redis-lock.js";
-export * from "./tokens/token-manager.js";
+// The public surface of @zb/sync: what the apps (API, worker) and the tools use, named one by one so a new
+// export is a decision, not a side effect of `export *`. Pipelines, mappers and ports are internal: jobs
+// (packages/sync/src/jobs) call them, and tests import them by path inside this package.
+
+export { createBlingPort } from "./adapters/bling-port-adapter.js";
+export { ZydonPortAdapter } from "./adapters/zydon-port-adapter.js";
+// Per-Bling-account budget, tokens, locks.
+export { BlingBudget } from "./budget/bling-budget.js";
+export { budgetHook } from "./budget/budget-hook.js";
+// What errors ask the job layer to do.
+export { actionOf, LockBusyError, RetryLaterError, waitHintOf } from "./engine/errors.js";
+export { InitialSyncOrchestrator } from "./engine/initial-sync.js";
+export { guardTenant } from "./engine/tenant-guard.js";
+// Webhook inbox: one schema for what the API stores and the worker reads.
+export {
+  type BlingInboxPayload,
+  blingInboxPayload,
+  blingInboxSchema,
+  type ZydonOrderInboxPayload,
+  zydonOrderInboxPayload,
+} from "./inbox/webhook-payloads.js";
+// Jobs: the registry the worker looks up, the producer the API enqueues with, schedulers, ids.
+export { type JobRun, type JobServices, RunAgainSignal } from "./jobs/define-job.js";
+export {
+  findJob,
+  isJobName,
+  type JobName,
+  type JobPayload,
+  jobDefinition,
+  type RegisteredJob,
+  registeredJobs,
+} from "./jobs/registry.js";
+export type { SyncContext } from "./pipelines/context.js";
+export { nfeJobId } from "./pipelines/nfe.js";
+// Order export, for tests and tools that drive one export directly.
+export { exportOrder } from "./pipelines/orders.js";
+export type { BlingLane } from "./ports/bling-port.js";
+export { safeJobId } from "./queues/job-ids.js";
+export { JobProducer } from "./queues/producer.js";
+export { QUEUES, type QueueName, type SyncEntity, syncEntities, syncEntitySchema } from "./queues/queues.js";
+export {
+  ensureGlobalSchedulers,
+  ensureTenantSchedulers,
+  removeTenantSchedulers,
+} from "./scheduling/tenant-schedulers.js";
+// Tenant settings (the page edits them, every pipeline reads them).
+export { readTenantSettings, type TenantSettings, tenantSettingsSchema } from "./settings/tenant-settings.js";
+export { acquireLock } from "./tokens/redis-lock.js";
+export {
+  BlingNotConnectedError,
+  BlingReauthRequiredError,
+  BlingTokenManager,
+} from "./tokens/token-manager.js";
+// Wiring from config (API, worker and the API's test harness build the same objects the same way).
+export {
+  type BlingWiringConfig,
+  type BudgetWiringConfig,
+  blingApiBase,
+  type WiringHandles,
+  wireBlingClient,
+  wireBlingOAuth,
+  wireBudget,
+  wireTokenManager,
+  wireZydonApp,
+  type ZydonWiringConfig,
+} from "./wiring.js";

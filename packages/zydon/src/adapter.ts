@@ -1,5 +1,5 @@
 /**
- * Every guess about Zydon in one place. Each entry cites the line of /work/shared/reference/zydon-api.md it
+ * Every guess about Zydon in one place. Each entry cites the section of ../shared/reference/zydon-api.md it
  * rests on; "INFERENCE" marks what that reference could not confirm. When Zydon corrects a guess, change it
  * here: the client and the simulator (which imports this module) follow.
  *
