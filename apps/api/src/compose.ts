@@ -1,4 +1,10 @@
-import type { apiEnvKeys, Env, Logger } from "@zb/config";
+import {
+  type apiEnvKeys,
+  type Env,
+  type Logger,
+  zydonContractOverrides,
+  zydonWebhookSecrets,
+} from "@zb/config";
 import { CredentialsRepository, secretBoxFromConfig, TenantsRepository } from "@zb/db";
 import {
   BlingBudget,
@@ -48,6 +54,8 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
     apiBaseUrl: config.ZYDON_API_BASE_URL,
     adminUrl: config.ZYDON_ADMIN_URL,
     timeoutMs: config.ZYDON_REQUEST_TIMEOUT_MS,
+    contract: zydonContractOverrides(config),
+    webhookSecrets: zydonWebhookSecrets(config),
   });
   const tokens = new BlingTokenManager({
     credentials: new CredentialsRepository(db.db, secretBox),

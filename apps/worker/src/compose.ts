@@ -1,5 +1,5 @@
 import { BlingClient, BlingOAuth } from "@zb/bling";
-import type { Env, Logger, workerEnvKeys } from "@zb/config";
+import { type Env, type Logger, type workerEnvKeys, zydonContractOverrides } from "@zb/config";
 import {
   CredentialsRepository,
   createDb,
@@ -113,6 +113,7 @@ export async function composeWorker(
     adminUrl: config.ZYDON_ADMIN_URL,
     timeoutMs: config.ZYDON_REQUEST_TIMEOUT_MS,
     uploadTimeoutMs: config.ZYDON_UPLOAD_TIMEOUT_MS,
+    contract: zydonContractOverrides(config),
     // Short-lived Zydon failures repeat the one HTTP request (5xx of GET/PUT, 429 with a short Retry-After).
     fetch: retryingFetch(),
   });

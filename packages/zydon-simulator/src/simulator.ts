@@ -1,5 +1,10 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import { zydonAdapter as A } from "@zb/zydon";
+import {
+  zydonAdapter as A,
+  resolveZydonContract,
+  type ZydonContract,
+  type ZydonContractOverrides,
+} from "@zb/zydon";
 import { registerApiRoutes } from "./api-routes.js";
 import { registerControlRoutes } from "./control-routes.js";
 import {
@@ -61,6 +66,11 @@ export interface ZydonSimulatorOptions {
   /** Authorization code lifetime. */
   codeTtlMs?: number;
   now?: () => Date;
+  /**
+   * The contract this Zydon serves (defaults: the adapter's). A test changes one entry to play a Zydon whose
+   * real contract differs from the product's guess (the probe must then report exactly that row).
+   */
+  contract?: ZydonContractOverrides;
 }
 
 export interface RequestLogEntry {
@@ -151,6 +161,7 @@ export class ZydonSimulator {
   readonly webhookLog: Array<WebhookDelivery & { orgId: string; at: string }> = [];
   faults: ZydonSimulatorFaults;
   baseUrl: string;
+  readonly contract: ZydonContract;
 
   private readonly router = new Router<ApiContext>();
   private readonly rng: () => number;
@@ -167,8 +178,9 @@ export class ZydonSimulator {
       latencyMs: options.latencyMs ?? 0,
       uploadLatencyMs: options.uploadLatencyMs ?? 0,
     };
-    registerOAuthRoutes(this.router);
-    registerApiRoutes(this.router);
+    this.contract = resolveZydonContract(options.contract);
+    registerOAuthRoutes(this.router, this.contract);
+    registerApiRoutes(this.router, this.contract);
     registerControlRoutes(this.router);
   }
 
@@ -375,8 +387,9 @@ export class ZydonSimulator {
     const org = this.org(orgId);
     const plugin = this.pluginFor(org, pluginId);
     if (!org.installations.delete(plugin.pluginId)) return { delivery: null };
-    const url = plugin.uninstallUrl ?? A.uninstallUrlFor(plugin.installationUrl);
-    return { delivery: await this.notify(org, plugin, "uninstall", url) };
+    // zydon-api.md §2.4: the manifest declares `uninstallation_endpoint`; a plugin without one gets no call.
+    if (!plugin.uninstallUrl) return { delivery: null };
+    return { delivery: await this.notify(org, plugin, "uninstall", plugin.uninstallUrl) };
   }
 
   accessKeyFor(orgId: string, pluginId?: string): { code: string; token: string } {
@@ -498,7 +511,14 @@ export class ZydonSimulator {
         createdAt: order.createdAt,
       });
       for (let i = 0; i < times; i++) {
-        const d = await this.deliver(org, plugin, A.ORDER_WEBHOOK_EVENT, plugin.orderWebhookUrl, raw);
+        const d = await this.deliver(
+          org,
+          plugin,
+          A.ORDER_WEBHOOK_EVENT,
+          plugin.orderWebhookUrl,
+          raw,
+          plugin.orderWebhookHeaders,
+        );
         order.webhookError = d.error ?? (d.status && d.status >= 300 ? `HTTP ${d.status}` : null);
         out.push(d);
       }
@@ -516,14 +536,19 @@ export class ZydonSimulator {
     event: string,
     url: string,
     rawBody: string,
+    declaredHeaders: Record<string, string> = {},
   ): Promise<WebhookDelivery> {
-    const headers = A.signedHeaders({
-      accessKey: plugin.accessKey,
-      rawBody,
-      now: this.now(),
-      event,
-      deliveryId: this.uuid(),
-    });
+    // The HMAC guess and the plugin's declared fixed headers (zydon-api.md §2.4), so either check can pass.
+    const headers = {
+      ...A.signedHeaders({
+        accessKey: plugin.accessKey,
+        rawBody,
+        now: this.now(),
+        event,
+        deliveryId: this.uuid(),
+      }),
+      ...declaredHeaders,
+    };
     let d: WebhookDelivery;
     try {
       const res = await fetch(url, {

@@ -10,6 +10,16 @@ export {
 } from "./app.js";
 export { type ZydonAccessKey, ZydonClient, type ZydonClientOptions } from "./client.js";
 export {
+  CONTRACT_PATH_PARAMS,
+  CONTRACT_SOURCES,
+  DEFAULT_ZYDON_CONTRACT,
+  fillPath,
+  resolveZydonContract,
+  type WebhookAuthMode,
+  type ZydonContract,
+  type ZydonContractOverrides,
+} from "./contract.js";
+export {
   isWithinNotFoundRetryWindow,
   parseRetryAfterMs,
   ZydonAuthError,

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { orderStatusBody, orderStatusPath, productTogglePath, TOKEN_EXCHANGE_PATH } from "./adapter.js";
+import { ZydonApp } from "./app.js";
+import { DEFAULT_ZYDON_CONTRACT, fillPath, resolveZydonContract } from "./contract.js";
+
+describe("Zydon contract", () => {
+  it("defaults follow the corrected facts: the token path starts at /app, not /api (zydon-api.md §2.4)", () => {
+    expect(TOKEN_EXCHANGE_PATH.startsWith("/app")).toBe(true);
+    expect(TOKEN_EXCHANGE_PATH.startsWith("/api/")).toBe(false);
+    expect(DEFAULT_ZYDON_CONTRACT.notFoundRetryWindowMs).toBeGreaterThan(60_000);
+  });
+
+  it("an override replaces one entry and keeps the others", () => {
+    const c = resolveZydonContract({
+      orderStatusPath: "/x/{orderId}/st",
+      orderStatusField: "status",
+      stockOverridePath: undefined,
+    });
+    expect(orderStatusPath("a/b", c)).toBe("/x/a%2Fb/st");
+    expect(orderStatusBody("7", c)).toEqual({ status: "7" });
+    expect(c.stockOverridePath).toBe(DEFAULT_ZYDON_CONTRACT.stockOverridePath);
+    expect(productTogglePath("9", false, c)).toBe("/api/sales/products/9/disable");
+    expect(() => fillPath("/a/{id}", {})).toThrow(/needs \{id\}/);
+  });
+
+  it("the app exchanges the code at the configured token path with the configured grant type", async () => {
+    const seen: Array<{ url: string; body: string }> = [];
+    const app = new ZydonApp({
+      pluginId: "p",
+      accessKey: "k",
+      apiBaseUrl: "https://api.zydon.test",
+      adminUrl: "https://admin.zydon.test",
+      contract: { tokenExchangePath: "/app/token", tokenExchangeGrantType: "code" },
+      fetch: async (input, init) => {
+        seen.push({ url: String(input), body: String(init?.body) });
+        return new Response(
+          JSON.stringify({ access_key_code: "c", access_key_token: "t", organization_id: "o" }),
+        );
+      },
+    });
+    const creds = await app.exchangeCode("abc", "https://app.test/cb");
+    expect(creds.organizationId).toBe("o");
+    expect(seen[0]?.url).toBe("https://api.zydon.test/app/token");
+    expect(new URLSearchParams(seen[0]?.body).get("grant_type")).toBe("code");
+  });
+});
