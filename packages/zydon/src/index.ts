@@ -35,6 +35,22 @@ export {
   zydonErrorFromResponse,
 } from "./errors.js";
 export type { FetchLike, ZydonLogger } from "./http.js";
+export {
+  buildPluginManifest,
+  MANIFEST_FILES,
+  manifestUrls,
+  ORDER_WEBHOOK_ID,
+  PLUGIN_ENDPOINTS,
+  PLUGIN_PERMISSIONS,
+  type PluginConfiguration,
+  type PluginManifest,
+  type PluginWebhook,
+  parsePluginManifest,
+  pluginConfigurationSchema,
+  pluginWebhooksSchema,
+  renderPluginManifest,
+  SECRET_PLACEHOLDER,
+} from "./manifest.js";
 export { type ListQuery, paginate } from "./pagination.js";
 export type {
   Page,
@@ -54,3 +70,4 @@ export type {
   ZydonStock,
   ZydonVariationAxis,
 } from "./schemas.js";
+export { parseYaml, toYaml, type YamlValue } from "./yaml.js";
