@@ -1,6 +1,8 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import {
   zydonAdapter as A,
+  ORDER_WEBHOOK_ID,
+  parsePluginManifest,
   resolveZydonContract,
   type ZydonContract,
   type ZydonContractOverrides,
@@ -209,6 +211,57 @@ export class ZydonSimulator {
     if (!p.pluginId || !p.accessKey) throw new Error("pluginId and accessKey are required");
     this.plugins.set(p.pluginId, { ...p, callbackUrls: [...p.callbackUrls] });
     return p;
+  }
+
+  /**
+   * Registers a plugin the way App Studio does (zydon-api.md §2.4): from its package — `configuration.yml`
+   * (client id, callback, is_alive / installation / uninstallation URLs) and `native-resources/webhooks.yml`
+   * (the order webhook and the fixed headers it carries). `files` is path → YAML text, as in the repository.
+   * The access key is what App Studio would hand out on registration (§2.1), so it comes from the caller.
+   */
+  registerPluginFromManifest(
+    files: Record<string, string>,
+    extra: { accessKey: string; name?: string; launchUrl?: string },
+  ): PluginRegistration {
+    const m = parsePluginManifest(files);
+    const c = m.configuration;
+    const order =
+      m.webhooks.find((w) => w.id === ORDER_WEBHOOK_ID) ?? m.webhooks.find((w) => w.resource === "ORDER");
+    return this.registerPlugin({
+      pluginId: c.auth.client_id,
+      accessKey: extra.accessKey,
+      callbackUrls: [c.auth.callback_uri],
+      installationUrl: c.installation_endpoint.url,
+      uninstallUrl: c.uninstallation_endpoint.url,
+      isAliveUrl: c.is_alive_endpoint.url,
+      ...(extra.name ? { name: extra.name } : {}),
+      ...(extra.launchUrl ? { launchUrl: extra.launchUrl } : {}),
+      ...(order
+        ? {
+            orderWebhookUrl: order.url,
+            orderWebhookHeaders: Object.fromEntries(order.headers.map((h) => [h.name, h.value])),
+          }
+        : {}),
+    });
+  }
+
+  /** Calls the plugin's declared `is_alive_endpoint` (GET) as the App Center would; null status = unreachable. */
+  async checkAlive(pluginId?: string): Promise<{ url: string; status: number | null; body: unknown }> {
+    const plugin = pluginId ? this.plugins.get(pluginId) : [...this.plugins.values()][0];
+    if (!plugin?.isAliveUrl) throw new Error(`plugin ${pluginId ?? "(first)"} declares no is_alive_endpoint`);
+    try {
+      const res = await fetch(plugin.isAliveUrl, { signal: AbortSignal.timeout(5_000) });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      return { url: plugin.isAliveUrl, status: res.status, body };
+    } catch {
+      return { url: plugin.isAliveUrl, status: null, body: null };
+    }
   }
 
   createOrganization(input: { id?: string; name: string }): { id: string; name: string } {

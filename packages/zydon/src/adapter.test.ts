@@ -185,3 +185,32 @@ describe("webhook authentication by the declared header secret (zydon-api.md §2
     expect(app.verifyOrderWebhook({ rawBody: raw, headers: hmac }).ok).toBe(true);
   });
 });
+
+describe("install/uninstall notifications under header mode", () => {
+  it("still pass by the HMAC guess: configuration.yml declares no header for those endpoints", () => {
+    const headerMode = new ZydonApp({
+      pluginId: "plugin-1",
+      accessKey: "plugin-secret",
+      apiBaseUrl: "https://api.zydon.test",
+      adminUrl: "https://admin.zydon.test/",
+      now: () => now,
+      contract: { webhookAuth: "header" },
+      webhookSecrets: ["current-secret-0123456789abcdef"],
+    });
+    const raw = JSON.stringify({ organization_id: "org-1" });
+    const headers = signedHeaders({
+      accessKey: "plugin-secret",
+      rawBody: raw,
+      now,
+      event: "uninstall",
+      deliveryId: "d",
+    });
+    expect(headerMode.verifyNotification({ rawBody: raw, headers }).ok).toBe(true);
+    expect(
+      headerMode.verifyNotification({
+        rawBody: raw,
+        headers: { ...headers, "x-zydon-signature": "sha256=00" },
+      }).ok,
+    ).toBe(false);
+  });
+});

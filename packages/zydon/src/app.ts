@@ -180,9 +180,12 @@ export class ZydonApp {
   }
 
   /** Which check a request from Zydon must pass (contract `webhookAuth`; zydon-api.md §2.4). */
-  private authenticate(input: { rawBody: string; headers: HeaderBag; now?: Date | undefined }) {
+  private authenticate(
+    input: { rawBody: string; headers: HeaderBag; now?: Date | undefined },
+    mode: ZydonContract["webhookAuth"] = this.contract.webhookAuth,
+  ) {
     return verifyWebhookAuth({
-      mode: this.contract.webhookAuth,
+      mode,
       header: this.contract.webhookSecretHeader,
       secrets: this.opts.webhookSecrets ?? [],
       accessKey: this.opts.accessKey,
@@ -194,7 +197,9 @@ export class ZydonApp {
 
   /** Install/uninstall POST from the App Center (zydon-api.md §2.3; its authentication is a guess). */
   verifyNotification(input: { rawBody: string; headers: HeaderBag; now?: Date }): NotificationResult {
-    const sig = this.authenticate(input);
+    // configuration.yml declares no headers for installation/uninstallation_endpoint (zydon-api.md §2.4), so
+    // header mode cannot apply to them: they pass by the HMAC guess, or by our header if Zydon sends it there.
+    const sig = this.authenticate(input, this.contract.webhookAuth === "hmac" ? "hmac" : "header_or_hmac");
     if (!sig.ok) return sig;
     const event = headerValue(input.headers, EVENT_HEADER);
     if (event !== "install" && event !== "uninstall") return { ok: false, reason: "unknown event" };
