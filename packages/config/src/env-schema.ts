@@ -69,6 +69,11 @@ export const envSchema = z.object({
   ZYDON_WEBHOOK_SECRET: z.string().min(24, "must be at least 24 characters").optional(),
   ZYDON_WEBHOOK_PREVIOUS_SECRET: z.string().min(24, "must be at least 24 characters").optional(),
 
+  /** `pnpm probe --live`: one real tenant's credentials (never stored; read-only unless --write). */
+  PROBE_ZYDON_KEY_CODE: z.string().min(1).optional(),
+  PROBE_ZYDON_KEY_TOKEN: z.string().min(1).optional(),
+  PROBE_BLING_ACCESS_TOKEN: z.string().min(1).optional(),
+
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
 });
 
