@@ -43,4 +43,29 @@ describe("Zydon contract", () => {
     expect(seen[0]?.url).toBe("https://api.zydon.test/app/token");
     expect(new URLSearchParams(seen[0]?.body).get("grant_type")).toBe("code");
   });
+
+  it("the 404-on-a-fresh-record window comes from the contract (minutes, not a fixed 60 s)", async () => {
+    let t = Date.parse("2026-01-01T00:00:00Z");
+    const app = new ZydonApp({
+      pluginId: "p",
+      accessKey: "k",
+      apiBaseUrl: "https://api.zydon.test",
+      adminUrl: "https://admin.zydon.test",
+      now: () => new Date(t),
+      contract: { notFoundRetryWindowMs: 30 * 60_000 },
+      fetch: async (_url, init) =>
+        init?.method === "POST"
+          ? new Response(JSON.stringify({ id: 9 }), { status: 201 })
+          : new Response(JSON.stringify({ status: 404, message: "não encontrado" }), { status: 404 }),
+    });
+    const client = app.client({ code: "c", token: "t" });
+    const id = await client.products.create({ sku: "A" });
+    t += 10 * 60_000;
+    await expect(client.products.get(id)).rejects.toMatchObject({ retryableWindow: true, action: "retry" });
+    t += 21 * 60_000;
+    await expect(client.products.get(id)).rejects.toMatchObject({
+      retryableWindow: false,
+      action: "give_up",
+    });
+  });
 });
