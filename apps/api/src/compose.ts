@@ -1,4 +1,10 @@
-import type { apiEnvKeys, Env, Logger } from "@zb/config";
+import {
+  type apiEnvKeys,
+  type Env,
+  type Logger,
+  zydonContractOverrides,
+  zydonWebhookSecrets,
+} from "@zb/config";
 import { secretBoxFromConfig } from "@zb/db";
 import {
   ensureTenantSchedulers,
@@ -22,14 +28,14 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
   redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
   const secretBox = secretBoxFromConfig(config);
   const producer = new JobProducer(redis, config.REDIS_PREFIX);
-  const { budget, tokenGate } = wireBudget(config, redis);
-  const bling = createBlingGateway(config, {
-    // Code exchanges count against the same deployment-wide token-call cap as the workers' refreshes.
-    oauthBudget: async (req) => {
-      if (req.path.endsWith("/oauth/token")) await tokenGate.acquire();
-    },
+  const { budget, tokenGate, exchangeGate } = wireBudget(config, redis);
+  // Code exchanges spend the exchange lane of the deployment-wide token-call cap; refreshes (the token
+  // manager below, and the workers') the refresh lane, so a connect flood cannot stop every tenant's sync.
+  const bling = createBlingGateway(config, { exchangeGate });
+  const zydon = wireZydonApp(config, {
+    contract: zydonContractOverrides(config),
+    webhookSecrets: zydonWebhookSecrets(config),
   });
-  const zydon = wireZydonApp(config);
   const { tokens } = wireTokenManager({ db: db.db, redis, secretBox, logger }, config, {
     oauth: bling,
     tokenGate,

@@ -1,4 +1,4 @@
-import type { Env, Logger, workerEnvKeys } from "@zb/config";
+import { type Env, type Logger, type workerEnvKeys, zydonContractOverrides } from "@zb/config";
 import { createDb, type DbHandle, type SecretBox, secretBoxFromConfig, type Tenant } from "@zb/db";
 import {
   acquireLock,
@@ -83,7 +83,7 @@ export async function composeWorker(
   });
   // Zydon's retry layer repeats one HTTP request after a short-lived failure (5xx of GET/PUT, dropped
   // connections, 429 with a short Retry-After): at most 5 requests per call (packages/zydon/src/retry.ts).
-  const zydon = wireZydonApp(config, { retry: true });
+  const zydon = wireZydonApp(config, { retry: true, contract: zydonContractOverrides(config) });
   const maxWaitMs = opts.budgetMaxWaitMs ?? 20_000;
 
   async function contextFor(tenant: Tenant, settings: TenantSettings, lane: BlingLane): Promise<SyncContext> {

@@ -25,6 +25,11 @@ const shared = [
   "ZYDON_ADMIN_URL",
   "ZYDON_REQUEST_TIMEOUT_MS",
   "ZYDON_UPLOAD_TIMEOUT_MS",
+  "ZYDON_CONTRACT_FILE",
+  "ZYDON_TOKEN_EXCHANGE_PATH",
+  "ZYDON_WEBHOOK_AUTH",
+  "ZYDON_WEBHOOK_SECRET",
+  "ZYDON_WEBHOOK_PREVIOUS_SECRET",
 ] as const satisfies readonly EnvKey[];
 
 export const apiEnvKeys = [

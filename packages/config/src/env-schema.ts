@@ -54,6 +54,25 @@ export const envSchema = z.object({
   ZYDON_ADMIN_URL: url.default("https://admin.zydon.com.br"),
   ZYDON_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   ZYDON_UPLOAD_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
+  /**
+   * Corrections of unconfirmed Zydon paths/bodies (../shared/reference/zydon-api.md §2.4), without a code
+   * change: a JSON file of contract entries (see zydon-contract.ts), and the two most likely to change as
+   * their own variables (they win over the file).
+   */
+  ZYDON_CONTRACT_FILE: z.string().min(1).optional(),
+  ZYDON_TOKEN_EXCHANGE_PATH: z
+    .string()
+    .regex(/^\/[^\s?#]*$/, "must be a path starting with /")
+    .optional(),
+  ZYDON_WEBHOOK_AUTH: z.enum(["header", "hmac", "header_or_hmac"]).optional(),
+  /** The secret our webhooks.yml declares in its header; the previous one stays valid during a rotation. */
+  ZYDON_WEBHOOK_SECRET: z.string().min(24, "must be at least 24 characters").optional(),
+  ZYDON_WEBHOOK_PREVIOUS_SECRET: z.string().min(24, "must be at least 24 characters").optional(),
+
+  /** `pnpm probe --live`: one real tenant's credentials (never stored; read-only unless --write). */
+  PROBE_ZYDON_KEY_CODE: z.string().min(1).optional(),
+  PROBE_ZYDON_KEY_TOKEN: z.string().min(1).optional(),
+  PROBE_BLING_ACCESS_TOKEN: z.string().min(1).optional(),
 
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
 });

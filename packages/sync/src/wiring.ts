@@ -1,7 +1,7 @@
 import { type BlingBudgetHook, BlingClient, BlingOAuth } from "@zb/bling";
 import type { Env, Logger } from "@zb/config";
 import { CredentialsRepository, type Database, type SecretBox, TenantsRepository } from "@zb/db";
-import { type FetchLike, ZydonApp, type ZydonLogger } from "@zb/zydon";
+import { type FetchLike, ZydonApp, type ZydonContractOverrides, type ZydonLogger } from "@zb/zydon";
 import type { Redis } from "ioredis";
 import { BlingBudget } from "./budget/bling-budget.js";
 import { tokenCallGate } from "./budget/budget-hook.js";
@@ -48,14 +48,20 @@ export function wireBudget(
     /** Overrides BLING_RATE_SHARE (compressed-time tests and benchmarks). */
     rateShare?: number;
   } = {},
-): { budget: BlingBudget; tokenGate: TokenCallGate } {
+): { budget: BlingBudget; tokenGate: TokenCallGate; exchangeGate: TokenCallGate } {
   const budget = new BlingBudget({
     redis,
     keyPrefix: config.REDIS_PREFIX,
     share: opts.rateShare ?? config.BLING_RATE_SHARE,
     dailyLimit: config.BLING_DAILY_LIMIT,
   });
-  return { budget, tokenGate: tokenCallGate(budget) };
+  return {
+    budget,
+    // Refreshes (token manager) and code exchanges (the API's "Conectar ao Bling") spend separate lanes of
+    // the deployment-wide cap; a merchant waiting on the callback gives up after a few seconds, not 60.
+    tokenGate: tokenCallGate(budget, { lane: "refresh" }),
+    exchangeGate: tokenCallGate(budget, { lane: "exchange", maxWaitMs: 5_000 }),
+  };
 }
 
 /** BLING_API_BASE_URL without trailing slashes: token, revoke and REST paths live under it. */
@@ -137,7 +143,15 @@ export function wireTokenManager(
  */
 export function wireZydonApp(
   config: ZydonWiringConfig,
-  opts: { retry?: boolean; logger?: ZydonLogger; fetch?: FetchLike } = {},
+  opts: {
+    retry?: boolean;
+    logger?: ZydonLogger;
+    fetch?: FetchLike;
+    /** The deployment's corrections of Zydon guesses (`zydonContractOverrides(config)` of @zb/config). */
+    contract?: ZydonContractOverrides;
+    /** Current and previous secret of the webhook header Zydon sends (API only). */
+    webhookSecrets?: readonly string[];
+  } = {},
 ): ZydonApp {
   return new ZydonApp({
     pluginId: config.ZYDON_PLUGIN_ID,
@@ -151,5 +165,7 @@ export function wireZydonApp(
     ...(opts.retry ? { retry: true } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.contract ? { contract: opts.contract } : {}),
+    ...(opts.webhookSecrets ? { webhookSecrets: opts.webhookSecrets } : {}),
   });
 }

@@ -1,5 +1,5 @@
 /** `/api/sales/*` routes (zydon-api.md §5–§8) plus the adapter's guessed sub-routes. */
-import { zydonAdapter as A } from "@zb/zydon";
+import { zydonAdapter as A, DEFAULT_ZYDON_CONTRACT, type ZydonContract } from "@zb/zydon";
 import { badRequest, jsonResponse, notFound, type Router, SimHttpError, unprocessable } from "./http-util.js";
 import {
   addVariation,
@@ -77,7 +77,10 @@ function simpleCollection(
   });
 }
 
-export function registerApiRoutes(router: Router<ApiContext>): void {
+export function registerApiRoutes(
+  router: Router<ApiContext>,
+  c: ZydonContract = DEFAULT_ZYDON_CONTRACT,
+): void {
   // ---- products
   router.add("GET", `${S}/products`, (ctx) => {
     const o = org(ctx);
@@ -106,7 +109,7 @@ export function registerApiRoutes(router: Router<ApiContext>): void {
     );
   });
   for (const enable of [true, false]) {
-    router.add("PUT", A.productTogglePath(":id", enable), (ctx, p) => {
+    router.add("PUT", A.productTogglePath(":id", enable, c), (ctx, p) => {
       const rec = org(ctx).products.get(p.id as string);
       if (!rec) throw notFound("Product", p.id as string);
       rec.active = enable;
@@ -114,11 +117,11 @@ export function registerApiRoutes(router: Router<ApiContext>): void {
       return jsonResponse(204, undefined);
     });
   }
-  router.add("POST", A.productVariationsPath(":pid"), (ctx, p) => {
+  router.add("POST", A.productVariationsPath(":pid", c), (ctx, p) => {
     const rec = addVariation(ctx.sim, org(ctx), p.pid as string, ctx.json());
     return jsonResponse(201, rec);
   });
-  router.add("GET", `${A.productVariationsPath(":pid")}/:id`, (ctx, p) => {
+  router.add("GET", `${A.productVariationsPath(":pid", c)}/:id`, (ctx, p) => {
     const o = org(ctx);
     const prod = o.products.get(p.pid as string);
     if (!prod) throw notFound("Product", p.pid as string);
@@ -126,11 +129,11 @@ export function registerApiRoutes(router: Router<ApiContext>): void {
     if (!v) throw notFound("ProductVariation", p.id as string);
     return jsonResponse(200, { ...v, stock: ctx.sim.stockTotal(o, prod.id, v.id) });
   });
-  router.add("PUT", `${A.productVariationsPath(":pid")}/:id`, (ctx, p) => {
+  router.add("PUT", `${A.productVariationsPath(":pid", c)}/:id`, (ctx, p) => {
     updateVariation(ctx.sim, org(ctx), p.pid as string, p.id as string, ctx.json());
     return jsonResponse(200, { message: "Variation updated successfully" });
   });
-  router.add("DELETE", `${A.productVariationsPath(":pid")}/:id`, (ctx, p) => {
+  router.add("DELETE", `${A.productVariationsPath(":pid", c)}/:id`, (ctx, p) => {
     const o = org(ctx);
     const prod = o.products.get(p.pid as string);
     if (!prod) throw notFound("Product", p.pid as string);
@@ -276,7 +279,7 @@ export function registerApiRoutes(router: Router<ApiContext>): void {
     o.priceTables.set(id, rec);
     return jsonResponse(201, rec);
   });
-  router.add("PUT", A.priceTableProductsPath(":id"), (ctx, p) => {
+  router.add("PUT", A.priceTableProductsPath(":id", c), (ctx, p) => {
     const o = org(ctx);
     const table = o.priceTables.get(p.id as string);
     if (!table) throw notFound("PriceTable", p.id as string);
@@ -329,7 +332,7 @@ export function registerApiRoutes(router: Router<ApiContext>): void {
     available: rec.total - rec.reserved,
     organization_id: o.id,
   });
-  router.add("PUT", A.STOCK_OVERRIDE_PATH, (ctx) => {
+  router.add("PUT", c.stockOverridePath, (ctx) => {
     const o = org(ctx);
     const b = ctx.json();
     const t = stockTarget(o, b);
@@ -405,10 +408,10 @@ export function registerApiRoutes(router: Router<ApiContext>): void {
     if (!rec) throw notFound("Order", p.id as string);
     return jsonResponse(200, renderOrder(o, rec));
   });
-  router.add("PUT", A.orderStatusPath(":id"), (ctx, p) => {
+  router.add("PUT", A.orderStatusPath(":id", c), (ctx, p) => {
     const b = ctx.json();
-    const statusId = str(b.status_id);
-    if (!statusId) throw unprocessable("status_id é obrigatório");
+    const statusId = str(b[c.orderStatusField]);
+    if (!statusId) throw unprocessable(`${c.orderStatusField} é obrigatório`);
     changeOrderStatus(ctx.sim, org(ctx), p.id as string, statusId);
     return jsonResponse(204, undefined);
   });

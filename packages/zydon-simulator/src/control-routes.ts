@@ -30,6 +30,28 @@ export function registerControlRoutes(router: Router<ApiContext>): void {
       wrap(() => ctx.sim.registerPlugin(ctx.json() as unknown as PluginRegistration)),
     ),
   );
+  // Register from the plugin package: `{ files: { "configuration.yml": "...", ... }, accessKey, name? }`.
+  router.add("POST", `${C}/plugins/manifest`, (ctx) => {
+    const b = ctx.json() as {
+      files?: Record<string, string>;
+      accessKey?: string;
+      name?: string;
+      launchUrl?: string;
+    };
+    return jsonResponse(
+      201,
+      wrap(() =>
+        ctx.sim.registerPluginFromManifest(b.files ?? {}, {
+          accessKey: b.accessKey ?? "",
+          ...(b.name ? { name: b.name } : {}),
+          ...(b.launchUrl ? { launchUrl: b.launchUrl } : {}),
+        }),
+      ),
+    );
+  });
+  router.add("GET", `${C}/plugins/:id/is-alive`, async (ctx, p) =>
+    jsonResponse(200, await ctx.sim.checkAlive(p.id as string)),
+  );
   router.add("POST", `${C}/organizations`, (ctx) =>
     jsonResponse(
       201,

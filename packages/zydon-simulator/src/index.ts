@@ -1,3 +1,4 @@
+export { appManifestFiles } from "./app-manifest.js";
 export { SimHttpError, type SimRequest, type SimResponse } from "./http-util.js";
 export { zydonMswHandlers } from "./msw.js";
 export { buildZydonSimulatorApp, type StartedZydonSimulator, startZydonSimulator } from "./server.js";

@@ -1,5 +1,5 @@
 /** App Center pages, App Studio OAuth (zydon-api.md §2), access-key login and the admin-session check (§3). */
-import { zydonAdapter as A } from "@zb/zydon";
+import { zydonAdapter as A, DEFAULT_ZYDON_CONTRACT, type ZydonContract } from "@zb/zydon";
 import {
   badRequest,
   cookies,
@@ -37,7 +37,10 @@ function sessionOrg(ctx: ApiContext, explicit: string | null): string | null {
   return id && ctx.sim.orgs.has(id) ? id : null;
 }
 
-export function registerOAuthRoutes(router: Router<ApiContext>): void {
+export function registerOAuthRoutes(
+  router: Router<ApiContext>,
+  c: ZydonContract = DEFAULT_ZYDON_CONTRACT,
+): void {
   router.add("GET", "/app-center", (ctx) => {
     const orgId = ctx.url.searchParams.get("org");
     if (!orgId || !ctx.sim.orgs.has(orgId)) {
@@ -154,7 +157,7 @@ ${hidden("client_id", clientId)}${hidden("redirect_uri", redirectUri)}${hidden("
   });
 
   // zydon-api.md §2.2 step 5 — path, auth and fields per the adapter's guesses.
-  router.add("POST", A.TOKEN_EXCHANGE_PATH, (ctx) => {
+  router.add("POST", c.tokenExchangePath, (ctx) => {
     const creds = A.parseBasicAuth(header(ctx.req, "authorization"));
     if (!creds) throw new SimHttpError(401, "UnauthorizedException", "Credenciais Basic Auth ausentes", {});
     const plugin = ctx.sim.plugins.get(creds.user);
@@ -164,7 +167,7 @@ ${hidden("client_id", clientId)}${hidden("redirect_uri", redirectUri)}${hidden("
     const ct = header(ctx.req, "content-type") ?? "";
     if (!ct.startsWith("application/x-www-form-urlencoded")) throw badRequest("Esperado form-urlencoded");
     const f = formBody(ctx);
-    if (f.get("grant_type") !== "authorization_code") throw badRequest("grant_type inválido");
+    if (f.get("grant_type") !== c.tokenExchangeGrantType) throw badRequest("grant_type inválido");
     const code = f.get("code");
     const redirectUri = f.get("redirect_uri");
     if (!code || !redirectUri) throw badRequest("code e redirect_uri são obrigatórios");
@@ -211,7 +214,7 @@ ${hidden("client_id", clientId)}${hidden("redirect_uri", redirectUri)}${hidden("
   });
 
   // Adapter guess: the admin session check.
-  router.add("GET", A.ADMIN_SESSION_VERIFY_PATH, (ctx) => {
+  router.add("GET", c.adminSessionVerifyPath, (ctx) => {
     const auth = header(ctx.req, "authorization") ?? "";
     const session = auth.startsWith("Bearer ") ? ctx.sim.adminSessions.get(auth.slice(7)) : undefined;
     if (!session) throw new SimHttpError(401, "UnauthorizedException", "Token inválido", {});

@@ -1,5 +1,12 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import { zydonAdapter as A } from "@zb/zydon";
+import {
+  zydonAdapter as A,
+  ORDER_WEBHOOK_ID,
+  parsePluginManifest,
+  resolveZydonContract,
+  type ZydonContract,
+  type ZydonContractOverrides,
+} from "@zb/zydon";
 import { registerApiRoutes } from "./api-routes.js";
 import { registerControlRoutes } from "./control-routes.js";
 import {
@@ -61,6 +68,11 @@ export interface ZydonSimulatorOptions {
   /** Authorization code lifetime. */
   codeTtlMs?: number;
   now?: () => Date;
+  /**
+   * The contract this Zydon serves (defaults: the adapter's). A test changes one entry to play a Zydon whose
+   * real contract differs from the product's guess (the probe must then report exactly that row).
+   */
+  contract?: ZydonContractOverrides;
 }
 
 export interface RequestLogEntry {
@@ -151,6 +163,7 @@ export class ZydonSimulator {
   readonly webhookLog: Array<WebhookDelivery & { orgId: string; at: string }> = [];
   faults: ZydonSimulatorFaults;
   baseUrl: string;
+  readonly contract: ZydonContract;
 
   private readonly router = new Router<ApiContext>();
   private readonly rng: () => number;
@@ -167,8 +180,9 @@ export class ZydonSimulator {
       latencyMs: options.latencyMs ?? 0,
       uploadLatencyMs: options.uploadLatencyMs ?? 0,
     };
-    registerOAuthRoutes(this.router);
-    registerApiRoutes(this.router);
+    this.contract = resolveZydonContract(options.contract);
+    registerOAuthRoutes(this.router, this.contract);
+    registerApiRoutes(this.router, this.contract);
     registerControlRoutes(this.router);
   }
 
@@ -197,6 +211,57 @@ export class ZydonSimulator {
     if (!p.pluginId || !p.accessKey) throw new Error("pluginId and accessKey are required");
     this.plugins.set(p.pluginId, { ...p, callbackUrls: [...p.callbackUrls] });
     return p;
+  }
+
+  /**
+   * Registers a plugin the way App Studio does (zydon-api.md §2.4): from its package — `configuration.yml`
+   * (client id, callback, is_alive / installation / uninstallation URLs) and `native-resources/webhooks.yml`
+   * (the order webhook and the fixed headers it carries). `files` is path → YAML text, as in the repository.
+   * The access key is what App Studio would hand out on registration (§2.1), so it comes from the caller.
+   */
+  registerPluginFromManifest(
+    files: Record<string, string>,
+    extra: { accessKey: string; name?: string; launchUrl?: string },
+  ): PluginRegistration {
+    const m = parsePluginManifest(files);
+    const c = m.configuration;
+    const order =
+      m.webhooks.find((w) => w.id === ORDER_WEBHOOK_ID) ?? m.webhooks.find((w) => w.resource === "ORDER");
+    return this.registerPlugin({
+      pluginId: c.auth.client_id,
+      accessKey: extra.accessKey,
+      callbackUrls: [c.auth.callback_uri],
+      installationUrl: c.installation_endpoint.url,
+      uninstallUrl: c.uninstallation_endpoint.url,
+      isAliveUrl: c.is_alive_endpoint.url,
+      ...(extra.name ? { name: extra.name } : {}),
+      ...(extra.launchUrl ? { launchUrl: extra.launchUrl } : {}),
+      ...(order
+        ? {
+            orderWebhookUrl: order.url,
+            orderWebhookHeaders: Object.fromEntries(order.headers.map((h) => [h.name, h.value])),
+          }
+        : {}),
+    });
+  }
+
+  /** Calls the plugin's declared `is_alive_endpoint` (GET) as the App Center would; null status = unreachable. */
+  async checkAlive(pluginId?: string): Promise<{ url: string; status: number | null; body: unknown }> {
+    const plugin = pluginId ? this.plugins.get(pluginId) : [...this.plugins.values()][0];
+    if (!plugin?.isAliveUrl) throw new Error(`plugin ${pluginId ?? "(first)"} declares no is_alive_endpoint`);
+    try {
+      const res = await fetch(plugin.isAliveUrl, { signal: AbortSignal.timeout(5_000) });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      return { url: plugin.isAliveUrl, status: res.status, body };
+    } catch {
+      return { url: plugin.isAliveUrl, status: null, body: null };
+    }
   }
 
   createOrganization(input: { id?: string; name: string }): { id: string; name: string } {
@@ -375,8 +440,9 @@ export class ZydonSimulator {
     const org = this.org(orgId);
     const plugin = this.pluginFor(org, pluginId);
     if (!org.installations.delete(plugin.pluginId)) return { delivery: null };
-    const url = plugin.uninstallUrl ?? A.uninstallUrlFor(plugin.installationUrl);
-    return { delivery: await this.notify(org, plugin, "uninstall", url) };
+    // zydon-api.md §2.4: the manifest declares `uninstallation_endpoint`; a plugin without one gets no call.
+    if (!plugin.uninstallUrl) return { delivery: null };
+    return { delivery: await this.notify(org, plugin, "uninstall", plugin.uninstallUrl) };
   }
 
   accessKeyFor(orgId: string, pluginId?: string): { code: string; token: string } {
@@ -498,7 +564,14 @@ export class ZydonSimulator {
         createdAt: order.createdAt,
       });
       for (let i = 0; i < times; i++) {
-        const d = await this.deliver(org, plugin, A.ORDER_WEBHOOK_EVENT, plugin.orderWebhookUrl, raw);
+        const d = await this.deliver(
+          org,
+          plugin,
+          A.ORDER_WEBHOOK_EVENT,
+          plugin.orderWebhookUrl,
+          raw,
+          plugin.orderWebhookHeaders,
+        );
         order.webhookError = d.error ?? (d.status && d.status >= 300 ? `HTTP ${d.status}` : null);
         out.push(d);
       }
@@ -516,14 +589,19 @@ export class ZydonSimulator {
     event: string,
     url: string,
     rawBody: string,
+    declaredHeaders: Record<string, string> = {},
   ): Promise<WebhookDelivery> {
-    const headers = A.signedHeaders({
-      accessKey: plugin.accessKey,
-      rawBody,
-      now: this.now(),
-      event,
-      deliveryId: this.uuid(),
-    });
+    // The HMAC guess and the plugin's declared fixed headers (zydon-api.md §2.4), so either check can pass.
+    const headers = {
+      ...A.signedHeaders({
+        accessKey: plugin.accessKey,
+        rawBody,
+        now: this.now(),
+        event,
+        deliveryId: this.uuid(),
+      }),
+      ...declaredHeaders,
+    };
     let d: WebhookDelivery;
     try {
       const res = await fetch(url, {

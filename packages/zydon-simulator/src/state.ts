@@ -10,6 +10,10 @@ export interface PluginRegistration {
   installationUrl: string;
   uninstallUrl?: string;
   orderWebhookUrl?: string;
+  /** Fixed headers the plugin declared for its order webhook (`native-resources/webhooks.yml`, zydon-api.md §2.4). */
+  orderWebhookHeaders?: Record<string, string>;
+  /** `is_alive_endpoint.url` from the manifest (zydon-api.md §2.4). */
+  isAliveUrl?: string;
   /** Where the App Center "Instalar" button sends the merchant (the app then starts OAuth with its own state). */
   launchUrl?: string;
 }

@@ -55,6 +55,7 @@ export async function startWorld(opts: ZydonSimulatorOptions = {}) {
     name: "Bling",
     callbackUrls: [callbackUrl],
     installationUrl: `${receiver.url}/zydon/install`,
+    uninstallUrl: `${receiver.url}/zydon/uninstall`,
     orderWebhookUrl: `${receiver.url}/zydon/orders`,
   });
   const org = sim.createOrganization({ name: "Distribuidora Alfa" });

@@ -7,7 +7,6 @@ import {
   signedHeaders,
   statusTransitionAllowed,
   tokenExchangeRequest,
-  uninstallUrlFor,
   verifySignature,
 } from "./adapter.js";
 import { ZydonApp } from "./app.js";
@@ -108,11 +107,6 @@ describe("OAuth helpers", () => {
 });
 
 describe("guesses with rules", () => {
-  it("derives the uninstall URL from the install URL", () => {
-    expect(uninstallUrlFor("https://app.test/zydon/install")).toBe("https://app.test/zydon/uninstall");
-    expect(uninstallUrlFor("https://app.test/hooks/zydon")).toBe("https://app.test/hooks/zydon/uninstall");
-  });
-
   it("status transitions need a relation and can_edit_by_api on the target", () => {
     const current = { id: "a", relations: [{ destiny: { id: "b" } }] };
     expect(statusTransitionAllowed({ current, target: { id: "b", can_edit_by_api: true } })).toEqual({
@@ -126,5 +120,97 @@ describe("guesses with rules", () => {
       ok: false,
       reason: "not_editable_by_api",
     });
+  });
+});
+
+describe("webhook authentication by the declared header secret (zydon-api.md §2.4)", () => {
+  const raw = JSON.stringify({ order_id: "5", organization_id: "org-1", amount_value: 10 });
+  const current = "current-secret-0123456789abcdef";
+  const previous = "previous-secret-0123456789abcdef";
+  const header = "x-zb-webhook-secret";
+  const make = (mode: "header" | "hmac" | "header_or_hmac", secrets: string[]) =>
+    new ZydonApp({
+      pluginId: "plugin-1",
+      accessKey: "plugin-secret",
+      apiBaseUrl: "https://api.zydon.test",
+      adminUrl: "https://admin.zydon.test/",
+      now: () => now,
+      contract: { webhookAuth: mode },
+      webhookSecrets: secrets,
+    });
+  const hmac = signedHeaders({
+    accessKey: "plugin-secret",
+    rawBody: raw,
+    now,
+    event: "order.created",
+    deliveryId: "d",
+  });
+
+  it("accepts the current secret, and the previous one during a rotation", () => {
+    const app = make("header", [current, previous]);
+    expect(app.verifyOrderWebhook({ rawBody: raw, headers: { [header]: current } }).ok).toBe(true);
+    expect(app.verifyOrderWebhook({ rawBody: raw, headers: { [header]: previous } }).ok).toBe(true);
+    // Rotation over: the previous secret is dropped from the config and refused from then on.
+    const after = make("header", [current]);
+    expect(after.verifyOrderWebhook({ rawBody: raw, headers: { [header]: previous } })).toEqual({
+      ok: false,
+      reason: "webhook secret mismatch",
+    });
+  });
+
+  it("header mode refuses a wrong or missing secret, and the HMAC guess alone", () => {
+    const app = make("header", [current]);
+    expect(app.verifyOrderWebhook({ rawBody: raw, headers: { [header]: `${current}x` } }).ok).toBe(false);
+    expect(app.verifyOrderWebhook({ rawBody: raw, headers: hmac })).toEqual({
+      ok: false,
+      reason: "missing webhook secret header",
+    });
+    expect(make("header", []).verifyOrderWebhook({ rawBody: raw, headers: { [header]: current } })).toEqual({
+      ok: false,
+      reason: "no webhook secret configured",
+    });
+  });
+
+  it("header_or_hmac (default) accepts either, but a wrong header secret is refused even with a good HMAC", () => {
+    const app = make("header_or_hmac", [current]);
+    expect(app.verifyOrderWebhook({ rawBody: raw, headers: { [header]: current } }).ok).toBe(true);
+    expect(app.verifyOrderWebhook({ rawBody: raw, headers: hmac }).ok).toBe(true);
+    expect(app.verifyOrderWebhook({ rawBody: raw, headers: { ...hmac, [header]: "wrong" } }).ok).toBe(false);
+    expect(app.verifyOrderWebhook({ rawBody: raw, headers: {} }).ok).toBe(false);
+  });
+
+  it("hmac mode ignores the header secret", () => {
+    const app = make("hmac", [current]);
+    expect(app.verifyOrderWebhook({ rawBody: raw, headers: { [header]: current } }).ok).toBe(false);
+    expect(app.verifyOrderWebhook({ rawBody: raw, headers: hmac }).ok).toBe(true);
+  });
+});
+
+describe("install/uninstall notifications under header mode", () => {
+  it("still pass by the HMAC guess: configuration.yml declares no header for those endpoints", () => {
+    const headerMode = new ZydonApp({
+      pluginId: "plugin-1",
+      accessKey: "plugin-secret",
+      apiBaseUrl: "https://api.zydon.test",
+      adminUrl: "https://admin.zydon.test/",
+      now: () => now,
+      contract: { webhookAuth: "header" },
+      webhookSecrets: ["current-secret-0123456789abcdef"],
+    });
+    const raw = JSON.stringify({ organization_id: "org-1" });
+    const headers = signedHeaders({
+      accessKey: "plugin-secret",
+      rawBody: raw,
+      now,
+      event: "uninstall",
+      deliveryId: "d",
+    });
+    expect(headerMode.verifyNotification({ rawBody: raw, headers }).ok).toBe(true);
+    expect(
+      headerMode.verifyNotification({
+        rawBody: raw,
+        headers: { ...headers, "x-zydon-signature": "sha256=00" },
+      }).ok,
+    ).toBe(false);
   });
 });

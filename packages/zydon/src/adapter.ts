@@ -1,11 +1,14 @@
 /**
  * Every guess about Zydon in one place. Each entry cites the section of ../shared/reference/zydon-api.md it
  * rests on; "INFERENCE" marks what that reference could not confirm. When Zydon corrects a guess, change it
- * here: the client and the simulator (which imports this module) follow.
+ * here: the client and the simulator (which imports this module) follow. The guesses that are paths, body
+ * field names or webhook auth are also overridable by configuration without a code change: their defaults
+ * live in `contract.ts` (DEFAULT_ZYDON_CONTRACT) and the functions below take the deployment's contract.
  *
  * Facts (documented) live here too when the simulator must reproduce them exactly (header names, paging).
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { DEFAULT_ZYDON_CONTRACT, fillPath, type ZydonContract } from "./contract.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // Hosts and paths
@@ -17,10 +20,11 @@ export const SALES_PREFIX = "/api/sales";
 export const AUTHORIZE_PATH = "/oauth/authorize";
 
 /**
- * zydon-api.md §2.2 step 5: "POST https://api.zydon.com.br/app…" — the rest of the path is cut in every copy.
- * INFERENCE: under /api/appcenter (the plugin registry lives there, §1) and named like an OAuth token endpoint.
+ * zydon-api.md §2.2 step 5 + §2.4: "POST https://api.zydon.com.br/app…" — the path goes from the host straight
+ * to `/app…` (so not `/api/appcenter/…`, the earlier guess); the rest is cut in every copy. INFERENCE: the App
+ * Center's OAuth token route. Configurable: contract `tokenExchangePath` (this is its default).
  */
-export const TOKEN_EXCHANGE_PATH = "/api/appcenter/oauth/token";
+export const TOKEN_EXCHANGE_PATH = DEFAULT_ZYDON_CONTRACT.tokenExchangePath;
 
 /** zydon-api.md §3: portal JWT login with the access-key pair (documented by integrators [M-poc]). */
 export const ACCESS_KEY_LOGIN_PATH = "/api/account/access-key/login";
@@ -29,24 +33,27 @@ export const ACCESS_KEY_LOGIN_PATH = "/api/account/access-key/login";
  * zydon-api.md §3 last bullet: front-end user sessions carry `accessToken` + `organizationId` [TPL]; no endpoint
  * to check one is public. INFERENCE: an account "who am I" route answering for a user's Bearer token.
  */
-export const ADMIN_SESSION_VERIFY_PATH = "/api/account/me";
+export const ADMIN_SESSION_VERIFY_PATH = DEFAULT_ZYDON_CONTRACT.adminSessionVerifyPath;
 
 /**
  * zydon-api.md §8.3 "Changing an order's status via API: endpoint UNKNOWN". INFERENCE: a status sub-route of
  * the order taking the target status id.
  */
-export function orderStatusPath(orderId: string): string {
-  return `${SALES_PREFIX}/orders/${encodeURIComponent(orderId)}/status`;
+export function orderStatusPath(orderId: string, c: ZydonContract = DEFAULT_ZYDON_CONTRACT): string {
+  return fillPath(c.orderStatusPath, { orderId });
 }
-export function orderStatusBody(statusId: string): Record<string, unknown> {
-  return { status_id: statusId };
+export function orderStatusBody(
+  statusId: string,
+  c: ZydonContract = DEFAULT_ZYDON_CONTRACT,
+): Record<string, unknown> {
+  return { [c.orderStatusField]: statusId };
 }
 
 /**
  * zydon-api.md §7.2: "Stock → Override" exists, path/body UNKNOWN. INFERENCE: PUT /stock/override with the same
  * fields as the documented /stock/movement, `total` meaning the absolute quantity.
  */
-export const STOCK_OVERRIDE_PATH = `${SALES_PREFIX}/stock/override`;
+export const STOCK_OVERRIDE_PATH = DEFAULT_ZYDON_CONTRACT.stockOverridePath;
 /** zydon-api.md §7.2: documented "Increment or Decrement stock given a movement". */
 export const STOCK_MOVEMENT_PATH = `${SALES_PREFIX}/stock/movement`;
 /** zydon-api.md §7.2: `type` enum, only "PRODUCT" seen. INFERENCE: a variation uses "PRODUCT_VARIATION". */
@@ -73,23 +80,30 @@ export function stockOverrideBody(input: {
  * zydon-api.md §7.1: price tables have a "Products" sub-page, path UNKNOWN. INFERENCE: PUT replaces the
  * table's explicit product prices, body `{ products: [{ product_id, product_variation_id, price }] }`.
  */
-export function priceTableProductsPath(priceTableId: string): string {
-  return `${SALES_PREFIX}/price-tables/${encodeURIComponent(priceTableId)}/products`;
+export function priceTableProductsPath(
+  priceTableId: string,
+  c: ZydonContract = DEFAULT_ZYDON_CONTRACT,
+): string {
+  return fillPath(c.priceTableProductsPath, { priceTableId });
 }
 
 /**
  * zydon-api.md §5.1: Enable/Disable sub-resources exist, paths UNKNOWN. INFERENCE: PUT /products/{id}/enable.
  */
-export function productTogglePath(productId: string, enable: boolean): string {
-  return `${SALES_PREFIX}/products/${encodeURIComponent(productId)}/${enable ? "enable" : "disable"}`;
+export function productTogglePath(
+  productId: string,
+  enable: boolean,
+  c: ZydonContract = DEFAULT_ZYDON_CONTRACT,
+): string {
+  return fillPath(enable ? c.productEnablePath : c.productDisablePath, { productId });
 }
 
 /**
  * zydon-api.md §5.2: GET|PUT|DELETE /products/{product_id}/variations/{id} documented; adding one SKU to an
  * existing product is not. INFERENCE: POST to the collection.
  */
-export function productVariationsPath(productId: string): string {
-  return `${SALES_PREFIX}/products/${encodeURIComponent(productId)}/variations`;
+export function productVariationsPath(productId: string, c: ZydonContract = DEFAULT_ZYDON_CONTRACT): string {
+  return fillPath(c.productVariationsPath, { productId });
 }
 
 /** zydon-api.md §5.3: legacy multipart upload, field `files` → `{ resourceFiles: [{ id }] }` (documented). */
@@ -144,8 +158,13 @@ export function rateLimitBackoffMs(attempt: number): number {
   return RATE_LIMIT_BACKOFF_MS[i] ?? 120_000;
 }
 
-/** zydon-api.md §4 "Latency": a just-created category once 404'd. INFERENCE: a minute covers the lag. */
-export const NOT_FOUND_RETRY_WINDOW_MS = 60_000;
+/**
+ * zydon-api.md §2.4 "404 right after a create" (corrects §4): the one 404 on record came minutes after the
+ * category was used, and no fixed "60 s after create" window is on record. A 404 on a record this client
+ * created within this window (minutes, not 60 s) is treated as possibly transient (the caller retries it
+ * briefly). Configurable: contract `notFoundRetryWindowMs` (this is its default).
+ */
+export const NOT_FOUND_RETRY_WINDOW_MS = DEFAULT_ZYDON_CONTRACT.notFoundRetryWindowMs;
 
 // ---------------------------------------------------------------------------------------------------------
 // OAuth token exchange
@@ -159,10 +178,12 @@ export function tokenExchangeRequest(input: {
   accessKey: string;
   code: string;
   redirectUri: string;
+  /** Contract `tokenExchangeGrantType`. */
+  grantType?: string;
 }): { headers: Record<string, string>; body: string } {
   const basic = Buffer.from(`${input.pluginId}:${input.accessKey}`, "utf8").toString("base64");
   const body = new URLSearchParams({
-    grant_type: "authorization_code",
+    grant_type: input.grantType ?? DEFAULT_ZYDON_CONTRACT.tokenExchangeGrantType,
     code: input.code,
     redirect_uri: input.redirectUri,
   }).toString();
@@ -281,13 +302,14 @@ export function normalizeAdminSessionResponse(
 
 /**
  * zydon-api.md §2.3: `POST {installation_endpoint.url}` with `{"organization_id": "string"}` (Zydon's own
- * plugins, [ZS-330]); who signs it and how is UNKNOWN, as is the uninstall URL (no key in configuration.yml).
- * INFERENCE (all of it):
- * - uninstall goes to the install URL with its last segment `install` replaced by `uninstall` (mirrors
- *   `/api/install` + `/api/uninstall` in [ZS-330]/[ZS-331]); a plugin may register an explicit uninstall URL;
+ * plugins, [ZS-330]). §2.4: the manifest also declares `uninstallation_endpoint {url}` (so the uninstall URL is
+ * the declared one, never derived from the install URL) and `is_alive_endpoint {url}` — see `manifest.ts`.
+ * Who signs these and how is UNKNOWN. INFERENCE (HMAC guess, still accepted by default):
  * - both carry `X-Zydon-Event: install|uninstall`, `X-Zydon-Timestamp: <unix seconds>` and
  *   `X-Zydon-Signature: sha256=<hex HMAC-SHA256(plugin access_key, "<timestamp>.<raw body>")>`.
- * The order webhook (§9, signing UNKNOWN) is signed the same way.
+ * The order webhook (§9, signing UNKNOWN) is signed the same way. §2.4: no public source shows any Zydon
+ * signature; plugins declare fixed `headers` for their webhooks in `native-resources/webhooks.yml`, so the
+ * declared header secret (`verifyWebhookAuth`, contract `webhookAuth` / `webhookSecretHeader`) is accepted too.
  */
 export const EVENT_HEADER = "x-zydon-event";
 export const TIMESTAMP_HEADER = "x-zydon-timestamp";
@@ -296,14 +318,6 @@ export const DELIVERY_HEADER = "x-zydon-delivery";
 export const SIGNATURE_TOLERANCE_MS = 5 * 60_000;
 
 export type NotificationEvent = "install" | "uninstall";
-
-export function uninstallUrlFor(installationUrl: string): string {
-  const u = new URL(installationUrl);
-  u.pathname = /\/install\/?$/.test(u.pathname)
-    ? u.pathname.replace(/install\/?$/, "uninstall")
-    : `${u.pathname.replace(/\/$/, "")}/uninstall`;
-  return u.toString();
-}
 
 export function notificationBody(organizationId: string): string {
   return JSON.stringify({ organization_id: organizationId });
@@ -364,6 +378,55 @@ export function verifySignature(input: {
     return { ok: false, reason: "signature mismatch" };
   }
   return { ok: true };
+}
+
+/** Constant-time equality of two secrets of any length (hashing first hides the length too). */
+export function secretsEqual(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given, "utf8").digest();
+  const b = createHash("sha256").update(expected, "utf8").digest();
+  return timingSafeEqual(a, b) && given.length === expected.length;
+}
+
+/**
+ * The fixed header secret declared in our `webhooks.yml` (zydon-api.md §2.4). `secrets` holds the current one
+ * first and, during a rotation, the previous one: both are accepted until the operator drops the old.
+ */
+export function verifyHeaderSecret(input: {
+  headers: HeaderBag;
+  header: string;
+  secrets: readonly string[];
+}): SignatureCheck {
+  const given = headerValue(input.headers, input.header);
+  if (!given) return { ok: false, reason: "missing webhook secret header" };
+  // Compare against every secret (no early exit) so timing does not tell which one matched.
+  let matched = false;
+  for (const s of input.secrets) if (s && secretsEqual(given, s)) matched = true;
+  return matched ? { ok: true } : { ok: false, reason: "webhook secret mismatch" };
+}
+
+/**
+ * What a request from Zydon must pass, per contract `webhookAuth`: `header` (the declared secret), `hmac` (the
+ * signature guess) or `header_or_hmac` (either; a request with neither is refused).
+ */
+export function verifyWebhookAuth(input: {
+  mode: ZydonContract["webhookAuth"];
+  header: string;
+  secrets: readonly string[];
+  accessKey: string;
+  rawBody: string;
+  headers: HeaderBag;
+  now: Date;
+}): SignatureCheck {
+  const canHeader = input.mode !== "hmac" && input.secrets.some((s) => s.length > 0);
+  if (canHeader) {
+    const h = verifyHeaderSecret(input);
+    if (h.ok || input.mode === "header") return h;
+    // header_or_hmac: a wrong header secret is a refusal, not a reason to try HMAC.
+    if (headerValue(input.headers, input.header) !== undefined) return h;
+  } else if (input.mode === "header") {
+    return { ok: false, reason: "no webhook secret configured" };
+  }
+  return verifySignature(input);
 }
 
 export function parseNotificationBody(rawBody: string): { organizationId: string } | null {

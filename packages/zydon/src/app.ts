@@ -1,6 +1,5 @@
 import { z } from "zod";
 import {
-  ADMIN_SESSION_VERIFY_PATH,
   AUTHORIZE_PATH,
   adminSessionRequestHeaders,
   DELIVERY_HEADER,
@@ -13,11 +12,11 @@ import {
   ORDER_WEBHOOK_EVENT,
   parseNotificationBody,
   parseOrderWebhookBody,
-  TOKEN_EXCHANGE_PATH,
   tokenExchangeRequest,
-  verifySignature,
+  verifyWebhookAuth,
 } from "./adapter.js";
 import { type ZydonAccessKey, ZydonClient } from "./client.js";
+import { resolveZydonContract, type ZydonContract, type ZydonContractOverrides } from "./contract.js";
 import { ZydonAuthError, ZydonError, ZydonUnexpectedResponseError } from "./errors.js";
 import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
 import { clientFetch, type ZydonRetryOptions } from "./retry.js";
@@ -36,6 +35,13 @@ export interface ZydonAppOptions {
   retry?: ZydonRetryOptions | boolean;
   logger?: ZydonLogger;
   now?: () => Date;
+  /** The deployment's corrections of unconfirmed Zydon paths/bodies (`@zb/config` validates them). */
+  contract?: ZydonContractOverrides;
+  /**
+   * The webhook secret our `webhooks.yml` declares (current first, then the previous one during a rotation).
+   * Empty: only the HMAC guess can authenticate a webhook.
+   */
+  webhookSecrets?: readonly string[];
 }
 
 export type CallbackResult =
@@ -77,9 +83,11 @@ function first(v: unknown): string | null {
 export class ZydonApp {
   private readonly now: () => Date;
   private readonly http: HttpCore;
+  readonly contract: ZydonContract;
 
   constructor(private readonly opts: ZydonAppOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.contract = resolveZydonContract(opts.contract);
     this.http = new HttpCore({
       baseUrl: opts.apiBaseUrl,
       timeoutMs: opts.timeoutMs ?? 30_000,
@@ -119,17 +127,18 @@ export class ZydonApp {
       accessKey: this.opts.accessKey,
       code,
       redirectUri,
+      grantType: this.contract.tokenExchangeGrantType,
     });
     const body = await this.http.json(z.unknown(), {
       method: "POST",
-      path: TOKEN_EXCHANGE_PATH,
+      path: this.contract.tokenExchangePath,
       headers: req.headers,
       form: req.body,
     });
     const creds = normalizeTokenExchangeResponse(body);
     if (!creds) {
       throw new ZydonUnexpectedResponseError(
-        { status: 200, method: "POST", path: TOKEN_EXCHANGE_PATH },
+        { status: 200, method: "POST", path: this.contract.tokenExchangePath },
         "token exchange answer has no access_key_code/access_key_token",
       );
     }
@@ -159,7 +168,7 @@ export class ZydonApp {
     try {
       body = await this.http.json(z.unknown(), {
         method: "GET",
-        path: ADMIN_SESSION_VERIFY_PATH,
+        path: this.contract.adminSessionVerifyPath,
         headers: adminSessionRequestHeaders(input.accessToken),
       });
     } catch (err) {
@@ -173,14 +182,27 @@ export class ZydonApp {
     return { ok: true, organizationId: who.organizationId, userId: who.userId };
   }
 
-  /** Install/uninstall POST from the App Center (zydon-api.md §2.3; signing is an adapter guess). */
-  verifyNotification(input: { rawBody: string; headers: HeaderBag; now?: Date }): NotificationResult {
-    const sig = verifySignature({
+  /** Which check a request from Zydon must pass (contract `webhookAuth`; zydon-api.md §2.4). */
+  private authenticate(
+    input: { rawBody: string; headers: HeaderBag; now?: Date | undefined },
+    mode: ZydonContract["webhookAuth"] = this.contract.webhookAuth,
+  ) {
+    return verifyWebhookAuth({
+      mode,
+      header: this.contract.webhookSecretHeader,
+      secrets: this.opts.webhookSecrets ?? [],
       accessKey: this.opts.accessKey,
       rawBody: input.rawBody,
       headers: input.headers,
       now: input.now ?? this.now(),
     });
+  }
+
+  /** Install/uninstall POST from the App Center (zydon-api.md §2.3; its authentication is a guess). */
+  verifyNotification(input: { rawBody: string; headers: HeaderBag; now?: Date }): NotificationResult {
+    // configuration.yml declares no headers for installation/uninstallation_endpoint (zydon-api.md §2.4), so
+    // header mode cannot apply to them: they pass by the HMAC guess, or by our header if Zydon sends it there.
+    const sig = this.authenticate(input, this.contract.webhookAuth === "hmac" ? "hmac" : "header_or_hmac");
     if (!sig.ok) return sig;
     const event = headerValue(input.headers, EVENT_HEADER);
     if (event !== "install" && event !== "uninstall") return { ok: false, reason: "unknown event" };
@@ -196,12 +218,7 @@ export class ZydonApp {
 
   /** "Envio de Pedido" (zydon-api.md §9; body beyond amount_value and signing are adapter guesses). */
   verifyOrderWebhook(input: { rawBody: string; headers: HeaderBag; now?: Date }): OrderWebhookResult {
-    const sig = verifySignature({
-      accessKey: this.opts.accessKey,
-      rawBody: input.rawBody,
-      headers: input.headers,
-      now: input.now ?? this.now(),
-    });
+    const sig = this.authenticate(input);
     if (!sig.ok) return sig;
     const event = headerValue(input.headers, EVENT_HEADER);
     if (event !== undefined && event !== ORDER_WEBHOOK_EVENT) return { ok: false, reason: "unknown event" };
@@ -214,6 +231,7 @@ export class ZydonApp {
     return new ZydonClient({
       baseUrl: this.opts.apiBaseUrl,
       accessKey,
+      contract: this.contract,
       ...(this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}),
       ...(this.opts.uploadTimeoutMs !== undefined ? { uploadTimeoutMs: this.opts.uploadTimeoutMs } : {}),
       ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),

@@ -23,9 +23,9 @@ import {
   SALES_SINCE_PARAM,
   SEARCH_PARAM,
   STOCK_MOVEMENT_PATH,
-  STOCK_OVERRIDE_PATH,
   stockOverrideBody,
 } from "./adapter.js";
+import { DEFAULT_ZYDON_CONTRACT, type ZydonContract } from "./contract.js";
 import { ZydonNetworkError, ZydonValidationError } from "./errors.js";
 import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
 import { type ListQuery, paginate } from "./pagination.js";
@@ -80,6 +80,8 @@ export interface ZydonClientOptions {
   retry?: ZydonRetryOptions | boolean;
   logger?: ZydonLogger;
   now?: () => Date;
+  /** Resolved contract (`resolveZydonContract`); defaults to DEFAULT_ZYDON_CONTRACT. */
+  contract?: ZydonContract;
 }
 
 type JsonBody = Record<string, unknown>;
@@ -136,6 +138,7 @@ export class ZydonClient {
 
   constructor(private readonly opts: ZydonClientOptions) {
     const key = opts.accessKey;
+    const c = opts.contract ?? DEFAULT_ZYDON_CONTRACT;
     this.uploadTimeoutMs = opts.uploadTimeoutMs ?? 180_000;
     this.fetchImpl = clientFetch(opts.fetch, opts.retry);
     this.http = new HttpCore({
@@ -145,6 +148,7 @@ export class ZydonClient {
       fetch: this.fetchImpl,
       ...(opts.logger ? { logger: opts.logger } : {}),
       ...(opts.now ? { now: opts.now } : {}),
+      notFoundRetryWindowMs: c.notFoundRetryWindowMs,
     });
     const http = this.http;
     const S = SALES_PREFIX;
@@ -180,8 +184,8 @@ export class ZydonClient {
         await updateProduct(id, next);
         return next;
       },
-      enable: (id: string) => http.void({ method: "PUT", path: productTogglePath(id, true) }),
-      disable: (id: string) => http.void({ method: "PUT", path: productTogglePath(id, false) }),
+      enable: (id: string) => http.void({ method: "PUT", path: productTogglePath(id, true, c) }),
+      disable: (id: string) => http.void({ method: "PUT", path: productTogglePath(id, false, c) }),
       /** Exact SKU match on a product or one of its variations (search semantics are a guess; see adapter). */
       findBySku: async (
         sku: string,
@@ -201,17 +205,18 @@ export class ZydonClient {
       getVariation: (productId: string, variationId: string) =>
         http.json(productVariationSchema, {
           method: "GET",
-          path: `${productVariationsPath(productId)}/${enc(variationId)}`,
+          path: `${productVariationsPath(productId, c)}/${enc(variationId)}`,
         }),
-      createVariation: (productId: string, body: JsonBody) => create(productVariationsPath(productId), body),
+      createVariation: (productId: string, body: JsonBody) =>
+        create(productVariationsPath(productId, c), body),
       updateVariation: (productId: string, variationId: string, body: JsonBody) =>
         http.void({
           method: "PUT",
-          path: `${productVariationsPath(productId)}/${enc(variationId)}`,
+          path: `${productVariationsPath(productId, c)}/${enc(variationId)}`,
           json: body,
         }),
       deleteVariation: (productId: string, variationId: string) =>
-        http.void({ method: "DELETE", path: `${productVariationsPath(productId)}/${enc(variationId)}` }),
+        http.void({ method: "DELETE", path: `${productVariationsPath(productId, c)}/${enc(variationId)}` }),
       /** Points the product's images at uploaded files; the first is main (zydon-api.md §5.1 `images`). */
       setImages: (productId: string, resourceFileIds: string[]) =>
         this.products.modify(productId, (b) => ({
@@ -340,7 +345,7 @@ export class ZydonClient {
       putProducts: (
         priceTableId: string,
         products: Array<{ product_id: string; product_variation_id: string | null; price: number }>,
-      ) => http.void({ method: "PUT", path: priceTableProductsPath(priceTableId), json: { products } }),
+      ) => http.void({ method: "PUT", path: priceTableProductsPath(priceTableId, c), json: { products } }),
     };
 
     // ---- stock (zydon-api.md §7.2)
@@ -355,7 +360,7 @@ export class ZydonClient {
       }): Promise<ZydonStock | undefined> =>
         (await http.json(optionalStock, {
           method: "PUT",
-          path: STOCK_OVERRIDE_PATH,
+          path: c.stockOverridePath,
           json: stockOverrideBody({ ...input, warehouseId: input.warehouseId ?? null }),
         })) as ZydonStock | undefined,
       /** Documented relative movement. */
@@ -383,7 +388,7 @@ export class ZydonClient {
       get: (id: string): Promise<ZydonOrder> =>
         http.json(orderSchema, { method: "GET", path: `${S}/orders/${enc(id)}` }),
       setStatus: (orderId: string, statusId: string) =>
-        http.void({ method: "PUT", path: orderStatusPath(orderId), json: orderStatusBody(statusId) }),
+        http.void({ method: "PUT", path: orderStatusPath(orderId, c), json: orderStatusBody(statusId, c) }),
       /** zydon-api.md §8.1: file ids from uploads; multipart variant is deprecated. */
       attachInvoice: (
         orderId: string,

@@ -32,6 +32,8 @@ export interface HttpCoreOptions {
   fetch?: FetchLike;
   logger?: ZydonLogger;
   now?: () => Date;
+  /** Contract `notFoundRetryWindowMs` (zydon-api.md §2.4): how long a used id's 404 counts as transient. */
+  notFoundRetryWindowMs?: number;
 }
 
 /**
@@ -43,12 +45,17 @@ export interface HttpCoreOptions {
 export class HttpCore {
   private readonly fetchImpl: FetchLike;
   private readonly now: () => Date;
-  /** Ids this client created recently, for the "404 right after create" quirk (zydon-api.md §4). */
+  /**
+   * Ids this client created recently, for the "404 on a fresh record" quirk (zydon-api.md §2.4: the one 404 on
+   * record came minutes after use, so the window is minutes and configurable, not a fixed 60 s).
+   */
   private readonly recentlyCreated = new Map<string, number>();
+  private readonly windowMs: number;
 
   constructor(private readonly opts: HttpCoreOptions) {
     this.fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
     this.now = opts.now ?? (() => new Date());
+    this.windowMs = opts.notFoundRetryWindowMs ?? NOT_FOUND_RETRY_WINDOW_MS;
   }
 
   rememberCreated(id: string): void {
@@ -57,8 +64,7 @@ export class HttpCore {
     // Bounded: drop entries past the window, and the oldest when large.
     if (this.recentlyCreated.size > 1000) {
       for (const [k, v] of this.recentlyCreated) {
-        if (t - v > NOT_FOUND_RETRY_WINDOW_MS || this.recentlyCreated.size > 1000)
-          this.recentlyCreated.delete(k);
+        if (t - v > this.windowMs || this.recentlyCreated.size > 1000) this.recentlyCreated.delete(k);
         else break;
       }
     }
@@ -71,7 +77,7 @@ export class HttpCore {
       .map((s) => decodeURIComponent(s))
       .some((seg) => {
         const at = this.recentlyCreated.get(seg);
-        return at !== undefined && t - at <= NOT_FOUND_RETRY_WINDOW_MS;
+        return at !== undefined && t - at <= this.windowMs;
       });
   }
 

@@ -10,6 +10,16 @@ export {
 } from "./app.js";
 export { type ZydonAccessKey, ZydonClient, type ZydonClientOptions } from "./client.js";
 export {
+  CONTRACT_PATH_PARAMS,
+  CONTRACT_SOURCES,
+  DEFAULT_ZYDON_CONTRACT,
+  fillPath,
+  resolveZydonContract,
+  type WebhookAuthMode,
+  type ZydonContract,
+  type ZydonContractOverrides,
+} from "./contract.js";
+export {
   isWithinNotFoundRetryWindow,
   parseRetryAfterMs,
   ZydonAuthError,
@@ -25,6 +35,22 @@ export {
   zydonErrorFromResponse,
 } from "./errors.js";
 export type { FetchLike, ZydonLogger } from "./http.js";
+export {
+  buildPluginManifest,
+  MANIFEST_FILES,
+  manifestUrls,
+  ORDER_WEBHOOK_ID,
+  PLUGIN_ENDPOINTS,
+  PLUGIN_PERMISSIONS,
+  type PluginConfiguration,
+  type PluginManifest,
+  type PluginWebhook,
+  parsePluginManifest,
+  pluginConfigurationSchema,
+  pluginWebhooksSchema,
+  renderPluginManifest,
+  SECRET_PLACEHOLDER,
+} from "./manifest.js";
 export { type ListQuery, paginate } from "./pagination.js";
 export { ZYDON_MAX_ATTEMPTS, type ZydonRetryOptions } from "./retry.js";
 export type {
@@ -45,3 +71,4 @@ export type {
   ZydonStock,
   ZydonVariationAxis,
 } from "./schemas.js";
+export { parseYaml, toYaml, type YamlValue } from "./yaml.js";

@@ -5,7 +5,10 @@ import {
   startBlingSimulator,
 } from "@zb/bling-simulator";
 import { type ImageCdn, startImageCdn } from "@zb/e2e-kit";
-import { type StartedZydonSimulator, startZydonSimulator } from "@zb/zydon-simulator";
+import { appManifestFiles, type StartedZydonSimulator, startZydonSimulator } from "@zb/zydon-simulator";
+
+/** The secret the sandbox plugin's webhooks.yml declares (a demo value, never a deployment's). */
+const SANDBOX_WEBHOOK_SECRET = "sandbox-webhook-secret-0123456789abcdef";
 
 /** Our app as both outside systems know it: the OAuth client at Bling and the plugin at Zydon's App Studio. */
 export interface OurAppCredentials {
@@ -94,16 +97,15 @@ export async function startDemoWorld(opts: DemoWorldOptions): Promise<DemoWorld>
     relinkImages(bling, accountId, images.url);
 
     zydon = await startZydonSimulator({ host, port: opts.zydonPort ?? 0 });
-    zydon.sim.registerPlugin({
-      pluginId: opts.zydonPluginId,
-      accessKey: opts.zydonAccessKey,
-      name: "Integração Bling",
-      callbackUrls: [`${api}/zydon/callback`],
-      installationUrl: `${api}/zydon/notifications/install`,
-      uninstallUrl: `${api}/zydon/notifications/uninstall`,
-      orderWebhookUrl: `${api}/webhooks/zydon/orders`,
-      launchUrl: `${api}/zydon/install`,
-    });
+    // Registered as App Studio would: from the plugin package our app generates (zydon-plugin/).
+    zydon.sim.registerPluginFromManifest(
+      appManifestFiles({
+        publicBaseUrl: api,
+        pluginId: opts.zydonPluginId,
+        webhookSecret: SANDBOX_WEBHOOK_SECRET,
+      }),
+      { accessKey: opts.zydonAccessKey, name: "Integração Bling", launchUrl: `${api}/zydon/install` },
+    );
     const organizationName = opts.organizationName ?? "Distribuidora Demo (portal B2B)";
     const org = zydon.sim.createOrganization({ name: organizationName });
     // A portal whose order statuses mostly carry Bling's situação names, so status changes in Bling show up
@@ -146,6 +148,7 @@ export async function startDemoWorld(opts: DemoWorldOptions): Promise<DemoWorld>
         ZYDON_ACCESS_KEY: opts.zydonAccessKey,
         ZYDON_API_BASE_URL: z.url,
         ZYDON_ADMIN_URL: z.url,
+        ZYDON_WEBHOOK_SECRET: SANDBOX_WEBHOOK_SECRET,
       }),
       async close() {
         await z.close();

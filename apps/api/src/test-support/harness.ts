@@ -11,6 +11,7 @@ import {
   wireZydonApp,
 } from "@zb/sync";
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, testEnv } from "@zb/testing";
+import type { WebhookAuthMode } from "@zb/zydon";
 import { type StartedZydonSimulator, startZydonSimulator } from "@zb/zydon-simulator";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
 import type { Redis } from "ioredis";
@@ -18,6 +19,7 @@ import { createBlingGateway } from "../adapters/bling-gateway.js";
 import { createChoices } from "../adapters/choices.js";
 import { apiServerOptions, app } from "../app.js";
 import { type AppDeps, createRedisProducer, type RateLimits } from "../deps.js";
+import { manifestFilesFor } from "../zydon-manifest.js";
 import { type BlingDouble, startBlingDouble } from "./bling-double.js";
 
 const env = testEnv();
@@ -68,7 +70,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(opts: { rateLimits?: Partial<RateLimits> } = {}): Promise<Harness> {
+/** The webhook secret the test plugin's webhooks.yml declares (zydon-api.md §2.4). */
+export const TEST_WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdef";
+
+export async function createHarness(
+  opts: {
+    rateLimits?: Partial<RateLimits>;
+    /** How the API authenticates Zydon webhooks, and the secret the manifest declares (default: the first). */
+    zydonWebhook?: { mode?: WebhookAuthMode; secrets?: string[]; declared?: string };
+  } = {},
+): Promise<Harness> {
   const tdb: TestDatabase = await createTestDatabase({ migrate: runMigrations });
   const tredis: TestRedis = createTestRedis();
   const db = createDb({ url: tdb.url, max: 4 });
@@ -91,16 +102,16 @@ export async function createHarness(opts: { rateLimits?: Partial<RateLimits> } =
   const apiUrl = `http://127.0.0.1:${port}`;
   const bling = await startBlingDouble({ clientId, clientSecret, apiUrl });
   const zydon = await startZydonSimulator();
-  zydon.sim.registerPlugin({
-    pluginId,
-    accessKey: pluginKey,
-    name: "Bling",
-    callbackUrls: [`${apiUrl}/zydon/callback`],
-    installationUrl: `${apiUrl}/zydon/notifications/install`,
-    uninstallUrl: `${apiUrl}/zydon/notifications/uninstall`,
-    orderWebhookUrl: `${apiUrl}/webhooks/zydon/orders`,
-    launchUrl: `${apiUrl}/zydon/install`,
-  });
+  // Registered the way App Studio does: from the plugin package `pnpm zydon:manifest` writes for this API.
+  const webhookSecrets = opts.zydonWebhook?.secrets ?? [TEST_WEBHOOK_SECRET];
+  zydon.sim.registerPluginFromManifest(
+    manifestFilesFor({
+      publicBaseUrl: apiUrl,
+      pluginId,
+      webhookSecret: opts.zydonWebhook?.declared ?? webhookSecrets[0],
+    }),
+    { accessKey: pluginKey, name: "Bling", launchUrl: `${apiUrl}/zydon/install` },
+  );
 
   const secretBox = new SecretBox({ id: "k1", keyBase64: env.SECRETS_KEY as string });
   const producer = new JobProducer(redis, tredis.prefix);
@@ -131,7 +142,11 @@ export async function createHarness(opts: { rateLimits?: Partial<RateLimits> } =
       ZYDON_ADMIN_URL: zydon.url,
       ZYDON_REQUEST_TIMEOUT_MS: 30_000,
     },
-    { logger },
+    {
+      logger,
+      webhookSecrets,
+      ...(opts.zydonWebhook?.mode ? { contract: { webhookAuth: opts.zydonWebhook.mode } } : {}),
+    },
   );
   const deps: AppDeps = {
     config: {
@@ -196,6 +211,7 @@ export async function createHarness(opts: { rateLimits?: Partial<RateLimits> } =
     logs,
     knownSecrets() {
       const out = [
+        ...webhookSecrets,
         clientSecret,
         pluginKey,
         sessionSecret,

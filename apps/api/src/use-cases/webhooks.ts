@@ -113,6 +113,10 @@ const ZYDON_AUTH_REASONS = new Set([
   "bad timestamp",
   "timestamp outside tolerance",
   "signature mismatch",
+  // The declared header secret (zydon-api.md §2.4; contract webhookAuth).
+  "missing webhook secret header",
+  "webhook secret mismatch",
+  "no webhook secret configured",
 ]);
 
 export async function ingestZydonOrderWebhook(
