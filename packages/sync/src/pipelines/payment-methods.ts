@@ -14,6 +14,7 @@ export const paymentMethodsPipeline: EntityPipeline<SyncContext> = {
     let zydonByName: Map<string, PortalPaymentMethod> | undefined;
     let synced = 0;
     let failed = 0;
+    let skipped = 0;
     for (const m of methods) {
       const existing = await links.byBlingId(ctx.tenantId, "payment_method", m.id);
       if (existing?.zydonId) {
@@ -46,6 +47,22 @@ export const paymentMethodsPipeline: EntityPipeline<SyncContext> = {
         });
         continue;
       }
+      // Two Bling methods with the same name share one Zydon method: the first keeps the link, the rest are
+      // reported (a second link to the same Zydon id would violate entity_links_zydon_uq and fail the page).
+      const holder = await links.byZydonId(ctx.tenantId, "payment_method", zydonId as string);
+      if (holder && holder.blingId !== m.id) {
+        skipped++;
+        await ledger.record({
+          tenantId: ctx.tenantId,
+          entity: "payment_method",
+          entityKey: m.descricao,
+          action: "import",
+          outcome: "skipped",
+          reason: `Forma de pagamento "${m.descricao}" tem o mesmo nome de outra já sincronizada (Bling ${holder.blingId}); use nomes distintos no Bling.`,
+          details: { blingId: m.id, conflictsWith: holder.blingId },
+        });
+        continue;
+      }
       await ctx.db.transaction(async (tx) => {
         await new LinksRepository(tx).upsert({
           tenantId: ctx.tenantId,
@@ -69,6 +86,6 @@ export const paymentMethodsPipeline: EntityPipeline<SyncContext> = {
       synced++;
     }
     const total = page === 1 && methods.length < 100 ? { total: methods.length } : {};
-    return { hasMore: methods.length === 100, synced, skipped: 0, failed, ...total };
+    return { hasMore: methods.length === 100, synced, skipped, failed, ...total };
   },
 };

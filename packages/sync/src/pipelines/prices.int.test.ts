@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { zydonErrors } from "../test-support/call-log.js";
+import { ledgerRows, links, type TestContext, useSyncTestDatabase } from "../test-support/test-context.js";
+import { pricesPipeline } from "./prices.js";
+
+const t = useSyncTestDatabase();
+const storeSettings = { price: { source: "store", blingStoreId: "loja-1", zydonPriceTableId: "tab-app" } };
+
+async function linked(ctx: TestContext) {
+  const l = links(ctx);
+  await l.upsert({
+    tenantId: ctx.tenantId,
+    entity: "product",
+    blingId: "101",
+    zydonId: "zp-1",
+    naturalKey: "PAR-1",
+    data: { kind: "simple", productZydonId: "zp-1" },
+  });
+  await l.upsert({
+    tenantId: ctx.tenantId,
+    entity: "variation",
+    blingId: "202",
+    zydonId: "zv-2",
+    naturalKey: "CAM-M",
+    data: { kind: "variation", productZydonId: "zp-2", variationZydonId: "zv-2" },
+  });
+}
+
+describe("prices pipeline", () => {
+  it("with the base price as source it does nothing: base prices travel with the product", async () => {
+    const ctx = await t.context();
+    await linked(ctx);
+    expect(await pricesPipeline.runPage(ctx, 1)).toEqual({
+      hasMore: false,
+      synced: 0,
+      skipped: 0,
+      failed: 0,
+      total: 0,
+    });
+    expect(ctx.bling.log.count()).toBe(0);
+    expect(ctx.zydon.log.count()).toBe(0);
+  });
+
+  it("copies the Bling store's prices (promotional when set) into the app's price table, one write per page", async () => {
+    const ctx = await t.context({ settings: storeSettings });
+    await linked(ctx);
+    ctx.bling.storePrices.set("loja-1", [
+      { productId: "101", preco: 1.5, precoPromocional: 1.25 },
+      { productId: "202", preco: 79.9, precoPromocional: 0 },
+      { productId: "303", preco: 5, precoPromocional: null },
+    ]);
+
+    expect(await pricesPipeline.runPage(ctx, 1)).toEqual({
+      hasMore: false,
+      synced: 2,
+      skipped: 1,
+      failed: 0,
+    });
+    expect(ctx.zydon.log.count("setPriceTablePrices")).toBe(1);
+    expect(ctx.zydon.priceTablePriceOf("tab-app", { productId: "zp-1", variationId: null })).toBe(1.25);
+    expect(ctx.zydon.priceTablePriceOf("tab-app", { productId: "zp-2", variationId: "zv-2" })).toBe(79.9);
+    expect(ctx.zydon.priceTables.size).toBe(1);
+    expect(ctx.bling.log.argsOf("listStorePrices")).toEqual([[{ page: 1, idLoja: "loja-1" }]]);
+  });
+
+  it("Zydon refusing the table write fails the page's prices with one retryable ledger row", async () => {
+    const ctx = await t.context({ settings: storeSettings });
+    await linked(ctx);
+    ctx.bling.storePrices.set("loja-1", [{ productId: "101", preco: 1.5, precoPromocional: null }]);
+    ctx.zydon.log.fail("setPriceTablePrices", zydonErrors.validation("Tabela não pertence ao app"));
+
+    expect(await pricesPipeline.runPage(ctx, 1)).toMatchObject({ synced: 0, failed: 1 });
+    expect(await ledgerRows(ctx, "price")).toMatchObject([
+      { entityKey: "tabela:tab-app", outcome: "failed", retryable: 1 },
+    ]);
+
+    ctx.zydon.log.fail("setPriceTablePrices", zydonErrors.timeout());
+    await expect(pricesPipeline.runPage(ctx, 1)).rejects.toMatchObject({ action: "retry" });
+  });
+});

@@ -1,0 +1,267 @@
+import type {
+  PortalOrder,
+  PortalPartner,
+  PortalPartnerWrite,
+  PortalPaymentMethod,
+  PortalProductRef,
+  PortalProductWrite,
+  PortalStatus,
+  ZydonPort,
+} from "../ports/zydon-port.js";
+import { CallLog } from "./call-log.js";
+
+export type ZydonMethod = {
+  [K in keyof ZydonPort]: ZydonPort[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof ZydonPort];
+
+/** The Zydon calls that change something: a test counts these to prove "no write". */
+export const zydonWrites: readonly ZydonMethod[] = [
+  "createProduct",
+  "updateProduct",
+  "setProductImages",
+  "setStock",
+  "setPrice",
+  "setPriceTablePrices",
+  "createPartner",
+  "createPaymentMethod",
+  "setOrderStatus",
+  "attachInvoice",
+];
+
+export interface FakeZydonProduct {
+  id: string;
+  write: PortalProductWrite;
+  variations: Array<{ id: string; sku: string }>;
+  images: string[];
+}
+
+type Target = { productId: string; variationId: string | null };
+const targetKey = (t: Target) => `${t.productId}/${t.variationId ?? "-"}`;
+
+/** A Zydon order with sensible defaults; override what the test is about. */
+export function zydonOrder(o: Partial<PortalOrder> & { id: string; partnerId: string }): PortalOrder {
+  return {
+    createdAt: "2026-03-10T15:00:00.000Z",
+    totalValue: 0,
+    freightValue: 0,
+    discountValue: 0,
+    statusId: null,
+    items: [],
+    payments: [],
+    observation: null,
+    ...o,
+  };
+}
+
+/**
+ * In-memory Zydon behind the `ZydonPort`: products, partners, payment methods, statuses and orders in maps;
+ * stock and prices by (product, variation). Every call is recorded in `log` (`writes()` counts the calls
+ * that change something) and `log.fail(method, err, { timing })` makes one fail before or after it lands.
+ */
+export class FakeZydon implements ZydonPort {
+  readonly log = new CallLog<ZydonMethod>();
+  readonly products = new Map<string, FakeZydonProduct>();
+  readonly stock = new Map<string, number>();
+  readonly prices = new Map<string, number>();
+  readonly priceTables = new Map<string, Map<string, number>>();
+  readonly partners = new Map<string, PortalPartner>();
+  readonly paymentMethods = new Map<string, PortalPaymentMethod>();
+  statuses: PortalStatus[] = [];
+  readonly orders = new Map<string, PortalOrder>();
+  readonly invoices = new Map<string, { key: string; xmlUrl: string | null; danfeUrl: string | null }>();
+  private nextId = 1;
+
+  newId(prefix: string): string {
+    return `${prefix}-${this.nextId++}`;
+  }
+
+  /** Calls that changed (or tried to change) Zydon. */
+  writes(): number {
+    return this.log.calls.filter((c) => zydonWrites.includes(c.method)).length;
+  }
+
+  stockOf(t: Target): number | undefined {
+    return this.stock.get(targetKey(t));
+  }
+
+  priceTablePriceOf(tableId: string, t: Target): number | undefined {
+    return this.priceTables.get(tableId)?.get(targetKey(t));
+  }
+
+  productBySku(sku: string): FakeZydonProduct | undefined {
+    return [...this.products.values()].find((p) => p.write.sku === sku);
+  }
+
+  // ── seeding (not recorded) ────────────────────────────────────────────────────────────────────────────
+
+  putProduct(write: PortalProductWrite): FakeZydonProduct {
+    const p: FakeZydonProduct = {
+      id: this.newId("zp"),
+      write: structuredClone(write),
+      variations: write.variations.map((v) => ({ id: this.newId("zv"), sku: v.sku })),
+      images: [],
+    };
+    this.products.set(p.id, p);
+    return p;
+  }
+
+  putPartner(p: Omit<PortalPartner, "id">): PortalPartner {
+    const stored = { ...p, id: this.newId("partner") };
+    this.partners.set(stored.id, stored);
+    return stored;
+  }
+
+  putPaymentMethod(name: string, type: string): PortalPaymentMethod {
+    const m = { id: this.newId("pm"), name, type };
+    this.paymentMethods.set(m.id, m);
+    return m;
+  }
+
+  putStatus(name: string, opts: { id?: string; canEditByApi?: boolean; next?: string[] } = {}): PortalStatus {
+    const s = {
+      id: opts.id ?? this.newId("st"),
+      name,
+      canEditByApi: opts.canEditByApi ?? true,
+      nextIds: opts.next ?? [],
+    };
+    this.statuses.push(s);
+    return s;
+  }
+
+  putOrder(o: PortalOrder): PortalOrder {
+    this.orders.set(o.id, structuredClone(o));
+    return o;
+  }
+
+  // ── ZydonPort ─────────────────────────────────────────────────────────────────────────────────────────
+
+  findProductBySku(sku: string): Promise<PortalProductRef | null> {
+    return this.log.run("findProductBySku", [sku], () => {
+      const p = this.productBySku(sku);
+      return p ? this.ref(p) : null;
+    });
+  }
+
+  createProduct(write: PortalProductWrite): Promise<PortalProductRef> {
+    return this.log.run("createProduct", [write], () => {
+      if (this.productBySku(write.sku)) throw new Error(`fake zydon: SKU ${write.sku} already exists`);
+      return this.ref(this.putProduct(write));
+    });
+  }
+
+  updateProduct(id: string, write: PortalProductWrite): Promise<PortalProductRef> {
+    return this.log.run("updateProduct", [id, write], () => {
+      const p = this.products.get(id);
+      if (!p) throw new Error(`fake zydon: no product ${id}`);
+      p.write = structuredClone(write);
+      // Variations keep their ids by SKU; new SKUs get new ids.
+      p.variations = write.variations.map(
+        (v) => p.variations.find((x) => x.sku === v.sku) ?? { id: this.newId("zv"), sku: v.sku },
+      );
+      return this.ref(p);
+    });
+  }
+
+  setProductImages(productId: string, imageUrls: string[]): Promise<void> {
+    return this.log.run("setProductImages", [productId, imageUrls], () => {
+      const p = this.products.get(productId);
+      if (p) p.images = [...imageUrls];
+    });
+  }
+
+  setStock(target: Target, quantity: number): Promise<void> {
+    return this.log.run("setStock", [target, quantity], () => {
+      this.stock.set(targetKey(target), quantity);
+    });
+  }
+
+  setPrice(target: Target, price: number): Promise<void> {
+    return this.log.run("setPrice", [target, price], () => {
+      this.prices.set(targetKey(target), price);
+    });
+  }
+
+  setPriceTablePrices(
+    priceTableId: string,
+    prices: Array<{ productId: string; variationId: string | null; price: number }>,
+  ): Promise<void> {
+    return this.log.run("setPriceTablePrices", [priceTableId, prices], () => {
+      const table = this.priceTables.get(priceTableId) ?? new Map<string, number>();
+      for (const p of prices) table.set(targetKey(p), p.price);
+      this.priceTables.set(priceTableId, table);
+    });
+  }
+
+  findPartnerByDocument(document: string): Promise<PortalPartner | null> {
+    return this.log.run("findPartnerByDocument", [document], () => {
+      const found = [...this.partners.values()].find(
+        (p) => p.fiscal_registration_number === document || p.state_registration === document,
+      );
+      return found ? { ...found } : null;
+    });
+  }
+
+  createPartner(p: PortalPartnerWrite): Promise<string> {
+    return this.log.run("createPartner", [p], () => {
+      const { addresses, active: _active, ...rest } = p;
+      return this.putPartner({ ...rest, address: addresses[0] ?? null }).id;
+    });
+  }
+
+  getPartner(id: string): Promise<PortalPartner | null> {
+    return this.log.run("getPartner", [id], () => {
+      const p = this.partners.get(id);
+      return p ? { ...p } : null;
+    });
+  }
+
+  listPaymentMethods(): Promise<PortalPaymentMethod[]> {
+    return this.log.run("listPaymentMethods", [], () =>
+      [...this.paymentMethods.values()].map((m) => ({ ...m })),
+    );
+  }
+
+  createPaymentMethod(p: { name: string; type: string }): Promise<string> {
+    return this.log.run("createPaymentMethod", [p], () => this.putPaymentMethod(p.name, p.type).id);
+  }
+
+  listStatuses(): Promise<PortalStatus[]> {
+    return this.log.run("listStatuses", [], () => this.statuses.map((s) => ({ ...s })));
+  }
+
+  getOrder(id: string): Promise<PortalOrder | null> {
+    return this.log.run("getOrder", [id], () => {
+      const o = this.orders.get(id);
+      return o ? structuredClone(o) : null;
+    });
+  }
+
+  listOrdersSince(since: Date): Promise<Array<{ id: string; createdAt: string }>> {
+    return this.log.run("listOrdersSince", [since], () =>
+      [...this.orders.values()]
+        .filter((o) => new Date(o.createdAt) >= since)
+        .map((o) => ({ id: o.id, createdAt: o.createdAt })),
+    );
+  }
+
+  setOrderStatus(orderId: string, statusId: string): Promise<void> {
+    return this.log.run("setOrderStatus", [orderId, statusId], () => {
+      const o = this.orders.get(orderId);
+      if (!o) throw new Error(`fake zydon: no order ${orderId}`);
+      o.statusId = statusId;
+    });
+  }
+
+  attachInvoice(
+    orderId: string,
+    invoice: { key: string; xmlUrl: string | null; danfeUrl: string | null },
+  ): Promise<void> {
+    return this.log.run("attachInvoice", [orderId, invoice], () => {
+      this.invoices.set(orderId, { ...invoice });
+    });
+  }
+
+  private ref(p: FakeZydonProduct): PortalProductRef {
+    return { id: p.id, sku: p.write.sku, variations: p.variations.map((v) => ({ ...v })) };
+  }
+}
