@@ -39,14 +39,24 @@ const errorMessages: Record<number, string> = {
  * Server options the API needs from whoever creates the Fastify instance (server.ts and tests): the
  * built-in request log is off because it prints full URLs, and ours carry OAuth codes and `?session=`.
  */
-export function apiServerOptions(logger: FastifyBaseLogger): FastifyServerOptions & {
+export function apiServerOptions(
+  logger: FastifyBaseLogger,
+  opts: {
+    /**
+     * `API_TRUST_PROXY`: whose X-Forwarded-For sets `req.ip` (every per-IP rate limit keys on it). Default
+     * false: the socket's address. Never `true`, which believes the leftmost value a client writes itself.
+     */
+    trustProxy?: false | string[];
+  } = {},
+): FastifyServerOptions & {
   loggerInstance: FastifyBaseLogger;
 } {
+  const trust = opts.trustProxy ?? false;
   return {
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1_048_576,
-    trustProxy: true,
+    trustProxy: Array.isArray(trust) ? trust.join(",") : trust,
   };
 }
 

@@ -43,6 +43,8 @@ export interface AppDeps {
   web?: StaticWebOptions | undefined;
   /** Rate limits per minute for public routes; tests lower them. */
   rateLimits?: Partial<RateLimits> | undefined;
+  /** Bling code exchanges per tenant; tests lower or raise them. */
+  connectLimits?: Partial<ConnectLimits> | undefined;
   now?: () => Date;
 }
 
@@ -52,6 +54,17 @@ export interface RateLimits {
   /** Webhooks and App Center notifications: generous, Bling bursts after an outage. */
   webhooks: number;
 }
+
+/**
+ * "Conectar ao Bling" attempts (code exchanges) per tenant: each one spends a call of the deployment-wide
+ * `/oauth/token` cap, so one organization gets a handful per window, not the whole cap.
+ */
+export interface ConnectLimits {
+  perTenant: number;
+  windowMs: number;
+}
+
+export const defaultConnectLimits: ConnectLimits = { perTenant: 3, windowMs: 10 * 60_000 };
 
 export const defaultRateLimits: RateLimits = { public: 60, webhooks: 3_000 };
 

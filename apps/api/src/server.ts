@@ -8,7 +8,7 @@ const config = loadConfigOrExit(apiEnvKeys);
 const logger = createLogger({ level: config.LOG_LEVEL, name: "api" });
 const deps = composeAppDeps(config, logger);
 
-const server = Fastify(apiServerOptions(logger as FastifyBaseLogger));
+const server = Fastify(apiServerOptions(logger as FastifyBaseLogger, { trustProxy: config.API_TRUST_PROXY }));
 await server.register(app, deps);
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

@@ -86,13 +86,22 @@ describe("Configs (federated and standalone entry)", () => {
     await waitFor(() => expect(screen.getByRole("tablist")).toBeTruthy());
   });
 
-  it("uses a launch session as is, without a session exchange, and says when it expired", async () => {
+  it("trades a launch code once for a page session, and says when that expired", async () => {
     const auth: (string | null)[] = [];
+    const launches: unknown[] = [];
     let sessions = 0;
     server.use(
       http.post(url("/api/session"), () => {
         sessions++;
         return HttpResponse.json({}, { status: 500 });
+      }),
+      http.post(url("/api/session/launch"), async ({ request }) => {
+        launches.push(await request.json());
+        return HttpResponse.json({
+          token: "page.tok",
+          expiresAt: new Date(Date.now() + 1_800_000).toISOString(),
+          tenantId: "t1",
+        });
       }),
       http.get(url("/api/settings/readiness"), () => HttpResponse.json({ generatedAt: null, problems: [] })),
       http.get(url("/api/settings/connection"), ({ request }) => {
@@ -111,19 +120,18 @@ describe("Configs (federated and standalone entry)", () => {
     await user.click(screen.getByRole("tab", { name: "Prontidão" }));
     await user.click(screen.getByRole("tab", { name: "Conexão" }));
     expect((await screen.findByRole("alert")).textContent).toContain("Sua sessão expirou");
-    expect(auth).toEqual(["Bearer launch.tok", "Bearer launch.tok"]);
+    // The launch code itself never authorizes a call; it was traded exactly once.
+    expect(auth).toEqual(["Bearer page.tok", "Bearer page.tok"]);
+    expect(launches).toEqual([{ launchToken: "launch.tok" }]);
     expect(sessions).toBe(0);
   });
 
-  it("reads the standalone session from the fragment, then the query", () => {
+  it("reads the standalone session from the fragment only, never the query", () => {
     expect(readStandaloneSession({ hash: "#org=o1&token=t%2B1", search: "" })).toEqual({
       organizationId: "o1",
       accessToken: "t+1",
     });
-    expect(readStandaloneSession({ hash: "", search: "?organizationId=o2&accessToken=t2" })).toEqual({
-      organizationId: "o2",
-      accessToken: "t2",
-    });
+    expect(readStandaloneSession({ hash: "", search: "?organizationId=o2&accessToken=t2" })).toBeNull();
     expect(readStandaloneSession({ hash: "#org=o1", search: "" })).toBeNull();
     expect(readStandaloneSession({ hash: "#launch=abc.def", search: "" })).toEqual({
       launchToken: "abc.def",

@@ -17,17 +17,16 @@ export function defaultApiBaseUrl(): string {
 export type StandaloneSession = { organizationId: string; accessToken: string } | { launchToken: string };
 
 /**
- * `#org=...&token=...` (preferred: fragments never reach server logs) or the same keys in the query; or
- * `#launch=<app session>`, where the API's install callback sends the merchant.
+ * `#launch=<app session>` (where the API's install callback sends the merchant) or `#org=...&token=...` (the
+ * development console's link). Only the fragment is read: it never reaches a server, a load balancer's log
+ * or a Referer, so a credential in the query string (`?org=&token=`, `?launch=`) is ignored.
  */
 export function readStandaloneSession(location: Pick<Location, "hash" | "search">): StandaloneSession | null {
-  for (const raw of [location.hash.replace(/^#/, ""), location.search.replace(/^\?/, "")]) {
-    const params = new URLSearchParams(raw);
-    const launchToken = params.get("launch");
-    if (launchToken) return { launchToken };
-    const organizationId = params.get("org") ?? params.get("organizationId");
-    const accessToken = params.get("token") ?? params.get("accessToken");
-    if (organizationId && accessToken) return { organizationId, accessToken };
-  }
+  const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+  const launchToken = params.get("launch");
+  if (launchToken) return { launchToken };
+  const organizationId = params.get("org") ?? params.get("organizationId");
+  const accessToken = params.get("token") ?? params.get("accessToken");
+  if (organizationId && accessToken) return { organizationId, accessToken };
   return null;
 }

@@ -159,6 +159,17 @@ export class BlingUnexpectedResponseError extends BlingError {
   }
 }
 
+/** A response body over the client's cap (BLING_MAX_RESPONSE_BYTES): read no further, never repeated. */
+export class BlingResponseTooLargeError extends BlingError {
+  readonly action = "give_up" as const;
+  constructor(
+    readonly maxBytes: number,
+    ctx: BlingErrorContext = {},
+  ) {
+    super(describe(`Bling response exceeds ${maxBytes} bytes`, ctx), ctx);
+  }
+}
+
 /** Refused by the client before sending (e.g. a date window over one year, a missing required filter). */
 export class BlingRequestError extends BlingError {
   readonly action = "give_up" as const;

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { BLING_MAX_RESPONSE_BYTES, readCappedText } from "./body-cap.js";
 import {
   BlingError,
   BlingNetworkError,
@@ -47,6 +48,8 @@ export interface BlingClientOptions {
    * re-send after a 401's forced refresh).
    */
   retry?: BlingRetryOptions | boolean;
+  /** Cap on a response body (default BLING_MAX_RESPONSE_BYTES, 16 MiB): past it, BlingResponseTooLargeError. */
+  maxResponseBytes?: number;
 }
 
 /** Any URL longer than this is refused before sending (a conservative proxy/server limit). */
@@ -201,7 +204,10 @@ export class BlingHttp {
         ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
         signal: controller.signal,
       });
-      const text = await response.text();
+      const text = await readCappedText(response, this.opts.maxResponseBytes ?? BLING_MAX_RESPONSE_BYTES, {
+        method: req.method,
+        path: req.path,
+      });
       const durationMs = Math.round(performance.now() - started);
       const log = { method: req.method, path: req.path, status: response.status, durationMs };
       if (response.ok) this.opts.logger?.info(log, "bling request");

@@ -32,6 +32,7 @@ export {
   BlingNotFoundError,
   BlingRateLimitedError,
   BlingRequestError,
+  BlingResponseTooLargeError,
   BlingServerError,
   BlingTokenError,
   BlingUnexpectedResponseError,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BLING_MAX_RESPONSE_BYTES, readCappedText } from "./body-cap.js";
 import {
   BlingError,
   BlingNetworkError,
@@ -30,6 +31,8 @@ export interface BlingOAuthOptions {
   /** Called before each token/revoke call (path is the URL's pathname, e.g. `/Api/v3/oauth/token`). */
   budget?: BlingBudgetHook;
   logger?: BlingLogger;
+  /** Cap on a response body (default BLING_MAX_RESPONSE_BYTES, 16 MiB). */
+  maxResponseBytes?: number;
 }
 
 export interface BlingTokenSet {
@@ -168,7 +171,10 @@ export class BlingOAuth {
       });
       status = res.status;
       retryAfter = res.headers.get("retry-after");
-      text = await res.text();
+      text = await readCappedText(res, this.opts.maxResponseBytes ?? BLING_MAX_RESPONSE_BYTES, {
+        method: "POST",
+        path,
+      });
     } catch (err) {
       if (err instanceof BlingError) throw err;
       this.opts.logger?.warn(

@@ -198,7 +198,8 @@ export function parseBlingWebhook(json: unknown): BlingWebhookEvent {
     companyId: e.companyId,
   };
   const kind = e.event.trim().toLowerCase();
-  if (!(kind in dataSchemas)) return { ...envelope, kind: "unknown", event: e.event, data: e.data };
+  if (!Object.hasOwn(dataSchemas, kind))
+    return { ...envelope, kind: "unknown", event: e.event, data: e.data };
   const schema = dataSchemas[kind as BlingKnownWebhookEvent];
   const data = schema.safeParse(e.data);
   if (!data.success) throw new BlingWebhookPayloadError(issuesOf(data.error, "data"));

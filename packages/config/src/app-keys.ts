@@ -36,6 +36,7 @@ export const apiEnvKeys = [
   ...shared,
   "API_HOST",
   "API_PORT",
+  "API_TRUST_PROXY",
   "PUBLIC_BASE_URL",
   "SESSION_SECRET",
   "BLING_AUTHORIZE_URL",
@@ -45,6 +46,7 @@ export const workerEnvKeys = [
   ...shared,
   "PUBLIC_BASE_URL",
   "WORKER_CONCURRENCY",
+  "OUTBOUND_ALLOW_HOSTS",
 ] as const satisfies readonly EnvKey[];
 
 export const migrateEnvKeys = ["DATABASE_URL", "LOG_LEVEL"] as const satisfies readonly EnvKey[];

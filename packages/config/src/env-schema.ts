@@ -30,6 +30,35 @@ export const envSchema = z.object({
 
   API_HOST: z.string().default("0.0.0.0"),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * Which proxies' X-Forwarded-For the API believes (the client IP feeds every per-IP rate limit): unset or
+   * "false" = none (the socket's address); else the load balancers' addresses/CIDRs, comma-separated
+   * ("10.0.0.0/8,192.168.1.5"; also proxy-addr's "loopback", "linklocal", "uniquelocal"). Never "true"
+   * (any client could then pick its own IP), and no hop count (Fastify 5 ignores one: it cannot tell the
+   * immediate peer is a proxy).
+   */
+  API_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx): false | string[] => {
+      const raw = (v ?? "").trim();
+      if (raw === "" || raw === "false") return false;
+      const list = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const cidr = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(\/\d{1,3})?$/;
+      const names = new Set(["loopback", "linklocal", "uniquelocal"]);
+      const bad = list.filter((s) => !cidr.test(s) && !names.has(s));
+      if (bad.length || list.length === 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be "false" or comma-separated proxy IPs/CIDRs (bad: ${bad.join(", ") || raw})`,
+        });
+        return z.NEVER;
+      }
+      return list;
+    }),
   PUBLIC_BASE_URL: url,
 
   SECRETS_KEY: base64Key,
@@ -75,6 +104,22 @@ export const envSchema = z.object({
   PROBE_BLING_ACCESS_TOKEN: z.string().min(1).optional(),
 
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+
+  /**
+   * Host names or IP literals that URLs from tenant data (image and NF-e links) may reach although they
+   * resolve to a loopback/private address: the simulators and the demo image server in development and
+   * tests (`127.0.0.1,localhost`). Comma-separated. Leave unset in production: only public addresses pass.
+   */
+  OUTBOUND_ALLOW_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[a-z0-9.:[\]-]+$/, "must be host names or IP addresses"))),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -14,6 +14,13 @@ export const disconnectResponseSchema = z.object({
 });
 export type DisconnectResponse = z.infer<typeof disconnectResponseSchema>;
 
+/**
+ * `POST /bling/connect` (Bearer session, same origin): where the page sends its Bling window. The URL holds a
+ * single-use nonce valid about a minute, never the session.
+ */
+export const blingConnectStartResponseSchema = z.object({ url: z.string() });
+export type BlingConnectStartResponse = z.infer<typeof blingConnectStartResponseSchema>;
+
 /** 202 of `POST /api/settings/ledger/:id/retry` and `POST /api/settings/resync/:entity`. */
 export const enqueuedResponseSchema = z.object({ status: z.literal("enqueued") });
 export type EnqueuedResponse = z.infer<typeof enqueuedResponseSchema>;

@@ -6,6 +6,8 @@
 export {
   type ActionResult,
   actionResultSchema,
+  type BlingConnectStartResponse,
+  blingConnectStartResponseSchema,
   type DisconnectResponse,
   disconnectResponseSchema,
   type EnqueuedResponse,
@@ -34,6 +36,8 @@ export {
   ledgerQuerySchema,
 } from "./ledger.js";
 export {
+  type LaunchExchangeRequest,
+  launchExchangeRequestSchema,
   type SessionRequest,
   type SessionResponse,
   sessionRequestSchema,

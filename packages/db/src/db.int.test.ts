@@ -124,18 +124,21 @@ describe("unique constraints make duplicates impossible", () => {
     expect(await repo.findTenantIdByBlingCompany("company-1")).toBe(a.id);
   });
 
-  it("one inbox row per provider event id", async () => {
-    await h.db
-      .insert(webhookInbox)
-      .values({ provider: "bling", eventId: "ev-1", eventType: "stock.updated", payload: {} });
-    await expectUniqueViolation(
-      h.db
-        .insert(webhookInbox)
-        .values({ provider: "bling", eventId: "ev-1", eventType: "stock.updated", payload: {} }),
-    );
-    await h.db
-      .insert(webhookInbox)
-      .values({ provider: "zydon", eventId: "ev-1", eventType: "order", payload: {} });
+  it("one inbox row per provider, tenant and event id", async () => {
+    const a = await newTenant("org-inbox-a");
+    const b = await newTenant("org-inbox-b");
+    const row = (tenantId: string, provider = "bling") => ({
+      provider,
+      tenantId,
+      eventId: "ev-1",
+      eventType: "stock.updated",
+      payload: {},
+    });
+    await h.db.insert(webhookInbox).values(row(a.id));
+    await expectUniqueViolation(h.db.insert(webhookInbox).values(row(a.id)));
+    // Another tenant's event with the same id is its own row (issue 21 #9), and so is another provider's.
+    await h.db.insert(webhookInbox).values(row(b.id));
+    await h.db.insert(webhookInbox).values(row(a.id, "zydon"));
   });
 
   it("one export per Zydon order and per Bling order, one cursor per stream, one oauth state", async () => {

@@ -30,7 +30,7 @@ export type ZydonWiringConfig = Pick<
   | "ZYDON_ADMIN_URL"
   | "ZYDON_REQUEST_TIMEOUT_MS"
 > &
-  Partial<Pick<Env, "ZYDON_UPLOAD_TIMEOUT_MS">>;
+  Partial<Pick<Env, "ZYDON_UPLOAD_TIMEOUT_MS" | "OUTBOUND_ALLOW_HOSTS">>;
 
 /** The shared process handles the wiring needs. */
 export interface WiringHandles {
@@ -167,5 +167,7 @@ export function wireZydonApp(
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     ...(opts.contract ? { contract: opts.contract } : {}),
     ...(opts.webhookSecrets ? { webhookSecrets: opts.webhookSecrets } : {}),
+    // Tenant-supplied URLs (images, NF-e files) reach only public addresses, but for these hosts.
+    outbound: { allowHosts: config.OUTBOUND_ALLOW_HOSTS ?? [] },
   });
 }

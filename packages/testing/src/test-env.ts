@@ -20,6 +20,8 @@ export function testEnv(
     ZYDON_ACCESS_KEY: "test-zydon-plugin-access-key",
     ZYDON_API_BASE_URL: "http://127.0.0.1:4020",
     ZYDON_ADMIN_URL: "http://127.0.0.1:4020",
+    // The simulators and the demo image server listen on loopback, which tenant URLs may not reach otherwise.
+    OUTBOUND_ALLOW_HOSTS: "127.0.0.1,localhost",
     ...overrides,
   };
 }

@@ -112,7 +112,7 @@ describe("products", () => {
 
   it("uploads an image from a URL (separate long call) and points the product at it", async () => {
     const id = await zc.products.create(shirt("CAM-7"));
-    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
     const imgServer = await import("node:http").then(
       ({ createServer }) =>
         new Promise<{ url: string; close: () => void }>((resolve) => {
@@ -135,8 +135,9 @@ describe("products", () => {
       const p = await zc.products.get(id);
       expect(p.images?.[0]?.resource_file_id).toBe(resourceFileId);
       const file = w.sim.snapshot(w.org.id).files.find((f) => f.id === resourceFileId);
+      // Named from its bytes, never from the (merchant-chosen) URL.
+      expect(file?.name).toMatch(/^imagem-[0-9a-f]{16}\.png$/);
       expect(file).toMatchObject({
-        name: "cam-7.png",
         content_type: "image/png",
         content_length: png.length,
       });

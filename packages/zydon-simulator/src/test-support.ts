@@ -65,6 +65,8 @@ export async function startWorld(opts: ZydonSimulatorOptions = {}) {
     apiBaseUrl: url,
     adminUrl: url,
     timeoutMs: 5_000,
+    // The tests' image servers listen on loopback, which tenant URLs may not reach otherwise.
+    outbound: { allowHosts: ["127.0.0.1"] },
   });
   return {
     sim,

@@ -19,6 +19,7 @@ import { type ZydonAccessKey, ZydonClient } from "./client.js";
 import { resolveZydonContract, type ZydonContract, type ZydonContractOverrides } from "./contract.js";
 import { ZydonAuthError, ZydonError, ZydonUnexpectedResponseError } from "./errors.js";
 import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
+import { OutboundFetcher, type OutboundOptions } from "./outbound.js";
 import { clientFetch, type ZydonRetryOptions } from "./retry.js";
 
 export interface ZydonAppOptions {
@@ -42,6 +43,8 @@ export interface ZydonAppOptions {
    * Empty: only the HMAC guess can authenticate a webhook.
    */
   webhookSecrets?: readonly string[];
+  /** The guarded fetcher of tenant-supplied URLs every client of this app uses (outbound.ts). */
+  outbound?: OutboundOptions;
 }
 
 export type CallbackResult =
@@ -84,9 +87,11 @@ export class ZydonApp {
   private readonly now: () => Date;
   private readonly http: HttpCore;
   readonly contract: ZydonContract;
+  private readonly outbound: OutboundFetcher;
 
   constructor(private readonly opts: ZydonAppOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.outbound = new OutboundFetcher(opts.outbound);
     this.contract = resolveZydonContract(opts.contract);
     this.http = new HttpCore({
       baseUrl: opts.apiBaseUrl,
@@ -238,6 +243,7 @@ export class ZydonApp {
       ...(this.opts.retry !== undefined ? { retry: this.opts.retry } : {}),
       ...(this.opts.logger ? { logger: this.opts.logger } : {}),
       now: this.now,
+      outbound: this.outbound,
     });
   }
 }

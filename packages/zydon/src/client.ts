@@ -26,8 +26,8 @@ import {
   stockOverrideBody,
 } from "./adapter.js";
 import { DEFAULT_ZYDON_CONTRACT, type ZydonContract } from "./contract.js";
-import { ZydonNetworkError, ZydonValidationError } from "./errors.js";
 import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
+import { OutboundFetcher } from "./outbound.js";
 import { type ListQuery, paginate } from "./pagination.js";
 import { clientFetch, type ZydonRetryOptions } from "./retry.js";
 import {
@@ -82,6 +82,17 @@ export interface ZydonClientOptions {
   now?: () => Date;
   /** Resolved contract (`resolveZydonContract`); defaults to DEFAULT_ZYDON_CONTRACT. */
   contract?: ZydonContract;
+  /**
+   * Fetches the URLs taken from tenant data (image and NF-e links) with the SSRF guard and size cap of
+   * outbound.ts. Default: one shared fetcher that reaches public addresses only.
+   */
+  outbound?: OutboundFetcher;
+}
+
+let defaultOutbound: OutboundFetcher | undefined;
+function sharedOutbound(): OutboundFetcher {
+  defaultOutbound ??= new OutboundFetcher();
+  return defaultOutbound;
 }
 
 type JsonBody = Record<string, unknown>;
@@ -120,6 +131,7 @@ export class ZydonClient {
   readonly http: HttpCore;
   private readonly uploadTimeoutMs: number;
   private readonly fetchImpl: FetchLike;
+  private readonly outbound: OutboundFetcher;
 
   readonly products;
   readonly variationAxes;
@@ -141,6 +153,7 @@ export class ZydonClient {
     const c = opts.contract ?? DEFAULT_ZYDON_CONTRACT;
     this.uploadTimeoutMs = opts.uploadTimeoutMs ?? 180_000;
     this.fetchImpl = clientFetch(opts.fetch, opts.retry);
+    this.outbound = opts.outbound ?? sharedOutbound();
     this.http = new HttpCore({
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs ?? 30_000,
@@ -257,40 +270,31 @@ export class ZydonClient {
       return { resourceFileId: id };
     };
     /**
-     * Downloads a file (a Bling image, an NF-e XML or DANFE) and uploads it. `fileName`/`contentType` override
-     * what the URL and the source's Content-Type say (Bling's document links end in `.php`). Slow.
+     * Downloads a file from a tenant-supplied URL (a Bling image, an NF-e XML or DANFE) through the guarded
+     * fetcher (outbound.ts: public addresses only, redirects checked, 10 MiB cap) and uploads it. A document
+     * keeps the caller's `fileName`/`contentType` (Bling's document links end in `.php`). Slow.
      */
     const uploadFromUrl = async (
       url: string,
       opts: { fileName?: string; contentType?: string } = {},
     ): Promise<{ resourceFileId: string }> => {
-      const path = new URL(url).pathname;
-      let res: Response;
-      try {
-        res = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.uploadTimeoutMs) });
-      } catch (err) {
-        const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-        throw new ZydonNetworkError({ status: null, method: "GET", path, timedOut, cause: err });
-      }
-      if (!res.ok) {
-        throw new ZydonValidationError(
-          { status: res.status, method: "GET", path },
-          `file source answered ${res.status}`,
-        );
-      }
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      const contentType =
-        opts.contentType ?? res.headers.get("content-type")?.split(";")[0] ?? "application/octet-stream";
-      const fileName = opts.fileName ?? decodeURIComponent(path.split("/").pop() || "file");
-      return uploadImage({ bytes, fileName, contentType });
+      const file = await this.outbound.fetch(url, {
+        kind: "document",
+        timeoutMs: this.uploadTimeoutMs,
+        ...opts,
+      });
+      return uploadImage(file);
     };
     this.files = {
       uploadImage,
       uploadFromUrl,
-      /** Downloads the image (e.g. from Bling) and uploads it. Slow: call it outside product writes. */
-      uploadImageFromUrl: (url: string): Promise<{ resourceFileId: string }> => {
-        const last = new URL(url).pathname.split("/").pop();
-        return uploadFromUrl(url, { fileName: decodeURIComponent(last || "image") });
+      /**
+       * Downloads the image (e.g. from Bling) and uploads it: the bytes must be PNG, JPEG, GIF or WebP, and
+       * the file is named from its content (never from the URL). Slow: call it outside product writes.
+       */
+      uploadImageFromUrl: async (url: string): Promise<{ resourceFileId: string }> => {
+        const file = await this.outbound.fetch(url, { kind: "image", timeoutMs: this.uploadTimeoutMs });
+        return uploadImage(file);
       },
     };
 

@@ -99,6 +99,11 @@ export class ZydonUnexpectedResponseError extends ZydonError {
   readonly action = "give_up" as const;
 }
 
+/** A response body over the client's cap (ZYDON_MAX_RESPONSE_BYTES): read no further, never repeated. */
+export class ZydonResponseTooLargeError extends ZydonError {
+  readonly action = "give_up" as const;
+}
+
 export function isWithinNotFoundRetryWindow(createdAt: Date, now: Date = new Date()): boolean {
   return now.getTime() - createdAt.getTime() <= NOT_FOUND_RETRY_WINDOW_MS;
 }

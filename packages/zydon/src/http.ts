@@ -1,6 +1,12 @@
 import type { z } from "zod";
 import { NOT_FOUND_RETRY_WINDOW_MS } from "./adapter.js";
-import { ZydonNetworkError, ZydonUnexpectedResponseError, zydonErrorFromResponse } from "./errors.js";
+import { readCappedText, ZYDON_MAX_RESPONSE_BYTES } from "./body-cap.js";
+import {
+  ZydonError,
+  ZydonNetworkError,
+  ZydonUnexpectedResponseError,
+  zydonErrorFromResponse,
+} from "./errors.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -34,6 +40,8 @@ export interface HttpCoreOptions {
   now?: () => Date;
   /** Contract `notFoundRetryWindowMs` (zydon-api.md §2.4): how long a used id's 404 counts as transient. */
   notFoundRetryWindowMs?: number;
+  /** Cap on a response body (default ZYDON_MAX_RESPONSE_BYTES, 16 MiB): past it, ZydonResponseTooLargeError. */
+  maxResponseBytes?: number;
 }
 
 /**
@@ -131,8 +139,12 @@ export class HttpCore {
     }
     let text: string;
     try {
-      text = await res.text();
+      text = await readCappedText(res, this.opts.maxResponseBytes ?? ZYDON_MAX_RESPONSE_BYTES, {
+        method: spec.method,
+        path: spec.path,
+      });
     } catch (err) {
+      if (err instanceof ZydonError) throw err;
       const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
       throw new ZydonNetworkError({
         status: res.status,

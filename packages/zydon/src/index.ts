@@ -29,6 +29,7 @@ export {
   ZydonNetworkError,
   ZydonNotFoundError,
   ZydonRateLimitedError,
+  ZydonResponseTooLargeError,
   ZydonServerError,
   ZydonUnexpectedResponseError,
   ZydonValidationError,
@@ -51,6 +52,18 @@ export {
   renderPluginManifest,
   SECRET_PLACEHOLDER,
 } from "./manifest.js";
+export {
+  type FetchedFile,
+  isPublicAddress,
+  type LookupFn,
+  OUTBOUND_MAX_BYTES,
+  OUTBOUND_MAX_REDIRECTS,
+  OutboundFetcher,
+  type OutboundOptions,
+  type OutboundRefusal,
+  OutboundRefusedError,
+  sniffImage,
+} from "./outbound.js";
 export { type ListQuery, paginate } from "./pagination.js";
 export { ZYDON_MAX_ATTEMPTS, type ZydonRetryOptions } from "./retry.js";
 export type {

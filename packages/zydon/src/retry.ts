@@ -71,7 +71,7 @@ export function retryingFetch(inner: FetchLike, opts: ZydonRetryOptions = {}): F
       else if (res.status >= 500 && idempotent) wait = baseDelayMs * 2 ** attempt;
       if (wait === undefined || wait > maxWaitMs) return res;
       // Drain the refused answer so the connection can be reused.
-      await res.arrayBuffer().catch(() => undefined);
+      await res.body?.cancel().catch(() => undefined);
       await sleep(wait + jitter(attempt));
     }
   };

@@ -94,6 +94,8 @@ const childEnv: Record<string, string> = {
   SECRETS_KEY: secrets.secretsKey,
   SECRETS_KEY_ID: "demo1",
   SESSION_SECRET: secrets.sessionSecret,
+  // The demo image server and the simulators are on loopback; production leaves this unset.
+  OUTBOUND_ALLOW_HOSTS: "127.0.0.1,localhost",
   ...world.productEnv(),
 };
 

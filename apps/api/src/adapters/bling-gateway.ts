@@ -7,6 +7,11 @@ export interface BlingGatewayOptions {
   now?: () => Date;
   /** Called before each token/revoke call: the deployment-wide token-call cap (Bling blocks the IP at 20/min). */
   oauthBudget?: BlingBudgetHook;
+  /**
+   * Acquired before each code exchange: the exchange lane of the deployment-wide token-call cap, so
+   * connects (which anyone can repeat with a made-up code) never spend the refreshes' part of it.
+   */
+  exchangeGate?: { acquire(): Promise<void> };
 }
 
 /**
@@ -25,7 +30,10 @@ export function createBlingGateway(
   });
   return {
     authorizeUrl: (state) => oauth.authorizeUrl(state),
-    exchangeCode: (code) => oauth.exchangeCode(code),
+    async exchangeCode(code) {
+      await o.exchangeGate?.acquire();
+      return oauth.exchangeCode(code);
+    },
     refresh: (refreshToken) => oauth.refresh(refreshToken),
     revoke: (token, hint) => oauth.revoke(token, hint),
     async companyInfo(accessToken) {

@@ -18,13 +18,23 @@ export type SessionFailure = { status: 401 | 403; error: string; message: string
 /**
  * Resolve a session token to its tenant. The token names the tenant; the row must still belong to the same
  * organization and must not be uninstalled (a paused tenant's page gets nothing, and nothing reaches Zydon
- * or Bling for it).
+ * or Bling for it). A launch session (the install callback's, in the page's fragment) opens nothing by
+ * itself: it is only traded, once, for a page session (`POST /api/session/launch`, `kind: "launch"`).
  */
 export async function tenantFromSession(
   deps: Pick<AppDeps, "db" | "secretBox" | "config" | "now">,
   token: string | undefined,
+  kind: TenantSession["kind"] = "page",
 ): Promise<{ ok: true; tenant: Tenant; session: TenantSession } | ({ ok: false } & SessionFailure)> {
   const check = verifySession(deps.config.SESSION_SECRET, token, deps.now?.() ?? new Date());
+  if (check.ok && check.session.kind !== kind) {
+    return {
+      ok: false,
+      status: 401,
+      error: "unauthorized",
+      message: "Sessão inválida. Abra o app pelo App Center da Zydon.",
+    };
+  }
   if (!check.ok) {
     return {
       ok: false,

@@ -2,7 +2,7 @@ import { CredentialsRepository, TenantsRepository } from "@zb/db";
 import { AttackTally } from "@zb/e2e-kit";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, type Harness } from "../test-support/harness.js";
+import { createHarness, type Harness, isBlingConfirmation } from "../test-support/harness.js";
 import { expectNoInternals, expectNoSecretLeak, recordResponses } from "./attack-kit.js";
 
 /**
@@ -32,23 +32,19 @@ function blingCode(accountId: string): string {
 }
 
 async function startBling(session: string) {
-  const res = await h.api.inject({
-    method: "GET",
-    url: `/bling/connect?session=${encodeURIComponent(session)}`,
-  });
-  expect(res.statusCode).toBe(302);
-  const state = new URL(res.headers.location as string).searchParams.get("state") as string;
-  const cookie = res.cookies.find((c) => c.name === "zb_bling_state")?.value as string;
+  const { state, cookie } = await h.startBling(session);
   expect(cookie).toBe(state);
   return { state, cookie };
 }
 
-function blingCallback(query: Record<string, string>, cookie?: string) {
-  return h.api.inject({
+/** Bling's callback; a confirmation page is answered "Confirmar" from the same browser (same cookie). */
+async function blingCallback(query: Record<string, string>, cookie?: string) {
+  const res = await h.api.inject({
     method: "GET",
     url: `/bling/callback?${new URLSearchParams(query).toString()}`,
     cookies: cookie ? { zb_bling_state: cookie } : {},
   });
+  return isBlingConfirmation(res) && query.state ? h.answerBling(query.state, cookie) : res;
 }
 
 /** Everything a Bling callback could change for these tenants. */

@@ -95,6 +95,55 @@ describe("session tokens on every /api/settings route", () => {
     await refusedEverywhere("launch session after 5 min", launch.token, 401, "session_expired");
   });
 
+  it("a launch code (issue 21 #2, #8): traded once for a page session, never a Bearer token itself", async () => {
+    const installed = await h.install("Código de Abertura");
+    const launch = decodeURIComponent(installed.launchLocation.split("#launch=")[1] as string);
+    const before = await tenantRows(h, installed.tenantId);
+    await refusedEverywhere("launch code as a Bearer token", launch, 401, "unauthorized");
+    const exchange = (launchToken: unknown) =>
+      h.api.inject({ method: "POST", url: "/api/session/launch", payload: { launchToken } });
+    const first = await exchange(launch);
+    expect(first.statusCode).toBe(200);
+    const page = first.json().token as string;
+    expect(page).not.toBe(launch);
+    const ok = await h.api.inject({
+      method: "GET",
+      url: "/api/settings/connection",
+      headers: { authorization: `Bearer ${page}` },
+    });
+    expect(ok.statusCode).toBe(200);
+    // A copied launch link (history, a shared screen) opens nothing afterwards.
+    const replay = await exchange(launch);
+    tally.expectStatus("launch code replayed", replay, 401);
+    expect(replay.json().error).toBe("launch_used");
+    // A page session is not a launch code, nor is anything forged or malformed.
+    tally.expectStatus("page session traded as a launch code", await exchange(page), 401);
+    const forged = forge(
+      { v: 1, tid: a.tenantId, org: a.orgId, exp: 9_999_999_999, k: "launch" },
+      "not-the-session-secret-0123456789",
+    );
+    tally.expectStatus("forged launch code", await exchange(forged), 401);
+    tally.expectStatus("launch code missing", await exchange(undefined), 400);
+    tally.expectStatus("launch code not a string", await exchange(42), 400);
+    const old = signSession(
+      secret,
+      { tenantId: a.tenantId, organizationId: a.orgId, kind: "launch" },
+      new Date(Date.now() - 6 * 60_000),
+    );
+    tally.expectStatus("expired launch code", await exchange(old.token), 401);
+    // Two tabs racing a fresh launch code: exactly one session.
+    const fresh = signSession(secret, { tenantId: a.tenantId, organizationId: a.orgId, kind: "launch" });
+    const raced = await Promise.all([exchange(fresh.token), exchange(fresh.token)]);
+    const statuses = raced.map((r) => r.statusCode).sort();
+    tally.record(
+      "one launch code traded twice at once",
+      statuses.join(",") === "200,401",
+      statuses.join(","),
+    );
+    expect(statuses).toEqual([200, 401]);
+    expect(await tenantRows(h, installed.tenantId)).toEqual(before);
+  });
+
   it("tampered in any one character → 401", async () => {
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     const before = await tenantRows(h, a.tenantId);
@@ -215,10 +264,11 @@ describe("session tokens on every /api/settings route", () => {
       if (r.method !== "HEAD") expect(out.json().error).toBe("tenant_uninstalled");
     }
     const connect = await h.api.inject({
-      method: "GET",
-      url: `/bling/connect?session=${encodeURIComponent(session)}`,
+      method: "POST",
+      url: "/bling/connect",
+      headers: { authorization: `Bearer ${session}`, origin: h.apiUrl },
     });
-    tally.expectStatus("uninstalled: /bling/connect", connect, 403);
+    tally.expectStatus("uninstalled: POST /bling/connect", connect, 403);
     expect(await tenantRows(h, u.tenantId)).toEqual(before);
     expect(h.zydon.sim.requestLog.length).toBe(zydonCalls);
   });

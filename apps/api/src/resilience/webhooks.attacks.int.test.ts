@@ -264,6 +264,19 @@ describe("POST /webhooks/bling with bad input", () => {
     expect(payload.data.nome).toBe("CanetaAzul");
   });
 
+  it("signed events named after Object.prototype members are unknown events, not a 500", async () => {
+    // `kind in dataSchemas` matched inherited names: "constructor" picked Object and threw on safeParse.
+    for (const event of ["constructor", "__proto__", "toString", "hasOwnProperty", "constructor.created"]) {
+      const body = blingEvent({ event });
+      const res = await postBling(body, { ...json, "x-bling-signature-256": h.bling.sign(body) });
+      tally.expectStatus(`bling signed event "${event}"`, res, 200);
+      expect(res.json()).toEqual({ status: "accepted" });
+      const eventId = (JSON.parse(body) as { eventId: string }).eventId;
+      const rows = await h.db.sql`select event_type from webhook_inbox where event_id = ${eventId}`;
+      expect(rows.map((r) => r.event_type)).toEqual([event]);
+    }
+  });
+
   it("duplicated delivery (sequential and concurrent) → one inbox row, one job", async () => {
     const body = blingEvent();
     const eventId = (JSON.parse(body) as { eventId: string }).eventId;
@@ -285,6 +298,29 @@ describe("POST /webhooks/bling with bad input", () => {
     const jobs = await h.jobs({ name: "bling-webhook", tenantId });
     expect(jobs.length).toBe(jobsBefore + 1);
     expect(jobs.filter((j) => j.data.inboxId === Number(rows[0]?.id))).toHaveLength(1);
+  });
+
+  it("another tenant's event with the same event id is its own row and job, never a duplicate of ours", async () => {
+    // The inbox key was (provider, eventId): tenant B's delivery deduped against tenant A's row and re-queued
+    // a job pairing B's tenant id with A's row id.
+    const other = await h.install("Ataques Webhook Outro");
+    const accB = h.bling.createAccount("Ataques Webhook Outro Ltda");
+    expect((await h.connectBling(await h.session(other.orgId), accB.accountId)).status).toBe(302);
+    const bodyA = blingEvent();
+    const eventId = (JSON.parse(bodyA) as { eventId: string }).eventId;
+    const a = await postBling(bodyA, { ...json, "x-bling-signature-256": h.bling.sign(bodyA) });
+    expect(a.json()).toEqual({ status: "accepted" });
+    const bodyB = JSON.stringify({ ...(JSON.parse(bodyA) as object), companyId: accB.companyId });
+    const b = await postBling(bodyB, { ...json, "x-bling-signature-256": h.bling.sign(bodyB) });
+    tally.expectStatus("bling event id reused by another tenant", b, 200);
+    expect(b.json()).toEqual({ status: "accepted" });
+    const rows = await h.db
+      .sql`select id, tenant_id from webhook_inbox where event_id = ${eventId} order by id`;
+    expect(rows.map((r) => r.tenant_id)).toEqual([tenantId, other.tenantId]);
+    const jobsB = await h.jobs({ name: "bling-webhook", tenantId: other.tenantId });
+    expect(jobsB.map((j) => j.data.inboxId)).toEqual([Number(rows[1]?.id)]);
+    const jobsA = await h.jobs({ name: "bling-webhook", tenantId });
+    expect(jobsA.filter((j) => j.data.inboxId === Number(rows[1]?.id))).toHaveLength(0);
   });
 
   it("a first delivery raced by its own copies still makes one row and one job", async () => {

@@ -1,7 +1,7 @@
 import { CredentialsRepository, OAuthStatesRepository, TenantsRepository } from "@zb/db";
 import { BlingReauthRequiredError } from "@zb/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, type Harness, leakedSecrets } from "../test-support/harness.js";
+import { createHarness, type Harness, isBlingConfirmation, leakedSecrets } from "../test-support/harness.js";
 
 let h: Harness;
 
@@ -12,23 +12,19 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function startConnect(session: string) {
-  const res = await h.api.inject({
-    method: "GET",
-    url: `/bling/connect?session=${encodeURIComponent(session)}`,
-  });
-  expect(res.statusCode).toBe(302);
-  const location = new URL(res.headers.location as string);
-  const cookie = res.cookies.find((c) => c.name === "zb_bling_state");
-  return { location, state: location.searchParams.get("state") as string, cookie: cookie?.value as string };
+function startConnect(session: string) {
+  return h.startBling(session);
 }
 
-function callback(query: string, cookie?: string) {
-  return h.api.inject({
+/** Bling's callback, then "Confirmar" on the confirmation page when it asks (the merchant's own browser). */
+async function callback(query: string, cookie?: string) {
+  const res = await h.api.inject({
     method: "GET",
     url: `/bling/callback?${query}`,
     cookies: cookie ? { zb_bling_state: cookie } : {},
   });
+  if (!isBlingConfirmation(res)) return res;
+  return h.answerBling(new URLSearchParams(query).get("state") as string, cookie);
 }
 
 async function connection(session: string) {
@@ -179,12 +175,26 @@ describe("Conectar ao Bling", () => {
     expect(await h.jobs({ tenantId: b.tenantId, name: "initial-sync-start" })).toHaveLength(0);
   });
 
-  it("refuses to start without a valid session", async () => {
-    const none = await h.api.inject({ method: "GET", url: "/bling/connect" });
+  it("refuses to start without a valid session, or with a session in the URL", async () => {
+    const origin = h.apiUrl;
+    const none = await h.api.inject({ method: "POST", url: "/bling/connect", headers: { origin } });
     expect(none.statusCode).toBe(401);
-    expect(none.body).toContain("Sessão inválida");
-    const bad = await h.api.inject({ method: "GET", url: "/bling/connect?session=abc.def" });
+    expect(none.json().message).toContain("Sessão inválida");
+    const bad = await h.api.inject({
+      method: "POST",
+      url: "/bling/connect",
+      headers: { origin, authorization: "Bearer abc.def" },
+    });
     expect(bad.statusCode).toBe(401);
+    // The former `?session=` start no longer opens anything, even with a valid session.
+    const { orgId } = await h.install("Sessão na URL");
+    const session = await h.session(orgId);
+    const inUrl = await h.api.inject({
+      method: "GET",
+      url: `/bling/connect?session=${encodeURIComponent(session)}`,
+    });
+    expect(inUrl.statusCode).toBe(400);
+    expect(inUrl.body).toContain("Este link de conexão não vale mais");
   });
 });
 

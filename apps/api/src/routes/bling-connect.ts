@@ -1,12 +1,19 @@
-import type { FastifyInstance } from "fastify";
+import type { BlingConnectStartResponse } from "@zb/contract";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppDeps } from "../deps.js";
 import { rateLimit } from "../http/limits.js";
-import { loggable, providerErrorMessage, sendResultPage } from "../http/pages.js";
+import { loggable, providerErrorMessage, sendConfirmPage, sendError, sendResultPage } from "../http/pages.js";
 import { tenantFromSession } from "../http/tenant-auth.js";
+import { bearerToken } from "../session/session-token.js";
 import {
   BLING_STATE_TTL_MS,
+  type CompleteResult,
+  cancelBlingConnect,
   completeBlingConnect,
-  startBlingConnect,
+  confirmBlingConnect,
+  issueConnectNonce,
+  redeemConnectNonce,
+  TOO_MANY_CONNECT_ATTEMPTS,
 } from "../use-cases/bling-connection.js";
 import { repos } from "../use-cases/repos.js";
 
@@ -32,27 +39,77 @@ function first(v: unknown): string | undefined {
  * "Conectar ao Bling" by hand, with the gateway's OAuth helpers, rather than @fastify/oauth2: that plugin
  * exchanges codes through simple-oauth2's own HTTP client (not global fetch, so not the Bling port, its
  * typed errors or the test doubles), and its state pair would still need the DB-backed, tenant-bound state
- * below. The start route opens in a top-level window, so the session comes as `?session=`.
+ * below.
+ *
+ * The flow, so that a connect link someone forwarded can never bind the clicker's Bling to the sender's
+ * organization: the page `POST /bling/connect`s (Bearer session, our Origin only) and gets a URL with a
+ * single-use nonce valid a minute; its Bling window opens `GET /bling/connect?nonce=` (state cookie, then
+ * Bling); Bling's callback exchanges the code but binds nothing until the merchant answers "Conectar a
+ * empresa X do Bling à organização Y da Zydon?" (`POST /bling/confirm`, the state in the form and in the
+ * SameSite cookie). No session token travels in a URL.
  */
 export async function blingConnectRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const settingsUrl = new URL("/app", deps.config.PUBLIC_BASE_URL).toString();
   const secureCookie = deps.config.PUBLIC_BASE_URL.startsWith("https:");
+  // The page is served by this API (/app) or framed by Zydon's admin (the federation remote).
+  const allowedOrigins = new Set([
+    new URL(deps.config.PUBLIC_BASE_URL).origin,
+    ...(deps.web?.frameAncestors ?? []).map((o) => new URL(o).origin),
+  ]);
+  const failedStart = "Não foi possível iniciar a conexão";
+
+  // The confirmation form posts url-encoded fields (this plugin's scope only; the API speaks JSON).
+  app.addContentTypeParser(
+    "application/x-www-form-urlencoded",
+    { parseAs: "string", bodyLimit: 4 * 1024 },
+    (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    },
+  );
+
+  app.post("/bling/connect", { config: rateLimit(deps, "public") }, async (req, reply) => {
+    const origin = req.headers.origin;
+    if (!origin || !allowedOrigins.has(origin)) {
+      req.log.warn({ origin: origin ? loggable(origin) : null }, "Bling connect start from a foreign origin");
+      return sendError(reply, 403, "forbidden_origin", "Abra a conexão pela página de configurações do app.");
+    }
+    const auth = await tenantFromSession(deps, bearerToken(req.headers.authorization));
+    if (!auth.ok) return sendError(reply, auth.status, auth.error, auth.message);
+    const r = await issueConnectNonce(deps, auth.tenant.id);
+    if (!r.ok) {
+      return r.reason === "too_many_attempts"
+        ? sendError(reply, 429, "too_many_attempts", TOO_MANY_CONNECT_ATTEMPTS)
+        : sendError(
+            reply,
+            403,
+            "tenant_unavailable",
+            "O app não está instalado nesta organização. Instale-o pelo App Center da Zydon.",
+          );
+    }
+    const url = new URL("/bling/connect", deps.config.PUBLIC_BASE_URL);
+    url.searchParams.set("nonce", r.nonce);
+    const body: BlingConnectStartResponse = { url: url.toString() };
+    return reply.code(200).header("cache-control", "no-store").send(body);
+  });
 
   app.get("/bling/connect", { config: rateLimit(deps, "public") }, async (req, reply) => {
     const q = req.query as Record<string, unknown>;
-    const auth = await tenantFromSession(deps, first(q.session));
-    if (!auth.ok) {
-      return sendResultPage(reply, auth.status, {
-        title: "Não foi possível iniciar a conexão",
-        message: auth.message,
-      });
-    }
-    const r = await startBlingConnect(deps, auth.tenant.id);
+    const nonce = first(q.nonce);
+    const r = nonce
+      ? await redeemConnectNonce(deps, nonce)
+      : ({ ok: false, reason: "invalid_nonce" } as const);
     if (!r.ok) {
-      return sendResultPage(reply, 403, {
-        title: "Não foi possível iniciar a conexão",
-        message: "O app não está instalado nesta organização. Instale-o pelo App Center da Zydon.",
-      });
+      return r.reason === "invalid_nonce"
+        ? sendResultPage(reply, 400, {
+            title: failedStart,
+            message:
+              "Este link de conexão não vale mais (expirou, já foi usado ou não foi aberto pelo app). Volte às configurações e clique em Conectar ao Bling.",
+            backUrl: settingsUrl,
+          })
+        : sendResultPage(reply, 403, {
+            title: failedStart,
+            message: "O app não está instalado nesta organização. Instale-o pelo App Center da Zydon.",
+          });
     }
     reply.setCookie(BLING_STATE_COOKIE, r.state, {
       path: "/",
@@ -64,50 +121,60 @@ export async function blingConnectRoutes(app: FastifyInstance, deps: AppDeps): P
     return reply.redirect(r.url, 302);
   });
 
-  app.get("/bling/callback", { config: rateLimit(deps, "public") }, async (req, reply) => {
-    const q = req.query as Record<string, unknown>;
-    const state = first(q.state);
-    const cookieState = req.cookies[BLING_STATE_COOKIE];
+  app.post("/bling/confirm", { config: rateLimit(deps, "public") }, async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const state = first(body.state);
+    const decision = first(body.decision);
     const back = { backUrl: settingsUrl };
-    if (!state || !cookieState || cookieState !== state) {
-      req.log.warn(
-        { hasState: Boolean(state), hasCookie: Boolean(cookieState) },
-        "Bling callback state refused",
-      );
+    // Only the page's own form answers (a script elsewhere could not send the SameSite cookie anyway).
+    const isForm = (req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+    if (!isForm || !stateMatchesCookie(req, state) || (decision !== "confirm" && decision !== "cancel")) {
+      req.log.warn({ hasState: Boolean(state) }, "Bling confirmation refused");
       return sendResultPage(reply, 400, {
         title: "Conexão com o Bling não concluída",
         message:
-          "Este retorno do Bling não corresponde a uma conexão iniciada neste navegador, ou o link expirou. Volte às configurações e clique em Conectar ao Bling.",
+          "Esta confirmação não corresponde a uma conexão iniciada neste navegador, ou expirou. Volte às configurações e clique em Conectar ao Bling.",
         ...back,
       });
     }
     reply.clearCookie(BLING_STATE_COOKIE, { path: "/" });
-    const error = first(q.error);
-    if (error) {
-      // Burn the state: an error callback ends this attempt.
-      await repos(deps).states.consume(state, "bling");
-      req.log.info({ error: loggable(error) }, "Bling authorization returned an error");
+    if (decision === "cancel") {
+      await cancelBlingConnect(deps, state as string);
       return sendResultPage(reply, 200, {
-        title: "Conexão com o Bling não concluída",
-        message: providerErrorMessage(blingErrors, error, {
-          withCode: (c) => `O Bling recusou a autorização (${c}). Tente conectar novamente.`,
-          generic: "O Bling recusou a autorização. Tente conectar novamente.",
-        }),
+        title: "Conexão cancelada",
+        message: "Nada foi conectado e o acesso recém-concedido foi revogado no Bling.",
         ...back,
       });
     }
-    const code = first(q.code);
-    if (!code) {
-      return sendResultPage(reply, 400, {
-        title: "Conexão com o Bling não concluída",
-        message: "O Bling não enviou o código de autorização. Tente conectar novamente.",
-        ...back,
-      });
-    }
-    const r = await completeBlingConnect(deps, { state, code });
+    return sendCompletion(reply, await confirmBlingConnect(deps, state as string));
+  });
+
+  function stateMatchesCookie(req: FastifyRequest, state: string | undefined): boolean {
+    const cookieState = req.cookies[BLING_STATE_COOKIE];
+    return Boolean(state && cookieState && cookieState === state);
+  }
+
+  function sendCompletion(
+    reply: Parameters<typeof sendResultPage>[0],
+    r: Exclude<CompleteResult, { kind: "confirm" }>,
+  ) {
+    const back = { backUrl: settingsUrl };
     switch (r.kind) {
       case "connected":
         return reply.redirect(`${settingsUrl}?bling=connected`, 302);
+      case "nothing_pending":
+        return sendResultPage(reply, 400, {
+          title: "Conexão com o Bling não concluída",
+          message:
+            "Esta confirmação expirou ou já foi usada. Volte às configurações e clique em Conectar ao Bling.",
+          ...back,
+        });
+      case "too_many_attempts":
+        return sendResultPage(reply, 429, {
+          title: "Conexão com o Bling não concluída",
+          message: TOO_MANY_CONNECT_ATTEMPTS,
+          ...back,
+        });
       case "invalid_state":
         return sendResultPage(reply, 400, {
           title: "Conexão com o Bling não concluída",
@@ -141,5 +208,59 @@ export async function blingConnectRoutes(app: FastifyInstance, deps: AppDeps): P
           ...back,
         });
     }
+  }
+
+  app.get("/bling/callback", { config: rateLimit(deps, "public") }, async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    const state = first(q.state);
+    const cookieState = req.cookies[BLING_STATE_COOKIE];
+    const back = { backUrl: settingsUrl };
+    if (!state || !cookieState || cookieState !== state) {
+      req.log.warn(
+        { hasState: Boolean(state), hasCookie: Boolean(cookieState) },
+        "Bling callback state refused",
+      );
+      return sendResultPage(reply, 400, {
+        title: "Conexão com o Bling não concluída",
+        message:
+          "Este retorno do Bling não corresponde a uma conexão iniciada neste navegador, ou o link expirou. Volte às configurações e clique em Conectar ao Bling.",
+        ...back,
+      });
+    }
+    const error = first(q.error);
+    if (error) {
+      reply.clearCookie(BLING_STATE_COOKIE, { path: "/" });
+      // Burn the state: an error callback ends this attempt.
+      await repos(deps).states.consume(state, "bling");
+      req.log.info({ error: loggable(error) }, "Bling authorization returned an error");
+      return sendResultPage(reply, 200, {
+        title: "Conexão com o Bling não concluída",
+        message: providerErrorMessage(blingErrors, error, {
+          withCode: (c) => `O Bling recusou a autorização (${c}). Tente conectar novamente.`,
+          generic: "O Bling recusou a autorização. Tente conectar novamente.",
+        }),
+        ...back,
+      });
+    }
+    const code = first(q.code);
+    if (!code) {
+      return sendResultPage(reply, 400, {
+        title: "Conexão com o Bling não concluída",
+        message: "O Bling não enviou o código de autorização. Tente conectar novamente.",
+        ...back,
+      });
+    }
+    const r = await completeBlingConnect(deps, { state, code });
+    if (r.kind !== "confirm") {
+      reply.clearCookie(BLING_STATE_COOKIE, { path: "/" });
+      return sendCompletion(reply, r);
+    }
+    // The state cookie stays until the answer: it is what makes the confirmation POST this browser's.
+    return sendConfirmPage(reply, {
+      title: "Confirme a conexão com o Bling",
+      question: `Conectar a empresa ${r.companyName ?? "(sem nome)"} do Bling à organização ${r.organizationId} da Zydon? Produtos, estoque, preços e clientes desta empresa passarão a ser enviados a essa organização, e os pedidos feitos nela, ao Bling desta empresa. Se você não reconhece a organização, clique em Cancelar.`,
+      action: "/bling/confirm",
+      fields: { state },
+    });
   });
 }

@@ -1,8 +1,10 @@
-import { type SessionResponse, sessionRequestSchema } from "@zb/contract";
+import { createHash } from "node:crypto";
+import { launchExchangeRequestSchema, type SessionResponse, sessionRequestSchema } from "@zb/contract";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { AppDeps } from "../deps.js";
 import { BODY_LIMITS, rateLimit } from "../http/limits.js";
 import { sendError } from "../http/pages.js";
+import { tenantFromSession } from "../http/tenant-auth.js";
 import { signSession } from "../session/session-token.js";
 import { repos } from "../use-cases/repos.js";
 
@@ -11,6 +13,47 @@ import { repos } from "../use-cases/repos.js";
  * for our own short-lived session scoped to one tenant. Zydon verifies the user token (adapter).
  */
 export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  /**
+   * The launch session of the install callback (`/app#launch=`) is a single-use code: the page trades it
+   * here, once, for a page session. A copied or leaked launch link opens nothing afterwards, and a launch
+   * session is refused as a Bearer token everywhere else.
+   */
+  app.post(
+    "/api/session/launch",
+    { config: rateLimit(deps, "public"), bodyLimit: BODY_LIMITS.json },
+    async (req, reply): Promise<SessionResponse | FastifyReply> => {
+      const parsed = launchExchangeRequestSchema.safeParse(req.body);
+      if (!parsed.success) return sendError(reply, 400, "bad_request", "Informe launchToken.");
+      const auth = await tenantFromSession(deps, parsed.data.launchToken, "launch");
+      if (!auth.ok) return sendError(reply, auth.status, auth.error, auth.message);
+      const now = deps.now?.() ?? new Date();
+      const digest = createHash("sha256").update(parsed.data.launchToken, "utf8").digest("base64url");
+      // SET NX: of two tabs racing one launch link, exactly one gets a session.
+      const first = await deps.redis.set(
+        `${deps.config.REDIS_PREFIX}:launch-used:${digest}`,
+        "1",
+        "PX",
+        Math.max(1_000, auth.session.exp * 1000 - now.getTime() + 1_000),
+        "NX",
+      );
+      if (first !== "OK") {
+        req.log.warn({ tenantId: auth.tenant.id }, "launch session replayed");
+        return sendError(
+          reply,
+          401,
+          "launch_used",
+          "Este link de abertura já foi usado. Abra o app de novo pelo App Center da Zydon.",
+        );
+      }
+      const s = signSession(
+        deps.config.SESSION_SECRET,
+        { tenantId: auth.tenant.id, organizationId: auth.session.organizationId },
+        now,
+      );
+      return { token: s.token, expiresAt: s.expiresAt.toISOString(), tenantId: auth.tenant.id };
+    },
+  );
+
   app.post(
     "/api/session",
     { config: rateLimit(deps, "public"), bodyLimit: BODY_LIMITS.json },

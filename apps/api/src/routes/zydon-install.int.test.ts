@@ -47,10 +47,17 @@ describe("install through App Studio OAuth", () => {
 
     expect(launchLocation.startsWith(`${h.apiUrl}/app#launch=`)).toBe(true);
     const launch = decodeURIComponent(launchLocation.split("#launch=")[1] as string);
+    // The launch code is traded once for a page session (it opens nothing by itself).
+    const traded = await h.api.inject({
+      method: "POST",
+      url: "/api/session/launch",
+      payload: { launchToken: launch },
+    });
+    expect(traded.statusCode).toBe(200);
     const conn = await h.api.inject({
       method: "GET",
       url: "/api/settings/connection",
-      headers: { authorization: `Bearer ${launch}` },
+      headers: { authorization: `Bearer ${traded.json().token}` },
     });
     expect(conn.statusCode).toBe(200);
     expect(conn.json().tenant.id).toBe(tenantId);
@@ -193,8 +200,9 @@ describe("uninstall and reinstall", () => {
     });
     expect(settings.statusCode).toBe(403);
     const connect = await h.api.inject({
-      method: "GET",
-      url: `/bling/connect?session=${encodeURIComponent(token)}`,
+      method: "POST",
+      url: "/bling/connect",
+      headers: { authorization: `Bearer ${token}`, origin: h.apiUrl },
     });
     expect(connect.statusCode).toBe(403);
     const body = JSON.stringify({

@@ -2,23 +2,30 @@ import { createServer } from "node:net";
 import { createLogger } from "@zb/config";
 import { createDb, type DbHandle, runMigrations, SecretBox, TenantsRepository } from "@zb/db";
 import {
+  type BlingBudget,
   ensureTenantSchedulers,
   type JobName,
   JobProducer,
   QUEUES,
   removeTenantSchedulers,
+  wireBudget,
   wireTokenManager,
   wireZydonApp,
 } from "@zb/sync";
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, testEnv } from "@zb/testing";
 import type { WebhookAuthMode } from "@zb/zydon";
 import { type StartedZydonSimulator, startZydonSimulator } from "@zb/zydon-simulator";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type LightMyRequestResponse,
+  type RouteOptions,
+} from "fastify";
 import type { Redis } from "ioredis";
 import { createBlingGateway } from "../adapters/bling-gateway.js";
 import { createChoices } from "../adapters/choices.js";
 import { apiServerOptions, app } from "../app.js";
-import { type AppDeps, createRedisProducer, type RateLimits } from "../deps.js";
+import { type AppDeps, type ConnectLimits, createRedisProducer, type RateLimits } from "../deps.js";
 import { manifestFilesFor } from "../zydon-manifest.js";
 import { type BlingDouble, startBlingDouble } from "./bling-double.js";
 
@@ -62,11 +69,24 @@ export interface Harness {
     org?: string | { orgId: string },
   ): Promise<{ orgId: string; tenantId: string; launchLocation: string }>;
   session(orgId: string): Promise<string>;
-  /** "Conectar ao Bling" end to end; returns the callback response. */
+  /**
+   * "Conectar ao Bling" end to end as the page does it (same-origin POST → nonce URL → Bling → callback →
+   * "Confirmar"); returns the last response (the confirmation's, or the callback's when it did not ask).
+   */
   connectBling(
     sessionToken: string,
     accountId: string,
   ): Promise<{ status: number; location: string | undefined; body: string }>;
+  /** The page's start (same-origin POST, then the nonce URL): Bling's authorize URL, its state and cookie. */
+  startBling(sessionToken: string): Promise<{ location: URL; state: string; cookie: string }>;
+  /** The confirmation page's answer (the form POST with the state and the browser's state cookie). */
+  answerBling(
+    state: string,
+    cookie: string | undefined,
+    decision?: "confirm" | "cancel",
+  ): Promise<LightMyRequestResponse>;
+  /** The deployment-wide token-call budget the API's code exchanges spend (only with `tokenBudget: true`). */
+  tokenBudget: BlingBudget | undefined;
   close(): Promise<void>;
 }
 
@@ -76,8 +96,17 @@ export const TEST_WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdef";
 export async function createHarness(
   opts: {
     rateLimits?: Partial<RateLimits>;
+    /** Per-tenant connect attempts (default: the product's 3 per 10 minutes). */
+    connectLimits?: Partial<ConnectLimits>;
+    /** Code exchanges go through the production token-call budget (Redis, this file's prefix). */
+    tokenBudget?: boolean;
     /** How the API authenticates Zydon webhooks, and the secret the manifest declares (default: the first). */
     zydonWebhook?: { mode?: WebhookAuthMode; secrets?: string[]; declared?: string };
+    /**
+     * `API_TRUST_PROXY` of this API (default 127.0.0.1: `inject` plays the load balancer, so a test's
+     * X-Forwarded-For stands for the address that balancer saw).
+     */
+    trustProxy?: false | string[];
   } = {},
 ): Promise<Harness> {
   const tdb: TestDatabase = await createTestDatabase({ migrate: runMigrations });
@@ -115,16 +144,23 @@ export async function createHarness(
 
   const secretBox = new SecretBox({ id: "k1", keyBase64: env.SECRETS_KEY as string });
   const producer = new JobProducer(redis, tredis.prefix);
-  // The production wiring, pointed at the doubles (default timeouts, no budget: the doubles do not limit).
+  // The production wiring, pointed at the doubles (default timeouts; no budget unless asked: the doubles
+  // do not limit).
+  const wired = opts.tokenBudget
+    ? wireBudget({ REDIS_PREFIX: tredis.prefix, BLING_RATE_SHARE: 2, BLING_DAILY_LIMIT: 120_000 }, redis)
+    : undefined;
   const gateway = bling.recording(
-    createBlingGateway({
-      BLING_CLIENT_ID: clientId,
-      BLING_CLIENT_SECRET: clientSecret,
-      BLING_API_BASE_URL: bling.apiBaseUrl,
-      BLING_AUTHORIZE_URL: bling.authorizeUrl,
-      BLING_ENABLE_JWT: false,
-      BLING_REQUEST_TIMEOUT_MS: 30_000,
-    }),
+    createBlingGateway(
+      {
+        BLING_CLIENT_ID: clientId,
+        BLING_CLIENT_SECRET: clientSecret,
+        BLING_API_BASE_URL: bling.apiBaseUrl,
+        BLING_AUTHORIZE_URL: bling.authorizeUrl,
+        BLING_ENABLE_JWT: false,
+        BLING_REQUEST_TIMEOUT_MS: 30_000,
+      },
+      wired ? { exchangeGate: wired.exchangeGate } : {},
+    ),
   );
   const hookCalls: Harness["hookCalls"] = [];
   const { tokens } = wireTokenManager(
@@ -185,10 +221,13 @@ export async function createHarness(
       },
     },
     rateLimits: opts.rateLimits,
+    connectLimits: opts.connectLimits,
   };
 
   const routes: RouteOptions[] = [];
-  const api = Fastify(apiServerOptions(logger as FastifyBaseLogger));
+  const api = Fastify(
+    apiServerOptions(logger as FastifyBaseLogger, { trustProxy: opts.trustProxy ?? ["127.0.0.1"] }),
+  );
   api.addHook("onRoute", (r) => {
     routes.push(r);
   });
@@ -206,6 +245,7 @@ export async function createHarness(
     zydon,
     bling,
     pluginId,
+    tokenBudget: wired?.budget,
     routes,
     hookCalls,
     logs,
@@ -278,21 +318,43 @@ export async function createHarness(
       sessions.push(token);
       return token;
     },
-    async connectBling(sessionToken, accountId) {
-      const start = await api.inject({
-        method: "GET",
-        url: `/bling/connect?session=${encodeURIComponent(sessionToken)}`,
+    async startBling(sessionToken) {
+      const begin = await api.inject({
+        method: "POST",
+        url: "/bling/connect",
+        headers: { authorization: `Bearer ${sessionToken}`, origin: apiUrl },
       });
+      if (begin.statusCode !== 200) throw new Error(`bling connect: ${begin.statusCode} ${begin.body}`);
+      const nonceUrl = new URL(begin.json().url as string);
+      const start = await api.inject({ method: "GET", url: `${nonceUrl.pathname}${nonceUrl.search}` });
       if (start.statusCode !== 302) throw new Error(`bling connect start: ${start.statusCode} ${start.body}`);
-      const state = new URL(start.headers.location as string).searchParams.get("state") as string;
-      const cookie = start.cookies.find((c) => c.name === "zb_bling_state");
+      const location = new URL(start.headers.location as string);
+      const cookie = start.cookies.find((c) => c.name === "zb_bling_state")?.value as string;
+      return { location, state: location.searchParams.get("state") as string, cookie };
+    },
+    answerBling(state, cookie, decision = "confirm") {
+      return api.inject({
+        method: "POST",
+        url: "/bling/confirm",
+        payload: new URLSearchParams({ state, decision }).toString(),
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        cookies: cookie ? { zb_bling_state: cookie } : {},
+      });
+    },
+    async connectBling(sessionToken, accountId) {
+      const { state, cookie } = await h.startBling(sessionToken);
       const code = bling.authorize(accountId);
       const cb = await api.inject({
         method: "GET",
         url: `/bling/callback?code=${code}&state=${encodeURIComponent(state)}`,
-        cookies: cookie ? { [cookie.name]: cookie.value } : {},
+        cookies: { zb_bling_state: cookie },
       });
-      return { status: cb.statusCode, location: cb.headers.location as string | undefined, body: cb.body };
+      const done = isBlingConfirmation(cb) ? await h.answerBling(state, cookie) : cb;
+      return {
+        status: done.statusCode,
+        location: done.headers.location as string | undefined,
+        body: done.body,
+      };
     },
     async close() {
       await api.close();
@@ -306,6 +368,11 @@ export async function createHarness(
     },
   };
   return h;
+}
+
+/** Bling's callback asked "Conectar a empresa X do Bling à organização Y da Zydon?" (nothing bound yet). */
+export function isBlingConfirmation(res: LightMyRequestResponse): boolean {
+  return res.statusCode === 200 && res.body.includes('action="/bling/confirm"');
 }
 
 /** Fails when any known secret value appears in the captured log lines. */

@@ -46,7 +46,7 @@ async function storeAndEnqueue(
   });
   const duplicate = inboxId === undefined;
   if (duplicate) {
-    const row = await inbox.findByEvent(input.provider, input.eventId);
+    const row = await inbox.findByEvent(input.provider, input.tenantId, input.eventId);
     if (!row || row.processedAt) return "duplicate";
     inboxId = row.id;
   }

@@ -118,15 +118,43 @@ describe("ApiClient", () => {
     });
   });
 
-  it("reads a missing options endpoint as 'no options' and builds the connect URL", async () => {
+  it("reads a missing options endpoint as 'no options' and asks the API for the connect URL", async () => {
+    const starts: Array<string | null> = [];
     server.use(
       http.get(url("/api/settings/options"), () =>
         HttpResponse.json({ error: "not_found" }, { status: 404 }),
       ),
+      http.post(url("/bling/connect"), ({ request }) => {
+        starts.push(request.headers.get("authorization"));
+        return HttpResponse.json({ url: `${apiBase}/bling/connect?nonce=n-1` });
+      }),
     );
     const client = new ApiClient({ baseUrl: apiBase, session: hostSession });
     expect(await client.getSettingsOptions()).toBeNull();
-    expect(await client.blingConnectUrl()).toBe(`${apiBase}/bling/connect?session=tok-1`);
+    // The session goes in the header of a POST; the URL the window opens holds only the nonce.
+    const connectUrl = await client.blingConnectUrl();
+    expect(connectUrl).toBe(`${apiBase}/bling/connect?nonce=n-1`);
+    expect(connectUrl).not.toContain("tok-1");
+    expect(starts).toEqual(["Bearer tok-1"]);
+  });
+
+  it("passes the API's pt-BR refusal of a connect start on", async () => {
+    server.use(
+      http.post(url("/bling/connect"), () =>
+        HttpResponse.json(
+          {
+            error: "too_many_attempts",
+            message: "Muitas tentativas de conexão com o Bling nos últimos minutos.",
+          },
+          { status: 429 },
+        ),
+      ),
+    );
+    const client = new ApiClient({ baseUrl: apiBase, session: hostSession });
+    await expect(client.blingConnectUrl()).rejects.toMatchObject({
+      status: 429,
+      message: "Muitas tentativas de conexão com o Bling nos últimos minutos.",
+    });
   });
 
   it("leaves blank ledger filters out of the query", () => {

@@ -1,6 +1,7 @@
 import {
   type ActionResult,
   actionResultSchema,
+  blingConnectStartResponseSchema,
   type Connection,
   connectionSchema,
   errorBodySchema,
@@ -130,8 +131,9 @@ const validationMessage = "Revise os campos destacados. Nada foi salvo.";
 export type HostSession = SessionRequest;
 
 /**
- * A ready app session instead of a host session: the API's install callback opens the page with
- * `#launch=<token>` (short-lived; it cannot be renewed, so on expiry the page asks to reopen from the App Center).
+ * A launch code instead of a host session: the API's install callback opens the page with `#launch=<token>`
+ * (short-lived and single-use: traded once for a page session that cannot be renewed, so on expiry the page
+ * asks to reopen from the App Center).
  */
 export interface LaunchSession {
   launchToken: string;
@@ -217,9 +219,20 @@ export class ApiClient {
 
   private async createSession(): Promise<string> {
     if (isLaunch(this.session)) {
-      // Used as is until the API says it expired; there is nothing to renew it with.
-      this.current = { token: this.session.launchToken, expiresAtMs: Number.POSITIVE_INFINITY, tenantId: "" };
-      return this.session.launchToken;
+      // A single-use code: traded once for a page session, which is then used until the API says it
+      // expired (there is nothing to renew it with).
+      const body = await this.send(
+        "/api/session/launch",
+        { method: "POST", body: { launchToken: this.session.launchToken } },
+        null,
+      );
+      const parsed = parse(sessionResponseSchema, body);
+      this.current = {
+        token: parsed.token,
+        expiresAtMs: Number.POSITIVE_INFINITY,
+        tenantId: parsed.tenantId,
+      };
+      return parsed.token;
     }
     const body = await this.send("/api/session", { method: "POST", body: this.session }, null);
     const parsed = parse(sessionResponseSchema, body);
@@ -238,10 +251,14 @@ export class ApiClient {
     return this.get("/api/settings/connection", connectionSchema);
   }
 
-  /** URL to open in a top-level window: Bling's login cannot run inside the App Center iframe. */
+  /**
+   * URL to open in a top-level window (Bling's login cannot run inside the App Center iframe): asked of the
+   * API with the session in the header, it holds only a single-use nonce valid about a minute, so the
+   * session never travels in a URL and a forwarded link opens nothing.
+   */
   async blingConnectUrl(): Promise<string> {
-    const token = await this.token();
-    return `${this.baseUrl}/bling/connect?session=${encodeURIComponent(token)}`;
+    const body = await this.authed("/bling/connect", { method: "POST" });
+    return parse(blingConnectStartResponseSchema, body).url;
   }
 
   /** The API's pt-BR `message` says whether Bling confirmed the revocation. */

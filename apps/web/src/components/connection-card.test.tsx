@@ -48,6 +48,17 @@ function serveConnection(get: () => Wire) {
   server.use(http.get(url("/api/settings/connection"), () => HttpResponse.json(get())));
 }
 
+/** The API's connect start: the session in the header, a nonce URL back. */
+function serveConnectStart(starts: Array<string | null> = []) {
+  server.use(
+    http.post(url("/bling/connect"), ({ request }) => {
+      starts.push(request.headers.get("authorization"));
+      return HttpResponse.json({ url: `${apiBase}/bling/connect?nonce=nonce-${starts.length}` });
+    }),
+  );
+  return starts;
+}
+
 function fakePopup() {
   return { closed: false, location: { href: "" }, close: vi.fn() };
 }
@@ -60,6 +71,7 @@ describe("connection card", () => {
   it("not connected: opens Bling's login in a top-level popup and refreshes when it closes", async () => {
     let state: Wire = notConnected;
     serveConnection(() => state);
+    const starts = serveConnectStart();
     const popup = fakePopup();
     const open = vi.spyOn(window, "open").mockReturnValue(popup as unknown as Window);
     const onChanged = vi.fn();
@@ -71,7 +83,10 @@ describe("connection card", () => {
     await user.click(screen.getByRole("button", { name: "Conectar ao Bling" }));
 
     expect(open).toHaveBeenCalledWith("", blingPopupName, expect.stringContaining("popup"));
-    await waitFor(() => expect(popup.location.href).toBe(`${apiBase}/bling/connect?session=${appToken}`));
+    await waitFor(() => expect(popup.location.href).toBe(`${apiBase}/bling/connect?nonce=nonce-1`));
+    // The session went in the start's header, never into the window's URL.
+    expect(starts).toEqual([`Bearer ${appToken}`]);
+    expect(popup.location.href).not.toContain(appToken);
     expect(screen.getByRole("status").textContent).toContain("Conclua o login na janela do Bling");
 
     state = connected;
@@ -133,13 +148,40 @@ describe("connection card", () => {
 
   it("a blocked popup falls back to a link", async () => {
     serveConnection(() => notConnected);
+    serveConnectStart();
     vi.spyOn(window, "open").mockReturnValue(null);
     const user = userEvent.setup();
     renderWithApi(<ConnectionCard refreshKey={0} onChanged={() => {}} />);
     await user.click(await screen.findByRole("button", { name: "Conectar ao Bling" }));
     const link = await screen.findByRole("link", { name: "Abrir o login do Bling" });
-    expect(link.getAttribute("href")).toBe(`${apiBase}/bling/connect?session=${appToken}`);
+    expect(link.getAttribute("href")).toBe(`${apiBase}/bling/connect?nonce=nonce-1`);
     expect(link.getAttribute("target")).toBe(blingPopupName);
+  });
+
+  it("a refused start (too many attempts) closes the window and shows the API's pt-BR reason", async () => {
+    serveConnection(() => notConnected);
+    server.use(
+      http.post(url("/bling/connect"), () =>
+        HttpResponse.json(
+          {
+            error: "too_many_attempts",
+            message:
+              "Muitas tentativas de conexão com o Bling nos últimos minutos. Aguarde 10 minutos e tente de novo.",
+          },
+          { status: 429 },
+        ),
+      ),
+    );
+    const popup = fakePopup();
+    vi.spyOn(window, "open").mockReturnValue(popup as unknown as Window);
+    const user = userEvent.setup();
+    renderWithApi(<ConnectionCard refreshKey={0} onChanged={() => {}} />);
+    await user.click(await screen.findByRole("button", { name: "Conectar ao Bling" }));
+    await waitFor(() =>
+      expect(screen.getByRole("alert").textContent).toContain("Muitas tentativas de conexão com o Bling"),
+    );
+    expect(popup.close).toHaveBeenCalled();
+    expect(popup.location.href).toBe("");
   });
 
   it("shows the API's error and loads again on retry", async () => {

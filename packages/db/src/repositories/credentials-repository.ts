@@ -221,6 +221,9 @@ export class CredentialsRepository {
         accessTokenEnc: null,
         refreshTokenEnc: null,
         status: "disconnected",
+        // The uninstalled tenant lets go of its Bling company: the company's own merchant (or anyone the
+        // account belongs to) can connect it to their organization without a "company taken" refusal.
+        blingCompanyId: null,
         purgeAfter: null,
         updatedAt: now,
       })

@@ -156,9 +156,11 @@ describe("WebhookInboxRepository.findByEvent", () => {
       payload: {},
     };
     const id = (await inbox.insertOnce(input)) as number;
-    expect(await inbox.findByEvent("zydon", "order:7")).toEqual({ id, processedAt: null });
-    expect(await inbox.findByEvent("bling", "order:7")).toBeUndefined();
+    expect(await inbox.findByEvent("zydon", tenantId, "order:7")).toEqual({ id, processedAt: null });
+    expect(await inbox.findByEvent("bling", tenantId, "order:7")).toBeUndefined();
+    // Another tenant never sees this tenant's row (the dedupe key is per tenant).
+    expect(await inbox.findByEvent("zydon", otherTenantId, "order:7")).toBeUndefined();
     await inbox.markProcessed(id);
-    expect((await inbox.findByEvent("zydon", "order:7"))?.processedAt).toBeInstanceOf(Date);
+    expect((await inbox.findByEvent("zydon", tenantId, "order:7"))?.processedAt).toBeInstanceOf(Date);
   });
 });

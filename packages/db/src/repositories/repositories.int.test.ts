@@ -66,6 +66,23 @@ describe("WebhookInboxRepository", () => {
     await repo.markProcessed(id);
     expect((await repo.get(id))?.processedAt).toBeInstanceOf(Date);
   });
+
+  it("dedupes per tenant: another tenant's event with the same id is its own row", async () => {
+    const repo = new WebhookInboxRepository(h.db);
+    const input = {
+      provider: "bling" as const,
+      eventId: "e-shared",
+      eventType: "stock.updated",
+      payload: { a: 1 },
+    };
+    const mine = await repo.insertOnce({ ...input, tenantId });
+    const theirs = await repo.insertOnce({ ...input, tenantId: otherTenantId });
+    expect(mine).toBeTypeOf("number");
+    expect(theirs).toBeTypeOf("number");
+    expect(theirs).not.toBe(mine);
+    expect(await repo.insertOnce({ ...input, tenantId: otherTenantId })).toBeUndefined();
+    expect((await repo.get(theirs as number))?.tenantId).toBe(otherTenantId);
+  });
 });
 
 describe("LedgerRepository", () => {

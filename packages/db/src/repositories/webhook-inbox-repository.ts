@@ -7,11 +7,14 @@ export type InboxRow = typeof webhookInbox.$inferSelect;
 export class WebhookInboxRepository {
   constructor(private readonly db: Database) {}
 
-  /** Insert unless the provider already sent this event id. Returns the new row id, or undefined for a duplicate. */
+  /**
+   * Insert unless the provider already sent this event id for this tenant. Returns the new row id, or
+   * undefined for a duplicate.
+   */
   async insertOnce(input: {
     provider: OAuthProvider;
     eventId: string;
-    tenantId: string | null;
+    tenantId: string;
     eventType: string;
     payload: Record<string, unknown>;
     occurredAt?: Date | null;
@@ -19,20 +22,27 @@ export class WebhookInboxRepository {
     const [row] = await this.db
       .insert(webhookInbox)
       .values({ ...input, occurredAt: input.occurredAt ?? null })
-      .onConflictDoNothing({ target: [webhookInbox.provider, webhookInbox.eventId] })
+      .onConflictDoNothing({ target: [webhookInbox.provider, webhookInbox.tenantId, webhookInbox.eventId] })
       .returning({ id: webhookInbox.id });
     return row?.id;
   }
 
-  /** The row of one provider event (id and whether it was processed), e.g. to re-enqueue a redelivery. */
+  /** One tenant's row of a provider event (id and whether it was processed), e.g. to re-enqueue a redelivery. */
   async findByEvent(
     provider: OAuthProvider,
+    tenantId: string,
     eventId: string,
   ): Promise<{ id: number; processedAt: Date | null } | undefined> {
     const [row] = await this.db
       .select({ id: webhookInbox.id, processedAt: webhookInbox.processedAt })
       .from(webhookInbox)
-      .where(and(eq(webhookInbox.provider, provider), eq(webhookInbox.eventId, eventId)));
+      .where(
+        and(
+          eq(webhookInbox.provider, provider),
+          eq(webhookInbox.tenantId, tenantId),
+          eq(webhookInbox.eventId, eventId),
+        ),
+      );
     return row;
   }
 

@@ -210,7 +210,10 @@ export const syncLedger = pgTable(
   ],
 );
 
-/** Every verified inbound webhook; the unique key makes a redelivery a no-op. */
+/**
+ * Every verified inbound webhook; the unique key (per tenant: event ids are the provider's, and one tenant's
+ * delivery must never dedupe against, or re-queue, another tenant's row) makes a redelivery a no-op.
+ */
 export const webhookInbox = pgTable(
   "webhook_inbox",
   {
@@ -227,7 +230,7 @@ export const webhookInbox = pgTable(
     error: text("error"),
   },
   (t) => [
-    uniqueIndex("webhook_inbox_event_uq").on(t.provider, t.eventId),
+    uniqueIndex("webhook_inbox_tenant_event_uq").on(t.provider, t.tenantId, t.eventId),
     index("webhook_inbox_tenant_idx").on(t.tenantId, t.receivedAt),
   ],
 );

@@ -225,8 +225,8 @@ describe("egress guard (all accounts)", () => {
 
   it("caps token calls per 60 s across processes, also through the hook", async () => {
     const sub = `t${++n}`;
-    const p1 = budget({ egress: { tokenCallsPer60s: 2 } }, conn(), sub);
-    const p2 = budget({ egress: { tokenCallsPer60s: 2 } }, conn(), sub);
+    const p1 = budget({ egress: { tokenCallsPer60s: 3, exchangeTokenCallsPer60s: 1 } }, conn(), sub);
+    const p2 = budget({ egress: { tokenCallsPer60s: 3, exchangeTokenCallsPer60s: 1 } }, conn(), sub);
     expect((await p1.takeTokenCall()).ok).toBe(true);
     expect((await p2.takeTokenCall()).ok).toBe(true);
     const r = await p1.takeTokenCall();
@@ -238,6 +238,25 @@ describe("egress guard (all accounts)", () => {
     );
     // Token calls spend no account budget: a normal request still goes through.
     await expect(hook({ method: "GET", path: "/Api/v3/produtos" })).resolves.toBeUndefined();
+  });
+
+  it("keeps the refresh lane when code exchanges flood the token-call cap (issue 21 #3)", async () => {
+    const sub = `t${++n}`;
+    // The defaults: 10 per 60 s, of which code exchanges may spend 3.
+    const api = budget({}, conn(), sub);
+    const worker = budget({}, conn(), sub);
+    const exchanges = [];
+    for (let i = 0; i < 10; i++) exchanges.push((await api.takeTokenCall("exchange")).ok);
+    expect(exchanges.filter(Boolean)).toHaveLength(3);
+    const refreshes = [];
+    for (let i = 0; i < 7; i++) refreshes.push((await worker.takeTokenCall()).ok);
+    expect(refreshes).toEqual(Array(7).fill(true));
+    // Both lanes full: ten calls in the minute, Bling's IP block (20) stays far.
+    expect(await worker.takeTokenCall("refresh")).toMatchObject({ ok: false, reason: "token" });
+    expect(await api.takeTokenCall("exchange")).toMatchObject({ ok: false, reason: "token" });
+    expect(() => budget({ egress: { tokenCallsPer60s: 3, exchangeTokenCallsPer60s: 3 } })).toThrow(
+      RangeError,
+    );
   });
 });
 

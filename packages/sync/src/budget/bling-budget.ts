@@ -13,6 +13,13 @@ import {
 } from "./scripts.js";
 import { type RateWindow, shareWindows } from "./share-windows.js";
 
+/**
+ * The two lanes of the deployment-wide `/oauth/token` cap: workers' refreshes keep most of it, code
+ * exchanges (a merchant clicking "Conectar ao Bling", which anyone can repeat) only the rest, so a flood of
+ * connects with made-up codes can never take the refreshes every tenant's sync depends on.
+ */
+export type TokenCallLane = "refresh" | "exchange";
+
 export type BudgetRefusalReason = "second" | "day" | "egress" | "errors" | "priority" | "token";
 
 export type TakeResult =
@@ -58,7 +65,13 @@ export interface BlingBudgetOptions {
   /** Fraction of the daily cap only orders/status may spend (default 0.02). */
   dailyReserveFraction?: number;
   /** Deployment-wide caps for the one egress IP (Bling blocks at 600 req/10 s, 300 errors/10 s, 20 tokens/60 s). */
-  egress?: { requestsPer10s?: number; errorsPer10s?: number; tokenCallsPer60s?: number };
+  egress?: {
+    requestsPer10s?: number;
+    errorsPer10s?: number;
+    tokenCallsPer60s?: number;
+    /** Of `tokenCallsPer60s`, the part only code exchanges may spend (default 3); refreshes keep the rest. */
+    exchangeTokenCallsPer60s?: number;
+  };
   /**
    * Added to every share window (default 100 ms): a grant is not an arrival — event-loop and network jitter
    * between our Redis clock and Bling's can squeeze `share` grants 1000 ms apart into less than a second at
@@ -97,7 +110,7 @@ export class BlingBudget {
   private readonly prefix: string;
   private readonly reqCap: number;
   private readonly errCap: number;
-  private readonly tokenCap: number;
+  private readonly tokenCaps: Record<TokenCallLane, number>;
   private readonly claimGraceMs: number;
   private readonly priorityPollMs: number;
   private readonly timeZone: string;
@@ -115,7 +128,15 @@ export class BlingBudget {
     this.dailyReserve = Math.ceil(this.dailyLimit * fraction);
     this.reqCap = positiveInt(opts.egress?.requestsPer10s ?? 500, "egress.requestsPer10s");
     this.errCap = positiveInt(opts.egress?.errorsPer10s ?? 200, "egress.errorsPer10s");
-    this.tokenCap = positiveInt(opts.egress?.tokenCallsPer60s ?? 10, "egress.tokenCallsPer60s");
+    const tokenCap = positiveInt(opts.egress?.tokenCallsPer60s ?? 10, "egress.tokenCallsPer60s");
+    const exchangeCap = positiveInt(
+      opts.egress?.exchangeTokenCallsPer60s ?? Math.min(3, tokenCap - 1),
+      "egress.exchangeTokenCallsPer60s",
+    );
+    if (exchangeCap >= tokenCap) {
+      throw new RangeError("egress.exchangeTokenCallsPer60s must leave refreshes part of tokenCallsPer60s");
+    }
+    this.tokenCaps = { refresh: tokenCap - exchangeCap, exchange: exchangeCap };
     this.claimGraceMs = opts.claimGraceMs ?? 2_000;
     this.priorityPollMs = opts.priorityPollMs ?? 250;
     this.timeZone = opts.timeZone ?? BLING_TIME_ZONE;
@@ -212,26 +233,31 @@ export class BlingBudget {
     )) as number;
   }
 
-  /** Spend one `/oauth/token` call of the deployment's cap (IP block for 60 min at 20/60 s). Never waits. */
-  async takeTokenCall(): Promise<
-    { ok: true; grantedAt: number } | { ok: false; reason: "token" | "egress"; waitMs: number }
-  > {
+  /**
+   * Spend one `/oauth/token` call of the deployment's cap (IP block for 60 min at 20/60 s) from `lane`'s
+   * part of it (default "refresh"). Never waits.
+   */
+  async takeTokenCall(
+    lane: TokenCallLane = "refresh",
+  ): Promise<{ ok: true; grantedAt: number } | { ok: false; reason: "token" | "egress"; waitMs: number }> {
     const [granted, reason, waitMs, now] = (await tokenCallScript.run(
       this.redis,
-      [this.key("egress", "token-calls"), this.key("egress", "requests")],
-      [this.tokenCap, TOKEN_WINDOW_MS, this.reqCap, EGRESS_WINDOW_MS, nonce()],
+      [this.key("egress", "token-calls", lane), this.key("egress", "requests")],
+      [this.tokenCaps[lane], TOKEN_WINDOW_MS, this.reqCap, EGRESS_WINDOW_MS, nonce()],
     )) as [number, string, number, number];
     if (granted === 1) return { ok: true, grantedAt: now };
     return { ok: false, reason: reason === "egress" ? "egress" : "token", waitMs };
   }
 
-  /** Sleep until a token call is allowed (bounded, abortable). */
-  async waitForTokenCall(opts: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<void> {
+  /** Sleep until a token call of `opts.lane` (default "refresh") is allowed (bounded, abortable). */
+  async waitForTokenCall(
+    opts: { signal?: AbortSignal; maxWaitMs?: number; lane?: TokenCallLane } = {},
+  ): Promise<void> {
     const started = Date.now();
     const maxWaitMs = opts.maxWaitMs ?? 60_000;
     for (;;) {
       opts.signal?.throwIfAborted();
-      const r = await this.takeTokenCall();
+      const r = await this.takeTokenCall(opts.lane);
       if (r.ok) return;
       if (Date.now() - started + r.waitMs > maxWaitMs) throw new BudgetWaitError(r.reason, r.waitMs);
       await sleep(r.waitMs + Math.floor(Math.random() * 50), opts.signal);

@@ -1,5 +1,5 @@
 import type { BlingLane } from "../ports/bling-port.js";
-import type { BlingBudget } from "./bling-budget.js";
+import type { BlingBudget, TokenCallLane } from "./bling-budget.js";
 import { isBudgetLane } from "./lanes.js";
 
 /** What the Bling client passes to its `budget` hook before every request. */
@@ -36,10 +36,13 @@ export function budgetHook(
   };
 }
 
-/** The token manager's `TokenCallGate`: one `/oauth/token` call of the deployment-wide cap per acquire. */
+/**
+ * One `/oauth/token` call of the deployment-wide cap per acquire, from `opts.lane`'s part of it: the token
+ * manager's refreshes (default) or the API's code exchanges.
+ */
 export function tokenCallGate(
   budget: BlingBudget,
-  opts: { maxWaitMs?: number } = {},
+  opts: { maxWaitMs?: number; lane?: TokenCallLane } = {},
 ): { acquire(): Promise<void> } {
   return { acquire: () => budget.waitForTokenCall(opts) };
 }

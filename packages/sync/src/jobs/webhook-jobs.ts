@@ -1,4 +1,4 @@
-import { OrderExportsRepository, WebhookInboxRepository } from "@zb/db";
+import { type InboxRow, OrderExportsRepository, WebhookInboxRepository } from "@zb/db";
 import { z } from "zod";
 import { readBlingInbox, readZydonOrderInbox, type StoredBlingWebhook } from "../inbox/webhook-payloads.js";
 import { safeJobId } from "../queues/job-ids.js";
@@ -73,6 +73,27 @@ export async function dispatchBlingWebhook(
   }
 }
 
+/**
+ * The job's inbox row, if it is still to be processed and belongs to the job's tenant. A row of another
+ * tenant is never processed under this job's tenant (a forged or confused job would otherwise apply one
+ * tenant's event to another's data): it is logged and left for its own tenant's job.
+ */
+async function ownUnprocessedRow(
+  job: JobRun,
+  p: { tenantId: string; inboxId: number },
+): Promise<InboxRow | undefined> {
+  const row = await new WebhookInboxRepository(job.db).get(p.inboxId);
+  if (!row || row.processedAt) return undefined;
+  if (row.tenantId !== p.tenantId) {
+    job.log.warn(
+      { tenantId: p.tenantId, inboxId: p.inboxId, rowTenantId: row.tenantId },
+      "inbox row belongs to another tenant: refused",
+    );
+    return undefined;
+  }
+  return row;
+}
+
 /** Process one stored Bling webhook (inbox row), once. */
 export const blingWebhookJob = defineJob({
   name: "bling-webhook",
@@ -81,11 +102,10 @@ export const blingWebhookJob = defineJob({
   needs: "active-tenant",
   schema: inboxPayload,
   async run(p, job) {
-    const inbox = new WebhookInboxRepository(job.db);
-    const row = await inbox.get(p.inboxId);
-    if (!row || row.processedAt) return undefined;
+    const row = await ownUnprocessedRow(job, p);
+    if (!row) return undefined;
     await dispatchBlingWebhook(job, p.tenantId, row);
-    await inbox.markProcessed(row.id);
+    await new WebhookInboxRepository(job.db).markProcessed(row.id);
     return undefined;
   },
 });
@@ -98,16 +118,15 @@ export const zydonOrderWebhookJob = defineJob({
   needs: "nothing",
   schema: inboxPayload,
   async run(p, job) {
-    const inbox = new WebhookInboxRepository(job.db);
-    const row = await inbox.get(p.inboxId);
-    if (!row || row.processedAt) return undefined;
+    const row = await ownUnprocessedRow(job, p);
+    if (!row) return undefined;
     const orderId = readZydonOrderInbox(row);
     await job.producer.enqueue(
       "export-order",
       { tenantId: p.tenantId, zydonOrderId: orderId },
       { jobId: safeJobId("export", p.tenantId, orderId) },
     );
-    await inbox.markProcessed(row.id);
+    await new WebhookInboxRepository(job.db).markProcessed(row.id);
     return undefined;
   },
 });

@@ -97,6 +97,8 @@ beforeAll(async () => {
     apiBaseUrl: zydonSim.url,
     adminUrl: zydonSim.url,
     timeoutMs: 5_000,
+    // The NF-e links point at the Bling simulator on loopback (production allows public addresses only).
+    outbound: { allowHosts: ["127.0.0.1"] },
   });
   zydonPort = new ZydonPortAdapter(app.client(zydonSim.sim.accessKeyFor(orgId)));
 });

@@ -1,4 +1,5 @@
 import { CursorsRepository, LedgerRepository, LinksRepository, linkData } from "@zb/db";
+import { OutboundRefusedError } from "@zb/zydon";
 import { z } from "zod";
 import { contentHash } from "../domain/content-hash.js";
 import type { EntityPipeline, PageResult } from "../engine/initial-sync.js";
@@ -287,6 +288,24 @@ export async function syncProductImages(ctx: SyncContext, blingProductId: string
     await ctx.zydon.setProductImages(link.zydonId, detail.imageUrls);
   } catch (err) {
     if (isTransient(err)) throw err;
+    if (err instanceof OutboundRefusedError) {
+      // The link itself is refused (internal address, not an image, too large): the same links will never
+      // pass, so remember them and do not try again until the product's images change in Bling.
+      await ctx.db.transaction(async (tx) => {
+        await new LinksRepository(tx).mergeData(link.id, { imagesHash });
+        await new LedgerRepository(tx).record({
+          tenantId: ctx.tenantId,
+          entity: "image",
+          entityKey: link.naturalKey ?? blingProductId,
+          action: "upload",
+          outcome: "skipped",
+          reason: `Imagem ignorada: ${err.ptBrMessage()}. Corrija o link da imagem no Bling.`,
+          retryable: false,
+          details: { blingId: blingProductId, refusal: err.refusal },
+        });
+      });
+      return;
+    }
     await ledger.record({
       tenantId: ctx.tenantId,
       entity: "image",

@@ -188,9 +188,16 @@ describe.skipIf(!hasChromium)(
       await popup.waitForURL(/\/oauth\/authorize/);
       await popup.getByRole("button", { name: "Autorizar" }).waitFor();
       await shot(popup, "04-bling-consent");
+      await popup.getByRole("button", { name: "Autorizar" }).click();
+      // Nothing is bound before the merchant reads which company goes to which organization.
+      await popup.getByRole("button", { name: "Confirmar" }).waitFor();
+      await expect(popup.locator("main").textContent()).resolves.toContain(
+        "Conectar a empresa Distribuidora Demo Ltda do Bling à organização",
+      );
+      await shot(popup, "04b-bling-confirm");
       await Promise.all([
         popup.waitForEvent("close"),
-        popup.getByRole("button", { name: "Autorizar" }).click(),
+        popup.getByRole("button", { name: "Confirmar" }).click(),
       ]);
 
       const state = page.getByTestId("connection-state");
