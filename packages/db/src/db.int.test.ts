@@ -127,7 +127,7 @@ describe("unique constraints make duplicates impossible", () => {
   it("one inbox row per provider, tenant and event id", async () => {
     const a = await newTenant("org-inbox-a");
     const b = await newTenant("org-inbox-b");
-    const row = (tenantId: string, provider = "bling") => ({
+    const row = (tenantId: string, provider: "bling" | "zydon" = "bling") => ({
       provider,
       tenantId,
       eventId: "ev-1",

@@ -69,7 +69,7 @@ export async function auditDrift(ctx: SyncContext, opts: { maxRepairs?: number }
     // Forget what we believe Zydon holds, so the next write happens: against the record that now carries
     // the SKU, or (deleted by hand) a new one.
     if (z) {
-      await links.upsert({
+      const row = await links.upsert({
         tenantId: ctx.tenantId,
         entity: "product",
         blingId: l.blingId,
@@ -77,6 +77,9 @@ export async function auditDrift(ctx: SyncContext, opts: { maxRepairs?: number }
         naturalKey: l.naturalKey,
         contentHash: null,
       });
+      // The stock and images we wrote went to the old record: forget them, so the stock pipeline and the
+      // image job write them to this one.
+      await links.mergeData(row.id, { stockQty: null, imagesHash: null });
     } else {
       await links.deleteByBlingId(ctx.tenantId, "product", l.blingId);
     }
