@@ -34,7 +34,9 @@ export interface ZydonContract {
   productVariationsPath: string;
   /**
    * zydon-api.md §2.4 "404 right after a create": one 404 minutes after a record was used, no fixed window on
-   * record. A 404 on a record this client created within this window is treated as possibly transient.
+   * record. A 404 on a record created, linked or written within this window is treated as possibly transient:
+   * by the client for the ids it created itself (`HttpCore.rememberCreated`), and by the sync for every record
+   * its links name, across jobs (packages/sync/src/pipelines/zydon-not-found.ts `checkZydonNotFound`).
    */
   notFoundRetryWindowMs: number;
   /**

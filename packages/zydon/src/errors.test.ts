@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { RATE_LIMIT_BACKOFF_MS } from "./adapter.js";
+import { NOT_FOUND_RETRY_WINDOW_MS, RATE_LIMIT_BACKOFF_MS } from "./adapter.js";
 import { ZydonClient } from "./client.js";
+import { DEFAULT_ZYDON_CONTRACT } from "./contract.js";
 import {
+  isWithinNotFoundRetryWindow,
   ZydonAuthError,
   ZydonNetworkError,
   ZydonNotFoundError,
@@ -113,6 +115,40 @@ describe("error mapping", () => {
     const later = (await failure(c.products.get(id))) as ZydonNotFoundError;
     expect(later.retryableWindow).toBe(false);
     expect(later.action).toBe("give_up");
+  });
+
+  it("the configured window is honoured, not the default: 30 s configured → a 404 45 s after the create gives up", async () => {
+    let t = Date.parse("2026-01-01T00:00:00Z");
+    const c = new ZydonClient({
+      baseUrl: "https://api.zydon.test",
+      accessKey: { code: "kc", token: "t" },
+      contract: { ...DEFAULT_ZYDON_CONTRACT, notFoundRetryWindowMs: 30_000 },
+      fetch: async (_url, init) =>
+        init?.method === "POST"
+          ? new Response(JSON.stringify({ id: 777 }), { status: 201 })
+          : new Response(envelopeBody(404, "NotFoundException", "Product was not found"), { status: 404 }),
+      now: () => new Date(t),
+    });
+    expect(c.http.notFoundRetryWindowMs).toBe(30_000);
+    const id = await c.products.create({ sku: "B", name: "B" });
+    t += 20_000;
+    expect(((await failure(c.products.get(id))) as ZydonNotFoundError).retryableWindow).toBe(true);
+    t += 25_000;
+    // 45 s: inside the default window (5 min), outside the configured one.
+    expect(45_000).toBeLessThan(NOT_FOUND_RETRY_WINDOW_MS);
+    const late = (await failure(c.products.get(id))) as ZydonNotFoundError;
+    expect(late.retryableWindow).toBe(false);
+    expect(late.action).toBe("give_up");
+  });
+
+  it("isWithinNotFoundRetryWindow uses the window it is given", () => {
+    const at = new Date("2026-01-01T00:00:00Z");
+    const plus = (ms: number) => new Date(at.getTime() + ms);
+    expect(isWithinNotFoundRetryWindow(at, 30_000, plus(29_000))).toBe(true);
+    expect(isWithinNotFoundRetryWindow(at, 30_000, plus(31_000))).toBe(false);
+    expect(isWithinNotFoundRetryWindow(at, 20 * 60_000, plus(10 * 60_000))).toBe(true);
+    // A reference after "now" (clocks apart) counts as just now.
+    expect(isWithinNotFoundRetryWindow(at, 30_000, plus(-5_000))).toBe(true);
   });
 
   it.each([400, 409, 422])("%i → ZydonValidationError give_up", async (status) => {

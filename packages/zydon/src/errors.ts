@@ -1,4 +1,4 @@
-import { NOT_FOUND_RETRY_WINDOW_MS, rateLimitBackoffMs } from "./adapter.js";
+import { rateLimitBackoffMs } from "./adapter.js";
 
 /** What the caller should do with a failure; the error's class decides, never its message. */
 export type ZydonErrorAction = "retry" | "wait" | "reconnect" | "give_up";
@@ -104,8 +104,20 @@ export class ZydonResponseTooLargeError extends ZydonError {
   readonly action = "give_up" as const;
 }
 
-export function isWithinNotFoundRetryWindow(createdAt: Date, now: Date = new Date()): boolean {
-  return now.getTime() - createdAt.getTime() <= NOT_FOUND_RETRY_WINDOW_MS;
+/**
+ * Whether a 404 on a record referenced at `referencedAt` (created, linked or last written) still falls in the
+ * contract window `notFoundRetryWindowMs` (zydon-api.md §2.4: possibly transient, retry briefly). The window is
+ * the caller's configured one (`ZydonContract.notFoundRetryWindowMs`), never a constant. A reference "in the
+ * future" (clocks apart) counts as just now.
+ */
+export function isWithinNotFoundRetryWindow(
+  referencedAt: Date | number,
+  windowMs: number,
+  now: Date | number = Date.now(),
+): boolean {
+  const at = typeof referencedAt === "number" ? referencedAt : referencedAt.getTime();
+  const t = typeof now === "number" ? now : now.getTime();
+  return t - at <= windowMs;
 }
 
 /** Retry-After is seconds or an HTTP date; absent → the integrators' backoff ladder for this attempt. */

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { NOT_FOUND_RETRY_WINDOW_MS } from "./adapter.js";
 import { readCappedText, ZYDON_MAX_RESPONSE_BYTES } from "./body-cap.js";
 import {
+  isWithinNotFoundRetryWindow,
   ZydonError,
   ZydonNetworkError,
   ZydonUnexpectedResponseError,
@@ -58,12 +59,13 @@ export class HttpCore {
    * record came minutes after use, so the window is minutes and configurable, not a fixed 60 s).
    */
   private readonly recentlyCreated = new Map<string, number>();
-  private readonly windowMs: number;
+  /** The configured contract window (`ZydonContract.notFoundRetryWindowMs`), for callers that keep their own memory. */
+  readonly notFoundRetryWindowMs: number;
 
   constructor(private readonly opts: HttpCoreOptions) {
     this.fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
     this.now = opts.now ?? (() => new Date());
-    this.windowMs = opts.notFoundRetryWindowMs ?? NOT_FOUND_RETRY_WINDOW_MS;
+    this.notFoundRetryWindowMs = opts.notFoundRetryWindowMs ?? NOT_FOUND_RETRY_WINDOW_MS;
   }
 
   rememberCreated(id: string): void {
@@ -72,7 +74,11 @@ export class HttpCore {
     // Bounded: drop entries past the window, and the oldest when large.
     if (this.recentlyCreated.size > 1000) {
       for (const [k, v] of this.recentlyCreated) {
-        if (t - v > this.windowMs || this.recentlyCreated.size > 1000) this.recentlyCreated.delete(k);
+        if (
+          !isWithinNotFoundRetryWindow(v, this.notFoundRetryWindowMs, t) ||
+          this.recentlyCreated.size > 1000
+        )
+          this.recentlyCreated.delete(k);
         else break;
       }
     }
@@ -85,7 +91,7 @@ export class HttpCore {
       .map((s) => decodeURIComponent(s))
       .some((seg) => {
         const at = this.recentlyCreated.get(seg);
-        return at !== undefined && t - at <= this.windowMs;
+        return at !== undefined && isWithinNotFoundRetryWindow(at, this.notFoundRetryWindowMs, t);
       });
   }
 

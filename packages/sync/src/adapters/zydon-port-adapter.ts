@@ -21,6 +21,11 @@ export class ZydonPortAdapter implements ZydonPort {
 
   constructor(private readonly zc: ZydonClient) {}
 
+  /** The configured contract window, as the client applies it to the ids it created itself. */
+  get notFoundRetryWindowMs(): number {
+    return this.zc.http.notFoundRetryWindowMs;
+  }
+
   private async ensureAxes(p: PortalProductWrite): Promise<Map<string, string>> {
     if (!this.axes) {
       this.axes = new Map();

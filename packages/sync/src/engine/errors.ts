@@ -25,12 +25,34 @@ export class LockBusyError extends RetryLaterError {
   }
 }
 
+/**
+ * Zydon answered 404 for a record the sync created, linked or wrote moments ago (within the contract window
+ * `notFoundRetryWindowMs`, zydon-api.md §2.4): possibly transient, so the job waits and runs again instead of
+ * treating the record as deleted by hand. The waits grow with the record's age and the last one lands just
+ * past the window, where a 404 that persists takes the normal path and is recorded in the ledger.
+ */
+export class ZydonNotFoundYetError extends Error {
+  readonly action = "wait" as const;
+  constructor(
+    /** The Zydon 404 (the error, or `undefined` when the port answered `null` for its read). */
+    readonly notFound: unknown,
+    readonly referencedAt: Date,
+    readonly retryAfterMs: number,
+  ) {
+    super(
+      `Zydon 404 on a record referenced at ${referencedAt.toISOString()}, within the contract window: retry in ${retryAfterMs} ms`,
+      notFound === undefined ? undefined : { cause: notFound },
+    );
+    this.name = new.target.name;
+  }
+}
+
 /** The action of a known error class; `undefined` for anything else (a bug, an unexpected library error). */
 export function actionOf(err: unknown): ErrorAction | undefined {
   if (err instanceof BlingError || err instanceof ZydonError) return err.action;
   if (err instanceof BudgetWaitError) return err.action;
   if (err instanceof BlingNotConnectedError || err instanceof BlingReauthRequiredError) return err.action;
-  if (err instanceof RetryLaterError) return err.action;
+  if (err instanceof RetryLaterError || err instanceof ZydonNotFoundYetError) return err.action;
   return undefined;
 }
 
@@ -46,6 +68,8 @@ export function waitHintOf(err: unknown): WaitHint {
     return { retryAfterMs: err.retryAfterMs, period: err.period, retryAt: err.retryAt };
   if (err instanceof BlingRateLimitedError)
     return { retryAfterMs: err.retryAfterMs, period: err.period, retryAt: undefined };
+  if (err instanceof ZydonNotFoundYetError)
+    return { retryAfterMs: err.retryAfterMs, period: undefined, retryAt: undefined };
   if (err instanceof BlingError || err instanceof ZydonRateLimitedError)
     return { retryAfterMs: err.retryAfterMs, period: undefined, retryAt: undefined };
   return { retryAfterMs: undefined, period: undefined, retryAt: undefined };

@@ -16,6 +16,7 @@ import type { PortalOrder } from "../ports/zydon-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { isNfeTrigger } from "./nfe.js";
 import { POLL_OVERLAP_MS } from "./products-poll.js";
+import { checkZydonNotFound, ZYDON_READ_MISSING } from "./zydon-not-found.js";
 
 /** A claim older than this is abandoned by a crashed worker (far above a request's timeout plus budget wait). */
 export const STALE_CLAIM_MS = 5 * 60_000;
@@ -52,7 +53,24 @@ export async function exportOrder(ctx: SyncContext, zydonOrderId: string): Promi
   if (row.state === "created" && row.blingOrderId) return { kind: "already", blingOrderId: row.blingOrderId };
 
   const order = await ctx.zydon.getOrder(zydonOrderId);
-  if (!order) return { kind: "failed", reason: `Pedido ${zydonOrderId} não encontrado no Zydon.` };
+  if (!order) {
+    // Zydon 404s the order: transient while we first heard of it moments ago (throws), else recorded.
+    const reason =
+      checkZydonNotFound(ctx, ZYDON_READ_MISSING, row, {
+        label: `o pedido ${zydonOrderId}`,
+        created: "recebido",
+      }) ?? `Pedido ${zydonOrderId} não encontrado no Zydon.`;
+    await ledger.record({
+      tenantId: ctx.tenantId,
+      entity: "order",
+      entityKey: zydonOrderId,
+      action: "export",
+      outcome: "failed",
+      reason,
+      retryable: true,
+    });
+    return { kind: "failed", reason };
+  }
   if (!isEligible(ctx, order))
     return { kind: "not_eligible", reason: "O pedido ainda não atingiu o status configurado para envio." };
 
@@ -86,7 +104,7 @@ export async function exportOrder(ctx: SyncContext, zydonOrderId: string): Promi
 
   let done: ExportResult;
   try {
-    const contactId = await ensureBlingContact(ctx, order.partnerId);
+    const contactId = await ensureBlingContact(ctx, order.partnerId, row);
     const paymentMethodIdByZydonId = await ensureBlingPaymentMethods(ctx, order);
     const productIdBySku = await resolveItems(ctx, order);
     const input = mapOrder(order, { contactId, productIdBySku, paymentMethodIdByZydonId, today: ctx.now() });
@@ -161,11 +179,22 @@ async function finish(
 }
 
 /** The order's customer in Bling: the link, else a Bling contact with the same CPF/CNPJ, else a new contact. */
-async function ensureBlingContact(ctx: SyncContext, zydonPartnerId: string): Promise<string> {
+async function ensureBlingContact(
+  ctx: SyncContext,
+  zydonPartnerId: string,
+  exportRow: OrderExport,
+): Promise<string> {
   const linked = await new LinksRepository(ctx.db).byZydonId(ctx.tenantId, "customer", zydonPartnerId);
   if (linked?.blingId) return linked.blingId;
   const partner = await ctx.zydon.getPartner(zydonPartnerId);
-  if (!partner) throw new OrderMappingError(`Cliente ${zydonPartnerId} do pedido não encontrado no Zydon.`);
+  if (!partner) {
+    // The order that names this customer arrived moments ago: its 404 may be transient (throws).
+    const reason = checkZydonNotFound(ctx, ZYDON_READ_MISSING, exportRow, {
+      label: `o cliente ${zydonPartnerId} do pedido ${exportRow.zydonOrderId}`,
+      created: "pedido recebido",
+    });
+    throw new OrderMappingError(reason ?? `Cliente ${zydonPartnerId} do pedido não encontrado no Zydon.`);
+  }
   const doc = onlyDigits(partner.fiscal_registration_number);
   // Two orders of one new buyer export at once (any worker process): one finds-or-creates the contact, the
   // other waits and then reads the link it wrote. Never two contacts for one document.

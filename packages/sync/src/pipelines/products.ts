@@ -8,6 +8,7 @@ import type { ErpProductDetail, ErpProductSummary } from "../ports/bling-port.js
 import type { PortalProductRef } from "../ports/zydon-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { readinessTotal } from "./readiness.js";
+import { checkZydonNotFound } from "./zydon-not-found.js";
 
 /**
  * `filtroSaldoEstoque` has no "all" value (0 zero, 1 positive — Bling's default — 2 negative), so a full
@@ -130,6 +131,10 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
       outcome = existing ? "updated" : "created";
     }
   } catch (err) {
+    // A 404 on the linked record: transient while the link is fresh (throws), else its own reason.
+    const notFound = link?.zydonId
+      ? checkZydonNotFound(ctx, err, link, { label: `o produto ${sku} (id ${link.zydonId})` })
+      : undefined;
     if (isTransient(err)) throw err;
     await ledger.record({
       tenantId: ctx.tenantId,
@@ -137,7 +142,7 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
       entityKey: sku,
       action: "import",
       outcome: "failed",
-      reason: `O Zydon recusou o produto ${sku}: ${errorMessage(err)}`,
+      reason: notFound ?? `O Zydon recusou o produto ${sku}: ${errorMessage(err)}`,
       retryable: true,
       details: { blingId: detail.id },
     });
@@ -235,6 +240,9 @@ async function deactivateProduct(ctx: SyncContext, detail: ErpProductDetail): Pr
   try {
     await ctx.zydon.updateProduct(link.zydonId, write);
   } catch (err) {
+    const notFound = checkZydonNotFound(ctx, err, link, {
+      label: `o produto ${link.naturalKey} (id ${link.zydonId})`,
+    });
     if (isTransient(err)) throw err;
     await new LedgerRepository(ctx.db).record({
       tenantId: ctx.tenantId,
@@ -242,7 +250,9 @@ async function deactivateProduct(ctx: SyncContext, detail: ErpProductDetail): Pr
       entityKey: link.naturalKey ?? detail.id,
       action: "import",
       outcome: "failed",
-      reason: `O produto ${link.naturalKey} está inativo no Bling, mas o Zydon recusou inativá-lo: ${errorMessage(err)}`,
+      reason:
+        notFound ??
+        `O produto ${link.naturalKey} está inativo no Bling, mas o Zydon recusou inativá-lo: ${errorMessage(err)}`,
       retryable: true,
       details: { blingId: detail.id },
     });
@@ -287,6 +297,9 @@ export async function syncProductImages(ctx: SyncContext, blingProductId: string
   try {
     await ctx.zydon.setProductImages(link.zydonId, detail.imageUrls);
   } catch (err) {
+    const notFound = checkZydonNotFound(ctx, err, link, {
+      label: `o produto ${link.naturalKey} (id ${link.zydonId})`,
+    });
     if (isTransient(err)) throw err;
     if (err instanceof OutboundRefusedError) {
       // The link itself is refused (internal address, not an image, too large): the same links will never
@@ -312,7 +325,8 @@ export async function syncProductImages(ctx: SyncContext, blingProductId: string
       entityKey: link.naturalKey ?? blingProductId,
       action: "upload",
       outcome: "failed",
-      reason: `Imagens do produto ${link.naturalKey} não foram enviadas ao Zydon: ${errorMessage(err)}`,
+      reason:
+        notFound ?? `Imagens do produto ${link.naturalKey} não foram enviadas ao Zydon: ${errorMessage(err)}`,
       retryable: true,
       details: { blingId: blingProductId },
     });

@@ -4,6 +4,7 @@ import { decideStatusMove } from "../domain/status-matching.js";
 import type { ErpSituacao } from "../ports/bling-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { isNfeTrigger } from "./nfe.js";
+import { checkZydonNotFound } from "./zydon-not-found.js";
 
 const SITUACOES_TTL_MS = 60 * 60_000;
 const cacheSchema = z.object({
@@ -70,6 +71,8 @@ export async function mirrorOrderStatus(ctx: SyncContext, blingOrderId: string):
       // Reaching the "approved" status starts the NF-e (issue 10; nfe.ts re-checks the setting).
       if (isNfeTrigger(ctx, decision.toId)) await ctx.enqueueNfe?.(exp.zydonOrderId);
     } catch (err) {
+      // A 404 on an order exported (or last mirrored) moments ago: transient (throws), else its own reason.
+      const notFound = checkZydonNotFound(ctx, err, exp, { label: `o pedido ${key}`, created: "recebido" });
       if (isTransient(err)) throw err;
       await ledger.record({
         tenantId: ctx.tenantId,
@@ -77,7 +80,7 @@ export async function mirrorOrderStatus(ctx: SyncContext, blingOrderId: string):
         entityKey: key,
         action: "status",
         outcome: "failed",
-        reason: `O Zydon recusou mudar o pedido para "${situacao.nome}": ${errorMessage(err)}`,
+        reason: notFound ?? `O Zydon recusou mudar o pedido para "${situacao.nome}": ${errorMessage(err)}`,
         retryable: true,
       });
       return "failed";

@@ -107,6 +107,11 @@ export interface PortalOrder {
 }
 
 export interface ZydonPort {
+  /**
+   * The contract window `notFoundRetryWindowMs` (zydon-api.md §2.4): a 404 on a record the sync referenced less
+   * than this long ago may be transient (configurable through `@zb/config`).
+   */
+  readonly notFoundRetryWindowMs: number;
   findProductBySku(sku: string): Promise<PortalProductRef | null>;
   createProduct(p: PortalProductWrite): Promise<PortalProductRef>;
   updateProduct(id: string, p: PortalProductWrite): Promise<PortalProductRef>;

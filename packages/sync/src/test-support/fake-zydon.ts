@@ -1,3 +1,4 @@
+import { DEFAULT_ZYDON_CONTRACT } from "@zb/zydon";
 import type {
   PortalOrder,
   PortalPartner,
@@ -60,6 +61,8 @@ export function zydonOrder(o: Partial<PortalOrder> & { id: string; partnerId: st
  */
 export class FakeZydon implements ZydonPort {
   readonly log = new CallLog<ZydonMethod>();
+  /** The contract window for a 404 on a fresh record (the default contract's; a test may change it). */
+  notFoundRetryWindowMs: number = DEFAULT_ZYDON_CONTRACT.notFoundRetryWindowMs;
   readonly products = new Map<string, FakeZydonProduct>();
   readonly stock = new Map<string, number>();
   readonly prices = new Map<string, number>();
