@@ -63,6 +63,11 @@ export interface ChoicesPort {
     tenantId: string;
     blingCompanyId: string;
   }): Promise<Array<Choice & { isDefault: boolean; active: boolean }>>;
+  /**
+   * Whether a Bling store (multiloja) exists for this account. Bling v3 has no store list: a store with no
+   * product linked to it (`/produtos/lojas?idLoja=`) is unknown or has no prices, unusable either way.
+   */
+  blingStoreExists(account: { tenantId: string; blingCompanyId: string; storeId: string }): Promise<boolean>;
   zydonChoices(accessKey: {
     code: string;
     token: string;

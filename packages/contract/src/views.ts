@@ -102,6 +102,13 @@ export type Progress = z.infer<typeof progressSchema>;
 /** `GET /api/settings/health`: last success per entity, webhook lag, Bling requests today, token state. */
 export const healthResponseSchema = z.object({
   paused: z.boolean(),
+  /**
+   * Settings the sync could not apply (a depósito, loja or price table that does not resolve): nothing was
+   * written from them. Non-empty = the tenant needs attention.
+   */
+  attention: z
+    .array(z.object({ setting: z.string(), reason: z.string().nullish(), since: wireDate }))
+    .default([]),
   tenantState: z.string().nullish(),
   /** Set while the Bling daily limit pause lasts. */
   blingPausedUntil: wireDate.nullish(),

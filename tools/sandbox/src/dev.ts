@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { readProcessEnv } from "@zb/config";
 import { runMigrations } from "@zb/db";
 import { installFromAppCenter } from "./app-center.js";
+import { createChildSupervisor } from "./children.js";
 import { startSimulatorConsole } from "./console.js";
 import { loadOrCreateDemoSecrets } from "./demo-secrets.js";
 import { type DemoWorld, startDemoWorld } from "./demo-world.js";
@@ -99,29 +99,24 @@ const childEnv: Record<string, string> = {
   ...world.productEnv(),
 };
 
-const children: ChildProcess[] = [];
-function start(name: string, entry: string): void {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
-    env: childEnv,
-    stdio: "inherit",
-  });
-  child.on("exit", (code, signal) => {
-    if (!shuttingDown) {
-      console.error(`${name} exited (${signal ?? code}); stopping the demo`);
-      shutdown(1);
-    }
-  });
-  children.push(child);
-}
+const children = createChildSupervisor({
+  env: childEnv,
+  onUnexpectedExit(name, how) {
+    console.error(`${name} exited (${how}); stopping the demo`);
+    shutdown(1);
+  },
+});
+const start = (name: string, entry: string) => children.start(name, entry);
 
 let shuttingDown = false;
 let stopConsole: (() => Promise<void>) | undefined;
+/** Ctrl+C (or SIGTERM): each child gets one SIGTERM (children.ts), then the simulators stop. */
 function shutdown(code: number): void {
   if (shuttingDown) return;
   shuttingDown = true;
-  for (const c of children) c.kill("SIGTERM");
   setTimeout(() => process.exit(code), 5_000).unref();
-  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on("exit", r)))))
+  children
+    .stopAll("SIGTERM")
     .then(async () => {
       await stopConsole?.();
       await world.close();

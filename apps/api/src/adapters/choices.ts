@@ -13,14 +13,24 @@ export function createChoices(o: {
   budget?: BlingBudget;
   zydon: Pick<ZydonApp, "client">;
 }): ChoicesPort {
+  // Sent once (no retry layer): a person is waiting for the page.
+  const blingClient = (tenantId: string, blingCompanyId: string) =>
+    wireBlingClient(o.config, {
+      getAccessToken: () => o.tokens.getAccessToken(tenantId),
+      onUnauthorized: () => o.tokens.forceRefresh(tenantId),
+      ...(o.budget ? { budget: budgetHook(o.budget, blingCompanyId, "status", { maxWaitMs: 5_000 }) } : {}),
+    });
   return {
-    async blingDeposits({ tenantId, blingCompanyId }) {
-      // Sent once (no retry layer): a person is waiting for the page.
-      const client = wireBlingClient(o.config, {
-        getAccessToken: () => o.tokens.getAccessToken(tenantId),
-        onUnauthorized: () => o.tokens.forceRefresh(tenantId),
-        ...(o.budget ? { budget: budgetHook(o.budget, blingCompanyId, "status", { maxWaitMs: 5_000 }) } : {}),
+    async blingStoreExists({ tenantId, blingCompanyId, storeId }) {
+      const rows = await blingClient(tenantId, blingCompanyId).produtosLojas.list({
+        pagina: 1,
+        limite: 1,
+        idLoja: Number(storeId),
       });
+      return rows.some((r) => String(r.loja.id) === storeId);
+    },
+    async blingDeposits({ tenantId, blingCompanyId }) {
+      const client = blingClient(tenantId, blingCompanyId);
       const rows = await client.depositos.list({ pagina: 1, limite: 100 });
       return rows.map((d) => ({
         id: String(d.id),

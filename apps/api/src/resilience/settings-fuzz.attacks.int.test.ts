@@ -8,7 +8,9 @@ import { expectNoSecretLeak, recordResponses } from "./attack-kit.js";
 /**
  * PUT /api/settings fuzzed from the shape of `tenantSettingsSchema` (@zb/sync) with fast-check: random valid
  * documents are saved and read back equal; random valid documents with one planted defect are refused with
- * 400, a pt-BR message on the defective field, and nothing saved.
+ * 400, a pt-BR message on the defective field, and nothing saved. The tenant is connected to a Bling account
+ * with a few depósitos and lojas and a Zydon organization with a few price tables: valid documents choose
+ * among those (the API checks that chosen ids exist), defects include ids that are malformed or absent.
  */
 let h: Harness;
 let responses: string[];
@@ -25,6 +27,22 @@ beforeAll(async () => {
   const installed = await h.install("Fuzz Config");
   tenantId = installed.tenantId;
   session = await h.session(installed.orgId);
+  const acc = h.bling.createAccount("Fuzz Ltda");
+  const c = h.bling.sim.control;
+  const product = c.upsertProduct(acc.accountId, { nome: "Caneca", codigo: "CAN-1", preco: 10 }) as {
+    id: number;
+  };
+  for (let i = 0; i < POOL; i++) {
+    depositPool.push(String(c.upsertDeposit(acc.accountId, { descricao: `Depósito ${i}` }).id));
+    const store = c.upsertStore(acc.accountId, { descricao: `Loja ${i}` });
+    c.setStoreProductPrice(acc.accountId, store.id, product.id, { preco: 9 + i });
+    storePool.push(String(store.id));
+  }
+  const seeded = h.zydon.sim.seed(installed.orgId, {
+    priceTables: Array.from({ length: POOL }, (_, i) => ({ name: `Tabela ${i}` })),
+  });
+  tablePool.push(...Object.values(seeded.priceTables ?? {}));
+  expect((await h.connectBling(session, acc.accountId)).status).toBe(302);
 });
 
 afterAll(async () => {
@@ -63,17 +81,27 @@ async function storedRow() {
 // ---- valid documents, field by field as the schema has them (ids already trimmed: read back is exact)
 
 const idArb = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/);
+/** Ids that exist in the tenant's Bling / Zydon (filled in beforeAll, before any property runs). */
+const POOL = 6;
+const depositPool: string[] = [];
+const storePool: string[] = [];
+const tablePool: string[] = [];
+const depositIdsArb = fc.constant(null).chain(() => fc.shuffledSubarray(depositPool));
+const storeArb = fc.constant(null).chain(() => fc.constantFrom(...storePool));
+const tableArb = fc.constant(null).chain(() => fc.constantFrom(...tablePool));
+/** Well-formed Bling ids that no account has. */
+const absentBlingId = fc.integer({ min: 90_000_000_000, max: 99_999_999_999 }).map(String);
 const stockArb = fc.record(
   {
-    depositIds: fc.array(idArb, { maxLength: 20 }),
+    depositIds: depositIdsArb,
     balance: fc.constantFrom("virtual", "physical"),
   },
   { requiredKeys: [] },
 );
 const priceArb = fc.oneof(
-  fc.record({ source: fc.constant("base"), zydonPriceTableId: idArb }, { requiredKeys: [] }),
+  fc.record({ source: fc.constant("base"), zydonPriceTableId: tableArb }, { requiredKeys: [] }),
   fc.record(
-    { source: fc.constant("store"), blingStoreId: idArb, zydonPriceTableId: idArb },
+    { source: fc.constant("store"), blingStoreId: storeArb, zydonPriceTableId: tableArb },
     { requiredKeys: ["source", "blingStoreId"] },
   ),
 );
@@ -118,6 +146,13 @@ const badId = fc.oneof(
   fc.string({ minLength: 65, maxLength: 300 }).filter((s) => s.trim().length > 64),
   fc.stringMatching(/^\s{0,5}$/),
   notString,
+);
+
+/** Not a Bling id: letters, signs, separators, zero, decimals, more digits than Bling uses. */
+const malformedBlingId = fc.oneof(
+  fc.constantFrom("abc", "-1", "-5", "12;34", "12,34", "0", "007", "1.5", "1e5", "12 34"),
+  fc.stringMatching(/^[0-9]{16,30}$/),
+  idArb.filter((s) => !/^[0-9]+$/.test(s)),
 );
 
 type Defect = { doc: Json; key: string; what: string };
@@ -179,11 +214,39 @@ const defectArb: fc.Arbitrary<Defect> = fc.oneof(
       what: "depositIds not a list",
     }),
   ),
-  fc.tuple(validArb, fc.array(idArb, { maxLength: 5 }), badId).map(
+  fc.tuple(validArb, depositIdsArb, badId).map(
     ([d, ids, bad]): Defect => ({
       doc: { ...d, stock: { ...section(d, "stock"), depositIds: [...ids, bad] } },
       key: `stock.depositIds.${ids.length}`,
       what: "a bad deposit id",
+    }),
+  ),
+  fc.tuple(validArb, depositIdsArb, malformedBlingId).map(
+    ([d, ids, bad]): Defect => ({
+      doc: { ...d, stock: { ...section(d, "stock"), depositIds: [...ids, bad] } },
+      key: `stock.depositIds.${ids.length}`,
+      what: "a malformed deposit id",
+    }),
+  ),
+  fc.tuple(validArb, depositIdsArb, absentBlingId).map(
+    ([d, ids, absent]): Defect => ({
+      doc: { ...d, stock: { ...section(d, "stock"), depositIds: [...ids, absent] } },
+      key: `stock.depositIds.${ids.length}`,
+      what: "a deposit absent from Bling",
+    }),
+  ),
+  fc.tuple(validArb, fc.oneof(malformedBlingId, absentBlingId)).map(
+    ([d, store]): Defect => ({
+      doc: { ...d, price: { source: "store", blingStoreId: store } },
+      key: "price.blingStoreId",
+      what: "a malformed or absent store",
+    }),
+  ),
+  fc.tuple(validArb, idArb).map(
+    ([d, table]): Defect => ({
+      doc: { ...d, price: { source: "base", zydonPriceTableId: `ausente-${table}` } },
+      key: "price.zydonPriceTableId",
+      what: "a price table absent from Zydon",
     }),
   ),
   fc.tuple(validArb, fc.array(idArb, { minLength: 21, maxLength: 40 })).map(
@@ -256,7 +319,8 @@ describe("PUT /api/settings, property-based", () => {
   });
 
   it("random documents with one defect → 400, pt-BR message on that field, nothing saved", async () => {
-    await put({ stock: { depositIds: ["BASE-1"], balance: "physical" }, paused: false });
+    const first = await put({ stock: { depositIds: [depositPool[0]], balance: "physical" }, paused: false });
+    expect(first.statusCode).toBe(200);
     const baseline = await read();
     const row = await storedRow();
     await fc.assert(

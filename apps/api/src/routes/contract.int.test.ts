@@ -83,6 +83,8 @@ beforeAll(async () => {
   expect(res.statusCode).toBe(200);
   session = expectContract(sessionResponseSchema, res.json()).token;
   const acc = h.bling.createAccount("Contrato Ltda");
+  // The deposit the settings test saves: the API checks that a chosen deposit exists in Bling.
+  h.bling.sim.control.upsertDeposit(acc.accountId, { id: 14887164854, descricao: "Depósito Contrato" });
   expect((await h.connectBling(session, acc.accountId)).status).toBe(302);
 });
 afterAll(async () => {

@@ -119,6 +119,7 @@ describe("POST /api/session", () => {
 describe("settings document", () => {
   it("GET returns defaults; PUT validates the whole document and saves all or nothing", async () => {
     const m = await merchant("Config", "Config Ltda");
+    h.bling.sim.control.upsertDeposit(m.accountId, { id: 14887164854, descricao: "Depósito Loja" });
     const initial = await as(m, "GET", "/api/settings");
     expect(initial.json()).toMatchObject({ stock: { balance: "virtual", depositIds: [] }, paused: false });
 
@@ -480,5 +481,123 @@ describe("tenant isolation on every /api/settings route", () => {
     ).toHaveLength(1);
     expect(h.logs.some((l) => l.includes('"route":"/api/settings/ledger"'))).toBe(true);
     expect(leakedSecrets(h)).toEqual([]);
+  });
+});
+
+describe("ids the merchant chooses (issue 15: no setting can corrupt data)", () => {
+  const base = {
+    price: { source: "base" },
+    orders: { trigger: "all" },
+    nfe: { enabled: false },
+    paused: false,
+  };
+  const put = (m: Pick<Merchant, "session">, doc: Record<string, unknown>) =>
+    as(m, "PUT", "/api/settings", { ...base, ...doc });
+  const errorsOf = (r: { json(): unknown }) => (r.json() as { errors: Record<string, string> }).errors;
+
+  it("refuses malformed depósito and loja ids with a message per field, connected or not", async () => {
+    const { orgId, tenantId } = await h.install("Ids ruins");
+    const m = { session: await h.session(orgId) };
+    const deposits = await put(m, { stock: { depositIds: ["abc", "-1"], balance: "virtual" } });
+    expect(deposits.statusCode).toBe(400);
+    expect(errorsOf(deposits)["stock.depositIds.0"]).toContain('Depósito "abc" inválido');
+    expect(errorsOf(deposits)["stock.depositIds.1"]).toContain('Depósito "-1" inválido');
+    const semicolon = await put(m, { stock: { depositIds: ["12;34"] } });
+    expect(errorsOf(semicolon)["stock.depositIds.0"]).toContain('Depósito "12;34" inválido');
+    const twice = await put(m, { stock: { depositIds: ["12", "12"] } });
+    expect(errorsOf(twice)["stock.depositIds"]).toBe("O mesmo depósito foi escolhido mais de uma vez.");
+    for (const store of ["abc", "-5", "0", "1.5"]) {
+      const r = await put(m, { price: { source: "store", blingStoreId: store } });
+      expect(r.statusCode, store).toBe(400);
+      expect(errorsOf(r)["price.blingStoreId"]).toContain(`Loja "${store}" inválida`);
+    }
+    const stored = await new TenantsRepository(h.db.db).findById(tenantId);
+    expect(stored?.settings).toEqual({});
+  });
+
+  it("while Bling is not connected, a new depósito or loja is refused with what to do", async () => {
+    const { orgId, tenantId } = await h.install("Desconectado");
+    const m = { session: await h.session(orgId) };
+    const deposit = await put(m, { stock: { depositIds: ["99999999999"] } });
+    expect(deposit.statusCode).toBe(400);
+    expect(errorsOf(deposit)["stock.depositIds"]).toBe(
+      "Conecte o Bling para confirmar os depósitos: sem a conexão não dá para saber se o depósito 99999999999 existe.",
+    );
+    const store = await put(m, { price: { source: "store", blingStoreId: "99999999" } });
+    expect(errorsOf(store)["price.blingStoreId"]).toContain("Conecte o Bling para confirmar a loja");
+    // Settings without new ids still save while disconnected.
+    const plain = await put(m, { stock: { depositIds: [], balance: "physical" } });
+    expect(plain.statusCode).toBe(200);
+    const stored = await new TenantsRepository(h.db.db).findById(tenantId);
+    expect(stored?.settings).toMatchObject({ stock: { depositIds: [], balance: "physical" } });
+  });
+
+  it("when connected, ids must exist in Bling (depósitos, lojas) and Zydon (price tables)", async () => {
+    const m = await merchant("Existe", "Existe Ltda");
+    const c = h.bling.sim.control;
+    const real = c.upsertDeposit(m.accountId, { descricao: "Galpão 2" });
+    const missing = await put(m, { stock: { depositIds: [String(real.id), "99999999999"] } });
+    expect(missing.statusCode).toBe(400);
+    expect(errorsOf(missing)).toEqual({ "stock.depositIds.1": "Depósito 99999999999 não existe no Bling." });
+
+    const unknownStore = await put(m, { price: { source: "store", blingStoreId: "99999999" } });
+    expect(errorsOf(unknownStore)["price.blingStoreId"]).toBe(
+      "Loja 99999999 não existe no Bling (ou não tem nenhum produto vinculado a ela).",
+    );
+    const store = c.upsertStore(m.accountId, { descricao: "Portal B2B" });
+    const product = c.upsertProduct(m.accountId, { nome: "Caneca", codigo: "CAN-1", preco: 10 }) as {
+      id: number;
+    };
+    c.setStoreProductPrice(m.accountId, store.id, product.id, { preco: 9 });
+
+    const unknownTable = await put(m, {
+      price: { source: "store", blingStoreId: String(store.id), zydonPriceTableId: "tabela-que-nao-existe" },
+    });
+    expect(errorsOf(unknownTable)).toEqual({
+      "price.zydonPriceTableId": "Tabela de preço tabela-que-nao-existe não existe na Zydon.",
+    });
+    const { priceTables } = h.zydon.sim.seed(m.orgId, { priceTables: [{ name: "Atacado" }] });
+    const tableId = priceTables?.Atacado as string;
+
+    const good = await put(m, {
+      stock: { depositIds: [String(real.id)], balance: "virtual" },
+      price: { source: "store", blingStoreId: String(store.id), zydonPriceTableId: tableId },
+    });
+    expect(good.statusCode).toBe(200);
+    expect(good.json()).toMatchObject({
+      stock: { depositIds: [String(real.id)] },
+      price: { blingStoreId: String(store.id), zydonPriceTableId: tableId },
+    });
+  });
+
+  it("health shows attention while the sync has a setting it cannot apply, and not after it resolves", async () => {
+    const m = await merchant("Atenção", "Atenção Ltda");
+    expect((await as(m, "GET", "/api/settings/health")).json().attention).toEqual([]);
+    const ledger = new LedgerRepository(h.db.db);
+    const entry = {
+      tenantId: m.tenantId,
+      entity: "settings",
+      entityKey: "stock.depositIds",
+      action: "apply",
+      reason:
+        "Estoque não atualizado: o depósito 99999999999 escolhido em Configurações não existe no Bling.",
+    } as const;
+    await ledger.record({ ...entry, outcome: "failed" });
+    const health = (await as(m, "GET", "/api/settings/health")).json();
+    expect(health.attention).toMatchObject([{ setting: "stock.depositIds", reason: entry.reason }]);
+    await ledger.record({ ...entry, outcome: "synced", reason: "Depósitos confirmados no Bling." });
+    expect((await as(m, "GET", "/api/settings/health")).json().attention).toEqual([]);
+  });
+
+  it("ids already saved are not re-checked: pausing works with Bling disconnected and old settings", async () => {
+    const { orgId, tenantId } = await h.install("Legado");
+    const m = { session: await h.session(orgId) };
+    // A document saved before the id rules (bad ids are the sync's to refuse now).
+    await new TenantsRepository(h.db.db).updateSettings(tenantId, { stock: { depositIds: ["99999999999"] } });
+    expect((await as(m, "POST", "/api/settings/pause")).json()).toEqual({ paused: true });
+    const stored = await new TenantsRepository(h.db.db).findById(tenantId);
+    expect(stored?.settings).toMatchObject({ stock: { depositIds: ["99999999999"] }, paused: true });
+    const same = await put(m, { stock: { depositIds: ["99999999999"], balance: "virtual" }, paused: true });
+    expect(same.statusCode).toBe(200);
   });
 });

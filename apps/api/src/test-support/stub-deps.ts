@@ -44,7 +44,11 @@ export function stubDeps(input: { db: DbHandle; redis: Redis; prefix?: string })
       verifyOrderWebhook: () => ({ ok: false, reason: "signature mismatch" }),
     },
     tokens: { getAccessToken: async () => unused("tokens"), forceRefresh: async () => unused("tokens") },
-    choices: { blingDeposits: async () => unused("bling"), zydonChoices: async () => unused("zydon") },
+    choices: {
+      blingDeposits: async () => unused("bling"),
+      blingStoreExists: async () => unused("bling"),
+      zydonChoices: async () => unused("zydon"),
+    },
     hooks: { onTenantPaused: async () => {}, onTenantResumed: async () => {} },
   };
 }

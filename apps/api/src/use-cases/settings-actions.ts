@@ -4,13 +4,17 @@ import {
   type SyncEntity,
   safeJobId,
   type TenantSettings,
-  tenantSettingsSchema,
+  tenantSettingsInputSchema,
 } from "@zb/sync";
 import type { AppDeps } from "../deps.js";
 import { nowOf, repos } from "./repos.js";
+import { verifySettingsIds } from "./settings-verify.js";
 import { type CatchUp, queueCatchUp } from "./tenant-lifecycle.js";
 
-type Deps = Pick<AppDeps, "db" | "secretBox" | "producer" | "hooks" | "config" | "logger" | "now">;
+type Deps = Pick<
+  AppDeps,
+  "db" | "secretBox" | "producer" | "hooks" | "config" | "logger" | "now" | "choices"
+>;
 
 /** A click twice in a row enqueues once (BullMQ deduplication window). */
 const CLICK_DEDUP_MS = 10_000;
@@ -20,14 +24,15 @@ export type SaveResult =
   | { ok: false; errors: Record<string, string> };
 
 /**
- * Validate the whole document with the shared schema and save it in one write: either everything the
- * merchant sent is stored or nothing is. Errors are keyed by field path with the schema's pt-BR message.
+ * Validate the whole document with the shared schema, check that every newly chosen id exists in Bling /
+ * Zydon (`verifySettingsIds`), and save it in one write: either everything the merchant sent is stored or
+ * nothing is. Errors are keyed by field path with a pt-BR message.
  */
 export async function saveSettings(deps: Deps, tenant: Tenant, body: unknown): Promise<SaveResult> {
   // A missing or null body is not "all defaults": it would silently reset every setting the merchant made.
   if (body === undefined || body === null) return { ok: false, errors: { _: "Envie as configurações." } };
   // Issues the schema has no pt-BR text for (wrong types, mostly) get a generic one instead of zod's English.
-  const parsed = tenantSettingsSchema.safeParse(body, { error: () => "Valor inválido." });
+  const parsed = tenantSettingsInputSchema.safeParse(body, { error: () => "Valor inválido." });
   if (!parsed.success) {
     // A Map, not an object literal: a field named `constructor` or `toString` would find the inherited
     // member already "set" and get no message at all.
@@ -46,18 +51,32 @@ export async function saveSettings(deps: Deps, tenant: Tenant, body: unknown): P
     return { ok: false, errors: Object.fromEntries(errors) };
   }
   const before = readTenantSettings(tenant.settings);
-  await repos(deps).tenants.updateSettings(tenant.id, parsed.data as unknown as Record<string, unknown>);
-  const catchUp =
-    before.paused && !parsed.data.paused
-      ? await queueCatchUp(deps, { ...tenant, settings: parsed.data as unknown as Record<string, unknown> })
-      : "none";
-  return { ok: true, settings: parsed.data, catchUp };
+  const missing = await verifySettingsIds(deps, tenant, before, parsed.data);
+  if (Object.keys(missing).length > 0) return { ok: false, errors: missing };
+  return store(deps, tenant, before, parsed.data);
 }
 
-/** Merchant pause/resume from the page; resume catches up on what changed meanwhile. */
+async function store(
+  deps: Deps,
+  tenant: Tenant,
+  before: TenantSettings,
+  next: TenantSettings,
+): Promise<SaveResult> {
+  await repos(deps).tenants.updateSettings(tenant.id, next as unknown as Record<string, unknown>);
+  const catchUp =
+    before.paused && !next.paused
+      ? await queueCatchUp(deps, { ...tenant, settings: next as unknown as Record<string, unknown> })
+      : "none";
+  return { ok: true, settings: next, catchUp };
+}
+
+/**
+ * Merchant pause/resume from the page; resume catches up on what changed meanwhile. Only the flag changes:
+ * the rest is stored as it was (a document saved before the id rules must not block a pause).
+ */
 export async function setMerchantPause(deps: Deps, tenant: Tenant, paused: boolean): Promise<SaveResult> {
   const current = readTenantSettings(tenant.settings);
-  return saveSettings(deps, tenant, { ...current, paused });
+  return store(deps, tenant, current, { ...current, paused });
 }
 
 export async function retryLedgerEntry(

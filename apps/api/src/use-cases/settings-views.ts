@@ -1,5 +1,5 @@
 import type { BlingConnection, LedgerOutcome, Tenant } from "@zb/db";
-import { readTenantSettings, type SyncEntity, syncEntities } from "@zb/sync";
+import { readTenantSettings, SETTINGS_ENTITY, type SyncEntity, syncEntities } from "@zb/sync";
 import { z } from "zod";
 import type { AppDeps } from "../deps.js";
 import { nowOf, repos } from "./repos.js";
@@ -70,10 +70,18 @@ export async function connectionView(deps: Deps, tenant: Tenant) {
 export async function healthView(deps: Deps, tenant: Tenant) {
   const now = nowOf(deps);
   const { health, credentials } = repos(deps);
-  const [successes, lagRows, conn] = await Promise.all([
+  const [successes, lagRows, conn, settingsErrors] = await Promise.all([
     health.lastSuccessByEntity(tenant.id),
     health.webhookLagSince(tenant.id, new Date(now.getTime() - 86_400_000)),
     credentials.getBlingConnection(tenant.id),
+    // Open configuration errors the sync recorded (packages/sync pipelines/config-errors.ts).
+    repos(deps).ledger.list({
+      tenantId: tenant.id,
+      entity: SETTINGS_ENTITY,
+      outcome: "failed",
+      onlyOpen: true,
+      pageSize: 10,
+    }),
   ]);
   const lastSuccess: Record<string, string | null> = {};
   for (const [entity, at] of Object.entries(successes)) lastSuccess[entity] = at.toISOString();
@@ -103,6 +111,11 @@ export async function healthView(deps: Deps, tenant: Tenant) {
   return {
     tenantState: tenant.state,
     paused: settings.paused || tenant.state === "paused",
+    attention: settingsErrors.items.map((r) => ({
+      setting: r.entityKey,
+      reason: r.reason,
+      since: r.createdAt,
+    })),
     blingPausedUntil:
       tenant.blingPausedUntil && tenant.blingPausedUntil > now ? tenant.blingPausedUntil : null,
     lastSuccess,

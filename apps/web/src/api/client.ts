@@ -63,6 +63,7 @@ export {
 /** The page reads a flatter health than the API's wire format. */
 export const healthSchema = healthResponseSchema.transform((h) => ({
   paused: h.paused,
+  attention: h.attention.map((a) => ({ setting: a.setting, reason: a.reason ?? null, since: a.since })),
   blingPausedUntil: h.blingPausedUntil ?? null,
   token: { state: h.token.state, label: h.token.label ?? null },
   webhooks: Object.entries(h.webhooks).map(([provider, w]) => ({

@@ -133,6 +133,38 @@ describe("settings form", () => {
     expect((store as HTMLInputElement).value).toBe("999");
   });
 
+  it("refuses malformed depósito and loja ids before sending, keeping what was typed", async () => {
+    mockSettings({ withOptions: false });
+    const user = userEvent.setup();
+    renderWithApi(<SettingsPanel refreshKey={0} />);
+
+    const deposits = await screen.findByLabelText(/Depósitos do Bling/);
+    await user.type(deposits, "abc, -1");
+    await user.click(screen.getByLabelText("Preço de uma loja do Bling (multiloja)"));
+    const store = screen.getByLabelText(/Loja do Bling/);
+    await user.type(store, "-5");
+    await user.click(screen.getByTestId("settings-save"));
+
+    expect(errorOf(deposits)).toBe(
+      'Depósito "abc" inválido: use o número do depósito no Bling (só algarismos, como 14886873).',
+    );
+    expect(errorOf(store)).toBe(
+      'Loja "-5" inválida: use o número da loja no Bling (só algarismos, como 203950523).',
+    );
+    expect(puts).toHaveLength(0);
+    expect((deposits as HTMLInputElement).value).toBe("abc, -1");
+    expect((store as HTMLInputElement).value).toBe("-5");
+
+    await user.clear(deposits);
+    await user.type(deposits, "12;34");
+    await user.clear(store);
+    await user.type(store, "99999999");
+    await user.click(screen.getByTestId("settings-save"));
+    expect(errorOf(deposits)).toContain('Depósito "12;34" inválido');
+    expect(errorOf(store)).toBe("");
+    expect(puts).toHaveLength(0);
+  });
+
   it("sends nothing when a conditionally required field is empty", async () => {
     mockSettings({ withOptions: true });
     const user = userEvent.setup();

@@ -88,11 +88,25 @@ export function draftToSettings(d: Draft, paused: boolean): Settings {
   };
 }
 
-/** The same conditional requirements as the API (packages/sync tenant-settings.ts), checked before sending. */
+/** Bling ids are positive integers (the API's rule, packages/sync tenant-settings.ts `blingIdPattern`). */
+const blingId = /^[1-9][0-9]{0,14}$/;
+
+/**
+ * The same conditional requirements and id formats as the API (packages/sync tenant-settings.ts), checked
+ * before sending. Whether an id exists in Bling/Zydon only the API can say; its answer lands beside the field.
+ */
 export function validateDraft(d: Draft): Errors {
   const errors: Errors = {};
-  if (d.priceSource === "store" && !d.blingStoreId.trim())
+  const store = d.blingStoreId.trim();
+  if (d.priceSource === "store" && !store)
     errors["price.blingStoreId"] = "Escolha a loja do Bling de onde vem o preço.";
+  else if (store && !blingId.test(store))
+    errors["price.blingStoreId"] =
+      `Loja "${store.slice(0, 30)}" inválida: use o número da loja no Bling (só algarismos, como 203950523).`;
+  const badDeposit = d.depositIds.find((x) => !blingId.test(x.trim()));
+  if (badDeposit !== undefined)
+    errors["stock.depositIds"] =
+      `Depósito "${badDeposit.trim().slice(0, 30)}" inválido: use o número do depósito no Bling (só algarismos, como 14886873).`;
   if (d.trigger === "from_status" && !d.zydonStatusId.trim())
     errors["orders.zydonStatusId"] = "Escolha o status a partir do qual o pedido é enviado.";
   if (d.nfeEnabled && !d.approvedZydonStatusId.trim())

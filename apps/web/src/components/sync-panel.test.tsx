@@ -123,6 +123,24 @@ describe("sync panel", () => {
     expect(progressCalls).toBe(2);
   });
 
+  it("shows Atenção with the reason while a setting cannot be applied", async () => {
+    const reason =
+      "Estoque não atualizado: o depósito 99999999999 escolhido em Configurações não existe no Bling.";
+    server.use(
+      http.get(url("/api/settings/progress"), () => HttpResponse.json(progress(10000, false))),
+      http.get(url("/api/settings/health"), () =>
+        HttpResponse.json({
+          ...health,
+          attention: [{ setting: "stock.depositIds", reason, since: "2025-03-10T12:00:00.000Z" }],
+        }),
+      ),
+    );
+    renderWithApi(<SyncPanel refreshKey={0} />);
+    expect((await screen.findByTestId("health-attention")).textContent).toBe("Atenção");
+    expect(screen.getByTestId("health-state").textContent).not.toContain("Ativa");
+    expect(screen.getByTestId("health-attention-reasons").textContent).toBe(reason);
+  });
+
   it("has an empty state before the first sync and an error state", async () => {
     server.use(
       http.get(url("/api/settings/progress"), () => HttpResponse.json({ running: false, entities: [] })),

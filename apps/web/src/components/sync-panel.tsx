@@ -160,12 +160,23 @@ function HealthBody({ health }: { health: Health }) {
               <span className="zb-badge zb-badge--warn">Pausada</span>
             ) : health.blingPausedUntil ? (
               <span className="zb-badge zb-badge--warn">Aguardando o Bling</span>
+            ) : health.attention.length > 0 ? (
+              <span className="zb-badge zb-badge--warn" data-testid="health-attention">
+                Atenção
+              </span>
             ) : (
               <span className="zb-badge zb-badge--ok">Ativa</span>
             )}
             {health.blingPausedUntil
               ? ` Limite diário de requisições do Bling atingido; retoma em ${formatDateTime(health.blingPausedUntil)}.`
               : ""}
+            {health.attention.length > 0 ? (
+              <ul className="zb-attention" data-testid="health-attention-reasons">
+                {health.attention.map((a) => (
+                  <li key={a.setting}>{a.reason ?? "Uma configuração não pôde ser aplicada."}</li>
+                ))}
+              </ul>
+            ) : null}
           </dd>
         </div>
         <div>

@@ -28,6 +28,8 @@ export interface SyncContext {
   enqueueImages?(blingProductId: string): Promise<void>;
   /** Queue the NF-e step of an exported order (the worker binds it to `nfe-step` with `nfeJobId(…, 0)`). */
   enqueueNfe?(zydonOrderId: string): Promise<void>;
+  /** Mass-change breaker limits; absent → the defaults (stock-guard.ts: 20% of the sellable catalog). */
+  guards?: { stockZeroShare?: number };
 }
 
 /** Errors whose type says "try the whole step again later" (rate limits, network, 5xx, auth refresh). */

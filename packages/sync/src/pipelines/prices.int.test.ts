@@ -4,7 +4,7 @@ import { ledgerRows, links, type TestContext, useSyncTestDatabase } from "../tes
 import { pricesPipeline } from "./prices.js";
 
 const t = useSyncTestDatabase();
-const storeSettings = { price: { source: "store", blingStoreId: "loja-1", zydonPriceTableId: "tab-app" } };
+const storeSettings = { price: { source: "store", blingStoreId: "203950523", zydonPriceTableId: "tab-app" } };
 
 async function linked(ctx: TestContext) {
   const l = links(ctx);
@@ -44,7 +44,7 @@ describe("prices pipeline", () => {
   it("copies the Bling store's prices (promotional when set) into the app's price table, one write per page", async () => {
     const ctx = await t.context({ settings: storeSettings });
     await linked(ctx);
-    ctx.bling.storePrices.set("loja-1", [
+    ctx.bling.storePrices.set("203950523", [
       { productId: "101", preco: 1.5, precoPromocional: 1.25 },
       { productId: "202", preco: 79.9, precoPromocional: 0 },
       { productId: "303", preco: 5, precoPromocional: null },
@@ -60,13 +60,13 @@ describe("prices pipeline", () => {
     expect(ctx.zydon.priceTablePriceOf("tab-app", { productId: "zp-1", variationId: null })).toBe(1.25);
     expect(ctx.zydon.priceTablePriceOf("tab-app", { productId: "zp-2", variationId: "zv-2" })).toBe(79.9);
     expect(ctx.zydon.priceTables.size).toBe(1);
-    expect(ctx.bling.log.argsOf("listStorePrices")).toEqual([[{ page: 1, idLoja: "loja-1" }]]);
+    expect(ctx.bling.log.argsOf("listStorePrices")).toEqual([[{ page: 1, idLoja: "203950523" }]]);
   });
 
   it("Zydon refusing the table write fails the page's prices with one retryable ledger row", async () => {
     const ctx = await t.context({ settings: storeSettings });
     await linked(ctx);
-    ctx.bling.storePrices.set("loja-1", [{ productId: "101", preco: 1.5, precoPromocional: null }]);
+    ctx.bling.storePrices.set("203950523", [{ productId: "101", preco: 1.5, precoPromocional: null }]);
     ctx.zydon.log.fail("setPriceTablePrices", zydonErrors.validation("Tabela não pertence ao app"));
 
     expect(await pricesPipeline.runPage(ctx, 1)).toMatchObject({ synced: 0, failed: 1 });

@@ -1,6 +1,30 @@
 import { LedgerRepository, LinksRepository, linkData } from "@zb/db";
 import type { EntityPipeline } from "../engine/initial-sync.js";
+import { blingIdPattern } from "../settings/tenant-settings.js";
+import { clearConfigError, recordConfigError, type SettingKey } from "./config-errors.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { checkZydonNotFound, type ReferencedRecord } from "./zydon-not-found.js";
+
+/** Why the store price settings cannot be applied (checked before any request), or null. */
+function storeConfigProblem(
+  blingStoreId: string | undefined,
+  zydonPriceTableId: string | undefined,
+): { key: SettingKey; reason: string } | null {
+  if (!blingStoreId || !blingIdPattern.test(blingStoreId))
+    return {
+      key: "price.blingStoreId",
+      reason: blingStoreId
+        ? `Preços não atualizados: "${blingStoreId.slice(0, 30)}" não é o número de uma loja do Bling. Nada foi enviado ao Zydon; escolha a loja de novo em Configurações.`
+        : "Preços não atualizados: falta escolher a loja do Bling de onde vem o preço. Nada foi enviado ao Zydon.",
+    };
+  if (!zydonPriceTableId)
+    return {
+      key: "price.zydonPriceTableId",
+      reason:
+        "Preços não atualizados: falta escolher a tabela de preço da Zydon que recebe os preços da loja. Nada foi enviado ao Zydon.",
+    };
+  return null;
+}
 
 /**
  * Base prices travel with the product (and its variations) in the products step. With a store as the price
@@ -11,12 +35,34 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
   entity: "prices",
   async runPage(ctx, page) {
     const { source, blingStoreId, zydonPriceTableId } = ctx.settings.price;
-    if (source !== "store" || !blingStoreId || !zydonPriceTableId)
+    if (source !== "store") return { hasMore: false, synced: 0, skipped: 0, failed: 0, total: 0 };
+    // A store or price table that does not resolve is a configuration error (config-errors.ts): recorded
+    // once, nothing written, never a "Concluído · 0 de 0".
+    const problem = storeConfigProblem(blingStoreId, zydonPriceTableId);
+    if (problem) {
+      await recordConfigError(ctx, problem.key, problem.reason, { blingStoreId, zydonPriceTableId });
       return { hasMore: false, synced: 0, skipped: 0, failed: 0, total: 0 };
-    const rows = await ctx.bling.listStorePrices({ page, idLoja: blingStoreId });
+    }
+    const storeId = blingStoreId as string;
+    const tableId = zydonPriceTableId as string;
+    const rows = await ctx.bling.listStorePrices({ page, idLoja: storeId });
+    if (page === 1 && rows.length === 0) {
+      await recordConfigError(
+        ctx,
+        "price.blingStoreId",
+        `Preços não atualizados: a loja ${storeId} escolhida em Configurações não existe no Bling ou não tem nenhum produto vinculado. Nada foi enviado ao Zydon; escolha a loja de novo em Configurações.`,
+        { blingStoreId: storeId },
+      );
+      return { hasMore: false, synced: 0, skipped: 0, failed: 0, total: 0 };
+    }
+    if (page === 1) {
+      await clearConfigError(ctx, "price.blingStoreId", `Loja ${storeId} confirmada no Bling.`);
+      await clearConfigError(ctx, "price.zydonPriceTableId", `Tabela de preço ${tableId} escolhida.`);
+    }
     const links = new LinksRepository(ctx.db);
     const ledger = new LedgerRepository(ctx.db);
     const prices: Array<{ productId: string; variationId: string | null; price: number; sku: string }> = [];
+    const linked: ReferencedRecord[] = [];
     let skipped = 0;
     for (const r of rows) {
       const link =
@@ -34,15 +80,21 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
         price,
         sku: link.naturalKey ?? r.productId,
       });
+      linked.push(link);
     }
     let failed = 0;
     if (prices.length > 0) {
       try {
         await ctx.zydon.setPriceTablePrices(
-          zydonPriceTableId,
+          tableId,
           prices.map(({ sku: _sku, ...p }) => p),
         );
       } catch (err) {
+        // A 404 while one of these products was linked moments ago: transient (throws), else its own reason.
+        const notFound = checkZydonNotFound(ctx, err, linked, {
+          label: `os ${prices.length} produto(s) enviados à tabela de preços ${zydonPriceTableId}`,
+          created: "o mais recente criado",
+        });
         if (isTransient(err)) throw err;
         failed = prices.length;
         await ledger.record({
@@ -51,7 +103,9 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
           entityKey: `tabela:${zydonPriceTableId}`,
           action: "update",
           outcome: "failed",
-          reason: `A tabela de preços ${zydonPriceTableId} do Zydon recusou os preços da loja ${blingStoreId}: ${errorMessage(err)}`,
+          reason:
+            notFound ??
+            `A tabela de preços ${zydonPriceTableId} do Zydon recusou os preços da loja ${blingStoreId}: ${errorMessage(err)}`,
           retryable: true,
         });
       }

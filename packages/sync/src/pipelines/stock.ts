@@ -2,10 +2,39 @@ import { CursorsRepository, type EntityLink, LedgerRepository, LinksRepository, 
 import { z } from "zod";
 import { stockQuantity } from "../domain/stock.js";
 import type { EntityPipeline } from "../engine/initial-sync.js";
+import { clearConfigError, recordConfigError } from "./config-errors.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { allowStockZeroing, DEFAULT_STOCK_ZERO_SHARE } from "./stock-guard.js";
+import { checkZydonNotFound } from "./zydon-not-found.js";
 
 const DEPOSIT_TTL_MS = 60 * 60_000;
 const depositCache = z.object({ at: z.string(), id: z.string().nullable() });
+const depositListCache = z.object({ at: z.string(), ids: z.array(z.string()) });
+
+/**
+ * Of the chosen depósitos absent from a batch's balances, those Bling does not have. Bling leaves a depósito
+ * out of a product's balances when it holds nothing there, so absence alone is not an error: the depósito
+ * list decides. It is cached for an hour per tenant; an id missing from the cached list is checked once more
+ * against a fresh read (the merchant may have just created it) before it counts as missing.
+ */
+async function missingDeposits(ctx: SyncContext, absent: string[]): Promise<string[]> {
+  if (absent.length === 0) return [];
+  const cursors = new CursorsRepository(ctx.db);
+  const cached = await cursors.get(ctx.tenantId, "cache:deposits", depositListCache).catch(() => undefined);
+  const fresh = cached && ctx.now().getTime() - new Date(cached.at).getTime() < DEPOSIT_TTL_MS;
+  if (fresh && absent.every((id) => cached.ids.includes(id))) return [];
+  const ids = (await ctx.bling.listDeposits()).map((d) => d.id);
+  await cursors.set(ctx.tenantId, "cache:deposits", { at: ctx.now().toISOString(), ids });
+  return absent.filter((id) => !ids.includes(id));
+}
+
+function missingDepositsReason(missing: string[]): string {
+  const which =
+    missing.length === 1
+      ? `o depósito ${missing[0]} escolhido em Configurações não existe no Bling`
+      : `os depósitos ${missing.join(", ")} escolhidos em Configurações não existem no Bling`;
+  return `Estoque não atualizado: ${which}. Nada foi enviado ao Zydon; escolha os depósitos de novo em Configurações.`;
+}
 
 /**
  * Bling's default deposit, only when the merchant chose none: one request per hour per tenant (cached like
@@ -44,19 +73,42 @@ export async function syncStockFor(
   const ledger = new LedgerRepository(ctx.db);
   const result = { synced: 0, skipped: 0, failed: 0, written: 0 };
   if (links.length === 0) return result;
+  const chosen = ctx.settings.stock.depositIds;
   const depositId = opts.depositId !== undefined ? opts.depositId : await defaultDepositId(ctx);
   for (let i = 0; i < links.length; i += ctx.bling.maxBalanceBatch) {
     const batch = links.slice(i, i + ctx.bling.maxBalanceBatch).filter((l) => l.blingId && l.zydonId);
     const balances = await ctx.bling.getBalances(batch.map((l) => l.blingId as string));
+    // A quantity summed over depósitos Bling does not have is 0 for every product: a configuration error,
+    // recorded once (config-errors.ts), nothing written for this batch or the rest, never a stock of 0.
+    const seen = new Set(balances.flatMap((b) => b.depositos.map((d) => d.id)));
+    const missing = await missingDeposits(
+      ctx,
+      chosen.filter((id) => !seen.has(id)),
+    );
+    if (missing.length > 0) {
+      await recordConfigError(ctx, "stock.depositIds", missingDepositsReason(missing), {
+        missingDepositIds: missing,
+      });
+      result.failed += links.length - i;
+      return result;
+    }
     const byId = new Map(balances.map((b) => [b.productId, b]));
-    for (const link of batch) {
-      const b = byId.get(link.blingId as string);
+    const planned = batch.map((link) => ({
+      link,
       // Bling omits products without a balance row: that is zero stock, not "unknown".
-      const qty = stockQuantity(b?.depositos ?? [], {
+      qty: stockQuantity(byId.get(link.blingId as string)?.depositos ?? [], {
         depositIds: ctx.settings.stock.depositIds,
         defaultDepositId: depositId,
         balance: ctx.settings.stock.balance,
-      });
+      }),
+    }));
+    const zeroing = planned.filter(({ link, qty }) => qty === 0 && (linkData(link).stockQty ?? 0) > 0).length;
+    if (!(await allowStockZeroing(ctx, zeroing, ctx.guards?.stockZeroShare ?? DEFAULT_STOCK_ZERO_SHARE))) {
+      // Held by the mass-change breaker (stock-guard.ts): nothing of this batch is written.
+      result.failed += batch.length;
+      continue;
+    }
+    for (const { link, qty } of planned) {
       if (linkData(link).stockQty === qty) {
         result.synced++;
         continue;
@@ -64,6 +116,9 @@ export async function syncStockFor(
       try {
         await ctx.zydon.setStock(target(link), qty);
       } catch (err) {
+        const notFound = checkZydonNotFound(ctx, err, link, {
+          label: `o produto ${link.naturalKey} (id ${link.zydonId})`,
+        });
         if (isTransient(err)) throw err;
         result.failed++;
         await ledger.record({
@@ -72,7 +127,8 @@ export async function syncStockFor(
           entityKey: link.naturalKey ?? String(link.blingId),
           action: "update",
           outcome: "failed",
-          reason: `Estoque do SKU ${link.naturalKey} não foi atualizado no Zydon: ${errorMessage(err)}`,
+          reason:
+            notFound ?? `Estoque do SKU ${link.naturalKey} não foi atualizado no Zydon: ${errorMessage(err)}`,
           retryable: true,
           details: { blingId: link.blingId, quantity: qty },
         });
@@ -93,6 +149,11 @@ export async function syncStockFor(
       result.written++;
     }
   }
+  await clearConfigError(
+    ctx,
+    "stock.depositIds",
+    "Depósitos confirmados no Bling; o estoque voltou a ser atualizado.",
+  );
   return result;
 }
 

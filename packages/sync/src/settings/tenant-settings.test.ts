@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { defaultTenantSettings, readTenantSettings, tenantSettingsSchema } from "./tenant-settings.js";
+import {
+  defaultTenantSettings,
+  readTenantSettings,
+  tenantSettingsInputSchema,
+  tenantSettingsSchema,
+} from "./tenant-settings.js";
 
 describe("tenant settings", () => {
   it("has safe defaults: default deposit, available balance, base price, all orders, NF-e off", () => {
@@ -30,6 +35,37 @@ describe("tenant settings", () => {
         ],
       ]),
     );
+  });
+
+  it("what the page sends must carry Bling ids: positive integers, one message per bad value", () => {
+    const issues = (doc: unknown) => {
+      const r = tenantSettingsInputSchema.safeParse(doc);
+      return r.success ? {} : Object.fromEntries(r.error.issues.map((i) => [i.path.join("."), i.message]));
+    };
+    const bad = issues({ stock: { depositIds: ["abc", "-1", "12;34", "0", "14886873196"] } });
+    expect(Object.keys(bad)).toEqual([
+      "stock.depositIds.0",
+      "stock.depositIds.1",
+      "stock.depositIds.2",
+      "stock.depositIds.3",
+    ]);
+    expect(bad["stock.depositIds.2"]).toBe(
+      'Depósito "12;34" inválido: use o número do depósito no Bling (só algarismos, como 14886873).',
+    );
+    for (const store of ["abc", "-5", "1e5", "1234567890123456"])
+      expect(
+        issues({ price: { source: "store", blingStoreId: store } })["price.blingStoreId"],
+        store,
+      ).toContain(`Loja "${store}" inválida`);
+    // Well-formed ids pass the format; whether they exist is the API's check against Bling.
+    expect(
+      issues({
+        stock: { depositIds: ["99999999999"] },
+        price: { source: "store", blingStoreId: "99999999" },
+      }),
+    ).toEqual({});
+    // The stored schema stays lenient: a document saved before the rule still reads as it was.
+    expect(readTenantSettings({ stock: { depositIds: ["abc"] } }).stock.depositIds).toEqual(["abc"]);
   });
 
   it("rejects unknown keys and wrong types", () => {

@@ -83,6 +83,38 @@ export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 
 export const defaultTenantSettings: TenantSettings = tenantSettingsSchema.parse({});
 
+/**
+ * Bling ids (depósitos, lojas) are positive integers; at most 15 digits so they stay exact as JS numbers. The stored schema
+ * above stays lenient so a document saved before this rule still reads (the sync refuses ids that do not
+ * resolve); what the page sends is held to this format.
+ */
+export const blingIdPattern = /^[1-9][0-9]{0,14}$/;
+
+/** What `PUT /api/settings` accepts: the stored schema plus well-formed Bling ids, one pt-BR message per field. */
+export const tenantSettingsInputSchema = tenantSettingsSchema.superRefine((s, ctx) => {
+  s.stock.depositIds.forEach((d, i) => {
+    if (!blingIdPattern.test(d))
+      ctx.addIssue({
+        code: "custom",
+        path: ["stock", "depositIds", i],
+        message: `Depósito "${d.slice(0, 30)}" inválido: use o número do depósito no Bling (só algarismos, como 14886873).`,
+      });
+  });
+  if (new Set(s.stock.depositIds).size !== s.stock.depositIds.length)
+    ctx.addIssue({
+      code: "custom",
+      path: ["stock", "depositIds"],
+      message: "O mesmo depósito foi escolhido mais de uma vez.",
+    });
+  const store = s.price.blingStoreId;
+  if (store !== undefined && !blingIdPattern.test(store))
+    ctx.addIssue({
+      code: "custom",
+      path: ["price", "blingStoreId"],
+      message: `Loja "${store.slice(0, 30)}" inválida: use o número da loja no Bling (só algarismos, como 203950523).`,
+    });
+});
+
 /** Stored settings are trusted less than code: anything unparsable falls back to defaults field by field. */
 export function readTenantSettings(stored: unknown): TenantSettings {
   const parsed = tenantSettingsSchema.safeParse(stored ?? {});

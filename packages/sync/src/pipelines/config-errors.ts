@@ -1,0 +1,62 @@
+import { LedgerRepository } from "@zb/db";
+import type { SyncContext } from "./context.js";
+
+/** The ledger entity of a setting that does not resolve (Histórico shows it; health reads it as "Atenção"). */
+export const SETTINGS_ENTITY = "settings";
+const ACTION = "apply";
+
+/**
+ * The setting a configuration error is about: the field path the settings page names, or the stock
+ * mass-change breaker (stock-guard.ts), whose usual cause is a setting too.
+ */
+export type SettingKey =
+  | "stock.depositIds"
+  | "price.blingStoreId"
+  | "price.zydonPriceTableId"
+  | "stock.zeroGuard";
+
+/**
+ * A stock or price computed from a setting that no longer resolves (a depósito Bling does not have, an
+ * unknown loja or price table) is not written: it is one open ledger failure per setting, updated (attempts
+ * + 1) while it stays broken, never a 0 sent to Zydon. Not retryable from Histórico: the merchant fixes it
+ * in Configurações.
+ */
+export async function recordConfigError(
+  ctx: SyncContext,
+  key: SettingKey,
+  reason: string,
+  details?: Record<string, unknown>,
+): Promise<void> {
+  await new LedgerRepository(ctx.db).record({
+    tenantId: ctx.tenantId,
+    entity: SETTINGS_ENTITY,
+    entityKey: key,
+    action: ACTION,
+    outcome: "failed",
+    reason,
+    details: details ?? null,
+    retryable: false,
+  });
+  ctx.log.warn({ tenantId: ctx.tenantId, setting: key }, "setting does not resolve: nothing written");
+}
+
+/** The setting resolves again: close its open failure, if any (no row is written when none was open). */
+export async function clearConfigError(ctx: SyncContext, key: SettingKey, reason: string): Promise<void> {
+  const ledger = new LedgerRepository(ctx.db);
+  const open = await ledger.list({
+    tenantId: ctx.tenantId,
+    entity: SETTINGS_ENTITY,
+    search: key,
+    onlyOpen: true,
+    pageSize: 5,
+  });
+  if (!open.items.some((r) => r.entityKey === key && r.action === ACTION)) return;
+  await ledger.record({
+    tenantId: ctx.tenantId,
+    entity: SETTINGS_ENTITY,
+    entityKey: key,
+    action: ACTION,
+    outcome: "synced",
+    reason,
+  });
+}
