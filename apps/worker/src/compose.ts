@@ -13,6 +13,7 @@ import {
   JobProducer,
   LockBusyError,
   nfeJobId,
+  pruneRetention,
   QUEUES,
   type SyncContext,
   type TenantSettings,
@@ -165,6 +166,16 @@ export async function composeWorker(
       async purgeSecrets() {
         const purged = await credentials.purgeExpired(new Date());
         if (purged.length > 0) logger.info({ count: purged.length }, "secrets of uninstalled tenants purged");
+      },
+      async pruneRetention() {
+        await pruneRetention(
+          db.db,
+          {
+            inboxDays: config.RETENTION_INBOX_DAYS,
+            ledgerDays: config.RETENTION_LEDGER_DAYS,
+          },
+          logger,
+        );
       },
     },
     onInitialSyncFinished: (tenantId) =>

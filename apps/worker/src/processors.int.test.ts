@@ -32,7 +32,11 @@ function deps(): WorkerDeps {
       contexts.push(lane);
       throw new ContextRequested(lane);
     },
-    maintenance: { keepAliveAll: async () => undefined, purgeSecrets: async () => undefined },
+    maintenance: {
+      keepAliveAll: async () => undefined,
+      purgeSecrets: async () => undefined,
+      pruneRetention: async () => undefined,
+    },
   };
 }
 
@@ -115,5 +119,11 @@ describe("the worker's processor (registry lookup + one pipeline)", () => {
     };
     await createProcessor(d)(await queue.add("purge-secrets", {}), "token");
     expect(purged).toBe(1);
+    let pruned = 0;
+    d.maintenance.pruneRetention = async () => {
+      pruned++;
+    };
+    await createProcessor(d)(await queue.add("prune-retention", {}), "token");
+    expect(pruned).toBe(1);
   });
 });

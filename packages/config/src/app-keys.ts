@@ -46,6 +46,8 @@ export const workerEnvKeys = [
   ...shared,
   "PUBLIC_BASE_URL",
   "WORKER_CONCURRENCY",
+  "RETENTION_INBOX_DAYS",
+  "RETENTION_LEDGER_DAYS",
   "OUTBOUND_ALLOW_HOSTS",
 ] as const satisfies readonly EnvKey[];
 

@@ -67,6 +67,10 @@ export const envSchema = z.object({
   SECRETS_PREVIOUS_KEY_ID: keyId.optional(),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters"),
   SECRET_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Processed webhook inbox rows are deleted after this many days (daily `prune-retention`). */
+  RETENTION_INBOX_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  /** History rows (except open failures and skips) and finished sync runs are deleted after this many days. */
+  RETENTION_LEDGER_DAYS: z.coerce.number().int().min(7).max(3650).default(90),
 
   BLING_CLIENT_ID: z.string().min(1),
   BLING_CLIENT_SECRET: z.string().min(1),

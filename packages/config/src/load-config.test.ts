@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiEnvKeys } from "./app-keys.js";
+import { apiEnvKeys, workerEnvKeys } from "./app-keys.js";
 import { ConfigError, loadConfig } from "./load-config.js";
 
 const key = Buffer.alloc(32, 7).toString("base64");
@@ -22,6 +22,19 @@ describe("loadConfig", () => {
     expect(cfg.BLING_RATE_SHARE).toBe(2);
     expect(cfg.SECRET_RETENTION_DAYS).toBe(30);
     expect(cfg.BLING_ENABLE_JWT).toBe(false);
+  });
+
+  it("validates the worker's retention windows (defaults 14 and 90 days)", () => {
+    const cfg = loadConfig(workerEnvKeys, good);
+    expect(cfg.RETENTION_INBOX_DAYS).toBe(14);
+    expect(cfg.RETENTION_LEDGER_DAYS).toBe(90);
+    expect(loadConfig(workerEnvKeys, { ...good, RETENTION_INBOX_DAYS: "3" }).RETENTION_INBOX_DAYS).toBe(3);
+    expect(() => loadConfig(workerEnvKeys, { ...good, RETENTION_INBOX_DAYS: "0" })).toThrow(
+      /RETENTION_INBOX_DAYS/,
+    );
+    expect(() => loadConfig(workerEnvKeys, { ...good, RETENTION_LEDGER_DAYS: "abc" })).toThrow(
+      /RETENTION_LEDGER_DAYS/,
+    );
   });
 
   it("reports every bad or missing variable at once", () => {

@@ -30,6 +30,14 @@ export {
   type RegisteredJob,
   registeredJobs,
 } from "./jobs/registry.js";
+export {
+  pruneRetention,
+  type RetentionOptions,
+  type RetentionReport,
+  type RetentionWindows,
+} from "./maintenance/retention.js";
+// Tenant settings (the page edits them, every pipeline reads them).
+export { SETTINGS_ENTITY, type SettingKey } from "./pipelines/config-errors.js";
 export type { SyncContext } from "./pipelines/context.js";
 export { nfeJobId } from "./pipelines/nfe.js";
 // Order export, for tests and tools that drive one export directly.
@@ -43,8 +51,13 @@ export {
   ensureTenantSchedulers,
   removeTenantSchedulers,
 } from "./scheduling/tenant-schedulers.js";
-// Tenant settings (the page edits them, every pipeline reads them).
-export { readTenantSettings, type TenantSettings, tenantSettingsSchema } from "./settings/tenant-settings.js";
+export {
+  blingIdPattern,
+  readTenantSettings,
+  type TenantSettings,
+  tenantSettingsInputSchema,
+  tenantSettingsSchema,
+} from "./settings/tenant-settings.js";
 export { acquireLock } from "./tokens/redis-lock.js";
 export {
   BlingNotConnectedError,

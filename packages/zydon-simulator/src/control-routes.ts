@@ -90,12 +90,15 @@ export function registerControlRoutes(router: Router<ApiContext>): void {
     );
     return jsonResponse(200, { uninstalled: true, delivery: r.delivery });
   });
-  router.add("POST", `${C}/organizations/:org/admin-sessions`, (ctx, p) =>
-    jsonResponse(
+  // `{ "profile": "PARTNER" }` issues a portal buyer's session instead of an admin's (SELLER, the default).
+  router.add("POST", `${C}/organizations/:org/admin-sessions`, (ctx, p) => {
+    const b = ctx.json();
+    const profile = b.profile === "PARTNER" ? "PARTNER" : "SELLER";
+    return jsonResponse(
       201,
-      wrap(() => ctx.sim.issueAdminSession(p.org as string)),
-    ),
-  );
+      wrap(() => ctx.sim.issueAdminSession(p.org as string, profile)),
+    );
+  });
   router.add("POST", `${C}/authorize`, async (ctx) => {
     const b = ctx.json();
     const code = await wrapAsync(() =>

@@ -10,5 +10,6 @@ export {
   ZydonSimulator,
   type ZydonSimulatorFaults,
   type ZydonSimulatorOptions,
+  type ZydonUserProfile,
 } from "./simulator.js";
 export type { Installation, OrgState, PluginRegistration } from "./state.js";

@@ -221,8 +221,8 @@ ${hidden("client_id", clientId)}${hidden("redirect_uri", redirectUri)}${hidden("
     return jsonResponse(200, {
       id: session.userId,
       organization_id: session.organizationId,
-      profile: "SELLER",
-      name: "Administrador",
+      profile: session.profile,
+      name: session.profile === "SELLER" ? "Administrador" : "Comprador",
     });
   });
 }

@@ -235,4 +235,9 @@ describe("admin session", () => {
       await w.app.verifyAdminSession({ organizationId: other.id, accessToken: session.accessToken }),
     ).toEqual({ ok: false, reason: "organization_mismatch" });
   });
+
+  it("refuses a portal buyer's session of the same organization (issue 21 #7)", async () => {
+    const buyer = w.sim.issueAdminSession(w.org.id, "PARTNER");
+    expect(await w.app.verifyAdminSession(buyer)).toEqual({ ok: false, reason: "not_admin" });
+  });
 });

@@ -35,6 +35,9 @@ import type {
 } from "./state.js";
 import { stockKey } from "./state.js";
 
+/** `@zydon/auth` user profile (zydon-api.md §3): SELLER = the organization's staff, PARTNER = a portal buyer. */
+export type ZydonUserProfile = "SELLER" | "PARTNER";
+
 export interface ZydonSimulatorFaults {
   /** Share of API calls answered 500 (0..1). */
   serverErrorRate: number;
@@ -158,7 +161,11 @@ export class ZydonSimulator {
     string,
     { orgId: string; pluginId: string; redirectUri: string; expiresAt: number; used: boolean }
   >();
-  readonly adminSessions = new Map<string, { organizationId: string; userId: string }>();
+  /** User sessions the App Center hands the settings page: SELLER = the organization's staff, PARTNER = a buyer. */
+  readonly adminSessions = new Map<
+    string,
+    { organizationId: string; userId: string; profile: ZydonUserProfile }
+  >();
   readonly requestLog: RequestLogEntry[] = [];
   readonly webhookLog: Array<WebhookDelivery & { orgId: string; at: string }> = [];
   faults: ZydonSimulatorFaults;
@@ -471,10 +478,14 @@ export class ZydonSimulator {
     return code;
   }
 
-  issueAdminSession(orgId: string): { organizationId: string; accessToken: string } {
+  /** A user session of the organization: an admin's (SELLER, the default) or a portal buyer's (PARTNER). */
+  issueAdminSession(
+    orgId: string,
+    profile: ZydonUserProfile = "SELLER",
+  ): { organizationId: string; accessToken: string } {
     this.org(orgId);
     const accessToken = randomBytes(24).toString("base64url");
-    this.adminSessions.set(accessToken, { organizationId: orgId, userId: this.uuid() });
+    this.adminSessions.set(accessToken, { organizationId: orgId, userId: this.uuid(), profile });
     return { organizationId: orgId, accessToken };
   }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  isAdminSessionProfile,
+  normalizeAdminSessionResponse,
   normalizeTokenExchangeResponse,
   organizationIdFromJwt,
   SIGNATURE_HEADER,
@@ -103,6 +105,19 @@ describe("OAuth helpers", () => {
     const jwt = `x.${Buffer.from(JSON.stringify({ organizationId: "org-7" })).toString("base64url")}.y`;
     expect(organizationIdFromJwt(jwt)).toBe("org-7");
     expect(organizationIdFromJwt("garbage")).toBeNull();
+  });
+});
+
+describe("admin session claim (issue 21 #7)", () => {
+  it("reads the profile claim and admits only the organization's staff", () => {
+    const seller = normalizeAdminSessionResponse({ id: 7, organization_id: "org-1", profile: "seller" });
+    expect(seller).toEqual({ organizationId: "org-1", userId: "7", profile: "SELLER" });
+    expect(isAdminSessionProfile(seller?.profile ?? null)).toBe(true);
+    const buyer = normalizeAdminSessionResponse({ organizationId: "org-1", profile: "PARTNER" });
+    expect(isAdminSessionProfile(buyer?.profile ?? null)).toBe(false);
+    const none = normalizeAdminSessionResponse({ organizationId: "org-1" });
+    expect(none?.profile).toBeNull();
+    expect(isAdminSessionProfile(none?.profile ?? null)).toBe(false);
   });
 });
 

@@ -283,18 +283,35 @@ export function decodeJwtPayload(jwt: string): Record<string, unknown> | null {
 export function adminSessionRequestHeaders(accessToken: string): Record<string, string> {
   return { authorization: `Bearer ${accessToken}`, accept: "application/json" };
 }
+/**
+ * zydon-api.md §3 last bullet: `@zydon/auth` user data carries `profile` `SELLER|PARTNER` [TPL] (a PARTNER is
+ * a portal customer, i.e. a buyer). INFERENCE: the session check's answer carries the same `profile` claim, and
+ * only a SELLER (the organization's own staff: admin and sales) may open the settings page; a PARTNER, or an
+ * answer without the claim, is refused, so a merchant's customer can never disconnect Bling or change settings.
+ * `pnpm probe` names the claim it expects (tools/probe zydon-checks).
+ */
+export const ADMIN_SESSION_PROFILE_CLAIM = "profile";
+export const ADMIN_SESSION_ALLOWED_PROFILES: readonly string[] = ["SELLER"];
+
 export function normalizeAdminSessionResponse(
   body: unknown,
-): { organizationId: string; userId: string | null } | null {
+): { organizationId: string; userId: string | null; profile: string | null } | null {
   if (!body || typeof body !== "object") return null;
   const b = body as Record<string, unknown>;
   const org = b.organization_id ?? b.organizationId;
   const user = b.id ?? b.user_id ?? null;
+  const profile = b[ADMIN_SESSION_PROFILE_CLAIM];
   if (typeof org !== "string" && typeof org !== "number") return null;
   return {
     organizationId: String(org),
     userId: typeof user === "string" || typeof user === "number" ? String(user) : null,
+    profile: typeof profile === "string" ? profile.toUpperCase() : null,
   };
+}
+
+/** Whether the session's profile may administer the app (see ADMIN_SESSION_ALLOWED_PROFILES). */
+export function isAdminSessionProfile(profile: string | null): boolean {
+  return profile !== null && ADMIN_SESSION_ALLOWED_PROFILES.includes(profile);
 }
 
 // ---------------------------------------------------------------------------------------------------------

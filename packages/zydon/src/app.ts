@@ -6,6 +6,7 @@ import {
   EVENT_HEADER,
   type HeaderBag,
   headerValue,
+  isAdminSessionProfile,
   type NotificationEvent,
   normalizeAdminSessionResponse,
   normalizeTokenExchangeResponse,
@@ -61,7 +62,7 @@ export interface ExchangedCredentials {
 
 export type AdminSessionResult =
   | { ok: true; organizationId: string; userId: string | null }
-  | { ok: false; reason: "invalid_token" | "organization_mismatch" | "unavailable" };
+  | { ok: false; reason: "invalid_token" | "organization_mismatch" | "not_admin" | "unavailable" };
 
 export type NotificationResult =
   | { ok: true; event: NotificationEvent; organizationId: string; deliveryId: string | null }
@@ -161,8 +162,8 @@ export class ZydonApp {
   }
 
   /**
-   * Checks the session the App Center hands the settings page: Zydon must recognise the user's token and it
-   * must belong to the claimed organization (endpoint and shape are adapter guesses).
+   * Checks the session the App Center hands the settings page: Zydon must recognise the user's token, it must
+   * belong to the claimed organization and carry an admin profile (endpoint, shape and claim are adapter guesses).
    */
   async verifyAdminSession(input: {
     organizationId: string;
@@ -184,6 +185,8 @@ export class ZydonApp {
     const who = normalizeAdminSessionResponse(body);
     if (!who) return { ok: false, reason: "invalid_token" };
     if (who.organizationId !== input.organizationId) return { ok: false, reason: "organization_mismatch" };
+    // A portal buyer (PARTNER) of the same organization must not administer the app (issue 21 #7).
+    if (!isAdminSessionProfile(who.profile)) return { ok: false, reason: "not_admin" };
     return { ok: true, organizationId: who.organizationId, userId: who.userId };
   }
 

@@ -147,9 +147,10 @@ export function zydonChecks(t: ZydonProbeTarget, opts: { write: boolean }): Chec
       },
     }),
     z({
-      assumption: `admin session check ${c.adminSessionVerifyPath} (Bearer)`,
+      // Issue 21 #7: a session opens the settings only with an admin profile claim (adapter guess, §3).
+      assumption: `admin session check ${c.adminSessionVerifyPath} (Bearer; claim "${A.ADMIN_SESSION_PROFILE_CLAIM}" ∈ ${A.ADMIN_SESSION_ALLOWED_PROFILES.join("|")})`,
       request: `GET ${c.adminSessionVerifyPath} (made-up token)`,
-      fix: `${CONTRACT} adminSessionVerifyPath`,
+      fix: `${CONTRACT} adminSessionVerifyPath; adapter.ts ADMIN_SESSION_PROFILE_CLAIM / ADMIN_SESSION_ALLOWED_PROFILES`,
       run: async () => {
         const status = await routeStatus(t, {
           method: "GET",

@@ -234,6 +234,25 @@ describe("session tokens on every /api/settings route", () => {
     tally.expectStatus("session in the query string", q, 401);
   });
 
+  it("a portal buyer's Zydon token of the same organization (issue 21 #7) → 403 not_admin; an admin's opens a session", async () => {
+    const before = await tenantRows(h, a.tenantId);
+    const buyer = h.zydon.sim.issueAdminSession(a.orgId, "PARTNER");
+    const refused = await h.api.inject({ method: "POST", url: "/api/session", payload: buyer });
+    tally.expectStatus("buyer's Zydon token: POST /api/session", refused, 403);
+    expect(refused.json().error).toBe("not_admin");
+    expect(refused.json()).not.toHaveProperty("token");
+    expect(await tenantRows(h, a.tenantId), "a buyer's attempt changed something").toEqual(before);
+    const admin = h.zydon.sim.issueAdminSession(a.orgId, "SELLER");
+    const opened = await h.api.inject({ method: "POST", url: "/api/session", payload: admin });
+    expect(opened.statusCode, "admin's Zydon token: POST /api/session").toBe(200);
+    const res = await h.api.inject({
+      method: "GET",
+      url: "/api/settings",
+      headers: { authorization: `Bearer ${opened.json().token as string}` },
+    });
+    expect(res.statusCode).toBe(200);
+  });
+
   it("a session of an uninstalled tenant → 403 tenant_uninstalled on every route, and no outside call", async () => {
     const u = await h.install("Desinstalada");
     const session = await h.session(u.orgId);

@@ -483,6 +483,40 @@ describe("POST /zydon/notifications/* with bad input", () => {
   });
 });
 
+describe("webhooks for an uninstalled tenant (issue 21 #6)", () => {
+  it("are answered 200 ignored_uninstalled at both doors, and nothing is stored or queued", async () => {
+    const gone = await h.install("Desinstalada Webhook");
+    const acc = h.bling.createAccount("Desinstalada Webhook Ltda");
+    expect((await h.connectBling(await h.session(gone.orgId), acc.accountId)).status).toBe(302);
+    const rawBody = zydonAdapter.notificationBody(gone.orgId);
+    const un = await h.api.inject({
+      method: "POST",
+      url: "/zydon/notifications/uninstall",
+      payload: rawBody,
+      headers: zydonAdapter.signedHeaders({
+        accessKey: pluginKey,
+        rawBody,
+        now: new Date(),
+        event: "uninstall",
+        deliveryId: "del-uninstall-webhooks",
+      }),
+    });
+    expect(un.statusCode).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const body = blingEvent({ companyId: acc.companyId });
+      const res = await refusedWithoutTrace(`bling event ${i} for an uninstalled tenant`, 200, () =>
+        postBling(body, { ...json, "x-bling-signature-256": h.bling.sign(body) }),
+      );
+      expect(res.json()).toEqual({ status: "ignored_uninstalled" });
+      const o = zydonOrder(`ord-desinstalada-${i}`, { org: gone.orgId });
+      const z = await refusedWithoutTrace(`zydon order ${i} for an uninstalled tenant`, 200, () =>
+        postZydon(o.rawBody, o.headers),
+      );
+      expect(z.json()).toEqual({ status: "ignored_uninstalled" });
+    }
+  });
+});
+
 describe("secrets", () => {
   it("no secret in any log line or response of this file", () => {
     expect(tally.tried).toBeGreaterThan(30);

@@ -97,6 +97,15 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
             "Não conseguimos confirmar sua sessão na Zydon. Tente de novo em instantes.",
           );
         }
+        // A user of the organization who is not its staff (e.g. a portal buyer): issue 21 #7.
+        if (v.reason === "not_admin") {
+          return sendError(
+            reply,
+            403,
+            "not_admin",
+            "Só a equipe da organização na Zydon (administradores e vendedores) pode abrir as configurações deste app.",
+          );
+        }
         return sendError(
           reply,
           401,

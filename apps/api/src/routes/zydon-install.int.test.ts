@@ -224,7 +224,8 @@ describe("uninstall and reinstall", () => {
       headers: { "content-type": "application/json", "x-bling-signature-256": h.bling.sign(body) },
       payload: body,
     });
-    expect(hook.json()).toEqual({ status: "stored_paused" });
+    // Answered, not stored (issue 21 #6): an uninstalled tenant's inbox must not grow.
+    expect(hook.json()).toEqual({ status: "ignored_uninstalled" });
     expect(h.zydon.sim.requestLog.length).toBe(zydonBefore);
     expect(h.bling.requests().length).toBe(blingBefore);
     expect((await h.jobs({ tenantId })).length).toBe(jobsBefore);
@@ -247,9 +248,9 @@ describe("uninstall and reinstall", () => {
     expect((await h.jobs({ tenantId, name: "poll-changes" })).length).toBeGreaterThanOrEqual(1);
     expect((await h.jobs({ tenantId, name: "initial-sync-start" })).length).toBe(startsBefore);
     expect(h.hookCalls.filter((c) => c.tenantId === tenantId && c.hook === "resumed").length).toBe(2);
-    // The stored webhook is there for the catch-up to see.
+    // Nothing was stored while uninstalled (issue 21 #6); the catch-up poll covers the gap.
     const inbox = await h.db.sql`select count(*)::int as n from webhook_inbox where tenant_id = ${tenantId}`;
-    expect(inbox[0]?.n).toBe(1);
+    expect(inbox[0]?.n).toBe(0);
   });
 
   it("an uninstall for an unknown organization is acknowledged and changes nothing", async () => {

@@ -16,7 +16,27 @@ type Deps = Pick<AppDeps, "db" | "secretBox" | "producer" | "logger" | "bling" |
 export type IngestResult =
   | { status: 401; reason: string }
   | { status: 400; reason: string }
-  | { status: 200; outcome: "accepted" | "duplicate" | "stored_paused" | "unknown_tenant" };
+  | {
+      status: 200;
+      outcome: "accepted" | "duplicate" | "stored_paused" | "unknown_tenant" | "ignored_uninstalled";
+    };
+
+/**
+ * An uninstalled tenant's deliveries are answered 200 (a refusal would be retried for days) but not stored
+ * (issue 21 #6: its inbox would grow forever); a reinstall catches up through the changes poll.
+ */
+function ignoredUninstalled(
+  deps: Deps,
+  provider: OAuthProvider,
+  tenant: { id: string; uninstalledAt: Date | null } | undefined,
+): IngestResult | undefined {
+  if (!tenant?.uninstalledAt) return undefined;
+  deps.logger.info(
+    { tenantId: tenant.id, provider },
+    "webhook for an uninstalled tenant answered, not stored",
+  );
+  return { status: 200, outcome: "ignored_uninstalled" };
+}
 
 /**
  * One inbox row per provider event; the job id is derived from the row, so a redelivery can re-enqueue a
@@ -93,6 +113,8 @@ export async function ingestBlingWebhook(
     return { status: 200, outcome: "unknown_tenant" };
   }
   const tenant = await tenants.findById(tenantId);
+  const ignored = ignoredUninstalled(deps, "bling", tenant);
+  if (ignored) return ignored;
   const outcome = await storeAndEnqueue(deps, {
     provider: "bling",
     eventId: env.eventId,
@@ -139,6 +161,8 @@ export async function ingestZydonOrderWebhook(
     );
     return { status: 200, outcome: "unknown_tenant" };
   }
+  const ignored = ignoredUninstalled(deps, "zydon", tenant);
+  if (ignored) return ignored;
   const outcome = await storeAndEnqueue(deps, {
     provider: "zydon",
     // Keyed by order id: Zydon's redeliveries and duplicates of one order collapse into one row.

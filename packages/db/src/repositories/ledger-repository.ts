@@ -1,4 +1,4 @@
-import { and, desc, eq, ilike, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, ilike, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.js";
 import { type LedgerOutcome, syncLedger } from "../schema/index.js";
 
@@ -67,6 +67,35 @@ export class LedgerRepository {
         .returning({ id: syncLedger.id });
       if (open) return open.id;
     }
+    if (e.outcome === "synced") {
+      // One row per key and action for its latest success (partial unique index `sync_ledger_synced_key_uq`).
+      const [row] = await this.db
+        .insert(syncLedger)
+        .values({
+          tenantId: e.tenantId,
+          entity: e.entity,
+          entityKey: e.entityKey,
+          action: e.action,
+          outcome: "synced",
+          reason: e.reason ?? null,
+          details: e.details ?? null,
+          retryable: e.retryable ? 1 : 0,
+          resolvedAt: now,
+        })
+        .onConflictDoUpdate({
+          target: [syncLedger.tenantId, syncLedger.entity, syncLedger.entityKey, syncLedger.action],
+          targetWhere: sql`outcome = 'synced'`,
+          set: {
+            reason: e.reason ?? null,
+            details: e.details ?? null,
+            retryable: e.retryable ? 1 : 0,
+            resolvedAt: now,
+            updatedAt: now,
+          },
+        })
+        .returning({ id: syncLedger.id });
+      return (row as { id: number }).id;
+    }
     const [row] = await this.db
       .insert(syncLedger)
       .values({
@@ -78,10 +107,27 @@ export class LedgerRepository {
         reason: e.reason ?? null,
         details: e.details ?? null,
         retryable: e.retryable ? 1 : 0,
-        resolvedAt: e.outcome === "synced" ? now : null,
+        resolvedAt: null,
       })
       .returning({ id: syncLedger.id });
     return (row as { id: number }).id;
+  }
+
+  /**
+   * Retention: deletes up to `limit` rows last touched before `olderThan`, never an open one (an unresolved
+   * failure or skip the merchant still has to act on). Returns how many were deleted; call again until 0.
+   */
+  async pruneOlderThan(olderThan: Date, limit = 1000): Promise<number> {
+    const batch = this.db
+      .select({ id: syncLedger.id })
+      .from(syncLedger)
+      .where(and(lt(syncLedger.updatedAt, olderThan), isNotNull(syncLedger.resolvedAt)))
+      .limit(limit);
+    const rows = await this.db
+      .delete(syncLedger)
+      .where(inArray(syncLedger.id, batch))
+      .returning({ id: syncLedger.id });
+    return rows.length;
   }
 
   async list(q: LedgerQuery): Promise<{ items: LedgerRow[]; total: number; page: number; pageSize: number }> {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, eq, gt, isNull, lt } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { type OAuthProvider, oauthStates } from "../schema/index.js";
 
@@ -53,10 +53,16 @@ export class OAuthStatesRepository {
       : undefined;
   }
 
-  async deleteExpired(now: Date = new Date()): Promise<number> {
+  /** Retention: deletes up to `limit` expired states (used or not). Call again until it returns 0. */
+  async deleteExpired(now: Date = new Date(), limit = 1000): Promise<number> {
+    const batch = this.db
+      .select({ s: oauthStates.state })
+      .from(oauthStates)
+      .where(lt(oauthStates.expiresAt, now))
+      .limit(limit);
     const rows = await this.db
       .delete(oauthStates)
-      .where(lt(oauthStates.expiresAt, now))
+      .where(inArray(oauthStates.state, batch))
       .returning({ s: oauthStates.state });
     return rows.length;
   }

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.js";
 import { type SyncRunStatus, syncRuns } from "../schema/index.js";
 
@@ -62,6 +62,29 @@ export class SyncRunsRepository {
       .update(syncRuns)
       .set({ status, finishedAt: new Date(), error: error ?? null, updatedAt: new Date() })
       .where(eq(syncRuns.id, id));
+  }
+
+  /**
+   * Retention: deletes up to `limit` runs finished before `olderThan`, except each tenant's latest run per
+   * entity (what the page shows). Returns how many were deleted; call again until 0.
+   */
+  async pruneFinished(olderThan: Date, limit = 1000): Promise<number> {
+    const batch = this.db
+      .select({ id: syncRuns.id })
+      .from(syncRuns)
+      .where(
+        and(
+          isNotNull(syncRuns.finishedAt),
+          lt(syncRuns.finishedAt, olderThan),
+          sql`exists (select 1 from sync_runs newer where newer.tenant_id = ${syncRuns.tenantId} and newer.kind = ${syncRuns.kind} and newer.entity = ${syncRuns.entity} and newer.created_at > ${syncRuns.createdAt})`,
+        ),
+      )
+      .limit(limit);
+    const rows = await this.db
+      .delete(syncRuns)
+      .where(inArray(syncRuns.id, batch))
+      .returning({ id: syncRuns.id });
+    return rows.length;
   }
 
   /** The latest run per entity for a tenant (the page's progress view). */

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { type OAuthProvider, webhookInbox } from "../schema/index.js";
 
@@ -53,6 +53,20 @@ export class WebhookInboxRepository {
 
   async markProcessed(id: number, error: string | null = null): Promise<void> {
     await this.db.update(webhookInbox).set({ processedAt: new Date(), error }).where(eq(webhookInbox.id, id));
+  }
+
+  /** Retention: deletes up to `limit` rows processed before `olderThan` (never an unprocessed one). */
+  async pruneProcessed(olderThan: Date, limit = 1000): Promise<number> {
+    const batch = this.db
+      .select({ id: webhookInbox.id })
+      .from(webhookInbox)
+      .where(lt(webhookInbox.processedAt, olderThan))
+      .limit(limit);
+    const rows = await this.db
+      .delete(webhookInbox)
+      .where(inArray(webhookInbox.id, batch))
+      .returning({ id: webhookInbox.id });
+    return rows.length;
   }
 
   async listUnprocessed(limit = 100): Promise<InboxRow[]> {

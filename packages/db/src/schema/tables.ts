@@ -183,7 +183,11 @@ export const syncRuns = pgTable(
 export const ledgerOutcomes = ["synced", "skipped", "failed"] as const;
 export type LedgerOutcome = (typeof ledgerOutcomes)[number];
 
-/** What the merchant reads: one row per attempt outcome, reason in pt-BR. */
+/**
+ * What the merchant reads, reason in pt-BR: one open row per failing/skipped key and action (attempts counted),
+ * one row per key and action for its latest success (`sync_ledger_synced_key_uq`), pruned after
+ * RETENTION_LEDGER_DAYS except open rows.
+ */
 export const syncLedger = pgTable(
   "sync_ledger",
   {
@@ -206,6 +210,10 @@ export const syncLedger = pgTable(
     index("sync_ledger_tenant_time_idx").on(t.tenantId, t.createdAt),
     index("sync_ledger_tenant_filter_idx").on(t.tenantId, t.entity, t.outcome),
     index("sync_ledger_tenant_key_idx").on(t.tenantId, t.entityKey),
+    uniqueIndex("sync_ledger_synced_key_uq")
+      .on(t.tenantId, t.entity, t.entityKey, t.action)
+      .where(sql`outcome = 'synced'`),
+    index("sync_ledger_updated_idx").on(t.updatedAt),
     check("sync_ledger_outcome_ck", sql`${t.outcome} in ('synced','skipped','failed')`),
   ],
 );
@@ -232,6 +240,7 @@ export const webhookInbox = pgTable(
   (t) => [
     uniqueIndex("webhook_inbox_tenant_event_uq").on(t.provider, t.tenantId, t.eventId),
     index("webhook_inbox_tenant_idx").on(t.tenantId, t.receivedAt),
+    index("webhook_inbox_processed_idx").on(t.processedAt),
   ],
 );
 

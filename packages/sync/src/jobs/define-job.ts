@@ -23,8 +23,12 @@ export interface JobServices {
   prefix: string;
   producer: JobProducer;
   log: SyncLog;
-  /** Keep-alive refresh for idle Bling connections; secret purge. */
-  maintenance: { keepAliveAll(): Promise<void>; purgeSecrets(): Promise<void> };
+  /** Keep-alive refresh for idle Bling connections; secret purge; retention of the tables that grow. */
+  maintenance: {
+    keepAliveAll(): Promise<void>;
+    purgeSecrets(): Promise<void>;
+    pruneRetention(): Promise<void>;
+  };
   onInitialSyncFinished?(tenantId: string): Promise<void>;
 }
 

@@ -36,7 +36,11 @@ function jobRun(): JobRun {
     prefix: redisT.prefix,
     producer,
     log: { info: (_o, msg) => void logged.push(msg), warn: (_o, msg) => void logged.push(msg) },
-    maintenance: { keepAliveAll: async () => undefined, purgeSecrets: async () => undefined },
+    maintenance: {
+      keepAliveAll: async () => undefined,
+      purgeSecrets: async () => undefined,
+      pruneRetention: async () => undefined,
+    },
     jobId: "test",
     again(ms): never {
       throw new Error(`again ${ms}`);

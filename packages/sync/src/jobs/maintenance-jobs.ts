@@ -21,3 +21,16 @@ export const purgeSecretsJob = defineJob({
   schema: z.object({}),
   run: (_p, job) => job.maintenance.purgeSecrets(),
 });
+
+/**
+ * Daily retention (issue 21 #6): processed webhook inbox rows, expired OAuth states, old finished sync runs
+ * (each tenant's latest per entity kept) and old history rows (open failures and skips kept), in bounded batches.
+ */
+export const pruneRetentionJob = defineJob({
+  name: "prune-retention",
+  queue: QUEUES.maintenance,
+  lane: "catalog",
+  needs: "nothing",
+  schema: z.object({}),
+  run: (_p, job) => job.maintenance.pruneRetention(),
+});

@@ -9,7 +9,7 @@ import {
 } from "./catalog-jobs.js";
 import type { JobDefinition, JobNeeds } from "./define-job.js";
 import { retryLedgerJob } from "./ledger-jobs.js";
-import { purgeSecretsJob, tokenKeepaliveJob } from "./maintenance-jobs.js";
+import { pruneRetentionJob, purgeSecretsJob, tokenKeepaliveJob } from "./maintenance-jobs.js";
 import { exportOrderJob, nfeStepJob, orderStatusJob } from "./order-jobs.js";
 import { reconcileStockJob, refreshStockJob } from "./stock-jobs.js";
 import { blingWebhookJob, zydonOrderWebhookJob } from "./webhook-jobs.js";
@@ -36,6 +36,7 @@ function allJobs() {
     retryLedgerJob,
     tokenKeepaliveJob,
     purgeSecretsJob,
+    pruneRetentionJob,
   ] as const;
 }
 

@@ -44,7 +44,11 @@ function jobRun(): JobRun {
     prefix: redisT.prefix,
     producer,
     log: { info: () => undefined, warn: (_o, msg) => void warned.push(msg ?? "") },
-    maintenance: { keepAliveAll: async () => undefined, purgeSecrets: async () => undefined },
+    maintenance: {
+      keepAliveAll: async () => undefined,
+      purgeSecrets: async () => undefined,
+      pruneRetention: async () => undefined,
+    },
     jobId: "test",
     again(ms): never {
       throw new Error(`again ${ms}`);

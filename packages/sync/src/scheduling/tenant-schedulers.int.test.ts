@@ -40,9 +40,20 @@ describe("tenant schedulers", () => {
     );
     await removeTenantSchedulers(producer, t1);
     expect(await list()).toEqual([`drift-audit-${t2}`, `poll-changes-${t2}`, `reconcile-stock-${t2}`].sort());
-    expect((await producer.queue(QUEUES.maintenance).getJobSchedulers()).map((s) => s.key).sort()).toEqual([
+    const maintenance = await producer.queue(QUEUES.maintenance).getJobSchedulers();
+    expect(maintenance.map((s) => s.key).sort()).toEqual([
+      "prune-retention",
       "purge-secrets",
       "token-keepalive",
     ]);
+    // The retention prune is daily (issue 21 #6), at night in São Paulo, and upserting again keeps one schedule.
+    await ensureGlobalSchedulers(producer);
+    const prune = (await producer.queue(QUEUES.maintenance).getJobSchedulers()).filter(
+      (s) => s.key === "prune-retention",
+    );
+    expect(prune).toHaveLength(1);
+    expect(prune[0]?.pattern).toBe("17 3 * * *");
+    expect(prune[0]?.tz).toBe("America/Sao_Paulo");
+    expect(prune[0]?.name).toBe("prune-retention");
   });
 });

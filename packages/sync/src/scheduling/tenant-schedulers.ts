@@ -65,9 +65,17 @@ export async function removeTenantSchedulers(producer: JobProducer, tenantId: st
   await q.removeJobScheduler(reconcile);
 }
 
-/** Deployment-wide maintenance: token keep-alive and secret purge. */
+/** Daily retention at 03:17 in São Paulo (a cron pattern, so re-upserting at each worker start never resets it). */
+export const pruneRetentionPattern = "17 3 * * *";
+
+/** Deployment-wide maintenance: token keep-alive, secret purge and the daily retention prune. */
 export async function ensureGlobalSchedulers(producer: JobProducer): Promise<void> {
   const q = producer.queue(QUEUES.maintenance);
   await q.upsertJobScheduler("token-keepalive", { every: 3_600_000 }, { name: "token-keepalive", data: {} });
   await q.upsertJobScheduler("purge-secrets", { every: 3_600_000 }, { name: "purge-secrets", data: {} });
+  await q.upsertJobScheduler(
+    "prune-retention",
+    { pattern: pruneRetentionPattern, tz: "America/Sao_Paulo" },
+    { name: "prune-retention", data: {} },
+  );
 }
