@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { BLING_MAX_RESPONSE_BYTES, readCappedText } from "./body-cap.js";
+import { BLING_MAX_RESPONSE_BYTES, readBlingText } from "./body-cap.js";
 import {
   BlingError,
   BlingNetworkError,
@@ -204,7 +204,7 @@ export class BlingHttp {
         ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
         signal: controller.signal,
       });
-      const text = await readCappedText(response, this.opts.maxResponseBytes ?? BLING_MAX_RESPONSE_BYTES, {
+      const text = await readBlingText(response, this.opts.maxResponseBytes ?? BLING_MAX_RESPONSE_BYTES, {
         method: req.method,
         path: req.path,
       });

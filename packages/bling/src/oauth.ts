@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BLING_MAX_RESPONSE_BYTES, readCappedText } from "./body-cap.js";
+import { BLING_MAX_RESPONSE_BYTES, readBlingText } from "./body-cap.js";
 import {
   BlingError,
   BlingNetworkError,
@@ -171,7 +171,7 @@ export class BlingOAuth {
       });
       status = res.status;
       retryAfter = res.headers.get("retry-after");
-      text = await readCappedText(res, this.opts.maxResponseBytes ?? BLING_MAX_RESPONSE_BYTES, {
+      text = await readBlingText(res, this.opts.maxResponseBytes ?? BLING_MAX_RESPONSE_BYTES, {
         method: "POST",
         path,
       });

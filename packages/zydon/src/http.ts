@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { NOT_FOUND_RETRY_WINDOW_MS } from "./adapter.js";
-import { readCappedText, ZYDON_MAX_RESPONSE_BYTES } from "./body-cap.js";
+import { readZydonText, ZYDON_MAX_RESPONSE_BYTES } from "./body-cap.js";
 import {
   isWithinNotFoundRetryWindow,
   ZydonError,
@@ -145,7 +145,7 @@ export class HttpCore {
     }
     let text: string;
     try {
-      text = await readCappedText(res, this.opts.maxResponseBytes ?? ZYDON_MAX_RESPONSE_BYTES, {
+      text = await readZydonText(res, this.opts.maxResponseBytes ?? ZYDON_MAX_RESPONSE_BYTES, {
         method: spec.method,
         path: spec.path,
       });
