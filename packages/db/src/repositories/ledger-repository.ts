@@ -155,6 +155,24 @@ export class LedgerRepository {
     return { items, total: countRows[0]?.n ?? 0, page, pageSize };
   }
 
+  /** Whether this key and action has an open (unresolved) failure or skip: one indexed lookup. */
+  async hasOpen(tenantId: string, entity: string, entityKey: string, action: string): Promise<boolean> {
+    const rows = await this.db
+      .select({ id: syncLedger.id })
+      .from(syncLedger)
+      .where(
+        and(
+          eq(syncLedger.tenantId, tenantId),
+          eq(syncLedger.entity, entity),
+          eq(syncLedger.entityKey, entityKey),
+          eq(syncLedger.action, action),
+          isNull(syncLedger.resolvedAt),
+        ),
+      )
+      .limit(1);
+    return rows.length > 0;
+  }
+
   async get(tenantId: string, id: number): Promise<LedgerRow | undefined> {
     const [row] = await this.db
       .select()

@@ -102,12 +102,16 @@ describe("LedgerRepository", () => {
       retryable: true,
     });
     expect(id2).toBe(id1);
+    expect(await repo.hasOpen(tenantId, "product", "SKU-1", "upsert")).toBe(true);
+    expect(await repo.hasOpen(tenantId, "product", "SKU-1", "delete")).toBe(false);
+    expect(await repo.hasOpen(tenantId, "product", "SKU-2", "upsert")).toBe(false);
     const row = await repo.get(tenantId, id1);
     expect(row?.attempts).toBe(2);
     expect(row?.reason).toBe("Zydon fora do ar de novo");
     await repo.record({ ...base, outcome: "synced" });
     expect((await repo.get(tenantId, id1))?.resolvedAt).toBeInstanceOf(Date);
     expect((await repo.listOpenFailures(tenantId)).map((r) => r.id)).not.toContain(id1);
+    expect(await repo.hasOpen(tenantId, "product", "SKU-1", "upsert")).toBe(false);
   });
 
   it("filters, searches safely and never shows another tenant's rows", async () => {

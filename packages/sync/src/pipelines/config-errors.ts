@@ -43,14 +43,8 @@ export async function recordConfigError(
 /** The setting resolves again: close its open failure, if any (no row is written when none was open). */
 export async function clearConfigError(ctx: SyncContext, key: SettingKey, reason: string): Promise<void> {
   const ledger = new LedgerRepository(ctx.db);
-  const open = await ledger.list({
-    tenantId: ctx.tenantId,
-    entity: SETTINGS_ENTITY,
-    search: key,
-    onlyOpen: true,
-    pageSize: 5,
-  });
-  if (!open.items.some((r) => r.entityKey === key && r.action === ACTION)) return;
+  // Called after every stock pass (the webhook path too): one indexed lookup, a write only when one is open.
+  if (!(await ledger.hasOpen(ctx.tenantId, SETTINGS_ENTITY, key, ACTION))) return;
   await ledger.record({
     tenantId: ctx.tenantId,
     entity: SETTINGS_ENTITY,

@@ -8,24 +8,44 @@ import { allowStockZeroing, DEFAULT_STOCK_ZERO_SHARE } from "./stock-guard.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
 
 const DEPOSIT_TTL_MS = 60 * 60_000;
-const depositCache = z.object({ at: z.string(), id: z.string().nullable() });
-const depositListCache = z.object({ at: z.string(), ids: z.array(z.string()) });
+const depositListCache = z.object({
+  at: z.string(),
+  deposits: z.array(z.object({ id: z.string(), padrao: z.boolean() })),
+});
+type CachedDeposits = z.infer<typeof depositListCache>["deposits"];
+
+/**
+ * Bling's depósitos, read at most once an hour per tenant (cached like the situações), not once per stock
+ * batch; `refresh` reads them again now. Both the default depósito and the check of the chosen ones come
+ * from this one list.
+ */
+async function depositList(
+  ctx: SyncContext,
+  opts: { refresh?: boolean } = {},
+): Promise<{ deposits: CachedDeposits; readNow: boolean }> {
+  const cursors = new CursorsRepository(ctx.db);
+  if (!opts.refresh) {
+    const cached = await cursors.get(ctx.tenantId, "cache:deposits", depositListCache).catch(() => undefined);
+    if (cached && ctx.now().getTime() - new Date(cached.at).getTime() < DEPOSIT_TTL_MS)
+      return { deposits: cached.deposits, readNow: false };
+  }
+  const deposits = (await ctx.bling.listDeposits()).map((d) => ({ id: d.id, padrao: d.padrao }));
+  await cursors.set(ctx.tenantId, "cache:deposits", { at: ctx.now().toISOString(), deposits });
+  return { deposits, readNow: true };
+}
 
 /**
  * Of the chosen depósitos absent from a batch's balances, those Bling does not have. Bling leaves a depósito
  * out of a product's balances when it holds nothing there, so absence alone is not an error: the depósito
- * list decides. It is cached for an hour per tenant; an id missing from the cached list is checked once more
- * against a fresh read (the merchant may have just created it) before it counts as missing.
+ * list decides. An id missing from the cached list is checked once more against a fresh read (the merchant
+ * may have just created it) before it counts as missing.
  */
 async function missingDeposits(ctx: SyncContext, absent: string[]): Promise<string[]> {
   if (absent.length === 0) return [];
-  const cursors = new CursorsRepository(ctx.db);
-  const cached = await cursors.get(ctx.tenantId, "cache:deposits", depositListCache).catch(() => undefined);
-  const fresh = cached && ctx.now().getTime() - new Date(cached.at).getTime() < DEPOSIT_TTL_MS;
-  if (fresh && absent.every((id) => cached.ids.includes(id))) return [];
-  const ids = (await ctx.bling.listDeposits()).map((d) => d.id);
-  await cursors.set(ctx.tenantId, "cache:deposits", { at: ctx.now().toISOString(), ids });
-  return absent.filter((id) => !ids.includes(id));
+  const first = await depositList(ctx);
+  if (absent.every((id) => first.deposits.some((d) => d.id === id))) return [];
+  const latest = first.readNow ? first : await depositList(ctx, { refresh: true });
+  return absent.filter((id) => !latest.deposits.some((d) => d.id === id));
 }
 
 function missingDepositsReason(missing: string[]): string {
@@ -36,21 +56,11 @@ function missingDepositsReason(missing: string[]): string {
   return `Estoque não atualizado: ${which}. Nada foi enviado ao Zydon; escolha os depósitos de novo em Configurações.`;
 }
 
-/**
- * Bling's default deposit, only when the merchant chose none: one request per hour per tenant (cached like
- * the situações), not one per stock batch.
- */
+/** Bling's default depósito, only when the merchant chose none (from the hourly depósito list). */
 async function defaultDepositId(ctx: SyncContext): Promise<string | null> {
   if (ctx.settings.stock.depositIds.length > 0) return null;
-  const cursors = new CursorsRepository(ctx.db);
-  const cached = await cursors
-    .get(ctx.tenantId, "cache:default-deposit", depositCache)
-    .catch(() => undefined);
-  if (cached && ctx.now().getTime() - new Date(cached.at).getTime() < DEPOSIT_TTL_MS) return cached.id;
-  const deposits = await ctx.bling.listDeposits();
-  const id = deposits.find((d) => d.padrao)?.id ?? deposits[0]?.id ?? null;
-  await cursors.set(ctx.tenantId, "cache:default-deposit", { at: ctx.now().toISOString(), id });
-  return id;
+  const { deposits } = await depositList(ctx);
+  return deposits.find((d) => d.padrao)?.id ?? deposits[0]?.id ?? null;
 }
 
 function target(link: EntityLink) {
