@@ -1,3 +1,4 @@
+import { revokeTokenPair } from "@zb/bling";
 import { type Env, type Logger, type workerEnvKeys, zydonContractOverrides } from "@zb/config";
 import { createDb, type DbHandle, type SecretBox, secretBoxFromConfig, type Tenant } from "@zb/db";
 import {
@@ -164,7 +165,15 @@ export async function composeWorker(
         }
       },
       async purgeSecrets() {
-        const purged = await credentials.purgeExpired(new Date());
+        // Tokens stop working at Bling before they are forgotten here (issue 21 #6).
+        const purged = await credentials.purgeExpired(new Date(), {
+          revokeAtBling: async (tenantId, t) => {
+            const failed = await revokeTokenPair(oauth, t);
+            if (failed.length > 0) {
+              logger.warn({ tenantId, failures: failed.length }, "Bling token revoke at purge failed");
+            }
+          },
+        });
         if (purged.length > 0) logger.info({ count: purged.length }, "secrets of uninstalled tenants purged");
       },
       async pruneRetention() {

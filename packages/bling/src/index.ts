@@ -64,6 +64,7 @@ export {
   type BlingTokenSet,
   DEFAULT_ACCESS_TOKEN_TTL_SEC,
   DEFAULT_REFRESH_TOKEN_TTL_MS,
+  revokeTokenPair,
   tokenResponseSchema,
   toTokenSet,
 } from "./oauth.js";

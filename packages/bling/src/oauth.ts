@@ -201,3 +201,19 @@ export class BlingOAuth {
     return json;
   }
 }
+
+/**
+ * Revoke both tokens of one grant at Bling (`POST /oauth/revoke`, reference §2.4), each with its
+ * `token_type_hint`; both are attempted even when one fails. Returns the errors (empty: both revoked).
+ * Used by "Desconectar Bling", a cancelled or refused connect, and the purge of an uninstalled tenant.
+ */
+export async function revokeTokenPair(
+  revoker: { revoke(token: string, hint: "access_token" | "refresh_token"): Promise<void> },
+  tokens: { accessToken: string; refreshToken: string },
+): Promise<unknown[]> {
+  const results = await Promise.allSettled([
+    revoker.revoke(tokens.refreshToken, "refresh_token"),
+    revoker.revoke(tokens.accessToken, "access_token"),
+  ]);
+  return results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+}

@@ -13,8 +13,9 @@ import {
   tenants,
   webhookInbox,
 } from "./schema/index.js";
+import { sealLegacy } from "./secrets/legacy-seal.testkit.js";
 import { rotateSecrets } from "./secrets/rotate-secrets.js";
-import { SecretBox } from "./secrets/secret-box.js";
+import { SecretBox, SecretDecryptionError } from "./secrets/secret-box.js";
 
 const k1 = { id: "k1", keyBase64: Buffer.alloc(32, 1).toString("base64") };
 const k2 = { id: "k2", keyBase64: Buffer.alloc(32, 2).toString("base64") };
@@ -225,6 +226,98 @@ describe("repositories", () => {
     expect(await repo.getZydonAccessKey(t.id)).toBeDefined();
     expect(await repo.purgeExpired(new Date(Date.now() + 120_000))).toContain(t.id);
     expect(await repo.getZydonAccessKey(t.id)).toBeUndefined();
+  });
+
+  it("a sealed value moved to another tenant's row or another column does not open (issue 21 #11)", async () => {
+    const box = new SecretBox(k1);
+    const repo = new CredentialsRepository(h.db, box);
+    const a = await newTenant("org-aad-a");
+    const b = await newTenant("org-aad-b");
+    const tokens = (p: string) => ({
+      accessToken: `${p}-access`,
+      refreshToken: `${p}-refresh`,
+      accessExpiresAt: new Date(Date.now() + 3600_000),
+      refreshExpiresAt: new Date(Date.now() + 86400_000),
+    });
+    await repo.connectBling(a.id, { blingCompanyId: "company-aad-a", companyName: "A", tokens: tokens("a") });
+    await repo.connectBling(b.id, { blingCompanyId: "company-aad-b", companyName: "B", tokens: tokens("b") });
+    await repo.saveZydonAccessKey(b.id, { accessKeyCode: "b-code", accessKeyToken: "b-token" });
+    expect((await repo.getBlingConnection(b.id))?.tokens?.refreshToken).toBe("b-refresh");
+
+    // Someone with write access to the table copies A's refresh token into B's row…
+    await h.sql`update bling_connections set refresh_token_enc =
+      (select refresh_token_enc from bling_connections where tenant_id = ${a.id}) where tenant_id = ${b.id}`;
+    await expect(repo.getBlingConnection(b.id)).rejects.toBeInstanceOf(SecretDecryptionError);
+    // …or B's own refresh token into B's access-token column, or into the Zydon key of the same row owner.
+    await repo.connectBling(b.id, { blingCompanyId: "company-aad-b", companyName: "B", tokens: tokens("b") });
+    await h.sql`update bling_connections set access_token_enc = refresh_token_enc where tenant_id = ${b.id}`;
+    await expect(repo.getBlingConnection(b.id)).rejects.toBeInstanceOf(SecretDecryptionError);
+    await h.sql`update zydon_credentials set access_key_token_enc =
+      (select refresh_token_enc from bling_connections where tenant_id = ${b.id}) where tenant_id = ${b.id}`;
+    await expect(repo.getZydonAccessKey(b.id)).rejects.toBeInstanceOf(SecretDecryptionError);
+    // A's own row is untouched and still opens.
+    expect((await repo.getBlingConnection(a.id))?.tokens?.refreshToken).toBe("a-refresh");
+    // A rotation to a new key leaves a value that does not open where it lies as it is, counts it, goes on.
+    const toK2 = new SecretBox(k2, [k1]);
+    const before = await rotateSecrets(h.db, toK2, { dryRun: true });
+    expect(before.unreadable).toBeGreaterThanOrEqual(2);
+    await repo.connectBling(b.id, { blingCompanyId: "company-aad-b", companyName: "B", tokens: tokens("b") });
+    await repo.saveZydonAccessKey(b.id, { accessKeyCode: "b-code", accessKeyToken: "b-token" });
+    expect((await rotateSecrets(h.db, toK2, { dryRun: true })).unreadable).toBe(before.unreadable - 2);
+  });
+
+  it("legacy gcm1 values still open, and rotation re-seals them as gcm2 bound to their place", async () => {
+    const box = new SecretBox(k1);
+    const repo = new CredentialsRepository(h.db, box);
+    const t = await newTenant("org-legacy");
+    await repo.connectBling(t.id, {
+      blingCompanyId: "company-legacy",
+      companyName: "L",
+      tokens: {
+        accessToken: "x",
+        refreshToken: "y",
+        accessExpiresAt: new Date(Date.now() + 3600_000),
+        refreshExpiresAt: new Date(Date.now() + 86400_000),
+      },
+    });
+    await repo.saveZydonAccessKey(t.id, { accessKeyCode: "x", accessKeyToken: "y" });
+    // Rows as the first format wrote them.
+    await h.sql`update bling_connections set access_token_enc = ${sealLegacy(k1, "legacy-access")},
+      refresh_token_enc = ${sealLegacy(k1, "legacy-refresh")} where tenant_id = ${t.id}`;
+    await h.sql`update zydon_credentials set access_key_code_enc = ${sealLegacy(k1, "legacy-code")},
+      access_key_token_enc = ${sealLegacy(k1, "legacy-token")} where tenant_id = ${t.id}`;
+    expect((await repo.getBlingConnection(t.id))?.tokens?.refreshToken).toBe("legacy-refresh");
+    expect(await repo.getZydonAccessKey(t.id)).toEqual({
+      accessKeyCode: "legacy-code",
+      accessKeyToken: "legacy-token",
+    });
+
+    const report = await rotateSecrets(h.db, box, { dryRun: false });
+    expect(report.rotated).toBeGreaterThanOrEqual(4);
+    const [bc] = await h.sql`select access_token_enc, refresh_token_enc from bling_connections
+      where tenant_id = ${t.id}`;
+    const [zc] = await h.sql`select access_key_code_enc, access_key_token_enc from zydon_credentials
+      where tenant_id = ${t.id}`;
+    for (const v of [
+      bc?.access_token_enc,
+      bc?.refresh_token_enc,
+      zc?.access_key_code_enc,
+      zc?.access_key_token_enc,
+    ]) {
+      expect(box.formatOf(v as string)).toBe("gcm2");
+    }
+    expect((await repo.getBlingConnection(t.id))?.tokens).toMatchObject({
+      accessToken: "legacy-access",
+      refreshToken: "legacy-refresh",
+    });
+    expect(await repo.getZydonAccessKey(t.id)).toEqual({
+      accessKeyCode: "legacy-code",
+      accessKeyToken: "legacy-token",
+    });
+    // Now bound: the re-sealed access token no longer opens in the refresh-token column.
+    await h.sql`update bling_connections set refresh_token_enc = access_token_enc where tenant_id = ${t.id}`;
+    await expect(repo.getBlingConnection(t.id)).rejects.toBeInstanceOf(SecretDecryptionError);
+    expect((await rotateSecrets(h.db, box, { dryRun: true })).rotated).toBe(0);
   });
 
   it("rotation re-encrypts with the new key; dry run changes nothing; old values still decrypt", async () => {

@@ -14,6 +14,8 @@ export {
   type BlingTokens,
   CompanyAlreadyBoundError,
   CredentialsRepository,
+  SEALED_COLUMNS,
+  sealedAt,
   type ZydonAccessKey,
 } from "./repositories/credentials-repository.js";
 export { CursorsRepository } from "./repositories/cursors-repository.js";
@@ -41,6 +43,7 @@ export * from "./schema/index.js";
 export { type RotationReport, rotateSecrets } from "./secrets/rotate-secrets.js";
 export {
   SecretBox,
+  type SecretContext,
   SecretDecryptionError,
   type SecretKey,
   secretBoxFromConfig,

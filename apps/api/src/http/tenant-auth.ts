@@ -19,22 +19,16 @@ export type SessionFailure = { status: 401 | 403; error: string; message: string
  * Resolve a session token to its tenant. The token names the tenant; the row must still belong to the same
  * organization and must not be uninstalled (a paused tenant's page gets nothing, and nothing reaches Zydon
  * or Bling for it). A launch session (the install callback's, in the page's fragment) opens nothing by
- * itself: it is only traded, once, for a page session (`POST /api/session/launch`, `kind: "launch"`).
+ * itself: it is only traded, once, for a page session (`POST /api/session/launch`, `kind: "launch"`), and
+ * each kind is signed under its own domain, so neither verifies as the other. Either kind is revoked when the
+ * tenant's session generation moved on since it was issued.
  */
 export async function tenantFromSession(
   deps: Pick<AppDeps, "db" | "secretBox" | "config" | "now">,
   token: string | undefined,
   kind: TenantSession["kind"] = "page",
 ): Promise<{ ok: true; tenant: Tenant; session: TenantSession } | ({ ok: false } & SessionFailure)> {
-  const check = verifySession(deps.config.SESSION_SECRET, token, deps.now?.() ?? new Date());
-  if (check.ok && check.session.kind !== kind) {
-    return {
-      ok: false,
-      status: 401,
-      error: "unauthorized",
-      message: "Sessão inválida. Abra o app pelo App Center da Zydon.",
-    };
-  }
+  const check = verifySession(deps.config.SESSION_SECRET, token, deps.now?.() ?? new Date(), kind);
   if (!check.ok) {
     return {
       ok: false,
@@ -61,6 +55,15 @@ export async function tenantFromSession(
       status: 403,
       error: "tenant_uninstalled",
       message: "O app foi desinstalado desta organização. Instale-o novamente pelo App Center.",
+    };
+  }
+  // Revoked: issued before the tenant's last uninstall, Bling disconnect or purge (issue 21 #8).
+  if (check.session.generation !== tenant.sessionGeneration) {
+    return {
+      ok: false,
+      status: 401,
+      error: "session_revoked",
+      message: "Sua sessão foi encerrada. Abra o app de novo pelo App Center da Zydon.",
     };
   }
   return { ok: true, tenant, session: check.session };

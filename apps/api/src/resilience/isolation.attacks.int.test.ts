@@ -104,18 +104,23 @@ function settingsRoutes() {
     .flatMap((r) => [r.method].flat().map((method) => ({ method: method as InjectMethod, url: r.url })));
 }
 
-function send(
-  m: Pick<Merchant, "session">,
+async function send(
+  m: Pick<Merchant, "session" | "orgId">,
   method: InjectMethod,
   url: string,
   opts: { payload?: unknown; headers?: Record<string, string> } = {},
 ): Promise<LightMyRequestResponse> {
-  return h.api.inject({
+  const res = await h.api.inject({
     method,
     url,
     headers: { authorization: `Bearer ${m.session}`, ...(opts.headers ?? {}) },
     ...(opts.payload !== undefined ? { payload: opts.payload as object } : {}),
   });
+  // "Desconectar Bling" ends every session of the tenant (issue 21 #8): A signs in again, as the page does.
+  if (url.startsWith("/api/settings/bling/disconnect") && res.statusCode === 200) {
+    m.session = await h.session(m.orgId);
+  }
+  return res;
 }
 
 /** A's own baseline document for PUT: its current settings, so the walk saves what A already has. */

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import { CredentialsRepository } from "@zb/db";
 import { AttackTally } from "@zb/e2e-kit";
 import { testEnv } from "@zb/testing";
 import { zydonAdapter } from "@zb/zydon";
@@ -91,8 +92,9 @@ describe("session tokens on every /api/settings route", () => {
       k: "page",
     });
     await refusedEverywhere("expiring this second", edge, 401, "session_expired");
+    // A launch code is not a page session at all (its own signing domain), expired or not.
     const launch = signSession(secret, { ...who, kind: "launch" }, new Date(Date.now() - 6 * 60_000));
-    await refusedEverywhere("launch session after 5 min", launch.token, 401, "session_expired");
+    await refusedEverywhere("launch code after 5 min as a Bearer token", launch.token, 401, "unauthorized");
   });
 
   it("a launch code (issue 21 #2, #8): traded once for a page session, never a Bearer token itself", async () => {
@@ -290,6 +292,112 @@ describe("session tokens on every /api/settings route", () => {
     tally.expectStatus("uninstalled: POST /bling/connect", connect, 403);
     expect(await tenantRows(h, u.tenantId)).toEqual(before);
     expect(h.zydon.sim.requestLog.length).toBe(zydonCalls);
+  });
+});
+
+/** The App Center's uninstall notification for `orgId`. */
+async function uninstall(orgId: string) {
+  const rawBody = zydonAdapter.notificationBody(orgId);
+  const res = await h.api.inject({
+    method: "POST",
+    url: "/zydon/notifications/uninstall",
+    payload: rawBody,
+    headers: zydonAdapter.signedHeaders({
+      accessKey: pluginKey,
+      rawBody,
+      now: new Date(),
+      event: "uninstall",
+      deliveryId: `del-${randomUUID()}`,
+    }),
+  });
+  expect(res.statusCode).toBe(200);
+}
+
+function settingsAs(token: string) {
+  return h.api.inject({
+    method: "GET",
+    url: "/api/settings/connection",
+    headers: { authorization: `Bearer ${token}` },
+  });
+}
+
+describe("revocation (issue 21 #8): uninstall, Desconectar and the purge end every session of the tenant", () => {
+  it("a session and an unused launch code from before an uninstall open nothing after the reinstall", async () => {
+    const t = await h.install("Revogada na Desinstalação");
+    const launch = decodeURIComponent(t.launchLocation.split("#launch=")[1] as string);
+    const session = await h.session(t.orgId);
+    expect((await settingsAs(session)).statusCode).toBe(200);
+    await uninstall(t.orgId);
+    const again = await h.install({ orgId: t.orgId });
+    expect(again.tenantId).toBe(t.tenantId);
+    // Tenant back in business: the old session would have opened it again for its remaining minutes.
+    const old = await settingsAs(session);
+    tally.expectStatus("page session from before the uninstall, after the reinstall", old, 401);
+    expect(old.json().error).toBe("session_revoked");
+    const oldLaunch = await h.api.inject({
+      method: "POST",
+      url: "/api/session/launch",
+      payload: { launchToken: launch },
+    });
+    tally.expectStatus("unused launch code from before the uninstall", oldLaunch, 401);
+    // The new install's own launch code and a new session work.
+    const fresh = decodeURIComponent(again.launchLocation.split("#launch=")[1] as string);
+    const traded = await h.api.inject({
+      method: "POST",
+      url: "/api/session/launch",
+      payload: { launchToken: fresh },
+    });
+    expect(traded.statusCode).toBe(200);
+    expect((await settingsAs(traded.json().token as string)).statusCode).toBe(200);
+  });
+
+  it("Desconectar Bling ends every other tab's session too (a leaked one included)", async () => {
+    const t = await h.install("Revogada no Desconectar");
+    const acc = h.bling.createAccount("Revogada Ltda");
+    const mine = await h.session(t.orgId);
+    expect((await h.connectBling(mine, acc.accountId)).status).toBe(302);
+    const leaked = await h.session(t.orgId);
+    const res = await h.api.inject({
+      method: "POST",
+      url: "/api/settings/bling/disconnect",
+      headers: { authorization: `Bearer ${mine}` },
+    });
+    expect(res.statusCode).toBe(200);
+    for (const [label, token] of [
+      ["leaked session after Desconectar", leaked],
+      ["the disconnecting tab's own session after Desconectar", mine],
+    ] as const) {
+      const r = await settingsAs(token);
+      tally.expectStatus(label, r, 401);
+      expect(r.json().error).toBe("session_revoked");
+    }
+    const connect = await h.api.inject({
+      method: "POST",
+      url: "/bling/connect",
+      headers: { authorization: `Bearer ${leaked}`, origin: h.apiUrl },
+    });
+    tally.expectStatus("leaked session starting a Bling connect after Desconectar", connect, 401);
+    // The page signs in again through the host session.
+    expect((await settingsAs(await h.session(t.orgId))).statusCode).toBe(200);
+  });
+
+  it("the purge moves the generation on: a token of the generation before it stays dead", async () => {
+    const t = await h.install("Revogada na Purga");
+    await uninstall(t.orgId);
+    const [{ g: before }] = (await h.db.sql`select session_generation as g from tenants
+      where id = ${t.tenantId}`) as unknown as [{ g: number }];
+    const creds = new CredentialsRepository(h.db.db, h.deps.secretBox);
+    const later = new Date(Date.now() + (h.deps.config.SECRET_RETENTION_DAYS + 1) * 86_400_000);
+    expect(await creds.purgeExpired(later)).toContain(t.tenantId);
+    const [{ g: after }] = (await h.db.sql`select session_generation as g from tenants
+      where id = ${t.tenantId}`) as unknown as [{ g: number }];
+    expect(after).toBe(before + 1);
+    // A token minted under the pre-purge generation (as if issued just before) after a reinstall.
+    const stale = signSession(secret, { tenantId: t.tenantId, organizationId: t.orgId, generation: before });
+    await h.install({ orgId: t.orgId });
+    const r = await settingsAs(stale.token);
+    tally.expectStatus("session of the generation before the purge, after a reinstall", r, 401);
+    expect(r.json().error).toBe("session_revoked");
   });
 });
 

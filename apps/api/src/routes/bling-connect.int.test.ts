@@ -251,7 +251,14 @@ describe("token state and disconnect", () => {
     const after = await new CredentialsRepository(h.db.db, h.deps.secretBox).getBlingConnection(tenantId);
     expect(after?.tokens).toBeNull();
     expect(after?.blingCompanyId).toBeNull();
-    const view = (await connection(session)).json();
+    // Every session of the tenant ended with it (issue 21 #8); the page signs in again.
+    const ended = await h.api.inject({
+      method: "GET",
+      url: "/api/settings/connection",
+      headers: { authorization: `Bearer ${session}` },
+    });
+    expect(ended.statusCode).toBe(401);
+    const view = (await connection(await h.session(orgId))).json();
     expect(view.bling.state).toBe("not_connected");
     expect(view.tenant.state).toBe("awaiting_bling");
     expect(h.hookCalls).toContainEqual({ hook: "paused", tenantId });

@@ -37,6 +37,7 @@ import { createHarness, type Harness } from "../test-support/harness.js";
 let h: Harness;
 let session: string;
 let tenantId: string;
+let orgId: string;
 
 /** Every object key path in a JSON value ("a.b", array items as "a[]"). */
 function keyPaths(value: unknown, prefix = ""): Set<string> {
@@ -78,6 +79,7 @@ beforeAll(async () => {
   };
   const installed = await h.install("Contrato");
   tenantId = installed.tenantId;
+  orgId = installed.orgId;
   const admin = h.zydon.sim.issueAdminSession(installed.orgId);
   const res = await h.api.inject({ method: "POST", url: "/api/session", payload: admin });
   expect(res.statusCode).toBe(200);
@@ -233,6 +235,8 @@ describe("the settings page's contract against the real API", () => {
     );
     expect(disconnected).toMatchObject({ wasConnected: true });
     expect(actionResultSchema.parse(disconnected)?.message).toBe(disconnected.message);
+    // Desconectar ends the tenant's sessions (issue 21 #8): the page mints a new one, as here.
+    session = await h.session(orgId);
     const after = expectContract(connectionSchema, (await as("GET", "/api/settings/connection")).json());
     expect(after.bling.state).toBe("not_connected");
   });

@@ -47,7 +47,11 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
       }
       const s = signSession(
         deps.config.SESSION_SECRET,
-        { tenantId: auth.tenant.id, organizationId: auth.session.organizationId },
+        {
+          tenantId: auth.tenant.id,
+          organizationId: auth.session.organizationId,
+          generation: auth.tenant.sessionGeneration,
+        },
         now,
       );
       return { token: s.token, expiresAt: s.expiresAt.toISOString(), tenantId: auth.tenant.id };
@@ -115,7 +119,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
       }
       const s = signSession(
         deps.config.SESSION_SECRET,
-        { tenantId: tenant.id, organizationId },
+        { tenantId: tenant.id, organizationId, generation: tenant.sessionGeneration },
         deps.now?.() ?? new Date(),
       );
       return { token: s.token, expiresAt: s.expiresAt.toISOString(), tenantId: tenant.id };

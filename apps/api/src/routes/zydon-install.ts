@@ -69,7 +69,12 @@ export async function zydonInstallRoutes(app: FastifyInstance, deps: AppDeps): P
     // A short-lived launch session in the fragment: never sent to a server, never in an access log.
     const launch = signSession(
       deps.config.SESSION_SECRET,
-      { tenantId: r.tenant.id, organizationId: creds.organizationId, kind: "launch" },
+      {
+        tenantId: r.tenant.id,
+        organizationId: creds.organizationId,
+        kind: "launch",
+        generation: r.tenant.sessionGeneration,
+      },
       deps.now?.() ?? new Date(),
     );
     return reply.redirect(`${settingsUrl}#launch=${encodeURIComponent(launch.token)}`, 302);

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { bearerToken, SESSION_TTL_SEC, signSession, verifySession } from "./session-token.js";
 
@@ -12,8 +13,31 @@ describe("session tokens", () => {
     const r = verifySession(secret, token, new Date(now.getTime() + 60_000));
     expect(r).toEqual({
       ok: true,
-      session: { tenantId, organizationId: "org-1", exp: expiresAt.getTime() / 1000, kind: "page" },
+      session: {
+        tenantId,
+        organizationId: "org-1",
+        exp: expiresAt.getTime() / 1000,
+        kind: "page",
+        generation: 0,
+      },
     });
+    const g = signSession(secret, { tenantId, organizationId: "org-1", generation: 7 }, now).token;
+    const r7 = verifySession(secret, g, now);
+    expect(r7.ok && r7.session.generation).toBe(7);
+  });
+
+  it("a launch code and a page session never verify as each other (own signing domain and kind)", () => {
+    const now = new Date("2026-01-01T12:00:00Z");
+    const launch = signSession(secret, { tenantId, organizationId: "o", kind: "launch" }, now).token;
+    const page = signSession(secret, { tenantId, organizationId: "o" }, now).token;
+    expect(verifySession(secret, launch, now, "launch").ok).toBe(true);
+    expect(verifySession(secret, page, now, "page").ok).toBe(true);
+    expect(verifySession(secret, launch, now, "page")).toEqual({ ok: false, reason: "bad_signature" });
+    expect(verifySession(secret, page, now, "launch")).toEqual({ ok: false, reason: "bad_signature" });
+    // Same bytes relabelled: a page body signed under the launch domain is still refused by its `k`.
+    const body = page.split(".")[0] as string;
+    const mac = createHmac("sha256", secret).update(`zb-launch.v1.${body}`).digest("base64url");
+    expect(verifySession(secret, `${body}.${mac}`, now, "launch").ok).toBe(false);
   });
 
   it("refuses an expired token", () => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { BlingInvalidGrantError } from "@zb/bling";
+import { BlingInvalidGrantError, revokeTokenPair } from "@zb/bling";
 import { CompanyAlreadyBoundError } from "@zb/db";
 import { z } from "zod";
 import { type AppDeps, type ConnectLimits, defaultConnectLimits } from "../deps.js";
@@ -40,6 +40,11 @@ function attemptsKey(deps: Pick<Deps, "config">, tenantId: string): string {
 
 function pendingKey(deps: Pick<Deps, "config">, state: string): string {
   return `${deps.config.REDIS_PREFIX}:bling-connect:pending:${sha256(state)}`;
+}
+
+/** The held tokens open only under their own state's key (secret box associated data, issue 21 #11). */
+function pendingPlace(state: string) {
+  return { table: "redis:bling-connect-pending", column: "pending", rowId: sha256(state) };
 }
 
 function limitsOf(deps: Pick<Deps, "connectLimits">): ConnectLimits {
@@ -193,7 +198,7 @@ export async function completeBlingConnect(
   const pending: Pending = { tenantId, company, tokens: { ...tokens, scope: tokens.scope ?? null } };
   await deps.redis.set(
     pendingKey(deps, input.state),
-    deps.secretBox.encrypt(JSON.stringify(pending)),
+    deps.secretBox.encrypt(JSON.stringify(pending), pendingPlace(input.state)),
     "PX",
     BLING_STATE_TTL_MS,
   );
@@ -204,7 +209,7 @@ export async function completeBlingConnect(
 async function takePending(deps: Deps, state: string): Promise<Pending | null> {
   const sealed = await deps.redis.getdel(pendingKey(deps, state));
   if (!sealed) return null;
-  const parsed = pendingSchema.safeParse(JSON.parse(deps.secretBox.decrypt(sealed)));
+  const parsed = pendingSchema.safeParse(JSON.parse(deps.secretBox.decrypt(sealed, pendingPlace(state))));
   return parsed.success ? parsed.data : null;
 }
 
@@ -273,23 +278,18 @@ async function revokeBoth(
   tenantId: string,
   tokens: { accessToken: string; refreshToken: string },
 ): Promise<boolean> {
-  const results = await Promise.allSettled([
-    deps.bling.revoke(tokens.refreshToken, "refresh_token"),
-    deps.bling.revoke(tokens.accessToken, "access_token"),
-  ]);
-  const failed = results.filter((r) => r.status === "rejected");
+  const failed = await revokeTokenPair(deps.bling, tokens);
   if (failed.length > 0) {
-    deps.logger.warn(
-      { tenantId, failures: failed.map((f) => errName((f as PromiseRejectedResult).reason)) },
-      "Bling token revoke failed",
-    );
+    deps.logger.warn({ tenantId, failures: failed.map(errName) }, "Bling token revoke failed");
   }
   return failed.length === 0;
 }
 
 /**
  * "Desconectar Bling": revoke at Bling (refresh, then access token), forget the tokens locally whatever
- * Bling answered (the merchant asked us to stop), stop the recurring jobs.
+ * Bling answered (the merchant asked us to stop), stop the recurring jobs, and end every settings session
+ * of the tenant (issue 21 #8: whoever else held one — a leaked or forgotten tab — is out; the page in the
+ * App Center mints a new one from the host session on its next call).
  */
 export async function disconnectBling(
   deps: Deps,
@@ -300,6 +300,7 @@ export async function disconnectBling(
   if (!conn || conn.status === "disconnected") return { wasConnected: false, revokedAtBling: false };
   const revoked = conn.tokens ? await revokeBoth(deps, tenantId, conn.tokens) : false;
   await credentials.disconnectBling(tenantId);
+  await tenants.revokeSessions(tenantId);
   const tenant = await tenants.findById(tenantId);
   if (tenant && tenant.state !== "paused") await tenants.setState(tenantId, "awaiting_bling");
   await deps.hooks.onTenantPaused(tenantId);

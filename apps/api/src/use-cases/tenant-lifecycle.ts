@@ -84,9 +84,9 @@ export type UninstallResult =
   | { status: "unknown" };
 
 /**
- * Uninstall = pause within seconds: state `paused`, secrets kept sealed until the retention window ends,
- * recurring jobs removed. Queued jobs check the state before any call, so they end as no-ops. Idempotent:
- * a repeated notification keeps the first purge date.
+ * Uninstall = pause within seconds: state `paused`, every settings session and launch code revoked, secrets
+ * kept sealed until the retention window ends, recurring jobs removed. Queued jobs check the state before
+ * any call, so they end as no-ops. Idempotent: a repeated notification keeps the first purge date.
  */
 export async function uninstallTenant(deps: Deps, organizationId: string): Promise<UninstallResult> {
   const { tenants, credentials } = repos(deps);
@@ -96,6 +96,8 @@ export async function uninstallTenant(deps: Deps, organizationId: string): Promi
     await tenants.setState(tenant.id, "paused");
     const purgeAfter = new Date(nowOf(deps).getTime() + deps.config.SECRET_RETENTION_DAYS * 86_400_000);
     await credentials.schedulePurge(tenant.id, purgeAfter);
+    // A session issued before the uninstall must not open the page again after a reinstall (issue 21 #8).
+    await tenants.revokeSessions(tenant.id);
   }
   // Idempotent removal, also on a repeat: a first attempt may have failed after the state change.
   await deps.hooks.onTenantPaused(tenant.id);

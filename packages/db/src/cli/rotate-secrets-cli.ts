@@ -16,7 +16,7 @@ try {
   const report = await rotateSecrets(handle.db, secretBoxFromConfig(cfg), { dryRun });
   console.log(
     `${dryRun ? "[dry run] would rotate" : "rotated"} ${report.rotated} of ${report.scanned} secrets ` +
-      `(${report.alreadyCurrent} already on key ${cfg.SECRETS_KEY_ID}, ${report.skippedConcurrent} changed concurrently)`,
+      `(${report.alreadyCurrent} already on key ${cfg.SECRETS_KEY_ID}, ${report.skippedConcurrent} changed concurrently, ${report.unreadable} unreadable where stored)`,
   );
 } finally {
   await handle.close();

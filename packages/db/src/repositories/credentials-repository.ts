@@ -1,7 +1,22 @@
-import { and, eq, isNotNull, lt } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.js";
-import { blingConnections, zydonCredentials } from "../schema/index.js";
-import type { SecretBox } from "../secrets/secret-box.js";
+import { blingConnections, tenants, zydonCredentials } from "../schema/index.js";
+import type { SecretBox, SecretContext } from "../secrets/secret-box.js";
+
+/**
+ * Every sealed column, by its SQL table and column name: the place each value is bound to (with the row's
+ * tenant id) in the secret box's associated data. Rotation walks this list too.
+ */
+export const SEALED_COLUMNS = {
+  zydonAccessKeyCode: { table: "zydon_credentials", column: "access_key_code_enc" },
+  zydonAccessKeyToken: { table: "zydon_credentials", column: "access_key_token_enc" },
+  blingAccessToken: { table: "bling_connections", column: "access_token_enc" },
+  blingRefreshToken: { table: "bling_connections", column: "refresh_token_enc" },
+} as const;
+
+export function sealedAt(column: keyof typeof SEALED_COLUMNS, tenantId: string): SecretContext {
+  return { ...SEALED_COLUMNS[column], rowId: tenantId };
+}
 
 export interface ZydonAccessKey {
   accessKeyCode: string;
@@ -52,8 +67,8 @@ export class CredentialsRepository {
 
   async saveZydonAccessKey(tenantId: string, key: ZydonAccessKey): Promise<void> {
     const values = {
-      accessKeyCodeEnc: this.box.encrypt(key.accessKeyCode),
-      accessKeyTokenEnc: this.box.encrypt(key.accessKeyToken),
+      accessKeyCodeEnc: this.box.encrypt(key.accessKeyCode, sealedAt("zydonAccessKeyCode", tenantId)),
+      accessKeyTokenEnc: this.box.encrypt(key.accessKeyToken, sealedAt("zydonAccessKeyToken", tenantId)),
       purgeAfter: null,
       updatedAt: new Date(),
     };
@@ -70,8 +85,8 @@ export class CredentialsRepository {
       .where(eq(zydonCredentials.tenantId, tenantId));
     if (!row?.accessKeyCodeEnc || !row.accessKeyTokenEnc) return undefined;
     return {
-      accessKeyCode: this.box.decrypt(row.accessKeyCodeEnc),
-      accessKeyToken: this.box.decrypt(row.accessKeyTokenEnc),
+      accessKeyCode: this.box.decrypt(row.accessKeyCodeEnc, sealedAt("zydonAccessKeyCode", tenantId)),
+      accessKeyToken: this.box.decrypt(row.accessKeyTokenEnc, sealedAt("zydonAccessKeyToken", tenantId)),
     };
   }
 
@@ -87,7 +102,7 @@ export class CredentialsRepository {
       blingCompanyId: input.blingCompanyId,
       companyName: input.companyName,
       status: "connected" as const,
-      ...this.sealTokens(input.tokens),
+      ...this.sealTokens(tenantId, input.tokens),
       refreshFailures: 0,
       // Tokens were just issued: counts as a refresh for the keep-alive schedule.
       lastRefreshAt: new Date(),
@@ -138,7 +153,7 @@ export class CredentialsRepository {
     const rows = await this.db
       .update(blingConnections)
       .set({
-        ...this.sealTokens(tokens),
+        ...this.sealTokens(tenantId, tokens),
         status: "connected",
         tokenVersion: expectedVersion + 1,
         refreshFailures: 0,
@@ -208,8 +223,44 @@ export class CredentialsRepository {
       .where(eq(blingConnections.tenantId, tenantId));
   }
 
-  /** Erase secrets whose retention window has passed. Returns the tenants purged. */
-  async purgeExpired(now: Date = new Date()): Promise<string[]> {
+  /**
+   * Erase secrets whose retention window has passed. Returns the tenants purged.
+   *
+   * `revokeAtBling` (issue 21 #6) is called first with each due tenant's Bling tokens, so they stop working
+   * at Bling too instead of merely being forgotten here; a failed revoke is the caller's to log and does
+   * not keep the secrets (they are erased either way). The purged tenants' settings sessions are revoked.
+   */
+  async purgeExpired(
+    now: Date = new Date(),
+    opts: { revokeAtBling?: (tenantId: string, tokens: BlingTokens) => Promise<void> } = {},
+  ): Promise<string[]> {
+    if (opts.revokeAtBling) {
+      const due = await this.db
+        .select()
+        .from(blingConnections)
+        .where(
+          and(
+            isNotNull(blingConnections.purgeAfter),
+            lt(blingConnections.purgeAfter, now),
+            isNotNull(blingConnections.refreshTokenEnc),
+          ),
+        );
+      for (const row of due) {
+        let tokens: BlingTokens | null;
+        try {
+          tokens = this.open(row).tokens;
+        } catch {
+          // Unreadable where stored (tampered or an unconfigured key): nothing to send, erase it anyway.
+          tokens = null;
+        }
+        if (!tokens) continue;
+        try {
+          await opts.revokeAtBling(row.tenantId, tokens);
+        } catch {
+          // The caller logs; the purge goes on (a token Bling no longer knows is the goal anyway).
+        }
+      }
+    }
     const z = await this.db
       .update(zydonCredentials)
       .set({ accessKeyCodeEnc: null, accessKeyTokenEnc: null, purgeAfter: null, updatedAt: now })
@@ -229,13 +280,20 @@ export class CredentialsRepository {
       })
       .where(and(isNotNull(blingConnections.purgeAfter), lt(blingConnections.purgeAfter, now)))
       .returning({ tenantId: blingConnections.tenantId });
-    return [...new Set([...z, ...b].map((r) => r.tenantId))];
+    const purged = [...new Set([...z, ...b].map((r) => r.tenantId))];
+    if (purged.length > 0) {
+      await this.db
+        .update(tenants)
+        .set({ sessionGeneration: sql`${tenants.sessionGeneration} + 1`, updatedAt: now })
+        .where(inArray(tenants.id, purged));
+    }
+    return purged;
   }
 
-  private sealTokens(t: BlingTokens) {
+  private sealTokens(tenantId: string, t: BlingTokens) {
     return {
-      accessTokenEnc: this.box.encrypt(t.accessToken),
-      refreshTokenEnc: this.box.encrypt(t.refreshToken),
+      accessTokenEnc: this.box.encrypt(t.accessToken, sealedAt("blingAccessToken", tenantId)),
+      refreshTokenEnc: this.box.encrypt(t.refreshToken, sealedAt("blingRefreshToken", tenantId)),
       accessExpiresAt: t.accessExpiresAt,
       refreshExpiresAt: t.refreshExpiresAt,
       scope: t.scope ?? null,
@@ -246,8 +304,8 @@ export class CredentialsRepository {
     const tokens =
       row.accessTokenEnc && row.refreshTokenEnc && row.accessExpiresAt && row.refreshExpiresAt
         ? {
-            accessToken: this.box.decrypt(row.accessTokenEnc),
-            refreshToken: this.box.decrypt(row.refreshTokenEnc),
+            accessToken: this.box.decrypt(row.accessTokenEnc, sealedAt("blingAccessToken", row.tenantId)),
+            refreshToken: this.box.decrypt(row.refreshTokenEnc, sealedAt("blingRefreshToken", row.tenantId)),
             accessExpiresAt: row.accessExpiresAt,
             refreshExpiresAt: row.refreshExpiresAt,
             scope: row.scope ?? undefined,

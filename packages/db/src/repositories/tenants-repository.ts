@@ -90,6 +90,19 @@ export class TenantsRepository {
       .where(eq(tenants.id, id));
   }
 
+  /**
+   * Revoke every settings-page session and launch code of the tenant: each carries the generation it was
+   * issued under and opens nothing once it moved on. Returns the new generation.
+   */
+  async revokeSessions(id: string): Promise<number> {
+    const [row] = await this.db
+      .update(tenants)
+      .set({ sessionGeneration: sql`${tenants.sessionGeneration} + 1`, updatedAt: new Date() })
+      .where(eq(tenants.id, id))
+      .returning({ g: tenants.sessionGeneration });
+    return row?.g ?? 0;
+  }
+
   async listByState(state: TenantState): Promise<Tenant[]> {
     return this.db.select().from(tenants).where(eq(tenants.state, state));
   }

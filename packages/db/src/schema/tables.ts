@@ -36,6 +36,11 @@ export const tenants = pgTable(
     blingPausedUntil: timestamp("bling_paused_until", { withTimezone: true }),
     /** True once the initial sync completed; reinstall then catches up from cursors. */
     initialSyncDoneAt: timestamp("initial_sync_done_at", { withTimezone: true }),
+    /**
+     * Every settings-page session and launch code carries the generation it was issued under; uninstall,
+     * "Desconectar Bling" and the purge bump it, which revokes them all at once (issue 21 #8).
+     */
+    sessionGeneration: integer("session_generation").notNull().default(0),
     ...timestamps,
   },
   (t) => [

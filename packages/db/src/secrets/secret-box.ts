@@ -2,10 +2,16 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 
 /**
  * AES-256-GCM for secrets at rest. Each value is stored as one string that carries everything needed to
- * decrypt it: `gcm1:<keyId>:<iv>:<tag>:<ciphertext>` (base64url parts, 12-byte random IV, 16-byte tag).
+ * decrypt it: `gcm2:<keyId>:<iv>:<tag>:<ciphertext>` (base64url parts, 12-byte random IV, 16-byte tag).
  * The key id lets two keys coexist during rotation: decrypt with either, encrypt with the current one.
+ *
+ * The associated data binds the format, the key id and where the value lives (table, column, and the row's
+ * tenant or other owner id): a ciphertext copied into another tenant's row or another column fails to
+ * decrypt (issue 21 #11). Values of the first format (`gcm1:`, key id only in the associated data) still
+ * decrypt, and count as needing rotation, so `pnpm secrets:rotate` moves them to `gcm2:`.
  */
-const FORMAT = "gcm1";
+const FORMAT = "gcm2";
+const LEGACY_FORMAT = "gcm1";
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -14,6 +20,26 @@ export class SecretDecryptionError extends Error {
     super(`secret could not be decrypted: ${reason}`);
     this.name = "SecretDecryptionError";
   }
+}
+
+/** Where a sealed value is stored: bound into its associated data, so it only opens there. */
+export interface SecretContext {
+  /** Table (or store) name, e.g. `bling_connections`. */
+  table: string;
+  /** Column (or field) name, e.g. `refresh_token_enc`. */
+  column: string;
+  /** The owner of the row: the tenant id for every credentials table. */
+  rowId: string;
+}
+
+function contextAad(keyId: string, ctx: SecretContext): Buffer {
+  for (const [name, v] of Object.entries(ctx)) {
+    // A separator inside a part could make two different places share one associated data.
+    if (typeof v !== "string" || v.length === 0 || v.includes("\n")) {
+      throw new Error(`secret context ${name} must be a non-empty single-line string`);
+    }
+  }
+  return Buffer.from([`${FORMAT}:${keyId}`, ctx.table, ctx.column, ctx.rowId].join("\n"), "utf8");
 }
 
 export interface SecretKey {
@@ -42,11 +68,11 @@ export class SecretBox {
     return this.current.id;
   }
 
-  encrypt(plaintext: string): string {
+  encrypt(plaintext: string, context: SecretContext): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv("aes-256-gcm", this.current.key, iv, { authTagLength: TAG_BYTES });
-    // Bind the key id into the authenticated data so a value cannot be relabelled to another key.
-    cipher.setAAD(Buffer.from(`${FORMAT}:${this.current.id}`));
+    // Key id and place in the authenticated data: a value can be neither relabelled nor moved.
+    cipher.setAAD(contextAad(this.current.id, context));
     const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
     const tag = cipher.getAuthTag();
     return [
@@ -58,9 +84,16 @@ export class SecretBox {
     ].join(":");
   }
 
-  decrypt(stored: string): string {
+  /**
+   * Opens a value sealed for `context`. A legacy `gcm1:` value carries no place in its associated data and
+   * opens anywhere until `pnpm secrets:rotate` re-seals it.
+   */
+  decrypt(stored: string, context: SecretContext): string {
     const parts = stored.split(":");
-    if (parts.length !== 5 || parts[0] !== FORMAT) throw new SecretDecryptionError("unknown format");
+    const format = parts[0];
+    if (parts.length !== 5 || (format !== FORMAT && format !== LEGACY_FORMAT)) {
+      throw new SecretDecryptionError("unknown format");
+    }
     const [, keyId, ivB64, tagB64, ctB64] = parts as [string, string, string, string, string];
     const key = this.keys.get(keyId);
     if (!key) throw new SecretDecryptionError(`no key with id ${keyId} is configured`);
@@ -69,25 +102,35 @@ export class SecretBox {
     if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
       throw new SecretDecryptionError("bad iv or tag length");
     const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(`${FORMAT}:${keyId}`));
+    decipher.setAAD(
+      format === FORMAT ? contextAad(keyId, context) : Buffer.from(`${LEGACY_FORMAT}:${keyId}`),
+    );
     decipher.setAuthTag(tag);
     try {
       return Buffer.concat([decipher.update(Buffer.from(ctB64, "base64url")), decipher.final()]).toString(
         "utf8",
       );
     } catch {
-      throw new SecretDecryptionError("authentication failed (tampered value or wrong key)");
+      throw new SecretDecryptionError(
+        "authentication failed (tampered, moved from another row or column, or wrong key)",
+      );
     }
   }
 
   keyIdOf(stored: string): string | undefined {
     const parts = stored.split(":");
-    return parts[0] === FORMAT ? parts[1] : undefined;
+    return parts[0] === FORMAT || parts[0] === LEGACY_FORMAT ? parts[1] : undefined;
   }
 
-  /** True when the value was sealed with a key other than the current one. */
+  /** `gcm2`, `gcm1` (legacy: no place bound), or undefined for anything else. */
+  formatOf(stored: string): "gcm2" | "gcm1" | undefined {
+    const f = stored.split(":")[0];
+    return f === FORMAT ? FORMAT : f === LEGACY_FORMAT ? LEGACY_FORMAT : undefined;
+  }
+
+  /** True when the value was sealed with a key other than the current one, or in the legacy format. */
   needsRotation(stored: string): boolean {
-    return this.keyIdOf(stored) !== this.current.id;
+    return this.formatOf(stored) !== FORMAT || this.keyIdOf(stored) !== this.current.id;
   }
 }
 
