@@ -2,7 +2,9 @@ import { CredentialsRepository, TenantsRepository } from "@zb/db";
 import { AttackTally } from "@zb/e2e-kit";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { INSTALL_STATES_PER_CLIENT } from "../routes/zydon-install.js";
 import { createHarness, type Harness, isBlingConfirmation } from "../test-support/harness.js";
+import { BLING_STATES_PER_TENANT } from "../use-cases/bling-connection.js";
 import { expectNoInternals, expectNoSecretLeak, recordResponses } from "./attack-kit.js";
 
 /**
@@ -239,38 +241,44 @@ describe("GET /bling/callback", () => {
   });
 });
 
-describe("GET /zydon/callback", () => {
-  async function startZydon() {
-    const res = await h.api.inject({ method: "GET", url: "/zydon/install" });
-    expect(res.statusCode).toBe(302);
-    const u = new URL(res.headers.location as string);
-    return {
-      state: u.searchParams.get("state") as string,
-      redirectUri: u.searchParams.get("redirect_uri") as string,
-    };
-  }
-  async function zydonSnapshot() {
-    const rows = await h.db.sql`select id, zydon_organization_id, state from tenants order by id`;
-    const keys = await h.db
-      .sql`select tenant_id, access_key_token_enc from zydon_credentials order by tenant_id`;
-    return { rows, keys, jobs: (await h.jobs()).length };
-  }
-  function zydonCallback(query: Record<string, string>) {
-    return h.api.inject({ method: "GET", url: `/zydon/callback?${new URLSearchParams(query).toString()}` });
-  }
+async function startZydon() {
+  const res = await h.api.inject({ method: "GET", url: "/zydon/install" });
+  expect(res.statusCode).toBe(302);
+  const u = new URL(res.headers.location as string);
+  return {
+    state: u.searchParams.get("state") as string,
+    redirectUri: u.searchParams.get("redirect_uri") as string,
+    cookie: res.cookies.find((c) => c.name === "zb_zydon_state")?.value as string,
+  };
+}
+async function zydonSnapshot() {
+  const rows = await h.db.sql`select id, zydon_organization_id, state from tenants order by id`;
+  const keys = await h.db
+    .sql`select tenant_id, access_key_token_enc from zydon_credentials order by tenant_id`;
+  return { rows, keys, jobs: (await h.jobs()).length };
+}
+/** The callback as the install's browser opens it (its state cookie), or another browser (`cookie` unset). */
+function zydonCallback(query: Record<string, string>, cookie?: string) {
+  return h.api.inject({
+    method: "GET",
+    url: `/zydon/callback?${new URLSearchParams(query).toString()}`,
+    cookies: cookie ? { zb_zydon_state: cookie } : {},
+  });
+}
 
+describe("GET /zydon/callback", () => {
   it("a replayed state → 400: the install is not run twice", async () => {
     const org = h.zydon.sim.createOrganization({ name: "Replay Zydon" });
     const s = await startZydon();
     const code = await h.zydon.sim.authorize(org.id, h.pluginId, s.redirectUri, s.state);
-    expect((await zydonCallback({ code, state: s.state })).statusCode).toBe(302);
+    expect((await zydonCallback({ code, state: s.state }, s.cookie)).statusCode).toBe(302);
     const before = await zydonSnapshot();
     const code2 = await h.zydon.sim.authorize(org.id, h.pluginId, s.redirectUri, s.state);
     for (const [label, c] of [
       ["zydon replayed state, same code", code],
       ["zydon replayed state, fresh code", code2],
     ] as const) {
-      const res = await zydonCallback({ code: c, state: s.state });
+      const res = await zydonCallback({ code: c, state: s.state }, s.cookie);
       tally.expectStatus(label, res, 400);
       expectPage(res, "expirou ou já foi usado");
     }
@@ -301,6 +309,36 @@ describe("GET /zydon/callback", () => {
     expect(await zydonSnapshot()).toEqual(before);
   });
 
+  it("a forwarded install link opened in another browser (issue 21 #2) → 400, nothing installed", async () => {
+    // The attacker starts an install in their browser and sends the Zydon consent link to a merchant, who
+    // approves it in theirs: Zydon redirects the merchant's browser, which has no install cookie, to us.
+    const org = h.zydon.sim.createOrganization({ name: "Link Encaminhado" });
+    const s = await startZydon();
+    expect(s.cookie).toBe(s.state);
+    const code = await h.zydon.sim.authorize(org.id, h.pluginId, s.redirectUri, s.state);
+    codes.push(code);
+    const before = await zydonSnapshot();
+    for (const [label, cookie] of [
+      ["zydon callback in another browser (no install cookie)", undefined],
+      ["zydon callback with another install's cookie", (await startZydon()).cookie],
+    ] as const) {
+      const res = await zydonCallback({ code, state: s.state }, cookie);
+      tally.expectStatus(label, res, 400);
+      expectPage(res, "não foi aberto neste navegador");
+    }
+    expect(await zydonSnapshot()).toEqual(before);
+    const key = async () => {
+      const t = await new TenantsRepository(h.db.db).findByOrganization(org.id);
+      return t ? new CredentialsRepository(h.db.db, h.deps.secretBox).getZydonAccessKey(t.id) : undefined;
+    };
+    expect(await key()).toBeUndefined();
+    // The install's own browser still completes it: the refusal did not burn its state.
+    const own = await zydonCallback({ code, state: s.state }, s.cookie);
+    expect(own.statusCode).toBe(302);
+    expect(own.headers.location).toContain("#launch=");
+    expect(await key()).toBeDefined();
+  });
+
   it("error= values → 400 pt-BR page, no free text echoed, state burned", async () => {
     const before = await zydonSnapshot();
     const cases: Array<[string, string]> = [
@@ -314,18 +352,75 @@ describe("GET /zydon/callback", () => {
     ];
     for (const [error, text] of cases) {
       const s = await startZydon();
-      const res = await zydonCallback({ error, state: s.state });
+      const res = await zydonCallback({ error, state: s.state }, s.cookie);
       tally.expectStatus(`zydon error=${error.slice(0, 30)}`, res, 400);
       expectPage(res, text);
       expect(res.body).not.toContain("<img");
       const org = h.zydon.sim.createOrganization({ name: `Depois ${error.slice(0, 8)}` });
       const code = await h.zydon.sim.authorize(org.id, h.pluginId, s.redirectUri, s.state);
-      const reuse = await zydonCallback({ code, state: s.state });
+      const reuse = await zydonCallback({ code, state: s.state }, s.cookie);
       tally.expectStatus(`zydon code after error=${error.slice(0, 30)}`, reuse, 400);
     }
     const after = await zydonSnapshot();
     // Consent in the simulator notified installs (tenants without keys); no access key was stored.
     expect(after.keys).toEqual(before.keys);
+  });
+});
+
+describe("oauth_states growth (issue 21 #5)", () => {
+  const liveZydonStates = async () =>
+    Number(
+      (
+        await h.db.sql`select count(*)::int as n from oauth_states
+          where provider = 'zydon' and used_at is null and expires_at > now()`
+      )[0]?.n,
+    );
+
+  it("a flood of install requests from one client leaves a handful of live states, not one per request", async () => {
+    const flood = 60;
+    const before = await liveZydonStates();
+    let last: { state: string; cookie: string; redirectUri: string } | undefined;
+    for (let i = 0; i < flood; i++) last = await startZydon();
+    const grown = (await liveZydonStates()) - before;
+    tally.record(
+      `${flood} install requests from one client`,
+      grown <= INSTALL_STATES_PER_CLIENT,
+      `${grown} live states left`,
+    );
+    expect(grown).toBeLessThanOrEqual(INSTALL_STATES_PER_CLIENT);
+    expect(grown).toBeGreaterThan(0);
+    // The client's newest link still works.
+    if (!last) throw new Error("no install started");
+    const org = h.zydon.sim.createOrganization({ name: "Depois da Enxurrada" });
+    const code = await h.zydon.sim.authorize(org.id, h.pluginId, last.redirectUri, last.state);
+    expect((await zydonCallback({ code, state: last.state }, last.cookie)).statusCode).toBe(302);
+  });
+
+  it("expired states are deleted where states are created, not only by the daily prune", async () => {
+    const old = new Date(Date.now() - 3_600_000).toISOString();
+    for (let i = 0; i < 50; i++) {
+      await h.db.sql`insert into oauth_states (state, provider, expires_at, created_at)
+        values (${`expirado-${i}-${Math.random()}`}, 'zydon', ${old}, ${old})`;
+    }
+    const expired = async () =>
+      Number((await h.db.sql`select count(*)::int as n from oauth_states where expires_at <= now()`)[0]?.n);
+    expect(await expired()).toBeGreaterThanOrEqual(50);
+    await startZydon();
+    const left = await expired();
+    tally.record("expired states after one install request", left === 0, `${left} expired rows left`);
+    expect(left).toBe(0);
+  });
+
+  it("a tenant opening many Bling connect windows keeps only its newest few states", async () => {
+    const t = await h.install("Janelas Demais");
+    const session = await h.session(t.orgId);
+    for (let i = 0; i < 12; i++) await h.startBling(session);
+    const [{ n }] = (await h.db.sql`select count(*)::int as n from oauth_states
+      where provider = 'bling' and tenant_id = ${t.tenantId} and used_at is null`) as unknown as [
+      { n: number },
+    ];
+    tally.record("12 Bling connect windows of one tenant", n <= BLING_STATES_PER_TENANT, `${n} live states`);
+    expect(n).toBeLessThanOrEqual(BLING_STATES_PER_TENANT);
   });
 });
 

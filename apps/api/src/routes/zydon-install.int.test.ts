@@ -119,15 +119,22 @@ describe("install through App Studio OAuth", () => {
 
     const start = await h.api.inject({ method: "GET", url: "/zydon/install" });
     const state = new URL(start.headers.location as string).searchParams.get("state") as string;
+    const cookies = { zb_zydon_state: start.cookies.find((c) => c.name === "zb_zydon_state")?.value ?? "" };
+    expect(cookies.zb_zydon_state).toBe(state);
     const denied = await h.api.inject({
       method: "GET",
       url: `/zydon/callback?error=access_denied&state=${state}`,
+      cookies,
     });
     expect(denied.statusCode).toBe(400);
     expect(denied.headers["content-type"]).toContain("text/html");
     expect(denied.body).toContain("A instalação foi cancelada na Zydon");
     // The error burned the state: a code for it now is refused.
-    const replay = await h.api.inject({ method: "GET", url: `/zydon/callback?code=${code}&state=${state}` });
+    const replay = await h.api.inject({
+      method: "GET",
+      url: `/zydon/callback?code=${code}&state=${state}`,
+      cookies,
+    });
     expect(replay.statusCode).toBe(400);
     // (The simulator's consent also sent the install notification, so the tenant exists; the code was
     // never exchanged, so no access key was stored.)

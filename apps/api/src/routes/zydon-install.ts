@@ -1,4 +1,5 @@
-import type { FastifyInstance } from "fastify";
+import { createHmac } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppDeps } from "../deps.js";
 import { BODY_LIMITS, rateLimit } from "../http/limits.js";
 import { loggable, providerErrorMessage, sendError, sendResultPage } from "../http/pages.js";
@@ -9,6 +10,18 @@ import { installTenant, uninstallTenant } from "../use-cases/tenant-lifecycle.js
 import { verifyNotification } from "../use-cases/webhooks.js";
 
 const ZYDON_STATE_TTL_MS = 15 * 60_000;
+
+/** Ties the install's OAuth round trip to the browser that started it (a forwarded link fails elsewhere). */
+export const ZYDON_STATE_COOKIE = "zb_zydon_state";
+
+/** Live install states one client address keeps (its newest ones): a flood leaves this many rows. */
+export const INSTALL_STATES_PER_CLIENT = 5;
+
+/** Who asked, for the per-client cap: a keyed hash of the client address (no address is stored). */
+function installIssuer(deps: Pick<AppDeps, "config">, req: FastifyRequest): string {
+  const mac = createHmac("sha256", deps.config.SESSION_SECRET).update(`zb-install-client.${req.ip}`);
+  return `ip:${mac.digest("base64url").slice(0, 32)}`;
+}
 
 /** pt-BR for the `error=` values Zydon's authorize screen sends back (zydon-api.md §2.2 step 4). */
 const zydonErrors: Record<string, string> = {
@@ -24,14 +37,43 @@ export function zydonRedirectUri(deps: Pick<AppDeps, "config">): string {
 /** App Center install (App Studio OAuth) and the install/uninstall notifications. */
 export async function zydonInstallRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const settingsUrl = new URL("/app", deps.config.PUBLIC_BASE_URL).toString();
+  const secureCookie = deps.config.PUBLIC_BASE_URL.startsWith("https:");
 
-  app.get("/zydon/install", { config: rateLimit(deps, "public") }, async (_req, reply) => {
-    const state = await repos(deps).states.create({ provider: "zydon", ttlMs: ZYDON_STATE_TTL_MS });
+  app.get("/zydon/install", { config: rateLimit(deps, "public") }, async (req, reply) => {
+    const state = await repos(deps).states.create({
+      provider: "zydon",
+      ttlMs: ZYDON_STATE_TTL_MS,
+      issuer: installIssuer(deps, req),
+      maxLivePerIssuer: INSTALL_STATES_PER_CLIENT,
+    });
+    // Lax: sent on Zydon's top-level redirect back to our callback, never on a cross-site subrequest.
+    reply.setCookie(ZYDON_STATE_COOKIE, state, {
+      path: "/zydon",
+      httpOnly: true,
+      sameSite: "lax",
+      secure: secureCookie,
+      maxAge: Math.floor(ZYDON_STATE_TTL_MS / 1000),
+    });
     return reply.redirect(deps.zydon.authorizeUrl({ redirectUri: zydonRedirectUri(deps), state }), 302);
   });
 
   app.get("/zydon/callback", { config: rateLimit(deps, "public") }, async (req, reply) => {
     const cb = deps.zydon.parseCallback(req.query as Record<string, unknown>);
+    const cookieState = req.cookies[ZYDON_STATE_COOKIE];
+    // A callback link opened in another browser than the install's (a forwarded link): refused, and the
+    // state is left for the browser it belongs to.
+    if (!cb.state || !cookieState || cookieState !== cb.state) {
+      req.log.warn(
+        { hasState: Boolean(cb.state), hasCookie: Boolean(cookieState) },
+        "Zydon install callback state refused",
+      );
+      return sendResultPage(reply, 400, {
+        title: "Link de instalação inválido",
+        message:
+          "Este link de instalação não foi aberto neste navegador, expirou ou já foi usado. Volte ao App Center da Zydon e clique em Instalar.",
+      });
+    }
+    reply.clearCookie(ZYDON_STATE_COOKIE, { path: "/zydon" });
     // The state is single-use whatever the outcome: an error callback burns it too.
     const consumed = cb.state ? await repos(deps).states.consume(cb.state, "zydon") : undefined;
     if (!consumed) {

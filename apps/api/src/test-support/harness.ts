@@ -298,10 +298,13 @@ export async function createHarness(
       const authorize = new URL(start.headers.location as string);
       const state = authorize.searchParams.get("state") as string;
       const redirectUri = authorize.searchParams.get("redirect_uri") as string;
+      // The browser's install cookie (the state is tied to the browser that started the install).
+      const cookie = start.cookies.find((c) => c.name === "zb_zydon_state")?.value;
       const code = await zydon.sim.authorize(org.id, pluginId, redirectUri, state);
       const cb = await api.inject({
         method: "GET",
         url: `/zydon/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}`,
+        cookies: cookie ? { zb_zydon_state: cookie } : {},
       });
       if (cb.statusCode !== 302) throw new Error(`install callback: ${cb.statusCode} ${cb.body}`);
       const tenant = await new TenantsRepository(db.db).findByOrganization(org.id);

@@ -23,6 +23,9 @@ type Deps = Pick<
 /** A state lives long enough for a Bling login with a password manager, not longer. */
 export const BLING_STATE_TTL_MS = 10 * 60_000;
 
+/** Live Bling states one tenant keeps (its newest): more open connect windows than that are not needed. */
+export const BLING_STATES_PER_TENANT = 5;
+
 /** A connect nonce: from the page's click to its Bling window opening, nothing longer. */
 export const BLING_CONNECT_NONCE_TTL_MS = 60_000;
 
@@ -110,7 +113,14 @@ export async function startBlingConnect(deps: Deps, tenantId: string): Promise<S
   const { tenants, states } = repos(deps);
   const tenant = await tenants.findById(tenantId);
   if (!tenant || tenant.state === "paused") return { ok: false, reason: "tenant_unavailable" };
-  const state = await states.create({ provider: "bling", tenantId, ttlMs: BLING_STATE_TTL_MS });
+  // Only the tenant's newest few live states survive (issue 21 #5: bounded growth under a start flood).
+  const state = await states.create({
+    provider: "bling",
+    tenantId,
+    ttlMs: BLING_STATE_TTL_MS,
+    issuer: `tenant:${tenantId}`,
+    maxLivePerIssuer: BLING_STATES_PER_TENANT,
+  });
   return { ok: true, url: deps.bling.authorizeUrl(state), state };
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, eq, gt, inArray, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, ne } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { type OAuthProvider, oauthStates } from "../schema/index.js";
 
@@ -10,24 +10,56 @@ export interface ConsumedState {
   returnTo: string | null;
 }
 
+/** Expired states deleted by each `create` (the daily prune job takes whatever a quiet day leaves). */
+export const PRUNE_ON_CREATE = 200;
+
 /** Single-use, short-lived OAuth `state`: created before the redirect, consumed atomically on callback. */
 export class OAuthStatesRepository {
   constructor(private readonly db: Database) {}
 
+  /**
+   * A new state. Bounded growth (issue 21 #5): each call first deletes up to `PRUNE_ON_CREATE` expired
+   * states, and with an `issuer` (who asked: a keyed client-address hash, a tenant) only that issuer's
+   * `maxLivePerIssuer` newest live states survive — a flood of install requests from one client leaves a
+   * handful of rows, not one per request, while that client's newest link still works.
+   */
   async create(input: {
     provider: OAuthProvider;
     tenantId?: string | null;
     returnTo?: string | null;
     ttlMs?: number;
+    issuer?: string;
+    maxLivePerIssuer?: number;
   }): Promise<string> {
+    const now = new Date();
+    await this.deleteExpired(now, PRUNE_ON_CREATE);
     const state = randomBytes(24).toString("base64url");
     await this.db.insert(oauthStates).values({
       state,
       provider: input.provider,
       tenantId: input.tenantId ?? null,
       returnTo: input.returnTo ?? null,
-      expiresAt: new Date(Date.now() + (input.ttlMs ?? 10 * 60_000)),
+      issuer: input.issuer ?? null,
+      expiresAt: new Date(now.getTime() + (input.ttlMs ?? 10 * 60_000)),
     });
+    if (input.issuer && input.maxLivePerIssuer) {
+      const beyondCap = this.db
+        .select({ s: oauthStates.state })
+        .from(oauthStates)
+        .where(
+          and(
+            eq(oauthStates.issuer, input.issuer),
+            eq(oauthStates.provider, input.provider),
+            isNull(oauthStates.usedAt),
+          ),
+        )
+        .orderBy(desc(oauthStates.createdAt), desc(oauthStates.state))
+        .offset(input.maxLivePerIssuer);
+      // Never the one just made (a creation-time tie could sort it past the cap: then cap + 1 stay).
+      await this.db
+        .delete(oauthStates)
+        .where(and(inArray(oauthStates.state, beyondCap), ne(oauthStates.state, state)));
+    }
     return state;
   }
 

@@ -107,9 +107,15 @@ export const oauthStates = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     usedAt: timestamp("used_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Who asked for the state (a keyed hash of the client address for an install, the tenant for a Bling
+     * connect): each one keeps only its few newest live states, so a flood cannot grow the table (issue 21 #5).
+     */
+    issuer: text("issuer"),
   },
   (t) => [
     index("oauth_states_expires_idx").on(t.expiresAt),
+    index("oauth_states_issuer_idx").on(t.issuer, t.createdAt),
     check("oauth_states_provider_ck", sql`${t.provider} in ('bling','zydon')`),
   ],
 );
