@@ -60,8 +60,13 @@ describe("retention", () => {
 
   it("oauth states: deletes expired ones in batches, keeps live ones", async () => {
     const repo = new OAuthStatesRepository(h.db);
-    for (let i = 0; i < 3; i++) await repo.create({ provider: "zydon", ttlMs: -1000 });
+    // Inserted directly: `create` itself deletes expired states first (issue 21 #5).
     const live = await repo.create({ provider: "zydon" });
+    await h.db
+      .insert(oauthStates)
+      .values(
+        [0, 1, 2].map((i) => ({ state: `expired-${i}`, provider: "zydon" as const, expiresAt: ago(1) })),
+      );
     expect(await drain(() => repo.deleteExpired(new Date(), 2))).toEqual([2, 1]);
     const left = await h.db.select({ s: oauthStates.state }).from(oauthStates);
     expect(left.map((r) => r.s)).toEqual([live]);
