@@ -53,6 +53,8 @@ export interface RateLimits {
   public: number;
   /** Webhooks and App Center notifications: generous, Bling bursts after an outage. */
   webhooks: number;
+  /** `POST /api/session` per organization per minute, whatever the client address (issue 21 #5). */
+  sessionPerOrganization: number;
 }
 
 /**
@@ -66,7 +68,7 @@ export interface ConnectLimits {
 
 export const defaultConnectLimits: ConnectLimits = { perTenant: 3, windowMs: 10 * 60_000 };
 
-export const defaultRateLimits: RateLimits = { public: 60, webhooks: 3_000 };
+export const defaultRateLimits: RateLimits = { public: 60, webhooks: 3_000, sessionPerOrganization: 30 };
 
 export function createRedisProducer(url: string): Redis {
   return new Redis(url, {

@@ -5,6 +5,7 @@ import { testEnv } from "@zb/testing";
 import { zydonAdapter } from "@zb/zydon";
 import type { InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultRateLimits } from "../deps.js";
 import { signSession } from "../session/session-token.js";
 import { createHarness, type Harness } from "../test-support/harness.js";
 import { expectNoSecretLeak, recordResponses, tenantRows } from "./attack-kit.js";
@@ -398,6 +399,66 @@ describe("revocation (issue 21 #8): uninstall, Desconectar and the purge end eve
     const r = await settingsAs(stale.token);
     tally.expectStatus("session of the generation before the purge, after a reinstall", r, 401);
     expect(r.json().error).toBe("session_revoked");
+  });
+});
+
+describe("POST /api/session probing (issue 21 #5)", () => {
+  const post = (payload: unknown, xff?: string) =>
+    h.api.inject({
+      method: "POST",
+      url: "/api/session",
+      payload: payload as object,
+      ...(xff ? { headers: { "x-forwarded-for": xff } } : {}),
+    });
+
+  it("unknown organization, wrong token, another organization's token, uninstalled: one answer", async () => {
+    const installed = await h.install("Sondada");
+    const gone = await h.install("Sondada Desinstalada");
+    await uninstall(gone.orgId);
+    const stranger = h.zydon.sim.createOrganization({ name: "Estranha" });
+    const reference = await post({ organizationId: installed.orgId, accessToken: "token-errado-123" });
+    expect(reference.statusCode).toBe(401);
+    const cases: Array<[string, unknown]> = [
+      ["unknown organization, made-up token", { organizationId: `org-${randomUUID()}`, accessToken: "x" }],
+      [
+        "installed organization, another organization's real admin token",
+        {
+          organizationId: installed.orgId,
+          accessToken: h.zydon.sim.issueAdminSession(stranger.id).accessToken,
+        },
+      ],
+      ["uninstalled organization, its own real admin token", h.zydon.sim.issueAdminSession(gone.orgId)],
+      ["uninstalled organization, made-up token", { organizationId: gone.orgId, accessToken: "x" }],
+    ];
+    for (const [label, payload] of cases) {
+      const res = await post(payload);
+      const same = res.statusCode === reference.statusCode && res.body === reference.body;
+      tally.record(`/api/session: ${label}`, same, `${res.statusCode} ${res.body}`);
+      expect(res.statusCode, label).toBe(reference.statusCode);
+      expect(res.body, label).toBe(reference.body);
+    }
+  });
+
+  it("a per-organization limit holds against a new spoofed X-Forwarded-For (and real peer) per request", async () => {
+    const target = await h.install("Alvo de Força Bruta");
+    const bystander = await h.install("Vizinha da Força Bruta");
+    const max = defaultRateLimits.sessionPerOrganization;
+    const statuses: number[] = [];
+    for (let i = 0; i < max + 5; i++) {
+      const res = await post(
+        { organizationId: target.orgId, accessToken: `palpite-${i}` },
+        // A made-up leftmost value, and a different peer as our (trusted) balancer reports it each time.
+        `198.51.${Math.floor(i / 250)}.${(i % 250) + 1}, 203.0.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+      );
+      statuses.push(res.statusCode);
+    }
+    expect(statuses.slice(0, max).every((s) => s === 401)).toBe(true);
+    for (const [i, s] of statuses.slice(max).entries()) {
+      tally.expectStatus(`session guess #${max + i + 1} for one organization`, { statusCode: s }, 429);
+    }
+    // The limit is per organization: another one is not held back.
+    const other = await post(h.zydon.sim.issueAdminSession(bystander.orgId), "203.0.113.200");
+    expect(other.statusCode).toBe(200);
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { launchExchangeRequestSchema, type SessionResponse, sessionRequestSchema } from "@zb/contract";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import type { AppDeps } from "../deps.js";
+import { type AppDeps, defaultRateLimits } from "../deps.js";
 import { BODY_LIMITS, rateLimit } from "../http/limits.js";
 import { sendError } from "../http/pages.js";
 import { tenantFromSession } from "../http/tenant-auth.js";
@@ -58,6 +58,13 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
     },
   );
 
+  /**
+   * The answer to anyone who cannot prove membership: the same status and body whether the organization
+   * never installed the app or the token is wrong (issue 21 #5: no probing which organizations are ours).
+   */
+  const refused = (reply: FastifyReply) =>
+    sendError(reply, 401, "unauthorized", "Sessão da Zydon inválida. Recarregue a página no App Center.");
+
   app.post(
     "/api/session",
     { config: rateLimit(deps, "public"), bodyLimit: BODY_LIMITS.json },
@@ -72,24 +79,22 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
         );
       }
       const { organizationId, accessToken } = parsed.data;
+      // Per organization besides per client address: many addresses (or a spoofed X-Forwarded-For) cannot
+      // guess at one organization's sessions, nor make us call Zydon for it without end.
+      if (!(await withinOrganizationLimit(deps, organizationId))) {
+        req.log.warn("session attempts over the organization's limit");
+        return sendError(
+          reply,
+          429,
+          "too_many_attempts",
+          "Muitas tentativas de abrir o app nesta organização. Aguarde um minuto e tente de novo.",
+        );
+      }
       const tenant = await repos(deps).tenants.findByOrganization(organizationId);
-      if (!tenant) {
-        return sendError(
-          reply,
-          404,
-          "not_installed",
-          "O app não está instalado nesta organização. Instale-o pelo App Center.",
-        );
-      }
-      // Checked before asking Zydon: an uninstalled tenant causes no outside call at all.
-      if (tenant.state === "paused") {
-        return sendError(
-          reply,
-          403,
-          "tenant_uninstalled",
-          "O app foi desinstalado desta organização. Instale-o novamente pelo App Center.",
-        );
-      }
+      // Uninstalled: no call to Zydon for it at all, and to the caller the same refusal as a bad token (an
+      // outsider cannot tell an organization that uninstalled from one that never installed).
+      if (tenant?.state === "paused") return refused(reply);
+      // Zydon next, for known and unknown organizations alike: what follows only tells a real member.
       const v = await deps.zydon.verifyAdminSession({ organizationId, accessToken });
       if (!v.ok) {
         req.log.warn({ reason: v.reason }, "Zydon admin session refused");
@@ -110,11 +115,14 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
             "Só a equipe da organização na Zydon (administradores e vendedores) pode abrir as configurações deste app.",
           );
         }
+        return refused(reply);
+      }
+      if (!tenant) {
         return sendError(
           reply,
-          401,
-          "unauthorized",
-          "Sessão da Zydon inválida. Recarregue a página no App Center.",
+          404,
+          "not_installed",
+          "O app não está instalado nesta organização. Instale-o pelo App Center.",
         );
       }
       const s = signSession(
@@ -125,4 +133,19 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
       return { token: s.token, expiresAt: s.expiresAt.toISOString(), tenantId: tenant.id };
     },
   );
+}
+
+/** Fixed one-minute window per organization (keyed by a hash: the id is the caller's input). */
+async function withinOrganizationLimit(
+  deps: Pick<AppDeps, "redis" | "config" | "rateLimits">,
+  organizationId: string,
+): Promise<boolean> {
+  const max = deps.rateLimits?.sessionPerOrganization ?? defaultRateLimits.sessionPerOrganization;
+  const digest = createHash("sha256").update(organizationId, "utf8").digest("base64url");
+  const key = `${deps.config.REDIS_PREFIX}:session-org:${digest}`;
+  const [[, n]] = (await deps.redis.multi().incr(key).pexpire(key, 60_000, "NX").exec()) as [
+    [Error | null, number],
+    [Error | null, number],
+  ];
+  return n <= max;
 }

@@ -82,13 +82,23 @@ describe("POST /api/session", () => {
       payload: { organizationId: a.orgId, accessToken: bSession.accessToken },
     });
     expect(mismatch.statusCode).toBe(401);
+    // An organization that never installed, with a made-up token: the same answer as a bad token (issue
+    // 21 #5); only a real member of that organization learns the app is not installed there.
     const unknown = await h.api.inject({
       method: "POST",
       url: "/api/session",
       payload: { organizationId: "nao-existe", accessToken: "x" },
     });
-    expect(unknown.statusCode).toBe(404);
-    expect(unknown.json().message).toContain("não está instalado");
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.json()).toEqual(mismatch.json());
+    const neverInstalled = h.zydon.sim.createOrganization({ name: "Nunca Instalou" });
+    const member = await h.api.inject({
+      method: "POST",
+      url: "/api/session",
+      payload: h.zydon.sim.issueAdminSession(neverInstalled.id),
+    });
+    expect(member.statusCode).toBe(404);
+    expect(member.json().message).toContain("não está instalado");
     const bad = await h.api.inject({
       method: "POST",
       url: "/api/session",

@@ -199,7 +199,9 @@ describe("uninstall and reinstall", () => {
       url: "/api/session",
       payload: h.zydon.sim.issueAdminSession(orgId),
     });
-    expect(session.statusCode).toBe(403);
+    // The refusal of a bad token: an outsider cannot tell "uninstalled" from "never installed" (issue 21 #5).
+    expect(session.statusCode).toBe(401);
+    expect(session.json().error).toBe("unauthorized");
     const settings = await h.api.inject({
       method: "POST",
       url: "/api/settings/bling/disconnect",
