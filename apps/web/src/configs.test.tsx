@@ -127,12 +127,13 @@ describe("Configs (federated and standalone entry)", () => {
   });
 
   it("reads the standalone session from the fragment only, never the query", () => {
-    expect(readStandaloneSession({ hash: "#org=o1&token=t%2B1", search: "" })).toEqual({
+    const dev = { allowHostSessionLink: true };
+    expect(readStandaloneSession({ hash: "#org=o1&token=t%2B1", search: "" }, dev)).toEqual({
       organizationId: "o1",
       accessToken: "t+1",
     });
-    expect(readStandaloneSession({ hash: "", search: "?organizationId=o2&accessToken=t2" })).toBeNull();
-    expect(readStandaloneSession({ hash: "#org=o1", search: "" })).toBeNull();
+    expect(readStandaloneSession({ hash: "", search: "?organizationId=o2&accessToken=t2" }, dev)).toBeNull();
+    expect(readStandaloneSession({ hash: "#org=o1", search: "" }, dev)).toBeNull();
     expect(readStandaloneSession({ hash: "#launch=abc.def", search: "" })).toEqual({
       launchToken: "abc.def",
     });

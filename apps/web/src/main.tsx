@@ -1,10 +1,10 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { Configs } from "./configs.js";
-import { readStandaloneSession } from "./runtime.js";
+import { hostSessionLinksAllowed, readStandaloneSession } from "./runtime.js";
 
-// Standalone entry (index.html): the iframe, the demo and the browser test open the page with
-// `#org=<organizationId>&token=<accessToken>`.
+// Standalone entry (index.html): the install callback opens it with `#launch=<code>`; in development (the
+// demo, the browser test, on a loopback address) also `#org=<organizationId>&token=<accessToken>`.
 const root = document.getElementById("root");
 
 function notice(message: string, tone: "info" | "error") {
@@ -25,7 +25,9 @@ function notice(message: string, tone: "info" | "error") {
 // The API's Bling callback returns to this page with ?bling=connected. In the popup opened by "Conectar ao
 // Bling" (it still has an opener), close it: the settings page notices and reloads its state.
 const blingResult = new URLSearchParams(window.location.search).get("bling");
-const session = readStandaloneSession(window.location);
+const session = readStandaloneSession(window.location, {
+  allowHostSessionLink: hostSessionLinksAllowed(window.location.hostname),
+});
 
 if (blingResult && !session) {
   if (window.opener) window.close();
