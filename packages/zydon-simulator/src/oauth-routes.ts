@@ -221,6 +221,8 @@ ${hidden("client_id", clientId)}${hidden("redirect_uri", redirectUri)}${hidden("
     return jsonResponse(200, {
       id: session.userId,
       organization_id: session.organizationId,
+      // The user JWT's claim (zydon-api.md, "User JWT" [CAR-jwt]); the check's answer carrying it is the guess.
+      organization_name: ctx.sim.orgs.get(session.organizationId)?.name ?? null,
       profile: session.profile,
       name: session.profile === "SELLER" ? "Administrador" : "Comprador",
     });

@@ -111,13 +111,33 @@ describe("OAuth helpers", () => {
 describe("admin session claim (issue 21 #7)", () => {
   it("reads the profile claim and admits only the organization's staff", () => {
     const seller = normalizeAdminSessionResponse({ id: 7, organization_id: "org-1", profile: "seller" });
-    expect(seller).toEqual({ organizationId: "org-1", userId: "7", profile: "SELLER" });
+    expect(seller).toEqual({
+      organizationId: "org-1",
+      organizationName: null,
+      userId: "7",
+      profile: "SELLER",
+    });
     expect(isAdminSessionProfile(seller?.profile ?? null)).toBe(true);
     const buyer = normalizeAdminSessionResponse({ organizationId: "org-1", profile: "PARTNER" });
     expect(isAdminSessionProfile(buyer?.profile ?? null)).toBe(false);
     const none = normalizeAdminSessionResponse({ organizationId: "org-1" });
     expect(none?.profile).toBeNull();
     expect(isAdminSessionProfile(none?.profile ?? null)).toBe(false);
+  });
+
+  it("reads the organization's name in either spelling (issue 21 #2: the Bling confirmation names it)", () => {
+    for (const body of [
+      { organization_id: "org-1", organization_name: "  Distribuidora Sul  " },
+      { organizationId: "org-1", organizationName: "Distribuidora Sul" },
+    ]) {
+      expect(normalizeAdminSessionResponse(body)?.organizationName).toBe("Distribuidora Sul");
+    }
+    expect(
+      normalizeAdminSessionResponse({ organization_id: "o", organization_name: " " })?.organizationName,
+    ).toBeNull();
+    expect(
+      normalizeAdminSessionResponse({ organization_id: "o", organization_name: 7 })?.organizationName,
+    ).toBeNull();
   });
 });
 

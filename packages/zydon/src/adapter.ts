@@ -293,17 +293,27 @@ export function adminSessionRequestHeaders(accessToken: string): Record<string, 
 export const ADMIN_SESSION_PROFILE_CLAIM = "profile";
 export const ADMIN_SESSION_ALLOWED_PROFILES: readonly string[] = ["SELLER"];
 
-export function normalizeAdminSessionResponse(
-  body: unknown,
-): { organizationId: string; userId: string | null; profile: string | null } | null {
+/**
+ * zydon-api.md "User JWT" [CAR-jwt]: the user's claims include `organization_name`. INFERENCE: the session
+ * check's answer carries it too (either spelling); used only to name the organization on the Bling
+ * confirmation page ("Conectar a empresa X do Bling à organização Y da Zydon?"), the id stands in without it.
+ */
+export function normalizeAdminSessionResponse(body: unknown): {
+  organizationId: string;
+  organizationName: string | null;
+  userId: string | null;
+  profile: string | null;
+} | null {
   if (!body || typeof body !== "object") return null;
   const b = body as Record<string, unknown>;
   const org = b.organization_id ?? b.organizationId;
+  const orgName = b.organization_name ?? b.organizationName;
   const user = b.id ?? b.user_id ?? null;
   const profile = b[ADMIN_SESSION_PROFILE_CLAIM];
   if (typeof org !== "string" && typeof org !== "number") return null;
   return {
     organizationId: String(org),
+    organizationName: typeof orgName === "string" && orgName.trim() ? orgName.trim().slice(0, 200) : null,
     userId: typeof user === "string" || typeof user === "number" ? String(user) : null,
     profile: typeof profile === "string" ? profile.toUpperCase() : null,
   };

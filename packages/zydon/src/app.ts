@@ -61,7 +61,7 @@ export interface ExchangedCredentials {
 }
 
 export type AdminSessionResult =
-  | { ok: true; organizationId: string; userId: string | null }
+  | { ok: true; organizationId: string; organizationName: string | null; userId: string | null }
   | { ok: false; reason: "invalid_token" | "organization_mismatch" | "not_admin" | "unavailable" };
 
 export type NotificationResult =
@@ -187,7 +187,12 @@ export class ZydonApp {
     if (who.organizationId !== input.organizationId) return { ok: false, reason: "organization_mismatch" };
     // A portal buyer (PARTNER) of the same organization must not administer the app (issue 21 #7).
     if (!isAdminSessionProfile(who.profile)) return { ok: false, reason: "not_admin" };
-    return { ok: true, organizationId: who.organizationId, userId: who.userId };
+    return {
+      ok: true,
+      organizationId: who.organizationId,
+      organizationName: who.organizationName,
+      userId: who.userId,
+    };
   }
 
   /** Which check a request from Zydon must pass (contract `webhookAuth`; zydon-api.md §2.4). */

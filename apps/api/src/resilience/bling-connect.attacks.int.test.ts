@@ -215,7 +215,8 @@ describe("a forwarded connect link (issue 21 #2)", () => {
     tally.record("callback asks before binding", isBlingConfirmation(cb), `got ${cb.statusCode}`);
     expect(isBlingConfirmation(cb)).toBe(true);
     expectPage(cb, "Conectar a empresa Empresa da Vítima Ltda do Bling à organização");
-    expect(cb.body).toContain(attacker.orgId);
+    // Both sides by name (issue 21 #2), the organization's id beside its name.
+    expect(cb.body).toContain(`à organização Atacante Nonce (${attacker.orgId}) da Zydon?`);
     expect(cb.body).toContain("Confirmar");
     expect(cb.body).toContain("Cancelar");
     // Nothing is stored before the answer.

@@ -256,9 +256,13 @@ export async function blingConnectRoutes(app: FastifyInstance, deps: AppDeps): P
       return sendCompletion(reply, r);
     }
     // The state cookie stays until the answer: it is what makes the confirmation POST this browser's.
+    // Both sides by name (the organization's id beside it: two organizations may share a name).
+    const organization = r.organizationName
+      ? `${r.organizationName} (${r.organizationId})`
+      : r.organizationId;
     return sendConfirmPage(reply, {
       title: "Confirme a conexão com o Bling",
-      question: `Conectar a empresa ${r.companyName ?? "(sem nome)"} do Bling à organização ${r.organizationId} da Zydon? Produtos, estoque, preços e clientes desta empresa passarão a ser enviados a essa organização, e os pedidos feitos nela, ao Bling desta empresa. Se você não reconhece a organização, clique em Cancelar.`,
+      question: `Conectar a empresa ${r.companyName ?? "(sem nome)"} do Bling à organização ${organization} da Zydon? Produtos, estoque, preços e clientes desta empresa passarão a ser enviados a essa organização, e os pedidos feitos nela, ao Bling desta empresa. Se você não reconhece a organização, clique em Cancelar.`,
       action: "/bling/confirm",
       fields: { state },
     });

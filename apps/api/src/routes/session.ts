@@ -125,6 +125,10 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
           "O app não está instalado nesta organização. Instale-o pelo App Center.",
         );
       }
+      // The name the Bling confirmation shows ("… à organização Y da Zydon?"), from Zydon's own answer.
+      if (v.organizationName && v.organizationName !== tenant.zydonOrganizationName) {
+        await repos(deps).tenants.setOrganizationName(tenant.id, v.organizationName);
+      }
       const s = signSession(
         deps.config.SESSION_SECRET,
         { tenantId: tenant.id, organizationId, generation: tenant.sessionGeneration },

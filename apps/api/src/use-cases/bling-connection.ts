@@ -132,7 +132,7 @@ export type CompleteResult =
       catchUp: CatchUp;
     }
   /** Tokens held (sealed, 10 minutes) until the merchant confirms which company goes to which organization. */
-  | { kind: "confirm"; companyName: string | null; organizationId: string }
+  | { kind: "confirm"; companyName: string | null; organizationId: string; organizationName: string | null }
   | { kind: "invalid_state" }
   | { kind: "too_many_attempts" }
   | { kind: "nothing_pending" }
@@ -212,7 +212,12 @@ export async function completeBlingConnect(
     "PX",
     BLING_STATE_TTL_MS,
   );
-  return { kind: "confirm", companyName: company.name, organizationId: tenant.zydonOrganizationId };
+  return {
+    kind: "confirm",
+    companyName: company.name,
+    organizationId: tenant.zydonOrganizationId,
+    organizationName: tenant.zydonOrganizationName,
+  };
 }
 
 /** The pending connection of this state, taken (GETDEL: a confirmation is used once). */

@@ -90,6 +90,14 @@ export class TenantsRepository {
       .where(eq(tenants.id, id));
   }
 
+  /** The organization's display name as Zydon last gave it (only written when it changed). */
+  async setOrganizationName(id: string, name: string): Promise<void> {
+    await this.db
+      .update(tenants)
+      .set({ zydonOrganizationName: name, updatedAt: new Date() })
+      .where(and(eq(tenants.id, id), sql`${tenants.zydonOrganizationName} is distinct from ${name}`));
+  }
+
   /**
    * Revoke every settings-page session and launch code of the tenant: each carries the generation it was
    * issued under and opens nothing once it moved on. Returns the new generation.

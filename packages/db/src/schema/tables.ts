@@ -27,6 +27,8 @@ export const tenants = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     zydonOrganizationId: text("zydon_organization_id").notNull(),
+    /** The organization's name as Zydon's session check last gave it: shown on the Bling confirmation. */
+    zydonOrganizationName: text("zydon_organization_name"),
     state: text("state").$type<TenantState>().notNull().default("awaiting_bling"),
     /** zod-validated on read and write by the settings module (packages/sync). */
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
