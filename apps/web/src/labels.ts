@@ -114,3 +114,8 @@ export function formatLag(seconds: number): string {
   if (seconds < 60) return `${Math.round(seconds)} s`;
   return formatDuration(seconds).replace("cerca de ", "");
 }
+
+/** "1 registro", "2 registros" (the number formatted in pt-BR). */
+export function plural(n: number, one: string, many: string): string {
+  return `${formatNumber(n)} ${n === 1 ? one : many}`;
+}

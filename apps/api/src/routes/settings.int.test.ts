@@ -221,13 +221,36 @@ describe("views", () => {
     expect(body.running).toBe(true);
     const products = body.entities.find((e: { entity: string }) => e.entity === "products");
     expect(products).toMatchObject({ status: "running", done: 390, skipped: 10, total: 1_000 });
-    // 600 products left × ~1.01 requests each, at 2 requests/s.
-    expect(products.etaSeconds).toBe(Math.ceil(Math.ceil(600 * 1.01) / 2));
+    // 600 products left: 6 list pages + 600 details, at the account's share (2 requests/s).
+    expect(products.etaSeconds).toBe(Math.ceil((6 + 600) / 2));
+    expect(products.remainingRequests).toBe(606);
     expect(body.etaSeconds).toBe(products.etaSeconds);
+    expect(body.overall).toEqual({ processed: 20 + 400, total: 20 + 1_000 });
     expect(body.entities.find((e: { entity: string }) => e.entity === "payment_methods")).toMatchObject({
       status: "done",
       etaSeconds: null,
     });
+  });
+
+  it("progress: the first sync's finish is kept apart from a later resync's", async () => {
+    const m = await merchant("Primeira", "Primeira Ltda");
+    const runs = new SyncRunsRepository(h.db.db);
+    const tenants = new TenantsRepository(h.db.db);
+    const first = new Date(Date.now() - 3_600_000);
+    await tenants.markInitialSyncDone(m.tenantId, first);
+    const resync = await runs.create({
+      tenantId: m.tenantId,
+      kind: "initial",
+      entity: "customers",
+      total: 3,
+    });
+    await runs.addProgress(resync.id, { done: 3 });
+    await runs.finish(resync.id, "done");
+    await tenants.markInitialSyncDone(m.tenantId, new Date());
+    const body = (await as(m, "GET", "/api/settings/progress")).json();
+    expect(Date.parse(body.initialSyncDoneAt)).toBe(first.getTime());
+    expect(Date.parse(body.lastResyncDoneAt)).toBeGreaterThan(first.getTime());
+    expect(body.running).toBe(false);
   });
 
   it("health: last success per entity, webhook lag, requests today, token state", async () => {

@@ -90,12 +90,19 @@ export async function syncCustomer(ctx: SyncContext, row: ErpContact): Promise<O
   return "synced";
 }
 
+/** Records between two progress reports inside a page. */
+const PROGRESS_EVERY = 5;
+
 export const customersPipeline: EntityPipeline<SyncContext> = {
   entity: "customers",
-  async runPage(ctx, page) {
+  async runPage(ctx, page, progress) {
     const rows = await ctx.bling.listContacts({ page, criterio: 1 });
     const counts = { synced: 0, skipped: 0, failed: 0 };
-    for (const r of rows) counts[await syncCustomer(ctx, r)]++;
+    // A contact may need a detail read (one request each at ~2/s): report every few so the page moves.
+    for (const [i, r] of rows.entries()) {
+      counts[await syncCustomer(ctx, r)]++;
+      if (progress && (i + 1) % PROGRESS_EVERY === 0 && i + 1 < rows.length) await progress({ ...counts });
+    }
     const total = page === 1 ? await readinessTotal(ctx, "contactsListed") : undefined;
     return { hasMore: rows.length === 100, ...counts, ...(total !== undefined ? { total } : {}) };
   },

@@ -356,7 +356,7 @@ function tally(outcomes: ProductOutcome[]): Omit<PageResult, "hasMore"> {
 /** Active products, page by page. Variation rows (with `idProdutoPai`) come in through their parent's detail. */
 export const productsPipeline: EntityPipeline<SyncContext> = {
   entity: "products",
-  async runPage(ctx, page) {
+  async runPage(ctx, page, progress) {
     const pos = await resolveProductPage(ctx, "initial:products:passes", page);
     if (!pos) return { hasMore: false, synced: 0, skipped: 0, failed: 0 };
     const summaries = await ctx.bling.listProducts({
@@ -368,6 +368,8 @@ export const productsPipeline: EntityPipeline<SyncContext> = {
     for (const s of summaries) {
       if (s.idProdutoPai) continue;
       outcomes.push(await syncProduct(ctx, s));
+      // Each product is a detail read (~2/s): report every few so the page moves during a page.
+      if (progress && outcomes.length % 5 === 0) await progress(tally(outcomes));
     }
     const passEnded = summaries.length < 100;
     if (passEnded && pos.state.pages[pos.pass] === undefined) {
