@@ -36,6 +36,14 @@ export {
   ledgerQuerySchema,
 } from "./ledger.js";
 export {
+  describeLedgerRow,
+  formatDocument,
+  type LedgerDisplay,
+  ledgerActionLabels,
+  ledgerEntityLabels,
+  ledgerOutcomeLabels,
+} from "./ledger-display.js";
+export {
   type LaunchExchangeRequest,
   launchExchangeRequestSchema,
   type SessionRequest,

@@ -392,6 +392,72 @@ describe("ledger", () => {
     );
   });
 
+  it("reads as the merchant knows the items and exports the filtered rows as a CSV for Excel", async () => {
+    const m = await merchant("Exporta", "Exporta Ltda");
+    const ledger = new LedgerRepository(h.db.db);
+    await ledger.record({
+      tenantId: m.tenantId,
+      entity: "customer",
+      entityKey: "52998224725",
+      action: "import",
+      outcome: "synced",
+      reason: "Cliente criado no Zydon.",
+      details: { name: 'Maria; "Mari" Souza' },
+    });
+    await ledger.record({
+      tenantId: m.tenantId,
+      entity: "price",
+      entityKey: "CAN-1",
+      action: "update",
+      outcome: "synced",
+      reason: "Preço atualizado no Zydon.",
+      details: { name: "Caneca", from: 10, to: 12.5 },
+    });
+    await ledger.record({
+      tenantId: m.tenantId,
+      entity: "product",
+      entityKey: "bling:16409873812",
+      action: "import",
+      outcome: "skipped",
+      reason: "Produto sem código.",
+      details: { blingId: "16409873812", name: "=HYPERLINK(1)" },
+    });
+    const list = (await as(m, "GET", "/api/settings/ledger")).json();
+    const byKey = (k: string) => list.items.find((i: { entityKey: string }) => i.entityKey === k);
+    expect(byKey("52998224725")).toMatchObject({ item: "529.982.247-25", name: 'Maria; "Mari" Souza' });
+    expect(byKey("CAN-1")).toMatchObject({
+      item: "CAN-1",
+      change: { from: "R$\u00a010,00", to: "R$\u00a012,50" },
+    });
+    expect(byKey("bling:16409873812").item).toBe("sem código (SKU)");
+
+    const csv = await as(m, "GET", "/api/settings/ledger/export.csv?entity=price");
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers["content-type"]).toBe("text/csv; charset=utf-8");
+    expect(csv.headers["content-disposition"]).toMatch(
+      /^attachment; filename="historico-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
+    const bytes = csv.rawPayload;
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = csv.body
+      .replace(/^\uFEFF/, "")
+      .trimEnd()
+      .split("\r\n");
+    expect(lines[0]).toBe("Quando;Tipo;Ação;Item;Nome;Resultado;Tentativas;De;Para;Motivo");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(
+      /^\d{2}\/\d{2}\/\d{4}, \d{2}:\d{2}:\d{2};Preço;Atualização;CAN-1;Caneca;Sincronizado;1;R\$\u00a010,00;R\$\u00a012,50;Preço atualizado no Zydon\.$/,
+    );
+
+    const all = (await as(m, "GET", "/api/settings/ledger/export.csv")).body;
+    expect(all).toContain('529.982.247-25;"Maria; ""Mari"" Souza";Sincronizado');
+    // A name Excel would run as a formula stays text; no Bling id in the item column.
+    expect(all).toContain("sem código (SKU);'=HYPERLINK(1);Ignorado");
+    expect(all).not.toContain("bling:16409873812");
+    expect(all).not.toContain(m.tenantId);
+    expect((await as(m, "GET", "/api/settings/ledger/export.csv?outcome=talvez")).statusCode).toBe(400);
+  });
+
   it("resync queues a one-entity sync; unknown entities are refused", async () => {
     const m = await merchant("Resync", "Resync Ltda");
     const res = await as(m, "POST", "/api/settings/resync/stock");

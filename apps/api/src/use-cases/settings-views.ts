@@ -1,3 +1,4 @@
+import { describeLedgerRow } from "@zb/contract";
 import type { BlingConnection, LedgerOutcome, Tenant } from "@zb/db";
 import { readTenantSettings, SETTINGS_ENTITY, type SyncEntity, syncEntities } from "@zb/sync";
 import { z } from "zod";
@@ -227,5 +228,6 @@ export function ledgerItem(r: {
     resolvedAt: r.resolvedAt,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
+    ...describeLedgerRow(r),
   };
 }

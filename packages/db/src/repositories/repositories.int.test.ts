@@ -114,6 +114,41 @@ describe("LedgerRepository", () => {
     expect(await repo.hasOpen(tenantId, "product", "SKU-1", "upsert")).toBe(false);
   });
 
+  it("keeps one row per key, action and outcome: a skip repeated after a success reopens its row", async () => {
+    const repo = new LedgerRepository(h.db);
+    const base = { tenantId, entity: "product", entityKey: "bling:777", action: "import" };
+    const skip = { ...base, outcome: "skipped" as const, reason: "Sem SKU", details: { name: "Caneca" } };
+    const id = await repo.record(skip);
+    for (let i = 0; i < 5; i++) await repo.record(skip);
+    await repo.record({ ...base, outcome: "synced" });
+    expect((await repo.get(tenantId, id))?.resolvedAt).toBeInstanceOf(Date);
+    expect((await repo.list({ tenantId, resolved: true, search: "Caneca" })).items.map((r) => r.id)).toEqual([
+      id,
+    ]);
+    // Skipped again on the next pass: the same row, reopened, counting on — not a new row per pass.
+    expect(await repo.record(skip)).toBe(id);
+    const rows = (await repo.list({ tenantId, search: "bling:777" })).items;
+    expect(rows.filter((r) => r.outcome === "skipped")).toHaveLength(1);
+    expect(rows.find((r) => r.outcome === "skipped")).toMatchObject({ id, attempts: 7, resolvedAt: null });
+    expect((await repo.list({ tenantId, resolved: true, search: "Caneca" })).items).toHaveLength(0);
+  });
+
+  it("finds a CPF typed with its punctuation and a record by the name shown beside it", async () => {
+    const repo = new LedgerRepository(h.db);
+    await repo.record({
+      tenantId,
+      entity: "customer",
+      entityKey: "52998224725",
+      action: "import",
+      outcome: "synced",
+      details: { name: "Maria Pontual" },
+    });
+    const byDoc = await repo.list({ tenantId, search: "529.982.247-25" });
+    expect(byDoc.items.map((r) => r.entityKey)).toEqual(["52998224725"]);
+    const byName = await repo.list({ tenantId, search: "maria pont" });
+    expect(byName.items.map((r) => r.entityKey)).toEqual(["52998224725"]);
+  });
+
   it("filters, searches safely and never shows another tenant's rows", async () => {
     const repo = new LedgerRepository(h.db);
     await repo.record({

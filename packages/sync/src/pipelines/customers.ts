@@ -26,6 +26,7 @@ export async function syncCustomer(ctx: SyncContext, row: ErpContact): Promise<O
       action: "import",
       outcome: "skipped",
       reason: `Cliente "${row.nome}" está inativo no Bling; só clientes ativos são sincronizados.`,
+      details: { name: row.nome },
     });
     return "skipped";
   }
@@ -45,7 +46,7 @@ export async function syncCustomer(ctx: SyncContext, row: ErpContact): Promise<O
       action: "import",
       outcome: "skipped",
       reason: `${identity.reason}: "${contact.nome}". Cadastre o CPF/CNPJ ou a IE/RG no Bling para sincronizá-lo.`,
-      details: { blingId: row.id },
+      details: { blingId: row.id, name: contact.nome },
     });
     return "skipped";
   }
@@ -64,7 +65,7 @@ export async function syncCustomer(ctx: SyncContext, row: ErpContact): Promise<O
       outcome: "failed",
       reason: `O Zydon recusou o cliente "${contact.nome}": ${errorMessage(err)}`,
       retryable: true,
-      details: { blingId: row.id },
+      details: { blingId: row.id, name: contact.nome },
     });
     return "failed";
   }
@@ -85,6 +86,7 @@ export async function syncCustomer(ctx: SyncContext, row: ErpContact): Promise<O
       reason: existing
         ? "Vinculado ao cliente de mesmo documento já existente no Zydon."
         : "Cliente criado no Zydon.",
+      details: { name: contact.nome },
     });
   });
   return "synced";
