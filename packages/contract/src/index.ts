@@ -60,6 +60,8 @@ export {
   settingsSchema,
 } from "./settings.js";
 export {
+  type Activity,
+  activitySchema,
   type BlingState,
   blingStates,
   type Connection,

@@ -148,3 +148,19 @@ export const healthResponseSchema = z.object({
     .nullish(),
 });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+/** `GET /api/settings/activity`: the Sincronização charts. */
+export const activitySchema = z.object({
+  /** The last 24 whole hours, oldest first, each with the records whose latest attempt fell in it. */
+  hours: z.array(
+    z.object({
+      start: wireDate,
+      synced: z.number(),
+      skipped: z.number(),
+      failed: z.number(),
+    }),
+  ),
+  /** The day's Bling requests against the daily limit (null when the budget cannot be read). */
+  requests: z.object({ today: z.number(), dailyLimit: z.number() }).nullish(),
+});
+export type Activity = z.infer<typeof activitySchema>;

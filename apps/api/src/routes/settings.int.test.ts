@@ -253,6 +253,34 @@ describe("views", () => {
     expect(body.running).toBe(false);
   });
 
+  it("activity: records per hour over the last day (zeros filled) and the day's requests vs the limit", async () => {
+    const m = await merchant("Atividade", "Atividade Ltda");
+    const ledger = new LedgerRepository(h.db.db);
+    for (const [key, outcome] of [
+      ["A-1", "synced"],
+      ["A-2", "synced"],
+      ["A-3", "failed"],
+      ["A-4", "skipped"],
+    ] as const) {
+      await ledger.record({
+        tenantId: m.tenantId,
+        entity: "product",
+        entityKey: key,
+        action: "import",
+        outcome,
+      });
+    }
+    const body = (await as(m, "GET", "/api/settings/activity")).json();
+    expect(body.hours).toHaveLength(24);
+    const starts = body.hours.map((x: { start: string }) => Date.parse(x.start));
+    expect(
+      starts.every((t: number, i: number) => i === 0 || t - (starts[i - 1] as number) === 3_600_000),
+    ).toBe(true);
+    expect(body.hours.at(-1)).toMatchObject({ synced: 2, failed: 1, skipped: 1 });
+    expect(body.hours.slice(0, -1).every((x: { synced: number }) => x.synced === 0)).toBe(true);
+    expect(body.requests).toEqual({ today: 1234, dailyLimit: 120_000 });
+  });
+
   it("health: last success per entity, webhook lag, requests today, token state", async () => {
     const m = await merchant("Saúde", "Saúde Ltda");
     const ledger = new LedgerRepository(h.db.db);

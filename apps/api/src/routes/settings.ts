@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import {
+  type activitySchema,
   type connectionSchema,
   type DisconnectResponse,
   type EnqueuedResponse,
@@ -31,6 +32,7 @@ import {
 } from "../use-cases/settings-actions.js";
 import { optionsView } from "../use-cases/settings-options.js";
 import {
+  activityView,
   connectionView,
   healthView,
   ledgerItem,
@@ -109,6 +111,11 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
   app.get(
     "/api/settings/progress",
     async (req): Answer<typeof progressSchema> => progressView(deps, tenantOf(req)),
+  );
+
+  app.get(
+    "/api/settings/activity",
+    async (req): Answer<typeof activitySchema> => activityView(deps, tenantOf(req)),
   );
 
   app.get(

@@ -201,6 +201,49 @@ export async function progressView(deps: Deps, tenant: Tenant) {
   };
 }
 
+const HOUR_MS = 3_600_000;
+
+/** The last 24 whole hours (oldest first), missing hours filled with zeros. */
+export function hourBuckets(
+  rows: Array<{ hour: Date; synced: number; skipped: number; failed: number }>,
+  now: Date,
+  hours = 24,
+) {
+  const current = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  const byHour = new Map(rows.map((r) => [r.hour.getTime(), r]));
+  return Array.from({ length: hours }, (_, i) => {
+    const start = current - (hours - 1 - i) * HOUR_MS;
+    const r = byHour.get(start);
+    return {
+      start: new Date(start),
+      synced: r?.synced ?? 0,
+      skipped: r?.skipped ?? 0,
+      failed: r?.failed ?? 0,
+    };
+  });
+}
+
+/** Sincronização charts: records per hour over the last day and the day's Bling requests vs the limit. */
+export async function activityView(deps: Deps, tenant: Tenant) {
+  const now = nowOf(deps);
+  const { ledger, credentials } = repos(deps);
+  const since = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - 23 * HOUR_MS);
+  const [rows, conn] = await Promise.all([
+    ledger.hourly(tenant.id, since),
+    credentials.getBlingConnection(tenant.id),
+  ]);
+  let requests: { today: number; dailyLimit: number } | null = null;
+  if (deps.budget && conn?.blingCompanyId) {
+    try {
+      const u = await deps.budget.usage({ tenantId: tenant.id, blingCompanyId: conn.blingCompanyId });
+      requests = { today: u.today, dailyLimit: u.dailyLimit };
+    } catch (err) {
+      deps.logger.warn({ tenantId: tenant.id, err: (err as Error).name }, "budget usage unavailable");
+    }
+  }
+  return { hours: hourBuckets(rows, now), requests };
+}
+
 export function ledgerItem(r: {
   id: number;
   entity: string;

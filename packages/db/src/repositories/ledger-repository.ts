@@ -219,6 +219,36 @@ export class LedgerRepository {
       .limit(limit);
   }
 
+  /**
+   * The Sincronização chart: per hour since `since`, how many records had their latest attempt synced,
+   * skipped or failed (a row is one record and kind, so a record counts once, in the hour it was last
+   * touched). One range scan on `sync_ledger_tenant_updated_idx`.
+   */
+  async hourly(
+    tenantId: string,
+    since: Date,
+  ): Promise<Array<{ hour: Date; synced: number; skipped: number; failed: number }>> {
+    const hour =
+      sql<number>`(extract(epoch from date_trunc('hour', ${syncLedger.updatedAt})))::bigint`.mapWith(Number);
+    const rows = await this.db
+      .select({
+        hour,
+        synced: sql<number>`count(*) filter (where ${syncLedger.outcome} = 'synced')::int`,
+        skipped: sql<number>`count(*) filter (where ${syncLedger.outcome} = 'skipped')::int`,
+        failed: sql<number>`count(*) filter (where ${syncLedger.outcome} = 'failed')::int`,
+      })
+      .from(syncLedger)
+      .where(
+        and(
+          eq(syncLedger.tenantId, tenantId),
+          sql`${syncLedger.updatedAt} >= ${since.toISOString()}::timestamptz`,
+        ),
+      )
+      .groupBy(hour)
+      .orderBy(hour);
+    return rows.map((r) => ({ ...r, hour: new Date(r.hour * 1000) }));
+  }
+
   async countsByOutcome(tenantId: string): Promise<Record<string, Record<LedgerOutcome, number>>> {
     const rows = await this.db
       .select({ entity: syncLedger.entity, outcome: syncLedger.outcome, n: sql<number>`count(*)::int` })
