@@ -1,6 +1,8 @@
 import {
   type ActionResult,
+  type Activity,
   actionResultSchema,
+  activitySchema,
   blingConnectStartResponseSchema,
   type Connection,
   connectionSchema,
@@ -33,6 +35,7 @@ import { z } from "zod";
 // The wire shapes are the API's own contract (@zb/contract); this file only adds the page's view of them.
 export type {
   ActionResult,
+  Activity,
   BlingState,
   Connection,
   LedgerItem,
@@ -284,6 +287,12 @@ export class ApiClient {
 
   getProgress(): Promise<Progress> {
     return this.get("/api/settings/progress", progressSchema);
+  }
+
+  /** Sincronização's charts; null when the API does not offer them yet (404). */
+  async getActivity(): Promise<Activity | null> {
+    const body = await this.authed("/api/settings/activity", { nullOn404: true });
+    return body == null ? null : parse(activitySchema, body);
   }
 
   getHealth(): Promise<Health> {

@@ -13,6 +13,7 @@ import {
   runStatusLabels,
   tokenStateLabels,
 } from "../labels.js";
+import { HourlyChart, RequestsChart } from "./activity-charts.js";
 import { Empty, ErrorNotice, LiveStatus, Loading } from "./feedback.js";
 
 interface Props {
@@ -29,6 +30,7 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
   const interval = running ? pollMs : idlePollMs;
   const progress = useResource(() => api.getProgress(), String(refreshKey), interval);
   const health = useResource(() => api.getHealth(), String(refreshKey), interval);
+  const activity = useResource(() => api.getActivity(), String(refreshKey), interval);
   const [status, setStatus] = useState<{ message: string; tone: "info" | "error" } | null>(null);
   const [busyEntity, setBusyEntity] = useState<string | null>(null);
 
@@ -114,6 +116,31 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
         ) : null}
         <LiveStatus message={status?.message ?? null} tone={status?.tone ?? "info"} />
       </section>
+      {activity.data === null && !activity.loading && !activity.error ? null : (
+        <section className="zb-card" aria-labelledby="zb-activity-title">
+          <h2 id="zb-activity-title">Últimas 24 horas</h2>
+          {activity.loading ? <Loading /> : null}
+          {activity.error ? (
+            <ErrorNotice error={activity.error} onRetry={() => void activity.reload()} />
+          ) : null}
+          {activity.data && !activity.loading ? (
+            <>
+              <h3 className="zb-subtitle">Registros por hora</h3>
+              {activity.data.hours.some((x) => x.synced + x.skipped + x.failed > 0) ? (
+                <HourlyChart hours={activity.data.hours} />
+              ) : (
+                <Empty>Nenhum registro sincronizado nas últimas 24 horas.</Empty>
+              )}
+              <h3 className="zb-subtitle">Requisições ao Bling hoje</h3>
+              {activity.data.requests ? (
+                <RequestsChart requests={activity.data.requests} />
+              ) : (
+                <Empty>Sem dados de requisições no momento.</Empty>
+              )}
+            </>
+          ) : null}
+        </section>
+      )}
       <section className="zb-card" aria-labelledby="zb-health-title">
         <h2 id="zb-health-title">Saúde da integração</h2>
         {health.loading ? <Loading /> : null}
