@@ -197,6 +197,33 @@ describe("views", () => {
     expect(res.json()).toEqual(report);
   });
 
+  it("readiness is recomputed on 'Atualizar' (one job for a burst of clicks) and after a settings save", async () => {
+    const m = await merchant("Prontidão viva", "Prontidão Viva Ltda");
+    const readinessJobs = () => h.jobs({ tenantId: m.tenantId, name: "readiness-report" });
+    expect(await readinessJobs()).toHaveLength(0);
+    expect((await as(m, "POST", "/api/settings/readiness/refresh")).statusCode).toBe(202);
+    expect((await as(m, "POST", "/api/settings/readiness/refresh")).statusCode).toBe(202);
+    expect(await readinessJobs()).toHaveLength(1);
+    h.bling.sim.control.upsertDeposit(m.accountId, { id: 14887164855, descricao: "Depósito Norte" });
+    const saved = await as(m, "PUT", "/api/settings", {
+      stock: { depositIds: ["14887164855"], balance: "virtual" },
+      price: { source: "base" },
+      orders: { trigger: "all" },
+      nfe: { enabled: false },
+      paused: false,
+    });
+    expect(saved.statusCode).toBe(200);
+    // A save right after a click is its own job (the click's may already read the old settings).
+    expect((await readinessJobs()).map((j) => j.data)).toEqual([
+      { tenantId: m.tenantId },
+      { tenantId: m.tenantId },
+    ]);
+    // Not connected: nothing to read the report from.
+    const { orgId } = await h.install("Prontidão sem Bling");
+    const lone = await h.session(orgId);
+    expect((await as({ session: lone }, "POST", "/api/settings/readiness/refresh")).statusCode).toBe(409);
+  });
+
   it("progress: done/total per entity with an ETA from the request budget", async () => {
     const m = await merchant("Progresso", "Progresso Ltda");
     const runs = new SyncRunsRepository(h.db.db);

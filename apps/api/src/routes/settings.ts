@@ -24,6 +24,7 @@ import { disconnectBling } from "../use-cases/bling-connection.js";
 import { ledgerCsv } from "../use-cases/ledger-csv.js";
 import { repos } from "../use-cases/repos.js";
 import {
+  refreshReadiness,
   resyncEntity,
   retryAllFailed,
   retryLedgerEntry,
@@ -106,6 +107,14 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
       );
     }
     return report;
+  });
+
+  app.post("/api/settings/readiness/refresh", json, async (req, reply) => {
+    const r = await refreshReadiness(deps, tenantOf(req));
+    if (r === "not_active") {
+      return sendError(reply, 409, "not_active", "Conecte o Bling antes de verificar a prontidão.");
+    }
+    return reply.code(202).send(enqueued);
   });
 
   app.get(

@@ -285,6 +285,11 @@ export class ApiClient {
     return body == null ? null : parse(readinessSchema, body);
   }
 
+  /** Ask the sync engine to recompute Prontidão now (answered at once; the report follows). */
+  async refreshReadiness(): Promise<void> {
+    await this.authed("/api/settings/readiness/refresh", { method: "POST" });
+  }
+
   getProgress(): Promise<Progress> {
     return this.get("/api/settings/progress", progressSchema);
   }

@@ -312,4 +312,57 @@ describe("readiness panel", () => {
     expect(await screen.findByText(/Nenhum problema encontrado/)).toBeTruthy();
     expect(screen.getByText(/Catálogo grande/)).toBeTruthy();
   });
+
+  it("'Atualizar' asks the API to recompute and shows the new report once it is there", async () => {
+    let generation = 1;
+    const posts: string[] = [];
+    const reportOf = (n: number) => ({
+      generatedAt: `2025-03-10T14:0${n}:00.000Z`,
+      sampled: false,
+      problems:
+        n === 1
+          ? [
+              {
+                code: "default_deposit",
+                severity: "info",
+                title: "Estoque virá do depósito padrão do Bling (Geral)",
+                count: 1,
+                examples: [],
+                action: "Para somar outros depósitos, escolha-os em Configurações.",
+              },
+            ]
+          : [
+              {
+                code: "chosen_deposits",
+                severity: "info",
+                title: "Estoque virá da soma dos depósitos Geral e Loja Centro",
+                count: 1,
+                examples: [],
+                action: "Para mudar, escolha outros depósitos em Configurações.",
+              },
+            ],
+    });
+    let reads = 0;
+    server.use(
+      http.get(url("/api/settings/readiness"), () => {
+        reads++;
+        // The engine finishes after a couple of reads.
+        if (posts.length > 0 && reads > 3) generation = 2;
+        return HttpResponse.json(reportOf(generation));
+      }),
+      http.post(url("/api/settings/readiness/refresh"), () => {
+        posts.push("refresh");
+        return HttpResponse.json({ status: "enqueued" }, { status: 202 });
+      }),
+    );
+    const user = userEvent.setup();
+    renderWithApi(<ReadinessPanel refreshKey={0} pollMs={60_000} checkPollMs={20} />);
+    expect(await screen.findByText(/depósito padrão do Bling \(Geral\)/)).toBeTruthy();
+    await user.click(screen.getByTestId("readiness-refresh"));
+    expect(posts).toEqual(["refresh"]);
+    expect(await screen.findByText("Estoque virá da soma dos depósitos Geral e Loja Centro")).toBeTruthy();
+    expect(screen.queryByText(/depósito padrão/)).toBeNull();
+    expect(await screen.findByText("Prontidão verificada agora.")).toBeTruthy();
+    expect(screen.getByTestId("readiness-refresh").textContent).toBe("Atualizar");
+  });
 });
