@@ -41,6 +41,8 @@ export interface BudgetUsagePort {
     today: number;
     dailyLimit: number;
     lastSecond?: number;
+    /** Requests per second this account may use (the ETA on the page divides by it). */
+    share?: number;
   }>;
 }
 

@@ -1,21 +1,15 @@
 /** Every code the API sends, in the words a merchant reads (pt-BR). Unknown codes fall back to the code. */
 
+import { ledgerActionLabels, ledgerEntityLabels, ledgerOutcomeLabels } from "@zb/contract";
+
 export const entityLabels: Record<string, string> = {
+  // The ledger's singular kinds come from the contract (the CSV export says the same words).
+  ...ledgerEntityLabels,
   payment_methods: "Formas de pagamento",
-  payment_method: "Forma de pagamento",
   products: "Produtos",
-  product: "Produto",
-  variation: "Variação",
-  image: "Imagem",
-  stock: "Estoque",
   prices: "Preços",
-  price: "Preço",
   customers: "Clientes",
-  customer: "Cliente",
-  order: "Pedido",
   orders: "Pedidos",
-  order_status: "Status do pedido",
-  nfe: "NF-e",
 };
 
 /** Entities the ledger filter offers (the ledger records singular entities). */
@@ -30,25 +24,12 @@ export const ledgerEntities = [
   "order",
   "order_status",
   "nfe",
+  "settings",
 ] as const;
 
-export const outcomeLabels: Record<string, string> = {
-  synced: "Sincronizado",
-  skipped: "Ignorado",
-  failed: "Falhou",
-};
+export const outcomeLabels: Record<string, string> = ledgerOutcomeLabels;
 
-export const actionLabels: Record<string, string> = {
-  import: "Importação",
-  export: "Envio ao Bling",
-  update: "Atualização",
-  upload: "Envio de arquivo",
-  status: "Mudança de status",
-  create: "Criação",
-  link: "Vínculo",
-  emit: "Emissão",
-  attach: "Anexo",
-};
+export const actionLabels: Record<string, string> = ledgerActionLabels;
 
 export const runStatusLabels: Record<string, string> = {
   queued: "Na fila",
@@ -113,4 +94,9 @@ export function formatDuration(seconds: number): string {
 export function formatLag(seconds: number): string {
   if (seconds < 60) return `${Math.round(seconds)} s`;
   return formatDuration(seconds).replace("cerca de ", "");
+}
+
+/** "1 registro", "2 registros" (the number formatted in pt-BR). */
+export function plural(n: number, one: string, many: string): string {
+  return `${formatNumber(n)} ${n === 1 ? one : many}`;
 }

@@ -36,6 +36,14 @@ export {
   ledgerQuerySchema,
 } from "./ledger.js";
 export {
+  describeLedgerRow,
+  formatDocument,
+  type LedgerDisplay,
+  ledgerActionLabels,
+  ledgerEntityLabels,
+  ledgerOutcomeLabels,
+} from "./ledger-display.js";
+export {
   type LaunchExchangeRequest,
   launchExchangeRequestSchema,
   type SessionRequest,
@@ -52,6 +60,8 @@ export {
   settingsSchema,
 } from "./settings.js";
 export {
+  type Activity,
+  activitySchema,
   type BlingState,
   blingStates,
   type Connection,

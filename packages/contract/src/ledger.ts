@@ -13,6 +13,8 @@ export const ledgerQuerySchema = z.object({
   page: z.coerce.number().int().min(0).max(100_000).default(0),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
   onlyOpen: z.enum(["true", "false", "1", "0"]).optional(),
+  /** Only failures and skips a later success closed (what the page shows as "Resolvido"). */
+  resolved: z.enum(["true", "false", "1", "0"]).optional(),
 });
 export type LedgerQueryParams = z.input<typeof ledgerQuerySchema>;
 
@@ -28,6 +30,12 @@ export const ledgerItemSchema = z.object({
   /** A later success closed this failure: nothing left to retry. */
   resolvedAt: wireDate.nullish(),
   retryable: z.union([z.boolean(), z.number()]).transform((v) => Boolean(v)),
+  /** The item as the merchant knows it (ledger-display.ts): SKU, formatted CPF/CNPJ, never "bling:<id>". */
+  item: z.string().optional(),
+  /** The record's name beside it, when the sync knew it. */
+  name: z.string().nullish(),
+  /** Old → new for stock and price, formatted in pt-BR. */
+  change: z.object({ from: z.string().nullable(), to: z.string() }).nullish(),
   /** Not read by the page. */
   details: z.record(z.string(), z.unknown()).nullish(),
   createdAt: wireDate.optional(),

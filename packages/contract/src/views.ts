@@ -81,6 +81,12 @@ export const progressEntitySchema = z.object({
   failed: z.number().default(0),
   skipped: z.number().default(0),
   etaSeconds: z.number().nullish(),
+  /** `total` comes from the readiness report (the step has not reported its own yet). */
+  totalEstimated: z.boolean().default(false),
+  /** Prices that come with each product (price source "base"): shown as part of Produtos, not "0 de 0". */
+  withProducts: z.boolean().default(false),
+  /** Bling requests this step still needs, at the API's minimum. Not read by the page. */
+  remainingRequests: z.number().nullish(),
   /** Not read by the page. */
   startedAt: wireDate.nullish(),
   finishedAt: wireDate.nullish(),
@@ -93,7 +99,14 @@ export const progressSchema = z.object({
   entities: z.array(progressEntitySchema),
   /** Whole remaining initial sync, from the request budget. */
   etaSeconds: z.number().nullish(),
+  /** Whole sync: records handled over every step's total (known or estimated). */
+  overall: z.object({ processed: z.number(), total: z.number() }).nullish(),
+  /** The FIRST sync's finish; never moved by a resync. */
   initialSyncDoneAt: wireDate.nullish(),
+  /** The latest resync's finish, when one ran after the first sync. */
+  lastResyncDoneAt: wireDate.nullish(),
+  /** Not read by the page. */
+  remainingRequests: z.number().nullish(),
   /** Not read by the page. */
   requestsPerSecond: z.number().optional(),
 });
@@ -135,3 +148,19 @@ export const healthResponseSchema = z.object({
     .nullish(),
 });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+/** `GET /api/settings/activity`: the Sincronização charts. */
+export const activitySchema = z.object({
+  /** The last 24 whole hours, oldest first, each with the records whose latest attempt fell in it. */
+  hours: z.array(
+    z.object({
+      start: wireDate,
+      synced: z.number(),
+      skipped: z.number(),
+      failed: z.number(),
+    }),
+  ),
+  /** The day's Bling requests against the daily limit (null when the budget cannot be read). */
+  requests: z.object({ today: z.number(), dailyLimit: z.number() }).nullish(),
+});
+export type Activity = z.infer<typeof activitySchema>;

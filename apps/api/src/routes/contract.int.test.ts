@@ -1,5 +1,6 @@
 import {
   actionResultSchema,
+  activitySchema,
   connectionSchema,
   disconnectResponseSchema,
   enqueuedResponseSchema,
@@ -138,6 +139,11 @@ describe("the settings page's contract against the real API", () => {
     expect(progress.entities).toContainEqual(
       expect.objectContaining({ entity: "products", done: 4, total: 10 }),
     );
+
+    const activity = expectContract(activitySchema, (await as("GET", "/api/settings/activity")).json());
+    expect(activity.hours).toHaveLength(24);
+    expect(activity.hours.at(-1)?.synced).toBeGreaterThanOrEqual(1);
+    expect(activity.requests).toEqual({ today: 321, dailyLimit: 120_000 });
   });
 
   it("readiness: the 404 before a report, then the report", async () => {

@@ -207,6 +207,33 @@ describe("views", () => {
     expect(res.json()).toEqual(report);
   });
 
+  it("readiness is recomputed on 'Atualizar' (one job for a burst of clicks) and after a settings save", async () => {
+    const m = await merchant("Prontidão viva", "Prontidão Viva Ltda");
+    const readinessJobs = () => h.jobs({ tenantId: m.tenantId, name: "readiness-report" });
+    expect(await readinessJobs()).toHaveLength(0);
+    expect((await as(m, "POST", "/api/settings/readiness/refresh")).statusCode).toBe(202);
+    expect((await as(m, "POST", "/api/settings/readiness/refresh")).statusCode).toBe(202);
+    expect(await readinessJobs()).toHaveLength(1);
+    h.bling.sim.control.upsertDeposit(m.accountId, { id: 14887164855, descricao: "Depósito Norte" });
+    const saved = await as(m, "PUT", "/api/settings", {
+      stock: { depositIds: ["14887164855"], balance: "virtual" },
+      price: { source: "base" },
+      orders: { trigger: "all" },
+      nfe: { enabled: false },
+      paused: false,
+    });
+    expect(saved.statusCode).toBe(200);
+    // A save right after a click is its own job (the click's may already read the old settings).
+    expect((await readinessJobs()).map((j) => j.data)).toEqual([
+      { tenantId: m.tenantId },
+      { tenantId: m.tenantId },
+    ]);
+    // Not connected: nothing to read the report from.
+    const { orgId } = await h.install("Prontidão sem Bling");
+    const lone = await h.session(orgId);
+    expect((await as({ session: lone }, "POST", "/api/settings/readiness/refresh")).statusCode).toBe(409);
+  });
+
   it("progress: done/total per entity with an ETA from the request budget", async () => {
     const m = await merchant("Progresso", "Progresso Ltda");
     const runs = new SyncRunsRepository(h.db.db);
@@ -231,13 +258,64 @@ describe("views", () => {
     expect(body.running).toBe(true);
     const products = body.entities.find((e: { entity: string }) => e.entity === "products");
     expect(products).toMatchObject({ status: "running", done: 390, skipped: 10, total: 1_000 });
-    // 600 products left × ~1.01 requests each, at 2 requests/s.
-    expect(products.etaSeconds).toBe(Math.ceil(Math.ceil(600 * 1.01) / 2));
+    // 600 products left: 6 list pages + 600 details, at the account's share (2 requests/s).
+    expect(products.etaSeconds).toBe(Math.ceil((6 + 600) / 2));
+    expect(products.remainingRequests).toBe(606);
     expect(body.etaSeconds).toBe(products.etaSeconds);
+    expect(body.overall).toEqual({ processed: 20 + 400, total: 20 + 1_000 });
     expect(body.entities.find((e: { entity: string }) => e.entity === "payment_methods")).toMatchObject({
       status: "done",
       etaSeconds: null,
     });
+  });
+
+  it("progress: the first sync's finish is kept apart from a later resync's", async () => {
+    const m = await merchant("Primeira", "Primeira Ltda");
+    const runs = new SyncRunsRepository(h.db.db);
+    const tenants = new TenantsRepository(h.db.db);
+    const first = new Date(Date.now() - 3_600_000);
+    await tenants.markInitialSyncDone(m.tenantId, first);
+    const resync = await runs.create({
+      tenantId: m.tenantId,
+      kind: "initial",
+      entity: "customers",
+      total: 3,
+    });
+    await runs.addProgress(resync.id, { done: 3 });
+    await runs.finish(resync.id, "done");
+    await tenants.markInitialSyncDone(m.tenantId, new Date());
+    const body = (await as(m, "GET", "/api/settings/progress")).json();
+    expect(Date.parse(body.initialSyncDoneAt)).toBe(first.getTime());
+    expect(Date.parse(body.lastResyncDoneAt)).toBeGreaterThan(first.getTime());
+    expect(body.running).toBe(false);
+  });
+
+  it("activity: records per hour over the last day (zeros filled) and the day's requests vs the limit", async () => {
+    const m = await merchant("Atividade", "Atividade Ltda");
+    const ledger = new LedgerRepository(h.db.db);
+    for (const [key, outcome] of [
+      ["A-1", "synced"],
+      ["A-2", "synced"],
+      ["A-3", "failed"],
+      ["A-4", "skipped"],
+    ] as const) {
+      await ledger.record({
+        tenantId: m.tenantId,
+        entity: "product",
+        entityKey: key,
+        action: "import",
+        outcome,
+      });
+    }
+    const body = (await as(m, "GET", "/api/settings/activity")).json();
+    expect(body.hours).toHaveLength(24);
+    const starts = body.hours.map((x: { start: string }) => Date.parse(x.start));
+    expect(
+      starts.every((t: number, i: number) => i === 0 || t - (starts[i - 1] as number) === 3_600_000),
+    ).toBe(true);
+    expect(body.hours.at(-1)).toMatchObject({ synced: 2, failed: 1, skipped: 1 });
+    expect(body.hours.slice(0, -1).every((x: { synced: number }) => x.synced === 0)).toBe(true);
+    expect(body.requests).toEqual({ today: 1234, dailyLimit: 120_000 });
   });
 
   it("health: last success per entity, webhook lag, requests today, token state", async () => {
@@ -377,6 +455,72 @@ describe("ledger", () => {
         (failed.items as Array<{ id: number; entityKey: string }>).find((i) => i.entityKey === "PED-9")?.id,
       ]),
     );
+  });
+
+  it("reads as the merchant knows the items and exports the filtered rows as a CSV for Excel", async () => {
+    const m = await merchant("Exporta", "Exporta Ltda");
+    const ledger = new LedgerRepository(h.db.db);
+    await ledger.record({
+      tenantId: m.tenantId,
+      entity: "customer",
+      entityKey: "52998224725",
+      action: "import",
+      outcome: "synced",
+      reason: "Cliente criado no Zydon.",
+      details: { name: 'Maria; "Mari" Souza' },
+    });
+    await ledger.record({
+      tenantId: m.tenantId,
+      entity: "price",
+      entityKey: "CAN-1",
+      action: "update",
+      outcome: "synced",
+      reason: "Preço atualizado no Zydon.",
+      details: { name: "Caneca", from: 10, to: 12.5 },
+    });
+    await ledger.record({
+      tenantId: m.tenantId,
+      entity: "product",
+      entityKey: "bling:16409873812",
+      action: "import",
+      outcome: "skipped",
+      reason: "Produto sem código.",
+      details: { blingId: "16409873812", name: "=HYPERLINK(1)" },
+    });
+    const list = (await as(m, "GET", "/api/settings/ledger")).json();
+    const byKey = (k: string) => list.items.find((i: { entityKey: string }) => i.entityKey === k);
+    expect(byKey("52998224725")).toMatchObject({ item: "529.982.247-25", name: 'Maria; "Mari" Souza' });
+    expect(byKey("CAN-1")).toMatchObject({
+      item: "CAN-1",
+      change: { from: "R$\u00a010,00", to: "R$\u00a012,50" },
+    });
+    expect(byKey("bling:16409873812").item).toBe("sem código (SKU)");
+
+    const csv = await as(m, "GET", "/api/settings/ledger/export.csv?entity=price");
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers["content-type"]).toBe("text/csv; charset=utf-8");
+    expect(csv.headers["content-disposition"]).toMatch(
+      /^attachment; filename="historico-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
+    const bytes = csv.rawPayload;
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = csv.body
+      .replace(/^\uFEFF/, "")
+      .trimEnd()
+      .split("\r\n");
+    expect(lines[0]).toBe("Quando;Tipo;Ação;Item;Nome;Resultado;Tentativas;De;Para;Motivo");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(
+      /^\d{2}\/\d{2}\/\d{4}, \d{2}:\d{2}:\d{2};Preço;Atualização;CAN-1;Caneca;Sincronizado;1;R\$\u00a010,00;R\$\u00a012,50;Preço atualizado no Zydon\.$/,
+    );
+
+    const all = (await as(m, "GET", "/api/settings/ledger/export.csv")).body;
+    expect(all).toContain('529.982.247-25;"Maria; ""Mari"" Souza";Sincronizado');
+    // A name Excel would run as a formula stays text; no Bling id in the item column.
+    expect(all).toContain("sem código (SKU);'=HYPERLINK(1);Ignorado");
+    expect(all).not.toContain("bling:16409873812");
+    expect(all).not.toContain(m.tenantId);
+    expect((await as(m, "GET", "/api/settings/ledger/export.csv?outcome=talvez")).statusCode).toBe(400);
   });
 
   it("resync queues a one-entity sync; unknown entities are refused", async () => {

@@ -1,4 +1,6 @@
+import { Readable } from "node:stream";
 import {
+  type activitySchema,
   type connectionSchema,
   type DisconnectResponse,
   type EnqueuedResponse,
@@ -19,8 +21,10 @@ import { BODY_LIMITS } from "../http/limits.js";
 import { sendError } from "../http/pages.js";
 import { requireTenant, tenantOf } from "../http/tenant-auth.js";
 import { disconnectBling } from "../use-cases/bling-connection.js";
+import { ledgerCsv } from "../use-cases/ledger-csv.js";
 import { repos } from "../use-cases/repos.js";
 import {
+  refreshReadiness,
   resyncEntity,
   retryAllFailed,
   retryLedgerEntry,
@@ -29,6 +33,7 @@ import {
 } from "../use-cases/settings-actions.js";
 import { optionsView } from "../use-cases/settings-options.js";
 import {
+  activityView,
   connectionView,
   healthView,
   ledgerItem,
@@ -43,6 +48,19 @@ import {
 type Answer<S extends z.ZodType> = Promise<z.input<S>>;
 
 const enqueued: EnqueuedResponse = { status: "enqueued" };
+
+const yes = (v: string | undefined) => v === "true" || v === "1";
+
+function ledgerFilters(tenantId: string, q: z.infer<typeof ledgerQuerySchema>) {
+  return {
+    tenantId,
+    entity: q.entity,
+    outcome: q.outcome,
+    search: q.search,
+    onlyOpen: yes(q.onlyOpen),
+    resolved: yes(q.resolved),
+  };
+}
 
 const ledgerId = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
@@ -91,9 +109,22 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
     return report;
   });
 
+  app.post("/api/settings/readiness/refresh", json, async (req, reply) => {
+    const r = await refreshReadiness(deps, tenantOf(req));
+    if (r === "not_active") {
+      return sendError(reply, 409, "not_active", "Conecte o Bling antes de verificar a prontidão.");
+    }
+    return reply.code(202).send(enqueued);
+  });
+
   app.get(
     "/api/settings/progress",
     async (req): Answer<typeof progressSchema> => progressView(deps, tenantOf(req)),
+  );
+
+  app.get(
+    "/api/settings/activity",
+    async (req): Answer<typeof activitySchema> => activityView(deps, tenantOf(req)),
   );
 
   app.get(
@@ -122,17 +153,26 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
       const q = ledgerQuerySchema.safeParse(req.query);
       if (!q.success) return sendError(reply, 400, "bad_request", "Filtros do histórico inválidos.");
       const r = await repos(deps).ledger.list({
-        tenantId: tenantOf(req).id,
-        entity: q.data.entity,
-        outcome: q.data.outcome,
-        search: q.data.search,
-        onlyOpen: q.data.onlyOpen === "true" || q.data.onlyOpen === "1",
+        ...ledgerFilters(tenantOf(req).id, q.data),
         page: q.data.page,
         pageSize: q.data.pageSize,
       });
       return { items: r.items.map(ledgerItem), total: r.total, page: r.page, pageSize: r.pageSize };
     },
   );
+
+  // Histórico as CSV (same filters as the list; ledger-csv.ts): streamed page by page.
+  app.get("/api/settings/ledger/export.csv", async (req, reply) => {
+    const q = ledgerQuerySchema.safeParse(req.query);
+    if (!q.success) return sendError(reply, 400, "bad_request", "Filtros do histórico inválidos.");
+    const ledger = repos(deps).ledger;
+    const day = new Date().toISOString().slice(0, 10);
+    return reply
+      .type("text/csv; charset=utf-8")
+      .header("content-disposition", `attachment; filename="historico-${day}.csv"`)
+      .header("cache-control", "no-store")
+      .send(Readable.from(ledgerCsv((lq) => ledger.list(lq), ledgerFilters(tenantOf(req).id, q.data))));
+  });
 
   app.post(
     "/api/settings/ledger/retry-failed",

@@ -53,7 +53,10 @@ export async function saveSettings(deps: Deps, tenant: Tenant, body: unknown): P
   const before = readTenantSettings(tenant.settings);
   const missing = await verifySettingsIds(deps, tenant, before, parsed.data);
   if (Object.keys(missing).length > 0) return { ok: false, errors: missing };
-  return store(deps, tenant, before, parsed.data);
+  const saved = await store(deps, tenant, before, parsed.data);
+  // Prontidão follows the settings (e.g. "estoque vem de…" after choosing depósitos).
+  await refreshReadiness(deps, tenant, { afterSave: true });
+  return saved;
 }
 
 async function store(
@@ -113,6 +116,25 @@ export async function retryAllFailed(deps: Deps, tenantId: string): Promise<{ en
     );
   }
   return { enqueued: rows.length };
+}
+
+/**
+ * Recompute Prontidão (the page's "Atualizar" and every settings save). Clicks within a few seconds share
+ * one job: the report reads list pages, which count against the Bling budget.
+ */
+export async function refreshReadiness(
+  deps: Deps,
+  tenant: Tenant,
+  opts: { afterSave?: boolean } = {},
+): Promise<"enqueued" | "not_active"> {
+  if (tenant.state !== "active") return "not_active";
+  await deps.producer.enqueue(
+    "readiness-report",
+    { tenantId: tenant.id },
+    // A save is never folded into an earlier click's job: that one may already be reading the old settings.
+    opts.afterSave ? {} : { deduplication: { id: safeJobId("readiness", tenant.id), ttl: CLICK_DEDUP_MS } },
+  );
+  return "enqueued";
 }
 
 /** Resync one entity: a fresh page chain for it (the sync engine skips unchanged writes by hash). */

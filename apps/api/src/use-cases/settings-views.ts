@@ -1,7 +1,9 @@
+import { describeLedgerRow } from "@zb/contract";
 import type { BlingConnection, LedgerOutcome, Tenant } from "@zb/db";
 import { readTenantSettings, SETTINGS_ENTITY, type SyncEntity, syncEntities } from "@zb/sync";
 import { z } from "zod";
 import type { AppDeps } from "../deps.js";
+import { estimateProgress } from "./progress-estimate.js";
 import { nowOf, repos } from "./repos.js";
 
 type Deps = Pick<AppDeps, "db" | "secretBox" | "now" | "budget" | "config" | "logger">;
@@ -134,58 +136,112 @@ export async function readinessView(deps: Deps, tenantId: string) {
   return repos(deps).cursors.get(tenantId, "readiness", readinessSchema);
 }
 
-/**
- * Rough Bling requests per remaining record, used only for the ETA: list pages hold 100 records, product
- * details are read one by one, stock balances many products per request, contacts need a detail each.
- */
-const requestsPerRecord: Record<SyncEntity, number> = {
-  payment_methods: 0.01,
-  products: 1.01,
-  stock: 0.01,
-  prices: 0.01,
-  customers: 1.01,
-};
+const readinessCountsSchema = z
+  .object({
+    counts: z
+      .object({
+        products: z.number().optional(),
+        topLevelProducts: z.number().optional(),
+        contactsListed: z.number().optional(),
+        paymentMethods: z.number().optional(),
+      })
+      .loose(),
+  })
+  .loose();
 
-/** Initial sync per entity (done/total) with an ETA from the request budget share. */
+/**
+ * The initial sync (or the latest resync) per step, with done/total, whole-sync progress and an ETA from
+ * the remaining Bling requests over the account's share (progress-estimate.ts). The first sync's finish time
+ * stays apart from a later resync's.
+ */
 export async function progressView(deps: Deps, tenant: Tenant) {
-  const runs = await repos(deps).runs.latestByEntity(tenant.id, "initial");
-  const rate = Math.max(0.1, deps.config.BLING_RATE_SHARE);
-  const byEntity = new Map(runs.map((r) => [r.entity, r]));
-  let etaKnown = true;
-  let remainingRequests = 0;
-  const entities = syncEntities
-    .filter((e) => byEntity.has(e))
-    .map((entity) => {
-      const r = byEntity.get(entity) as (typeof runs)[number];
-      const processed = r.done + r.failed + r.skipped;
-      const remaining = r.total === null ? null : Math.max(0, r.total - processed);
-      const active = r.status === "queued" || r.status === "running";
-      let etaSeconds: number | null = null;
-      if (active && remaining !== null) {
-        const reqs = Math.ceil(remaining * requestsPerRecord[entity]);
-        etaSeconds = Math.ceil(reqs / rate);
-        remainingRequests += reqs;
-      } else if (active) etaKnown = false;
-      return {
-        entity,
-        status: r.status,
-        done: r.done,
-        failed: r.failed,
-        skipped: r.skipped,
-        total: r.total,
-        startedAt: r.startedAt,
-        finishedAt: r.finishedAt,
-        etaSeconds,
-      };
-    });
-  const running = entities.some((e) => e.status === "queued" || e.status === "running");
+  const { runs, cursors, credentials } = repos(deps);
+  const [rows, readiness, conn] = await Promise.all([
+    runs.latestByEntity(tenant.id, "initial"),
+    cursors.get(tenant.id, "readiness", readinessCountsSchema).catch(() => undefined),
+    credentials.getBlingConnection(tenant.id),
+  ]);
+  let share = deps.config.BLING_RATE_SHARE;
+  if (
+    deps.budget &&
+    conn?.blingCompanyId &&
+    rows.some((r) => r.status === "queued" || r.status === "running")
+  ) {
+    try {
+      const u = await deps.budget.usage({ tenantId: tenant.id, blingCompanyId: conn.blingCompanyId });
+      if (typeof u.share === "number" && u.share > 0) share = u.share;
+    } catch (err) {
+      deps.logger.warn({ tenantId: tenant.id, err: (err as Error).name }, "budget usage unavailable");
+    }
+  }
+  const settings = readTenantSettings(tenant.settings);
+  const est = estimateProgress({
+    runs: rows.filter((r): r is typeof r & { entity: SyncEntity } =>
+      (syncEntities as readonly string[]).includes(r.entity),
+    ),
+    order: syncEntities,
+    share,
+    counts: readiness?.counts,
+    pricesWithProducts: settings.price.source !== "store",
+  });
+  const firstDoneAt = tenant.initialSyncDoneAt;
+  const finished = est.steps.map((s) => s.finishedAt).filter((d): d is Date => d !== null);
+  const lastFinish = finished.length > 0 ? new Date(Math.max(...finished.map((d) => d.getTime()))) : null;
+  const lastResyncDoneAt =
+    firstDoneAt && lastFinish && lastFinish.getTime() > firstDoneAt.getTime() + 1000 ? lastFinish : null;
   return {
-    initialSyncDoneAt: tenant.initialSyncDoneAt,
-    running,
-    entities,
-    etaSeconds: running && etaKnown ? Math.ceil(remainingRequests / rate) : null,
-    requestsPerSecond: rate,
+    initialSyncDoneAt: firstDoneAt,
+    lastResyncDoneAt,
+    running: est.running,
+    entities: est.steps,
+    overall: est.overall,
+    remainingRequests: est.remainingRequests,
+    etaSeconds: est.etaSeconds,
+    requestsPerSecond: share,
   };
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The last 24 whole hours (oldest first), missing hours filled with zeros. */
+export function hourBuckets(
+  rows: Array<{ hour: Date; synced: number; skipped: number; failed: number }>,
+  now: Date,
+  hours = 24,
+) {
+  const current = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  const byHour = new Map(rows.map((r) => [r.hour.getTime(), r]));
+  return Array.from({ length: hours }, (_, i) => {
+    const start = current - (hours - 1 - i) * HOUR_MS;
+    const r = byHour.get(start);
+    return {
+      start: new Date(start),
+      synced: r?.synced ?? 0,
+      skipped: r?.skipped ?? 0,
+      failed: r?.failed ?? 0,
+    };
+  });
+}
+
+/** Sincronização charts: records per hour over the last day and the day's Bling requests vs the limit. */
+export async function activityView(deps: Deps, tenant: Tenant) {
+  const now = nowOf(deps);
+  const { ledger, credentials } = repos(deps);
+  const since = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - 23 * HOUR_MS);
+  const [rows, conn] = await Promise.all([
+    ledger.hourly(tenant.id, since),
+    credentials.getBlingConnection(tenant.id),
+  ]);
+  let requests: { today: number; dailyLimit: number } | null = null;
+  if (deps.budget && conn?.blingCompanyId) {
+    try {
+      const u = await deps.budget.usage({ tenantId: tenant.id, blingCompanyId: conn.blingCompanyId });
+      requests = { today: u.today, dailyLimit: u.dailyLimit };
+    } catch (err) {
+      deps.logger.warn({ tenantId: tenant.id, err: (err as Error).name }, "budget usage unavailable");
+    }
+  }
+  return { hours: hourBuckets(rows, now), requests };
 }
 
 export function ledgerItem(r: {
@@ -215,5 +271,6 @@ export function ledgerItem(r: {
     resolvedAt: r.resolvedAt,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
+    ...describeLedgerRow(r),
   };
 }

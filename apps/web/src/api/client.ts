@@ -1,6 +1,8 @@
 import {
   type ActionResult,
+  type Activity,
   actionResultSchema,
+  activitySchema,
   blingConnectStartResponseSchema,
   type Connection,
   connectionSchema,
@@ -33,6 +35,7 @@ import { z } from "zod";
 // The wire shapes are the API's own contract (@zb/contract); this file only adds the page's view of them.
 export type {
   ActionResult,
+  Activity,
   BlingState,
   Connection,
   LedgerItem,
@@ -96,6 +99,10 @@ export interface LedgerQuery {
   entity?: string | undefined;
   outcome?: LedgerOutcome | undefined;
   search?: string | undefined;
+  /** Only failures and skips still open (what the page shows as Falhou / Ignorado). */
+  onlyOpen?: boolean | undefined;
+  /** Only failures and skips a later success closed ("Resolvido"). */
+  resolved?: boolean | undefined;
   page?: number | undefined;
   pageSize?: number | undefined;
 }
@@ -165,6 +172,8 @@ export function ledgerSearchParams(q: LedgerQuery): URLSearchParams {
     ...(q.entity ? { entity: q.entity } : {}),
     ...(q.outcome ? { outcome: q.outcome } : {}),
     ...(search ? { search } : {}),
+    ...(q.onlyOpen ? { onlyOpen: "true" as const } : {}),
+    ...(q.resolved ? { resolved: "true" as const } : {}),
     page: Math.max(0, (q.page ?? 1) - 1),
     pageSize: q.pageSize ?? 20,
   };
@@ -276,8 +285,19 @@ export class ApiClient {
     return body == null ? null : parse(readinessSchema, body);
   }
 
+  /** Ask the sync engine to recompute Prontidão now (answered at once; the report follows). */
+  async refreshReadiness(): Promise<void> {
+    await this.authed("/api/settings/readiness/refresh", { method: "POST" });
+  }
+
   getProgress(): Promise<Progress> {
     return this.get("/api/settings/progress", progressSchema);
+  }
+
+  /** Sincronização's charts; null when the API does not offer them yet (404). */
+  async getActivity(): Promise<Activity | null> {
+    const body = await this.authed("/api/settings/activity", { nullOn404: true });
+    return body == null ? null : parse(activitySchema, body);
   }
 
   getHealth(): Promise<Health> {
@@ -321,6 +341,33 @@ export class ApiClient {
   async getLedger(q: LedgerQuery): Promise<LedgerPage> {
     const body = await this.authed(`${ledgerPath}?${ledgerSearchParams(q).toString()}`, {});
     return parse(ledgerPageSchema, body);
+  }
+
+  /** Histórico as CSV with the same filters (every page of them), for a download. */
+  async exportLedgerCsv(q: LedgerQuery): Promise<Blob> {
+    const params = ledgerSearchParams(q);
+    params.delete("page");
+    params.delete("pageSize");
+    const path = `${ledgerPath}/export.csv?${params.toString()}`;
+    const fetchCsv = async (token: string) => {
+      let res: Response;
+      try {
+        res = await fetch(`${this.baseUrl}${path}`, {
+          headers: { accept: "text/csv", authorization: `Bearer ${token}` },
+        });
+      } catch {
+        throw new ApiError("network", networkMessage);
+      }
+      if (!res.ok) throw new ApiError("http", genericMessage, res.status);
+      return res.blob();
+    };
+    try {
+      return await fetchCsv(await this.token());
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 401 || isLaunch(this.session)) throw err;
+      this.current = null;
+      return fetchCsv(await this.token());
+    }
   }
 
   async retryLedgerItem(id: string): Promise<ActionResult> {

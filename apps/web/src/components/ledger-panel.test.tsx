@@ -93,8 +93,13 @@ describe("ledger", () => {
     expect(first.getByText(/3 tentativas/)).toBeTruthy();
     // Only open, retryable failures get a retry button (a later success resolved row 44).
     expect(screen.getAllByRole("button", { name: /^Tentar novamente:/ })).toHaveLength(1);
-    expect(within(rows[3] as HTMLElement).getByText(/resolvido em/)).toBeTruthy();
-    expect(screen.getByText("Página 1 de 3 · 45 registro(s)")).toBeTruthy();
+    // A failure a later success closed reads "Resolvido", not "Falhou · resolvido em".
+    const closed = rows[3] as HTMLElement;
+    expect(closed.dataset.outcome).toBe("resolved");
+    expect(within(closed).getByText("Resolvido")).toBeTruthy();
+    expect(closed.textContent).toContain("antes falhou, sincronizado em");
+    expect(closed.textContent).not.toContain("Falhou");
+    expect(screen.getByText("Página 1 de 3 · 45 registros")).toBeTruthy();
     expect(authHeaders[0]).toBe(`Bearer ${appToken}`);
   });
 
@@ -127,10 +132,15 @@ describe("ledger", () => {
     expect(Object.fromEntries(requests.at(-1)?.searchParams ?? [])).toEqual({
       entity: "order",
       outcome: "failed",
+      onlyOpen: "true",
       search: "PED-1001",
       page: "0",
       pageSize: "15",
     });
+    // "Resolvido" asks for closed failures and skips, whatever their outcome.
+    await user.selectOptions(screen.getByLabelText("Resultado"), "resolved");
+    await waitFor(() => expect(requests.at(-1)?.searchParams.get("resolved")).toBe("true"));
+    expect(requests.at(-1)?.searchParams.get("outcome")).toBeNull();
   });
 
   it("retries one row and all failures through the API, then reloads", async () => {
@@ -154,7 +164,7 @@ describe("ledger", () => {
     await waitFor(() => expect(requests).toHaveLength(2));
 
     await user.click(screen.getByTestId("ledger-retry-failed"));
-    expect(await screen.findByText("7 falha(s) colocada(s) na fila para nova tentativa.")).toBeTruthy();
+    expect(await screen.findByText("7 falhas colocadas na fila para nova tentativa.")).toBeTruthy();
     expect(posts).toEqual(["retry:41", "retry-failed"]);
     await waitFor(() => expect(requests).toHaveLength(3));
   });
@@ -212,5 +222,94 @@ describe("ledger", () => {
     expect((await screen.findByRole("alert")).textContent).toContain("formato inesperado");
     expect(logged).toHaveBeenCalled();
     logged.mockRestore();
+  });
+
+  it("shows the item as the merchant knows it, its name, old → new, and 'Preço' finds price changes", async () => {
+    const shown = [
+      {
+        id: 51,
+        entity: "price",
+        entityKey: "CAN-1",
+        item: "CAN-1",
+        name: "Caneca azul",
+        change: { from: "R$ 10,00", to: "R$ 12,50" },
+        action: "update",
+        outcome: "synced",
+        reason: "Preço atualizado no Zydon.",
+        attempts: 1,
+        updatedAt: "2025-03-10T14:05:00.000Z",
+        retryable: false,
+      },
+      {
+        id: 52,
+        entity: "customer",
+        entityKey: "52998224725",
+        item: "529.982.247-25",
+        name: "Maria Souza",
+        action: "import",
+        outcome: "skipped",
+        reason: "Cliente inativo no Bling.",
+        attempts: 4,
+        updatedAt: "2025-03-10T14:00:00.000Z",
+        retryable: false,
+      },
+    ];
+    mockLedger((u) => ({
+      items: u.searchParams.get("entity") === "price" ? shown.slice(0, 1) : shown,
+      total: 2,
+      page: 0,
+      pageSize: 20,
+    }));
+    const user = userEvent.setup();
+    renderWithApi(<LedgerPanel refreshKey={0} />);
+    const rows = await screen.findAllByTestId("ledger-row");
+    expect(rows[0]?.textContent).toContain("CAN-1 Caneca azul");
+    expect(within(rows[0] as HTMLElement).getByTestId("ledger-change").textContent).toBe(
+      "De R$ 10,00 para R$ 12,50 · ",
+    );
+    expect(rows[0]?.textContent).toContain("Preço");
+    expect(rows[1]?.textContent).toContain("529.982.247-25 Maria Souza");
+    expect(rows[1]?.textContent).not.toContain("52998224725");
+    expect(rows[1]?.textContent).toContain("4 vezes");
+    await user.selectOptions(screen.getByLabelText("Tipo"), "price");
+    await waitFor(() => expect(screen.getAllByTestId("ledger-row")).toHaveLength(1));
+    expect(requests.at(-1)?.searchParams.get("entity")).toBe("price");
+  });
+
+  it("downloads the filtered rows as a CSV", async () => {
+    mockLedger(page);
+    const csvRequests: URL[] = [];
+    server.use(
+      http.get(url("/api/settings/ledger/export.csv"), ({ request }) => {
+        csvRequests.push(new URL(request.url));
+        return new HttpResponse("\uFEFFQuando;Tipo\r\n", {
+          headers: { "content-type": "text/csv; charset=utf-8" },
+        });
+      }),
+    );
+    const created: Blob[] = [];
+    const createObjectURL = vi.fn((b: Blob) => {
+      created.push(b);
+      return "blob:historico";
+    });
+    const revokeObjectURL = vi.fn();
+    Object.assign(URL, { createObjectURL, revokeObjectURL });
+    const clicks: string[] = [];
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (
+      this: HTMLAnchorElement,
+    ) {
+      clicks.push(this.download);
+    });
+    const user = userEvent.setup();
+    renderWithApi(<LedgerPanel refreshKey={0} />);
+    await screen.findAllByTestId("ledger-row");
+    await user.selectOptions(screen.getByLabelText("Tipo"), "stock");
+    await user.click(screen.getByTestId("ledger-export"));
+    expect(await screen.findByText(/Planilha do histórico baixada/)).toBeTruthy();
+    expect(Object.fromEntries(csvRequests[0]?.searchParams ?? [])).toEqual({ entity: "stock" });
+    expect(await created[0]?.text()).toContain("Quando;Tipo");
+    expect(clicks[0]).toMatch(/^historico-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(revokeObjectURL).toHaveBeenCalledWith("blob:historico");
+    click.mockRestore();
   });
 });

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { useApi } from "../api/api-context.js";
-import { type LedgerItem, type LedgerOutcome, type LedgerQuery, ledgerOutcomes } from "../api/client.js";
+import { type LedgerItem, type LedgerQuery, ledgerOutcomes } from "../api/client.js";
 import { useResource } from "../hooks/use-resource.js";
 import {
   actionLabels,
@@ -10,8 +10,20 @@ import {
   label,
   ledgerEntities,
   outcomeLabels,
+  plural,
 } from "../labels.js";
 import { Empty, ErrorNotice, LiveStatus, Loading } from "./feedback.js";
+
+/** What the Resultado filter offers: what a row shows (a closed failure or skip reads "Resolvido"). */
+const resultFilters = [...ledgerOutcomes, "resolved"] as const;
+type ResultFilter = (typeof resultFilters)[number];
+
+function resultQuery(r: ResultFilter | ""): Pick<LedgerQuery, "outcome" | "onlyOpen" | "resolved"> {
+  if (r === "") return {};
+  if (r === "resolved") return { resolved: true };
+  // "Falhou" / "Ignorado" rows are the open ones; a closed one shows as "Resolvido".
+  return r === "synced" ? { outcome: r } : { outcome: r, onlyOpen: true };
+}
 
 interface Props {
   refreshKey: number;
@@ -21,14 +33,14 @@ interface Props {
 export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
   const api = useApi();
   const [entity, setEntity] = useState("");
-  const [outcome, setOutcome] = useState<LedgerOutcome | "">("");
+  const [outcome, setOutcome] = useState<ResultFilter | "">("");
   const [draftSearch, setDraftSearch] = useState("");
   const [search, setSearch] = useState("");
   const [page, setPage] = useState(1);
   const [status, setStatus] = useState<{ message: string; tone: "info" | "error" } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
 
-  const query: LedgerQuery = { entity, outcome: outcome || undefined, search, page, pageSize };
+  const query: LedgerQuery = { entity, ...resultQuery(outcome), search, page, pageSize };
   const ledger = useResource(() => api.getLedger(query), `${refreshKey}:${JSON.stringify(query)}`);
   const filtered = Boolean(entity || outcome || search);
 
@@ -63,7 +75,23 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
       const n = result?.enqueued ?? result?.retried;
       if (n === undefined) return "Novas tentativas das falhas colocadas na fila.";
       if (n === 0) return "Nenhuma falha em aberto para tentar novamente.";
-      return `${formatNumber(n)} falha(s) colocada(s) na fila para nova tentativa.`;
+      return n === 1
+        ? "1 falha colocada na fila para nova tentativa."
+        : `${formatNumber(n)} falhas colocadas na fila para nova tentativa.`;
+    });
+
+  const exportCsv = () =>
+    act("csv", async () => {
+      const blob = await api.exportLedgerCsv({ entity, ...resultQuery(outcome), search });
+      const href = URL.createObjectURL(blob);
+      const a = document.createElement("a");
+      a.href = href;
+      a.download = `historico-${new Date().toISOString().slice(0, 10)}.csv`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      URL.revokeObjectURL(href);
+      return "Planilha do histórico baixada (com os filtros escolhidos).";
     });
 
   const data = ledger.data;
@@ -73,6 +101,15 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
     <section className="zb-card" aria-labelledby="zb-ledger-title">
       <div className="zb-card-head">
         <h2 id="zb-ledger-title">Histórico</h2>
+        <button
+          type="button"
+          className="zb-button zb-button--secondary"
+          onClick={() => void exportCsv()}
+          disabled={busy !== null}
+          data-testid="ledger-export"
+        >
+          Baixar planilha (CSV)
+        </button>
         <button
           type="button"
           className="zb-button zb-button--secondary"
@@ -108,12 +145,12 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
             id="zb-ledger-outcome"
             value={outcome}
             onChange={(e) => {
-              setOutcome(e.target.value as LedgerOutcome | "");
+              setOutcome(e.target.value as ResultFilter | "");
               setPage(1);
             }}
           >
             <option value="">Todos</option>
-            {ledgerOutcomes.map((o) => (
+            {resultFilters.map((o) => (
               <option key={o} value={o}>
                 {label(outcomeLabels, o)}
               </option>
@@ -159,43 +196,66 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
                 </tr>
               </thead>
               <tbody>
-                {data.items.map((item) => (
-                  <tr key={item.id} data-testid="ledger-row" data-id={item.id} data-outcome={item.outcome}>
-                    <td data-label="Quando">{formatDateTime(item.updatedAt)}</td>
-                    <td data-label="Tipo">
-                      {label(entityLabels, item.entity)}
-                      <span className="zb-muted"> · {label(actionLabels, item.action)}</span>
-                    </td>
-                    <td data-label="Item" className="zb-key">
-                      {item.entityKey}
-                    </td>
-                    <td data-label="Resultado">
-                      <span className={`zb-badge zb-badge--${item.outcome}`}>
-                        {label(outcomeLabels, item.outcome)}
-                      </span>
-                      {item.attempts > 1 ? (
-                        <span className="zb-muted"> · {item.attempts} tentativas</span>
-                      ) : null}
-                      {item.resolvedAt && item.outcome !== "synced" ? (
-                        <span className="zb-muted"> · resolvido em {formatDateTime(item.resolvedAt)}</span>
-                      ) : null}
-                    </td>
-                    <td data-label="Motivo">{item.reason ?? "—"}</td>
-                    <td data-label="Ações">
-                      {item.retryable && item.outcome === "failed" && !item.resolvedAt ? (
-                        <button
-                          type="button"
-                          className="zb-button zb-button--small"
-                          onClick={() => void retryOne(item)}
-                          disabled={busy !== null}
-                          aria-label={`Tentar novamente: ${item.entityKey}`}
-                        >
-                          Tentar novamente
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
+                {data.items.map((item) => {
+                  const resolved = item.outcome !== "synced" && Boolean(item.resolvedAt);
+                  const shown = resolved ? "resolved" : item.outcome;
+                  return (
+                    <tr key={item.id} data-testid="ledger-row" data-id={item.id} data-outcome={shown}>
+                      <td data-label="Quando">{formatDateTime(item.updatedAt)}</td>
+                      <td data-label="Tipo">
+                        {label(entityLabels, item.entity)}
+                        <span className="zb-muted"> · {label(actionLabels, item.action)}</span>
+                      </td>
+                      <td data-label="Item" className="zb-key">
+                        {item.item ?? item.entityKey}
+                        {item.name ? <span className="zb-item-name"> {item.name}</span> : null}
+                      </td>
+                      <td data-label="Resultado">
+                        <span className={`zb-badge zb-badge--${resolved ? "synced" : item.outcome}`}>
+                          {label(outcomeLabels, shown)}
+                        </span>
+                        {resolved ? (
+                          <span className="zb-muted">
+                            {" "}
+                            · antes {label(outcomeLabels, item.outcome).toLowerCase()}, sincronizado em{" "}
+                            {formatDateTime(item.resolvedAt)}
+                          </span>
+                        ) : null}
+                        {item.attempts > 1 ? (
+                          <span className="zb-muted">
+                            {" "}
+                            · {formatNumber(item.attempts)}{" "}
+                            {item.outcome === "skipped" ? "vezes" : "tentativas"}
+                          </span>
+                        ) : null}
+                      </td>
+                      <td data-label="Motivo">
+                        {item.change ? (
+                          <span className="zb-change" data-testid="ledger-change">
+                            {item.change.from === null
+                              ? `Agora ${item.change.to}`
+                              : `De ${item.change.from} para ${item.change.to}`}
+                            {item.reason ? " · " : ""}
+                          </span>
+                        ) : null}
+                        {item.reason ?? (item.change ? "" : "—")}
+                      </td>
+                      <td data-label="Ações">
+                        {item.retryable && item.outcome === "failed" && !item.resolvedAt ? (
+                          <button
+                            type="button"
+                            className="zb-button zb-button--small"
+                            onClick={() => void retryOne(item)}
+                            disabled={busy !== null}
+                            aria-label={`Tentar novamente: ${item.entityKey}`}
+                          >
+                            Tentar novamente
+                          </button>
+                        ) : null}
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
             <nav className="zb-pagination" aria-label="Páginas do histórico">
@@ -208,7 +268,7 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
                 Anterior
               </button>
               <span aria-live="polite">
-                Página {data.page} de {pages} · {formatNumber(data.total)} registro(s)
+                Página {data.page} de {pages} · {plural(data.total, "registro", "registros")}
               </span>
               <button
                 type="button"

@@ -2,7 +2,12 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
-import type { Progress } from "../api/client.js";
+import type { z } from "zod";
+import type { progressSchema } from "../api/client.js";
+
+/** Wire shape (defaults not yet applied). */
+type Progress = z.input<typeof progressSchema>;
+
 import { renderWithApi } from "../test/render.js";
 import { server, url } from "../test/server.js";
 import { ReadinessPanel } from "./readiness-panel.js";
@@ -68,7 +73,12 @@ describe("sync panel", () => {
     expect(products.getByText(/3 com falha/)).toBeTruthy();
     expect(products.getByText(/tempo restante: cerca de 13 min/)).toBeTruthy();
     expect(products.getByText("Em andamento")).toBeTruthy();
-    expect(within(rows[2] as HTMLElement).getByText(/0 processados/)).toBeTruthy();
+    // A queued step: no bar, no "0 processados".
+    const stock = rows[2] as HTMLElement;
+    expect(within(stock).getByText("Na fila")).toBeTruthy();
+    expect(stock.textContent).toContain("Aguardando as etapas anteriores");
+    expect(stock.textContent).not.toContain("processados");
+    expect(stock.querySelector("progress")).toBeNull();
 
     // The poll brings new numbers without a reload by the merchant.
     await waitFor(() => expect(screen.getByText(/5\.003 de 10\.000/)).toBeTruthy(), { timeout: 2000 });
@@ -154,6 +164,89 @@ describe("sync panel", () => {
   });
 });
 
+describe("sync panel: progress from the budget", () => {
+  it("shows whole-sync progress, estimated totals, prices with products and both finish times", async () => {
+    const body: Progress = {
+      running: true,
+      etaSeconds: 118,
+      overall: { processed: 96, total: 341 },
+      initialSyncDoneAt: "2025-03-10T14:00:00.000Z",
+      lastResyncDoneAt: null,
+      entities: [
+        {
+          entity: "products",
+          status: "running",
+          done: 90,
+          total: 120,
+          failed: 0,
+          skipped: 0,
+          etaSeconds: 16,
+        },
+        {
+          entity: "prices",
+          status: "done",
+          done: 0,
+          total: null,
+          failed: 0,
+          skipped: 0,
+          withProducts: true,
+        },
+        {
+          entity: "customers",
+          status: "running",
+          done: 6,
+          total: 80,
+          totalEstimated: true,
+          failed: 0,
+          skipped: 1,
+          etaSeconds: 40,
+        },
+      ],
+    };
+    server.use(
+      http.get(url("/api/settings/progress"), () => HttpResponse.json(body)),
+      http.get(url("/api/settings/health"), () => HttpResponse.json(health)),
+    );
+    renderWithApi(<SyncPanel refreshKey={0} />);
+    const rows = await screen.findAllByTestId("progress-row");
+    expect(screen.getByTestId("progress-summary").textContent).toContain(
+      "Tempo restante total: cerca de 2 min",
+    );
+    expect(screen.getByTestId("progress-summary").textContent).toContain(
+      "A sincronização inicial foi concluída em",
+    );
+    const overall = screen.getByTestId("progress-overall");
+    expect(overall.textContent).toContain("No total: 96 de 341 registros");
+    expect(overall.querySelector("progress")?.getAttribute("max")).toBe("341");
+    const prices = rows[1] as HTMLElement;
+    expect(prices.textContent).toContain("Os preços vão junto com cada produto");
+    expect(prices.textContent).not.toMatch(/0 de 0|Concluído/);
+    expect(prices.querySelector("progress")).toBeNull();
+    expect(within(prices).queryByRole("button")).toBeNull();
+    const customers = rows[2] as HTMLElement;
+    expect(customers.textContent).toContain("7 de cerca de 80");
+    expect(customers.textContent).toContain("1 ignorado");
+    expect(customers.textContent).not.toContain("ignorados");
+  });
+
+  it("keeps the first sync's finish apart from the latest resync", async () => {
+    server.use(
+      http.get(url("/api/settings/progress"), () =>
+        HttpResponse.json({
+          ...progress(10000, false),
+          initialSyncDoneAt: "2025-03-10T14:00:00.000Z",
+          lastResyncDoneAt: "2025-03-12T09:30:00.000Z",
+        }),
+      ),
+      http.get(url("/api/settings/health"), () => HttpResponse.json(health)),
+    );
+    renderWithApi(<SyncPanel refreshKey={0} />);
+    const summary = await screen.findByTestId("progress-summary");
+    expect(summary.textContent).toMatch(/Sincronização inicial concluída em 10\/03\/2025/);
+    expect(summary.textContent).toMatch(/Última ressincronização concluída em 12\/03\/2025/);
+  });
+});
+
 describe("readiness panel", () => {
   it("lists each problem with count, examples and what to do, blockers first", async () => {
     server.use(
@@ -218,5 +311,58 @@ describe("readiness panel", () => {
     renderWithApi(<ReadinessPanel refreshKey={0} />);
     expect(await screen.findByText(/Nenhum problema encontrado/)).toBeTruthy();
     expect(screen.getByText(/Catálogo grande/)).toBeTruthy();
+  });
+
+  it("'Atualizar' asks the API to recompute and shows the new report once it is there", async () => {
+    let generation = 1;
+    const posts: string[] = [];
+    const reportOf = (n: number) => ({
+      generatedAt: `2025-03-10T14:0${n}:00.000Z`,
+      sampled: false,
+      problems:
+        n === 1
+          ? [
+              {
+                code: "default_deposit",
+                severity: "info",
+                title: "Estoque virá do depósito padrão do Bling (Geral)",
+                count: 1,
+                examples: [],
+                action: "Para somar outros depósitos, escolha-os em Configurações.",
+              },
+            ]
+          : [
+              {
+                code: "chosen_deposits",
+                severity: "info",
+                title: "Estoque virá da soma dos depósitos Geral e Loja Centro",
+                count: 1,
+                examples: [],
+                action: "Para mudar, escolha outros depósitos em Configurações.",
+              },
+            ],
+    });
+    let reads = 0;
+    server.use(
+      http.get(url("/api/settings/readiness"), () => {
+        reads++;
+        // The engine finishes after a couple of reads.
+        if (posts.length > 0 && reads > 3) generation = 2;
+        return HttpResponse.json(reportOf(generation));
+      }),
+      http.post(url("/api/settings/readiness/refresh"), () => {
+        posts.push("refresh");
+        return HttpResponse.json({ status: "enqueued" }, { status: 202 });
+      }),
+    );
+    const user = userEvent.setup();
+    renderWithApi(<ReadinessPanel refreshKey={0} pollMs={60_000} checkPollMs={20} />);
+    expect(await screen.findByText(/depósito padrão do Bling \(Geral\)/)).toBeTruthy();
+    await user.click(screen.getByTestId("readiness-refresh"));
+    expect(posts).toEqual(["refresh"]);
+    expect(await screen.findByText("Estoque virá da soma dos depósitos Geral e Loja Centro")).toBeTruthy();
+    expect(screen.queryByText(/depósito padrão/)).toBeNull();
+    expect(await screen.findByText("Prontidão verificada agora.")).toBeTruthy();
+    expect(screen.getByTestId("readiness-refresh").textContent).toBe("Atualizar");
   });
 });

@@ -9,9 +9,11 @@ import {
   formatLag,
   formatNumber,
   label,
+  plural,
   runStatusLabels,
   tokenStateLabels,
 } from "../labels.js";
+import { HourlyChart, RequestsChart } from "./activity-charts.js";
 import { Empty, ErrorNotice, LiveStatus, Loading } from "./feedback.js";
 
 interface Props {
@@ -28,6 +30,7 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
   const interval = running ? pollMs : idlePollMs;
   const progress = useResource(() => api.getProgress(), String(refreshKey), interval);
   const health = useResource(() => api.getHealth(), String(refreshKey), interval);
+  const activity = useResource(() => api.getActivity(), String(refreshKey), interval);
   const [status, setStatus] = useState<{ message: string; tone: "info" | "error" } | null>(null);
   const [busyEntity, setBusyEntity] = useState<string | null>(null);
 
@@ -67,7 +70,7 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
             </Empty>
           ) : (
             <>
-              <p className="zb-hint" aria-live="polite">
+              <p className="zb-hint" aria-live="polite" data-testid="progress-summary">
                 {progress.data.running
                   ? `Sincronizando… esta lista se atualiza a cada poucos segundos.${
                       progress.data.etaSeconds != null
@@ -77,7 +80,27 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
                   : progress.data.initialSyncDoneAt
                     ? `Sincronização inicial concluída em ${formatDateTime(progress.data.initialSyncDoneAt)}.`
                     : "Nenhuma sincronização em andamento."}
+                {progress.data.initialSyncDoneAt && progress.data.lastResyncDoneAt
+                  ? ` Última ressincronização concluída em ${formatDateTime(progress.data.lastResyncDoneAt)}.`
+                  : ""}
+                {progress.data.running && progress.data.initialSyncDoneAt
+                  ? ` A sincronização inicial foi concluída em ${formatDateTime(progress.data.initialSyncDoneAt)}.`
+                  : ""}
               </p>
+              {progress.data.running && progress.data.overall ? (
+                <div className="zb-progress-overall" data-testid="progress-overall">
+                  <span id="zb-progress-overall">
+                    No total:{" "}
+                    {formatNumber(Math.min(progress.data.overall.processed, progress.data.overall.total))} de{" "}
+                    {plural(progress.data.overall.total, "registro", "registros")}
+                  </span>
+                  <progress
+                    aria-labelledby="zb-progress-overall"
+                    max={progress.data.overall.total}
+                    value={Math.min(progress.data.overall.processed, progress.data.overall.total)}
+                  />
+                </div>
+              ) : null}
               <ul className="zb-progress-list">
                 {progress.data.entities.map((e) => (
                   <ProgressRow
@@ -93,6 +116,31 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
         ) : null}
         <LiveStatus message={status?.message ?? null} tone={status?.tone ?? "info"} />
       </section>
+      {activity.data === null && !activity.loading && !activity.error ? null : (
+        <section className="zb-card" aria-labelledby="zb-activity-title">
+          <h2 id="zb-activity-title">Últimas 24 horas</h2>
+          {activity.loading ? <Loading /> : null}
+          {activity.error ? (
+            <ErrorNotice error={activity.error} onRetry={() => void activity.reload()} />
+          ) : null}
+          {activity.data && !activity.loading ? (
+            <>
+              <h3 className="zb-subtitle">Registros por hora</h3>
+              {activity.data.hours.some((x) => x.synced + x.skipped + x.failed > 0) ? (
+                <HourlyChart hours={activity.data.hours} />
+              ) : (
+                <Empty>Nenhum registro sincronizado nas últimas 24 horas.</Empty>
+              )}
+              <h3 className="zb-subtitle">Requisições ao Bling hoje</h3>
+              {activity.data.requests ? (
+                <RequestsChart requests={activity.data.requests} />
+              ) : (
+                <Empty>Sem dados de requisições no momento.</Empty>
+              )}
+            </>
+          ) : null}
+        </section>
+      )}
       <section className="zb-card" aria-labelledby="zb-health-title">
         <h2 id="zb-health-title">Saúde da integração</h2>
         {health.loading ? <Loading /> : null}
@@ -109,6 +157,22 @@ function ProgressRow({ row, busy, onResync }: { row: ProgressEntity; busy: boole
   // The API counts synced, failed and skipped apart; the bar shows everything already handled.
   const processed = row.done + row.failed + row.skipped;
   const active = row.status === "running" || row.status === "queued";
+  const queued = row.status === "queued";
+  let numbers: string;
+  if (row.withProducts) {
+    numbers = "Os preços vão junto com cada produto (preço base do Bling).";
+  } else if (queued) {
+    numbers =
+      total !== null && total > 0
+        ? `Aguardando as etapas anteriores · cerca de ${plural(total, "registro", "registros")}`
+        : "Aguardando as etapas anteriores";
+  } else if (total === null) {
+    numbers = `${formatNumber(processed)} ${processed === 1 ? "processado" : "processados"}`;
+  } else if (total === 0 && processed === 0) {
+    numbers = "Nada a sincronizar nesta etapa.";
+  } else {
+    numbers = `${formatNumber(Math.min(processed, total))} de ${total !== null && row.totalEstimated ? "cerca de " : ""}${formatNumber(total)}`;
+  }
   return (
     <li
       className="zb-progress-row"
@@ -118,22 +182,27 @@ function ProgressRow({ row, busy, onResync }: { row: ProgressEntity; busy: boole
     >
       <div className="zb-progress-head">
         <strong id={`zb-progress-${row.entity}`}>{name}</strong>
-        <span className={`zb-badge zb-badge--run-${row.status}`}>{label(runStatusLabels, row.status)}</span>
+        <span className={`zb-badge zb-badge--run-${row.status}`}>
+          {row.withProducts && !active ? "Junto com os produtos" : label(runStatusLabels, row.status)}
+        </span>
       </div>
-      <progress
-        aria-labelledby={`zb-progress-${row.entity}`}
-        max={total ?? undefined}
-        value={total === null ? undefined : Math.min(processed, total)}
-      />
+      {/* A queued step has not started: no bar (an empty <progress> would animate as indeterminate). */}
+      {!queued && !row.withProducts && total !== 0 ? (
+        <progress
+          aria-labelledby={`zb-progress-${row.entity}`}
+          max={total ?? undefined}
+          value={total === null ? undefined : Math.min(processed, total)}
+        />
+      ) : null}
       <p className="zb-progress-numbers">
-        {total === null
-          ? `${formatNumber(processed)} processados`
-          : `${formatNumber(processed)} de ${formatNumber(total)}`}
-        {row.failed > 0 ? ` · ${formatNumber(row.failed)} com falha` : ""}
-        {row.skipped > 0 ? ` · ${formatNumber(row.skipped)} ignorados` : ""}
-        {active && row.etaSeconds != null ? ` · tempo restante: ${formatDuration(row.etaSeconds)}` : ""}
+        {numbers}
+        {!row.withProducts && row.failed > 0 ? ` · ${plural(row.failed, "com falha", "com falha")}` : ""}
+        {!row.withProducts && row.skipped > 0 ? ` · ${plural(row.skipped, "ignorado", "ignorados")}` : ""}
+        {row.status === "running" && row.etaSeconds != null
+          ? ` · tempo restante: ${formatDuration(row.etaSeconds)}`
+          : ""}
       </p>
-      {!active ? (
+      {!active && !row.withProducts ? (
         <button type="button" className="zb-button zb-button--link" onClick={onResync} disabled={busy}>
           Sincronizar {name.toLowerCase()} de novo
         </button>

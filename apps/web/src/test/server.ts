@@ -14,6 +14,10 @@ export const server = setupServer(
       tenantId: "tenant-1",
     }),
   ),
+  // Sincronização's charts: absent unless a test offers them (the page then shows no chart card).
+  http.get(`${apiBase}/api/settings/activity`, () =>
+    HttpResponse.json({ error: "not_found" }, { status: 404 }),
+  ),
 );
 
 export const url = (path: string) => `${apiBase}${path}`;

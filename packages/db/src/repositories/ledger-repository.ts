@@ -1,4 +1,4 @@
-import { and, desc, eq, ilike, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, ilike, inArray, isNotNull, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.js";
 import { type LedgerOutcome, syncLedger } from "../schema/index.js";
 
@@ -24,6 +24,8 @@ export interface LedgerQuery {
   /** Free text over key and reason; bound as a parameter, wildcards escaped. */
   search?: string | undefined;
   onlyOpen?: boolean | undefined;
+  /** Only failures and skips a later success closed. */
+  resolved?: boolean | undefined;
   page?: number | undefined;
   pageSize?: number | undefined;
 }
@@ -54,18 +56,29 @@ export class LedgerRepository {
         .set({ resolvedAt: now, updatedAt: now })
         .where(and(sameKey, or(eq(syncLedger.outcome, "failed"), eq(syncLedger.outcome, "skipped"))));
     } else {
-      const [open] = await this.db
+      // One row per key, action and outcome: a repeat (open, or after a success closed it) counts on that
+      // row and reopens it, instead of a new row per retry or per pass.
+      const [existing] = await this.db
         .update(syncLedger)
         .set({
           attempts: sql`${syncLedger.attempts} + 1`,
           reason: e.reason ?? null,
           details: e.details ?? null,
           retryable: e.retryable ? 1 : 0,
+          resolvedAt: null,
           updatedAt: now,
         })
-        .where(and(sameKey, eq(syncLedger.outcome, e.outcome)))
+        .where(
+          and(
+            eq(syncLedger.tenantId, e.tenantId),
+            eq(syncLedger.entity, e.entity),
+            eq(syncLedger.entityKey, e.entityKey),
+            eq(syncLedger.action, e.action),
+            eq(syncLedger.outcome, e.outcome),
+          ),
+        )
         .returning({ id: syncLedger.id });
-      if (open) return open.id;
+      if (existing) return existing.id;
     }
     if (e.outcome === "synced") {
       // One row per key and action for its latest success (partial unique index `sync_ledger_synced_key_uq`).
@@ -137,9 +150,20 @@ export class LedgerRepository {
     if (q.entity) conds.push(eq(syncLedger.entity, q.entity));
     if (q.outcome) conds.push(eq(syncLedger.outcome, q.outcome));
     if (q.onlyOpen) conds.push(isNull(syncLedger.resolvedAt));
+    if (q.resolved) conds.push(isNotNull(syncLedger.resolvedAt), ne(syncLedger.outcome, "synced"));
     if (q.search?.trim()) {
-      const pattern = `%${escapeLike(q.search.trim())}%`;
-      conds.push(or(ilike(syncLedger.entityKey, pattern), ilike(syncLedger.reason, pattern)) as SQL);
+      const text = q.search.trim();
+      const pattern = `%${escapeLike(text)}%`;
+      const byText = [
+        ilike(syncLedger.entityKey, pattern),
+        ilike(syncLedger.reason, pattern),
+        // The name shown beside the item (details.name).
+        sql`${syncLedger.details}->>'name' ilike ${pattern}`,
+      ];
+      // A CPF/CNPJ typed with punctuation ("123.456.789-09") finds the digits the key holds.
+      const digits = /^[\d.\-/\s]+$/.test(text) && /[.\-/]/.test(text) ? text.replace(/\D/g, "") : "";
+      if (digits.length >= 3) byText.push(ilike(syncLedger.entityKey, `%${digits}%`));
+      conds.push(or(...byText) as SQL);
     }
     const where = and(...conds);
     const [items, countRows] = await Promise.all([
@@ -193,6 +217,36 @@ export class LedgerRepository {
         ),
       )
       .limit(limit);
+  }
+
+  /**
+   * The Sincronização chart: per hour since `since`, how many records had their latest attempt synced,
+   * skipped or failed (a row is one record and kind, so a record counts once, in the hour it was last
+   * touched). One range scan on `sync_ledger_tenant_updated_idx`.
+   */
+  async hourly(
+    tenantId: string,
+    since: Date,
+  ): Promise<Array<{ hour: Date; synced: number; skipped: number; failed: number }>> {
+    const hour =
+      sql<number>`(extract(epoch from date_trunc('hour', ${syncLedger.updatedAt})))::bigint`.mapWith(Number);
+    const rows = await this.db
+      .select({
+        hour,
+        synced: sql<number>`count(*) filter (where ${syncLedger.outcome} = 'synced')::int`,
+        skipped: sql<number>`count(*) filter (where ${syncLedger.outcome} = 'skipped')::int`,
+        failed: sql<number>`count(*) filter (where ${syncLedger.outcome} = 'failed')::int`,
+      })
+      .from(syncLedger)
+      .where(
+        and(
+          eq(syncLedger.tenantId, tenantId),
+          sql`${syncLedger.updatedAt} >= ${since.toISOString()}::timestamptz`,
+        ),
+      )
+      .groupBy(hour)
+      .orderBy(hour);
+    return rows.map((r) => ({ ...r, hour: new Date(r.hour * 1000) }));
   }
 
   async countsByOutcome(tenantId: string): Promise<Record<string, Record<LedgerOutcome, number>>> {

@@ -1,8 +1,9 @@
 import { createTestDatabase, type TestDatabase } from "@zb/testing";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle } from "../client.js";
 import { runMigrations } from "../migrate.js";
-import { tenants } from "../schema/index.js";
+import { syncLedger, tenants } from "../schema/index.js";
 import { CursorsRepository } from "./cursors-repository.js";
 import { LedgerRepository } from "./ledger-repository.js";
 import { LinksRepository } from "./links-repository.js";
@@ -112,6 +113,82 @@ describe("LedgerRepository", () => {
     expect((await repo.get(tenantId, id1))?.resolvedAt).toBeInstanceOf(Date);
     expect((await repo.listOpenFailures(tenantId)).map((r) => r.id)).not.toContain(id1);
     expect(await repo.hasOpen(tenantId, "product", "SKU-1", "upsert")).toBe(false);
+  });
+
+  it("keeps one row per key, action and outcome: a skip repeated after a success reopens its row", async () => {
+    const repo = new LedgerRepository(h.db);
+    const base = { tenantId, entity: "product", entityKey: "bling:777", action: "import" };
+    const skip = { ...base, outcome: "skipped" as const, reason: "Sem SKU", details: { name: "Caneca" } };
+    const id = await repo.record(skip);
+    for (let i = 0; i < 5; i++) await repo.record(skip);
+    await repo.record({ ...base, outcome: "synced" });
+    expect((await repo.get(tenantId, id))?.resolvedAt).toBeInstanceOf(Date);
+    expect((await repo.list({ tenantId, resolved: true, search: "Caneca" })).items.map((r) => r.id)).toEqual([
+      id,
+    ]);
+    // Skipped again on the next pass: the same row, reopened, counting on — not a new row per pass.
+    expect(await repo.record(skip)).toBe(id);
+    const rows = (await repo.list({ tenantId, search: "bling:777" })).items;
+    expect(rows.filter((r) => r.outcome === "skipped")).toHaveLength(1);
+    expect(rows.find((r) => r.outcome === "skipped")).toMatchObject({ id, attempts: 7, resolvedAt: null });
+    expect((await repo.list({ tenantId, resolved: true, search: "Caneca" })).items).toHaveLength(0);
+  });
+
+  it("finds a CPF typed with its punctuation and a record by the name shown beside it", async () => {
+    const repo = new LedgerRepository(h.db);
+    await repo.record({
+      tenantId,
+      entity: "customer",
+      entityKey: "52998224725",
+      action: "import",
+      outcome: "synced",
+      details: { name: "Maria Pontual" },
+    });
+    const byDoc = await repo.list({ tenantId, search: "529.982.247-25" });
+    expect(byDoc.items.map((r) => r.entityKey)).toEqual(["52998224725"]);
+    const byName = await repo.list({ tenantId, search: "maria pont" });
+    expect(byName.items.map((r) => r.entityKey)).toEqual(["52998224725"]);
+  });
+
+  it("counts records per hour and outcome over the last day, for one tenant, from the index", async () => {
+    const [t] = await h.db.insert(tenants).values({ zydonOrganizationId: "org-hourly" }).returning();
+    const tid = (t as { id: string }).id;
+    const repo = new LedgerRepository(h.db);
+    const at = async (key: string, outcome: "synced" | "skipped" | "failed", when: string) => {
+      const id = await repo.record({
+        tenantId: tid,
+        entity: "product",
+        entityKey: key,
+        action: "import",
+        outcome,
+      });
+      await h.db
+        .update(syncLedger)
+        .set({ updatedAt: new Date(when) })
+        .where(eq(syncLedger.id, id));
+    };
+    await at("A", "synced", "2026-03-10T10:05:00Z");
+    await at("B", "synced", "2026-03-10T10:59:59Z");
+    await at("C", "failed", "2026-03-10T10:30:00Z");
+    await at("D", "skipped", "2026-03-10T12:00:00Z");
+    await at("OLD", "synced", "2026-03-09T09:00:00Z");
+    await repo.record({
+      tenantId,
+      entity: "product",
+      entityKey: "other",
+      action: "import",
+      outcome: "synced",
+    });
+    const rows = await repo.hourly(tid, new Date("2026-03-09T12:00:00Z"));
+    expect(rows).toEqual([
+      { hour: new Date("2026-03-10T10:00:00Z"), synced: 2, skipped: 0, failed: 1 },
+      { hour: new Date("2026-03-10T12:00:00Z"), synced: 0, skipped: 1, failed: 0 },
+    ]);
+    // The range scan's index: (tenant_id, updated_at), created by the migration.
+    const idx = await h.db.execute(
+      sql`select indexdef from pg_indexes where indexname = 'sync_ledger_tenant_updated_idx'`,
+    );
+    expect(JSON.stringify(idx)).toContain("(tenant_id, updated_at)");
   });
 
   it("filters, searches safely and never shows another tenant's rows", async () => {

@@ -49,6 +49,14 @@ export class SyncRunsRepository {
       .where(eq(syncRuns.id, id));
   }
 
+  /** Absolute counts (the orchestrator's page base + what the page handled so far): idempotent. */
+  async setProgress(id: string, counts: { done: number; failed: number; skipped: number }): Promise<void> {
+    await this.db
+      .update(syncRuns)
+      .set({ done: counts.done, failed: counts.failed, skipped: counts.skipped, updatedAt: new Date() })
+      .where(eq(syncRuns.id, id));
+  }
+
   async setTotal(id: string, total: number): Promise<void> {
     await this.db.update(syncRuns).set({ total, updatedAt: new Date() }).where(eq(syncRuns.id, id));
   }

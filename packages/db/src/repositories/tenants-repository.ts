@@ -83,10 +83,14 @@ export class TenantsRepository {
       .where(eq(tenants.id, id));
   }
 
+  /** The FIRST sync's finish time: a later resync (same orchestrator) never overwrites it. */
   async markInitialSyncDone(id: string, at: Date = new Date()): Promise<void> {
     await this.db
       .update(tenants)
-      .set({ initialSyncDoneAt: at, updatedAt: new Date() })
+      .set({
+        initialSyncDoneAt: sql`coalesce(${tenants.initialSyncDoneAt}, ${at.toISOString()}::timestamptz)`,
+        updatedAt: new Date(),
+      })
       .where(eq(tenants.id, id));
   }
 

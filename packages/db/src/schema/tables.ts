@@ -227,6 +227,8 @@ export const syncLedger = pgTable(
       .on(t.tenantId, t.entity, t.entityKey, t.action)
       .where(sql`outcome = 'synced'`),
     index("sync_ledger_updated_idx").on(t.updatedAt),
+    // The Sincronização chart: one tenant's rows per hour of the last day (LedgerRepository.hourly).
+    index("sync_ledger_tenant_updated_idx").on(t.tenantId, t.updatedAt),
     check("sync_ledger_outcome_ck", sql`${t.outcome} in ('synced','skipped','failed')`),
   ],
 );

@@ -96,4 +96,54 @@ describe("InitialSyncOrchestrator", () => {
     expect((await new TenantsRepository(h.db).findById(tenant.id))?.initialSyncDoneAt).toBeInstanceOf(Date);
     expect(await waitingSteps()).toHaveLength(0);
   });
+
+  it("shows a long page's counts as it goes, never counts a crashed page twice, and keeps the first finish", async () => {
+    const { tenant } = await new TenantsRepository(h.db).install("org-progress");
+    const orch = new InitialSyncOrchestrator(h.db, producer);
+    const runs = new SyncRunsRepository(h.db);
+    const cursor = await orch.start(tenant.id, ["customers"]);
+    const runId = cursor.runIds.customers as string;
+    const seen: number[] = [];
+    let crash = true;
+    const customers: EntityPipeline<unknown> = {
+      entity: "customers",
+      async runPage(_ctx, page, progress) {
+        for (let i = 1; i <= 4; i++) {
+          await progress?.({ synced: i * 5, skipped: 0, failed: 0 });
+          seen.push((await runs.get(runId))?.done ?? -1);
+          if (page === 2 && crash && i === 2) {
+            crash = false;
+            throw new Error("worker crashed mid-page");
+          }
+        }
+        return { hasMore: page < 2, synced: 20, skipped: 1, failed: 0 };
+      },
+    };
+    expect(await orch.step(tenant.id, { runId, entity: "customers", page: 1 }, customers, {})).toBe("ran");
+    expect(seen).toEqual([5, 10, 15, 20]);
+    await expect(
+      orch.step(tenant.id, { runId, entity: "customers", page: 2 }, customers, {}),
+    ).rejects.toThrow();
+    // Half of page 2 was shown, then the retry starts page 2 again from page 1's counts.
+    expect(seen.slice(4)).toEqual([25, 30]);
+    expect(await orch.step(tenant.id, { runId, entity: "customers", page: 2 }, customers, {})).toBe(
+      "finished",
+    );
+    expect(seen.slice(6)).toEqual([25, 30, 35, 40]);
+    expect(await runs.get(runId)).toMatchObject({ status: "done", done: 40, skipped: 2 });
+    const first = (await new TenantsRepository(h.db).findById(tenant.id))?.initialSyncDoneAt;
+    expect(first).toBeInstanceOf(Date);
+
+    // A later resync runs through the same orchestrator: the first sync's finish time stays.
+    const again = await orch.start(tenant.id, ["customers"]);
+    const rerun = again.runIds.customers as string;
+    const quick: EntityPipeline<unknown> = {
+      entity: "customers",
+      runPage: async () => ({ hasMore: false, synced: 1, skipped: 0, failed: 0 }),
+    };
+    expect(await orch.step(tenant.id, { runId: rerun, entity: "customers", page: 1 }, quick, {})).toBe(
+      "finished",
+    );
+    expect((await new TenantsRepository(h.db).findById(tenant.id))?.initialSyncDoneAt).toEqual(first);
+  });
 });

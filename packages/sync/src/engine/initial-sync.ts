@@ -13,11 +13,21 @@ export interface PageResult {
   total?: number | undefined;
 }
 
+/** Counts of the page so far, reported while a long page runs (the page shows them as they go). */
+export type PageProgress = (sofar: { synced: number; skipped: number; failed: number }) => Promise<void>;
+
 /** One entity of the initial sync, page by page. `runPage` must be safe to run twice for the same page. */
 export interface EntityPipeline<Ctx> {
   entity: SyncEntity;
-  runPage(ctx: Ctx, page: number): Promise<PageResult>;
+  runPage(ctx: Ctx, page: number, progress?: PageProgress): Promise<PageResult>;
 }
+
+const countsSchema = z.object({
+  done: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  skipped: z.number().int().min(0),
+});
+type RunCounts = z.infer<typeof countsSchema>;
 
 export const INITIAL_STREAM = "initial";
 
@@ -27,6 +37,11 @@ const cursorSchema = z.object({
   index: z.number().int().min(0),
   page: z.number().int().min(1),
   finishedAt: z.string().optional(),
+  /**
+   * The run's counts when the current page began. Progress inside a page is written as base + so far, and
+   * the page's end as base + result, so a page retried after a crash never counts twice.
+   */
+  base: countsSchema.optional(),
 });
 export type InitialCursor = z.infer<typeof cursorSchema>;
 
@@ -86,21 +101,37 @@ export class InitialSyncOrchestrator {
       return "stale";
     }
     if (step.page === 1) await new SyncRunsRepository(this.db).start(step.runId);
-    const result = await pipeline.runPage(ctx, step.page);
+    // A cursor written before `base` existed, mid-run: keep adding deltas as then.
+    const base: RunCounts | undefined =
+      before.base ?? (step.page === 1 ? { done: 0, failed: 0, skipped: 0 } : undefined);
+    const plus = (b: RunCounts, r: { synced: number; skipped: number; failed: number }): RunCounts => ({
+      done: b.done + r.synced,
+      failed: b.failed + r.failed,
+      skipped: b.skipped + r.skipped,
+    });
+    const progress: PageProgress | undefined = base
+      ? (sofar) => new SyncRunsRepository(this.db).setProgress(step.runId, plus(base, sofar))
+      : undefined;
+    const result = await pipeline.runPage(ctx, step.page, progress);
     const next = await this.db.transaction(async (tx) => {
       const runs = new SyncRunsRepository(tx);
-      await runs.addProgress(step.runId, {
-        done: result.synced,
-        skipped: result.skipped,
-        failed: result.failed,
-      });
+      const after = base ? plus(base, result) : undefined;
+      if (after) await runs.setProgress(step.runId, after);
+      else
+        await runs.addProgress(step.runId, {
+          done: result.synced,
+          skipped: result.skipped,
+          failed: result.failed,
+        });
       if (result.total !== undefined) await runs.setTotal(step.runId, result.total);
       let c: InitialCursor;
       if (result.hasMore) {
-        c = { ...before, page: step.page + 1 };
+        const { base: _old, ...rest } = before;
+        c = { ...rest, page: step.page + 1, ...(after ? { base: after } : {}) };
       } else {
         await runs.finish(step.runId, "done");
-        c = { ...before, index: before.index + 1, page: 1 };
+        const { base: _old, ...rest } = before;
+        c = { ...rest, index: before.index + 1, page: 1 };
         if (c.index >= c.order.length) {
           c.finishedAt = new Date().toISOString();
           await new TenantsRepository(tx).markInitialSyncDone(tenantId);

@@ -45,6 +45,21 @@ export const initialSyncStartJob = defineJob({
   },
 });
 
+/**
+ * Recompute the Prontidão report (the page's "Atualizar", and after every settings change: a new depósito
+ * choice changes where stock comes from). Reads list pages only, capped as on the first sync.
+ */
+export const readinessReportJob = defineJob({
+  name: "readiness-report",
+  queue: QUEUES.sync,
+  lane: "catalog",
+  needs: "bling",
+  schema: z.object({ tenantId }),
+  run: async (_p, job) => {
+    await buildReadinessReport(job.sync);
+  },
+});
+
 /** One page of the initial sync (or of a resync) for one entity; enqueues the next page itself. */
 export const initialSyncStepJob = defineJob({
   name: "initial-sync-step",

@@ -9,7 +9,7 @@ describe("job registry", () => {
   it("registers every job once, each on a known queue", () => {
     const names = registeredJobs().map((j) => j.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(17);
+    expect(names).toHaveLength(18);
     const queues = new Set<string>(Object.values(QUEUES));
     for (const j of registeredJobs()) expect(queues.has(j.queue), j.name).toBe(true);
     expect(isJobName("export-order")).toBe(true);
@@ -27,6 +27,7 @@ describe("job registry", () => {
     expect(facts).toEqual({
       "initial-sync-start": "sync/catalog/bling",
       "initial-sync-step": "sync/catalog/bling",
+      "readiness-report": "sync/catalog/bling",
       "refresh-product": "events/stock_price/bling",
       "product-images": "events/catalog/bling",
       "poll-changes": "sync/catalog/bling",

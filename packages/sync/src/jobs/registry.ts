@@ -5,6 +5,7 @@ import {
   initialSyncStepJob,
   pollChangesJob,
   productImagesJob,
+  readinessReportJob,
   refreshProductJob,
 } from "./catalog-jobs.js";
 import type { JobDefinition, JobNeeds } from "./define-job.js";
@@ -22,6 +23,7 @@ function allJobs() {
   return [
     initialSyncStartJob,
     initialSyncStepJob,
+    readinessReportJob,
     refreshProductJob,
     productImagesJob,
     pollChangesJob,

@@ -26,6 +26,7 @@ export async function syncCustomer(ctx: SyncContext, row: ErpContact): Promise<O
       action: "import",
       outcome: "skipped",
       reason: `Cliente "${row.nome}" está inativo no Bling; só clientes ativos são sincronizados.`,
+      details: { name: row.nome },
     });
     return "skipped";
   }
@@ -45,7 +46,7 @@ export async function syncCustomer(ctx: SyncContext, row: ErpContact): Promise<O
       action: "import",
       outcome: "skipped",
       reason: `${identity.reason}: "${contact.nome}". Cadastre o CPF/CNPJ ou a IE/RG no Bling para sincronizá-lo.`,
-      details: { blingId: row.id },
+      details: { blingId: row.id, name: contact.nome },
     });
     return "skipped";
   }
@@ -64,7 +65,7 @@ export async function syncCustomer(ctx: SyncContext, row: ErpContact): Promise<O
       outcome: "failed",
       reason: `O Zydon recusou o cliente "${contact.nome}": ${errorMessage(err)}`,
       retryable: true,
-      details: { blingId: row.id },
+      details: { blingId: row.id, name: contact.nome },
     });
     return "failed";
   }
@@ -85,17 +86,25 @@ export async function syncCustomer(ctx: SyncContext, row: ErpContact): Promise<O
       reason: existing
         ? "Vinculado ao cliente de mesmo documento já existente no Zydon."
         : "Cliente criado no Zydon.",
+      details: { name: contact.nome },
     });
   });
   return "synced";
 }
 
+/** Records between two progress reports inside a page. */
+const PROGRESS_EVERY = 5;
+
 export const customersPipeline: EntityPipeline<SyncContext> = {
   entity: "customers",
-  async runPage(ctx, page) {
+  async runPage(ctx, page, progress) {
     const rows = await ctx.bling.listContacts({ page, criterio: 1 });
     const counts = { synced: 0, skipped: 0, failed: 0 };
-    for (const r of rows) counts[await syncCustomer(ctx, r)]++;
+    // A contact may need a detail read (one request each at ~2/s): report every few so the page moves.
+    for (const [i, r] of rows.entries()) {
+      counts[await syncCustomer(ctx, r)]++;
+      if (progress && (i + 1) % PROGRESS_EVERY === 0 && i + 1 < rows.length) await progress({ ...counts });
+    }
     const total = page === 1 ? await readinessTotal(ctx, "contactsListed") : undefined;
     return { hasMore: rows.length === 100, ...counts, ...(total !== undefined ? { total } : {}) };
   },

@@ -55,7 +55,18 @@ describe("syncProduct", () => {
       price: 1.8,
       short_description: "Aço inox",
     });
-    expect((await ledgerRows(ctx, "product"))[0]).toMatchObject({ reason: "Produto atualizado no Zydon." });
+    expect((await ledgerRows(ctx, "product"))[0]).toMatchObject({
+      reason: "Produto atualizado no Zydon.",
+      details: { name: "Parafuso inox" },
+    });
+    // The price change is its own Histórico row, kind "price", old → new (filter Tipo = Preço finds it).
+    expect(await ledgerRows(ctx, "price")).toMatchObject([
+      { entityKey: "PAR-2", outcome: "synced", details: { name: "Parafuso inox", from: 1, to: 1.8 } },
+    ]);
+    // An edit that leaves the price alone writes no price row.
+    ctx.bling.editProduct(p.id, { nome: "Parafuso inox 3mm" });
+    expect(await syncProduct(ctx, p.id)).toBe("updated");
+    expect((await ledgerRows(ctx, "price"))[0]?.details).toMatchObject({ from: 1, to: 1.8 });
     expect(
       linkData((await links(ctx).byBlingId(ctx.tenantId, "product", p.id)) ?? { data: null }).price,
     ).toBe(1.8);
@@ -192,7 +203,7 @@ describe("syncProduct", () => {
       details: { blingId: second.id, conflictsWith: first.id },
     });
     expect(row?.reason).toBe(
-      `SKU DUP-1 duplicado no Bling (já usado pelo produto ${first.id}); use um código único para cada produto e variação.`,
+      "SKU DUP-1 duplicado no Bling (já usado por outro produto ou variação); use um código único para cada produto e variação.",
     );
 
     // A variation whose SKU is another product's SKU is a duplicate too.

@@ -59,6 +59,7 @@ async function syncProductNow(
       action: "import",
       outcome: "skipped",
       reason: `Produto "${summaryOrId.nome}" está sem código (SKU) no Bling; preencha o código para sincronizá-lo.`,
+      details: { blingId, name: summaryOrId.nome },
     });
     return "skipped";
   }
@@ -82,6 +83,7 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
       action: "import",
       outcome: "skipped",
       reason: `Produto "${detail.nome}" está sem código (SKU) no Bling; preencha o código para sincronizá-lo.`,
+      details: { blingId: detail.id, name: detail.nome },
     });
     return "skipped";
   }
@@ -104,8 +106,8 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
           entityKey: sku,
           action: "import",
           outcome: "skipped",
-          reason: `SKU ${candidate} duplicado no Bling (já usado pelo produto ${other.blingId}); use um código único para cada produto e variação.`,
-          details: { blingId: detail.id, conflictsWith: other.blingId },
+          reason: `SKU ${candidate} duplicado no Bling (já usado por outro produto ou variação); use um código único para cada produto e variação.`,
+          details: { blingId: detail.id, conflictsWith: other.blingId, name: detail.nome },
         });
         return "skipped";
       }
@@ -144,7 +146,7 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
       outcome: "failed",
       reason: notFound ?? `O Zydon recusou o produto ${sku}: ${errorMessage(err)}`,
       retryable: true,
-      details: { blingId: detail.id },
+      details: { blingId: detail.id, name: detail.nome },
     });
     return "failed";
   }
@@ -214,7 +216,25 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
         action: "import",
         outcome: "synced",
         reason: outcome === "created" ? "Produto criado no Zydon." : "Produto atualizado no Zydon.",
-        details: { blingId: detail.id, zydonId: ref.id, variations: mapping.variationSkus.length },
+        details: {
+          blingId: detail.id,
+          zydonId: ref.id,
+          variations: mapping.variationSkus.length,
+          name: detail.nome,
+        },
+      });
+    }
+    // A price change is its own kind in Histórico ("Preço", old → new), apart from the product update.
+    const oldPrice = typeof previousData.price === "number" ? previousData.price : null;
+    if (outcome === "updated" && oldPrice !== null && oldPrice !== mapping.product.price) {
+      await lg.record({
+        tenantId: ctx.tenantId,
+        entity: "price",
+        entityKey: sku,
+        action: "update",
+        outcome: "synced",
+        reason: "Preço atualizado no Zydon.",
+        details: { name: detail.nome, from: oldPrice, to: mapping.product.price },
       });
     }
   });
@@ -356,7 +376,7 @@ function tally(outcomes: ProductOutcome[]): Omit<PageResult, "hasMore"> {
 /** Active products, page by page. Variation rows (with `idProdutoPai`) come in through their parent's detail. */
 export const productsPipeline: EntityPipeline<SyncContext> = {
   entity: "products",
-  async runPage(ctx, page) {
+  async runPage(ctx, page, progress) {
     const pos = await resolveProductPage(ctx, "initial:products:passes", page);
     if (!pos) return { hasMore: false, synced: 0, skipped: 0, failed: 0 };
     const summaries = await ctx.bling.listProducts({
@@ -368,6 +388,8 @@ export const productsPipeline: EntityPipeline<SyncContext> = {
     for (const s of summaries) {
       if (s.idProdutoPai) continue;
       outcomes.push(await syncProduct(ctx, s));
+      // Each product is a detail read (~2/s): report every few so the page moves during a page.
+      if (progress && outcomes.length % 5 === 0) await progress(tally(outcomes));
     }
     const passEnded = summaries.length < 100;
     if (passEnded && pos.state.pages[pos.pass] === undefined) {

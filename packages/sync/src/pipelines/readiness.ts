@@ -34,6 +34,17 @@ export interface ReadinessReport {
 
 const MAX_EXAMPLES = 5;
 
+/** "1 cliente ativo", "3 clientes ativos". */
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "A", "A e B", "A, B e C". */
+function listPt(items: string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} e ${items.at(-1)}`;
+}
+
 /**
  * Before the first sync: blank/duplicate SKUs, customers without fiscal data, Bling situações without a
  * same-named Zydon status, payment methods, deposit choice — counts plus examples. Reads at most
@@ -46,7 +57,9 @@ export async function buildReadinessReport(
   const maxPages = opts.maxPages ?? 20;
   let sampled = false;
   const bySku = new Map<string, string[]>();
-  const blankSku: string[] = [];
+  // Names and SKUs by Bling id: a variation is reported with its parent's name, never a bare id.
+  const byId = new Map<string, { nome: string; codigo: string | null }>();
+  const blankRows: Array<{ nome: string; parentId: string | null }> = [];
   let products = 0;
   let topLevelProducts = 0;
   for (const filtro of [1, 0, 2] as const) {
@@ -56,7 +69,8 @@ export async function buildReadinessReport(
         products++;
         if (!r.idProdutoPai) topLevelProducts++;
         const sku = r.codigo?.trim();
-        if (!sku) blankSku.push(r.idProdutoPai ? `variação de ${r.idProdutoPai}: ${r.nome}` : r.nome);
+        byId.set(r.id, { nome: r.nome, codigo: sku || null });
+        if (!sku) blankRows.push({ nome: r.nome, parentId: r.idProdutoPai ?? null });
         else bySku.set(sku, [...(bySku.get(sku) ?? []), r.nome]);
       }
       if (rows.length < 100) break;
@@ -64,6 +78,12 @@ export async function buildReadinessReport(
     }
   }
   const duplicates = [...bySku.entries()].filter(([, names]) => names.length > 1);
+  const blankSku = blankRows.map(({ nome, parentId }) => {
+    if (!parentId) return nome;
+    const parent = byId.get(parentId);
+    if (!parent) return `variação "${nome}" (produto pai fora das páginas lidas)`;
+    return `variação "${nome}" de "${parent.nome}"${parent.codigo ? ` (SKU ${parent.codigo})` : ""}`;
+  });
 
   let contacts = 0;
   let contactsListed = 0;
@@ -104,7 +124,7 @@ export async function buildReadinessReport(
   add({
     code: "blank_sku",
     severity: "warning",
-    title: `${blankSku.length} produto(s) ou variação(ões) sem código (SKU) no Bling`,
+    title: `${count(blankSku.length, "produto ou variação", "produtos ou variações")} sem código (SKU) no Bling`,
     count: blankSku.length,
     examples: blankSku,
     action: "Preencha o código no Bling; sem SKU o produto não é sincronizado.",
@@ -112,7 +132,7 @@ export async function buildReadinessReport(
   add({
     code: "duplicate_sku",
     severity: "warning",
-    title: `${duplicates.length} SKU(s) usados por mais de um produto no Bling`,
+    title: `${count(duplicates.length, "SKU usado", "SKUs usados")} por mais de um produto no Bling`,
     count: duplicates.length,
     examples: duplicates.map(([sku, names]) => `${sku} (${names.join(", ")})`),
     action: "Use um código único por produto e variação; só o primeiro será sincronizado.",
@@ -120,7 +140,7 @@ export async function buildReadinessReport(
   add({
     code: "customers_without_fiscal_data",
     severity: "info",
-    title: `${noFiscal.length} cliente(s) ativo(s) sem CPF/CNPJ no Bling`,
+    title: `${count(noFiscal.length, "cliente ativo", "clientes ativos")} sem CPF/CNPJ no Bling`,
     count: noFiscal.length,
     examples: noFiscal,
     action:
@@ -129,7 +149,7 @@ export async function buildReadinessReport(
   add({
     code: "missing_statuses",
     severity: "warning",
-    title: `${missingStatuses.length} situação(ões) do Bling sem status de mesmo nome no Zydon: ${missingStatuses.slice(0, MAX_EXAMPLES).join(", ")}`,
+    title: `${count(missingStatuses.length, "situação", "situações")} do Bling sem status de mesmo nome no Zydon: ${missingStatuses.slice(0, MAX_EXAMPLES).join(", ")}`,
     count: missingStatuses.length,
     examples: missingStatuses,
     action:
@@ -138,7 +158,7 @@ export async function buildReadinessReport(
   add({
     code: "statuses_not_editable_by_api",
     severity: "warning",
-    title: `${notEditable.length} status do Zydon não permitem alteração via API`,
+    title: `${notEditable.length} status do Zydon ${notEditable.length === 1 ? "não permite" : "não permitem"} alteração pelo app`,
     count: notEditable.length,
     examples: notEditable.map((s) => s.name),
     action: 'Ative "pode ser alterado pela API" nesses status do Zydon.',
@@ -154,7 +174,10 @@ export async function buildReadinessReport(
   add({
     code: "unknown_deposits",
     severity: "blocker",
-    title: `${unknownDeposits.length} depósito(s) escolhido(s) não existem no Bling`,
+    title:
+      unknownDeposits.length === 1
+        ? "1 depósito escolhido não existe no Bling"
+        : `${unknownDeposits.length} depósitos escolhidos não existem no Bling`,
     count: unknownDeposits.length,
     examples: unknownDeposits,
     action: "Revise a escolha de depósitos em Configurações.",
@@ -166,6 +189,20 @@ export async function buildReadinessReport(
     count: chosen.length === 0 ? 1 : 0,
     examples: deposits.map((d) => d.descricao),
     action: "Para somar outros depósitos, escolha-os em Configurações.",
+  });
+  const chosenNames = chosen
+    .map((id) => deposits.find((d) => d.id === id)?.descricao)
+    .filter((n): n is string => Boolean(n));
+  add({
+    code: "chosen_deposits",
+    severity: "info",
+    title:
+      chosenNames.length === 1
+        ? `Estoque virá do depósito ${chosenNames[0]}`
+        : `Estoque virá da soma dos depósitos ${listPt(chosenNames)}`,
+    count: chosenNames.length > 0 ? 1 : 0,
+    examples: chosenNames,
+    action: "Para mudar, escolha outros depósitos em Configurações.",
   });
   const report: ReadinessReport = {
     generatedAt: ctx.now().toISOString(),

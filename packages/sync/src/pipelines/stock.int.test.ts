@@ -53,6 +53,9 @@ describe("syncStockFor / refreshStock", () => {
     ctx.bling.setBalance("b2", [bal("dep-geral", 1)]);
     expect(await refreshStock(ctx, ["b1", "b2"])).toBe(1);
     expect(ctx.zydon.log.argsOf("setStock").at(-1)).toEqual([simple(2), 1]);
+    // Histórico shows old → new (the row for that SKU, updated in place).
+    const rows = await ledgerRows(ctx, "stock");
+    expect(rows.find((r) => r.reason === "Estoque atualizado para 1.")?.details).toEqual({ from: 3, to: 1 });
   });
 
   it("the default deposit is read once and cached (an hour); other deposits are not counted", async () => {

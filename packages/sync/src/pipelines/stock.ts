@@ -153,6 +153,8 @@ export async function syncStockFor(
           action: "update",
           outcome: "synced",
           reason: `Estoque atualizado para ${qty}.`,
+          // Histórico shows old → new (issue 15 #5).
+          details: { from: linkData(link).stockQty ?? null, to: qty },
         });
       });
       result.synced++;

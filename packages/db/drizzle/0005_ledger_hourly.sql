@@ -1,0 +1,1 @@
+CREATE INDEX "sync_ledger_tenant_updated_idx" ON "sync_ledger" USING btree ("tenant_id","updated_at");
