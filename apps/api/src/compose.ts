@@ -63,6 +63,8 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
     hooks: {
       onTenantPaused: (tenantId) => removeTenantSchedulers(producer, tenantId),
       onTenantResumed: (tenantId) => ensureTenantSchedulers(producer, tenantId),
+      setBudgetPause: (tenantId, paused) =>
+        paused ? budget.pauseTenant(tenantId) : budget.resumeTenant(tenantId),
     },
     async close() {
       await producer.close();

@@ -52,6 +52,11 @@ export interface TenantHooks {
   onTenantPaused(tenantId: string): Promise<void>;
   /** Reinstall or reconnect after the initial sync finished: recurring jobs back on. */
   onTenantResumed(tenantId: string): Promise<void>;
+  /**
+   * The tenant's pause flag at the request budget, read at every Bling and Zydon grant in every worker
+   * (issue 17 #3): set on uninstall and merchant pause, cleared when the tenant is active again.
+   */
+  setBudgetPause?(tenantId: string, paused: boolean): Promise<void>;
 }
 
 export interface Choice {

@@ -23,7 +23,9 @@ import {
   wireBudget,
   wireTokenManager,
   wireZydonApp,
+  wireZydonBudget,
   ZydonPortAdapter,
+  zydonBudgetHook,
 } from "@zb/sync";
 import type { WorkerOptions } from "bullmq";
 import { Redis } from "ioredis";
@@ -86,6 +88,8 @@ export async function composeWorker(
   // Zydon's retry layer repeats one HTTP request after a short-lived failure (5xx of GET/PUT, dropped
   // connections, 429 with a short Retry-After): at most 5 requests per call (packages/zydon/src/retry.ts).
   const zydon = wireZydonApp(config, { retry: true, contract: zydonContractOverrides(config) });
+  // Every Zydon request of a tenant, retries included, spends that tenant's Zydon budget (issue 21 #4).
+  const zydonBudget = wireZydonBudget(config, redis);
   const maxWaitMs = opts.budgetMaxWaitMs ?? 20_000;
 
   async function contextFor(tenant: Tenant, settings: TenantSettings, lane: BlingLane): Promise<SyncContext> {
@@ -108,14 +112,18 @@ export async function composeWorker(
       // Say which token Bling refused: if another job or process already rotated it, its new token is used
       // instead of refreshing again (six refreshes for one expiry under two busy workers, fault test).
       onUnauthorized: () => tokens.forceRefresh(tenant.id, usedToken),
-      budget: budgetHook(budget, accountId, lane, { maxWaitMs }),
+      // The tenant's pause flag (uninstall, merchant pause) is read at every grant (issue 17 #3).
+      budget: budgetHook(budget, accountId, lane, { maxWaitMs, tenantId: tenant.id }),
     });
     return {
       tenantId: tenant.id,
       settings,
       bling: createBlingPort(client),
       zydon: new ZydonPortAdapter(
-        zydon.client({ code: zydonKey.accessKeyCode, token: zydonKey.accessKeyToken }),
+        zydon.client(
+          { code: zydonKey.accessKeyCode, token: zydonKey.accessKeyToken },
+          { budget: zydonBudgetHook(zydonBudget, tenant.id, { maxWaitMs }) },
+        ),
       ),
       db: db.db,
       log: logger.child({ tenantId: tenant.id }),

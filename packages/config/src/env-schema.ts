@@ -79,6 +79,11 @@ export const envSchema = z.object({
   BLING_ENABLE_JWT: boolFromString.default(false),
   BLING_RATE_SHARE: z.coerce.number().min(0.1).max(3).default(2),
   BLING_DAILY_LIMIT: z.coerce.number().int().min(1).default(120_000),
+  /**
+   * Fraction of BLING_DAILY_LIMIT at which catalog, customers and stock/price reconciliation stop for the day;
+   * orders and order statuses may spend the rest, up to the whole limit (issue 16 #4).
+   */
+  BLING_DAILY_BULK_FRACTION: z.coerce.number().gt(0).max(1).default(0.8),
   BLING_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
 
   ZYDON_PLUGIN_ID: z.string().min(1),
@@ -87,6 +92,11 @@ export const envSchema = z.object({
   ZYDON_ADMIN_URL: url.default("https://admin.zydon.com.br"),
   ZYDON_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   ZYDON_UPLOAD_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
+  /**
+   * Zydon requests per second per tenant, shared by every worker process (Redis). Zydon's own limits are
+   * UNKNOWN (../shared/reference/zydon-api.md §4 "Rate limit"); this keeps one tenant from flooding it.
+   */
+  ZYDON_RATE_PER_TENANT: z.coerce.number().min(0.1).max(1000).default(10),
   /**
    * Corrections of unconfirmed Zydon paths/bodies (../shared/reference/zydon-api.md §2.4), without a code
    * change: a JSON file of contract entries (see zydon-contract.ts), and the two most likely to change as

@@ -24,6 +24,28 @@ describe("loadConfig", () => {
     expect(cfg.BLING_ENABLE_JWT).toBe(false);
   });
 
+  it("budget settings (issues 16 #4, 21 #4): bulk lanes stop at 80% of the day, Zydon 10 req/s per tenant", () => {
+    const cfg = loadConfig(workerEnvKeys, good);
+    expect(cfg.BLING_DAILY_BULK_FRACTION).toBe(0.8);
+    expect(cfg.ZYDON_RATE_PER_TENANT).toBe(10);
+    const set = loadConfig(apiEnvKeys, {
+      ...good,
+      BLING_DAILY_BULK_FRACTION: "0.5",
+      ZYDON_RATE_PER_TENANT: "4",
+    });
+    expect(set.BLING_DAILY_BULK_FRACTION).toBe(0.5);
+    expect(set.ZYDON_RATE_PER_TENANT).toBe(4);
+    expect(() => loadConfig(workerEnvKeys, { ...good, BLING_DAILY_BULK_FRACTION: "0" })).toThrow(
+      /BLING_DAILY_BULK_FRACTION/,
+    );
+    expect(() => loadConfig(workerEnvKeys, { ...good, BLING_DAILY_BULK_FRACTION: "1.5" })).toThrow(
+      /BLING_DAILY_BULK_FRACTION/,
+    );
+    expect(() => loadConfig(workerEnvKeys, { ...good, ZYDON_RATE_PER_TENANT: "0" })).toThrow(
+      /ZYDON_RATE_PER_TENANT/,
+    );
+  });
+
   it("validates the worker's retention windows (defaults 14 and 90 days)", () => {
     const cfg = loadConfig(workerEnvKeys, good);
     expect(cfg.RETENTION_INBOX_DAYS).toBe(14);

@@ -7,6 +7,8 @@ export { ZydonPortAdapter } from "./adapters/zydon-port-adapter.js";
 // Per-Bling-account budget, tokens, locks.
 export { BlingBudget } from "./budget/bling-budget.js";
 export { budgetHook } from "./budget/budget-hook.js";
+export { BudgetWaitError } from "./budget/errors.js";
+export { ZydonBudget, zydonBudgetHook } from "./budget/zydon-budget.js";
 // What errors ask the job layer to do.
 export { actionOf, LockBusyError, RetryLaterError, waitHintOf } from "./engine/errors.js";
 export { InitialSyncOrchestrator } from "./engine/initial-sync.js";
@@ -75,5 +77,6 @@ export {
   wireBudget,
   wireTokenManager,
   wireZydonApp,
+  wireZydonBudget,
   type ZydonWiringConfig,
 } from "./wiring.js";

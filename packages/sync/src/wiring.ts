@@ -5,6 +5,7 @@ import { type FetchLike, ZydonApp, type ZydonContractOverrides, type ZydonLogger
 import type { Redis } from "ioredis";
 import { BlingBudget } from "./budget/bling-budget.js";
 import { tokenCallGate } from "./budget/budget-hook.js";
+import { ZydonBudget } from "./budget/zydon-budget.js";
 import { type BlingRefreshPort, BlingTokenManager, type TokenCallGate } from "./tokens/token-manager.js";
 
 /**
@@ -13,7 +14,8 @@ import { type BlingRefreshPort, BlingTokenManager, type TokenCallGate } from "./
  * harness call these and keep only what is theirs (gateway/choices/producer, per-tenant contexts, doubles).
  */
 
-export type BudgetWiringConfig = Pick<Env, "REDIS_PREFIX" | "BLING_RATE_SHARE" | "BLING_DAILY_LIMIT">;
+export type BudgetWiringConfig = Pick<Env, "REDIS_PREFIX" | "BLING_RATE_SHARE" | "BLING_DAILY_LIMIT"> &
+  Partial<Pick<Env, "BLING_DAILY_BULK_FRACTION">>;
 export type BlingWiringConfig = Pick<
   Env,
   | "BLING_CLIENT_ID"
@@ -54,6 +56,9 @@ export function wireBudget(
     keyPrefix: config.REDIS_PREFIX,
     share: opts.rateShare ?? config.BLING_RATE_SHARE,
     dailyLimit: config.BLING_DAILY_LIMIT,
+    ...(config.BLING_DAILY_BULK_FRACTION !== undefined
+      ? { bulkDailyFraction: config.BLING_DAILY_BULK_FRACTION }
+      : {}),
   });
   return {
     budget,
@@ -62,6 +67,23 @@ export function wireBudget(
     tokenGate: tokenCallGate(budget, { lane: "refresh" }),
     exchangeGate: tokenCallGate(budget, { lane: "exchange", maxWaitMs: 5_000 }),
   };
+}
+
+/**
+ * The per-tenant budget of Zydon calls (ZYDON_RATE_PER_TENANT, Redis), honoring the tenant pause flags the
+ * Bling budget under the same prefix sets. Give each tenant's Zydon client `zydonBudgetHook(budget, tenantId)`.
+ */
+export function wireZydonBudget(
+  config: Pick<Env, "REDIS_PREFIX" | "ZYDON_RATE_PER_TENANT">,
+  redis: Redis,
+  opts: { restartHoldMs?: number } = {},
+): ZydonBudget {
+  return new ZydonBudget({
+    redis,
+    keyPrefix: config.REDIS_PREFIX,
+    ratePerSecond: config.ZYDON_RATE_PER_TENANT,
+    ...(opts.restartHoldMs !== undefined ? { restartHoldMs: opts.restartHoldMs } : {}),
+  });
 }
 
 /** BLING_API_BASE_URL without trailing slashes: token, revoke and REST paths live under it. */

@@ -21,7 +21,7 @@ import { resolveZydonContract, type ZydonContract, type ZydonContractOverrides }
 import { ZydonAuthError, ZydonError, ZydonUnexpectedResponseError } from "./errors.js";
 import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
 import { OutboundFetcher, type OutboundOptions } from "./outbound.js";
-import { clientFetch, type ZydonRetryOptions } from "./retry.js";
+import { clientFetch, type ZydonBudgetHook, type ZydonRetryOptions } from "./retry.js";
 
 export interface ZydonAppOptions {
   /** App Studio `client_id` (zydon-api.md §2.1). */
@@ -240,8 +240,10 @@ export class ZydonApp {
     return { ok: true, ...body, deliveryId: headerValue(input.headers, DELIVERY_HEADER) ?? null };
   }
 
-  client(accessKey: ZydonAccessKey): ZydonClient {
+  /** A client for one organization; `opts.budget` is awaited before each of its HTTP requests. */
+  client(accessKey: ZydonAccessKey, opts: { budget?: ZydonBudgetHook } = {}): ZydonClient {
     return new ZydonClient({
+      ...(opts.budget ? { budget: opts.budget } : {}),
       baseUrl: this.opts.apiBaseUrl,
       accessKey,
       contract: this.contract,

@@ -29,7 +29,7 @@ import { DEFAULT_ZYDON_CONTRACT, type ZydonContract } from "./contract.js";
 import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
 import { OutboundFetcher } from "./outbound.js";
 import { type ListQuery, paginate } from "./pagination.js";
-import { clientFetch, type ZydonRetryOptions } from "./retry.js";
+import { clientFetch, type ZydonBudgetHook, type ZydonRetryOptions } from "./retry.js";
 import {
   accessKeyLoginSchema,
   categorySchema,
@@ -87,6 +87,8 @@ export interface ZydonClientOptions {
    * outbound.ts. Default: one shared fetcher that reaches public addresses only.
    */
   outbound?: OutboundFetcher;
+  /** Awaited before every HTTP request to Zydon, retries included (the per-tenant Zydon budget). */
+  budget?: ZydonBudgetHook;
 }
 
 let defaultOutbound: OutboundFetcher | undefined;
@@ -152,7 +154,7 @@ export class ZydonClient {
     const key = opts.accessKey;
     const c = opts.contract ?? DEFAULT_ZYDON_CONTRACT;
     this.uploadTimeoutMs = opts.uploadTimeoutMs ?? 180_000;
-    this.fetchImpl = clientFetch(opts.fetch, opts.retry);
+    this.fetchImpl = clientFetch(opts.fetch, opts.retry, opts.budget);
     this.outbound = opts.outbound ?? sharedOutbound();
     this.http = new HttpCore({
       baseUrl: opts.baseUrl,

@@ -65,7 +65,7 @@ export {
   sniffImage,
 } from "./outbound.js";
 export { type ListQuery, paginate } from "./pagination.js";
-export { ZYDON_MAX_ATTEMPTS, type ZydonRetryOptions } from "./retry.js";
+export { ZYDON_MAX_ATTEMPTS, type ZydonBudgetHook, type ZydonRetryOptions } from "./retry.js";
 export type {
   Page,
   ZydonCategory,

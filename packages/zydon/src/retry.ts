@@ -8,6 +8,12 @@ import type { FetchLike } from "./http.js";
  */
 export const ZYDON_MAX_ATTEMPTS = 5;
 
+/**
+ * Called before every HTTP request to Zydon (the per-tenant Zydon budget of @zb/sync): resolves when the
+ * request may go, throws (e.g. the sync's BudgetWaitError) when it must not.
+ */
+export type ZydonBudgetHook = (req: { method: string; url: string }) => Promise<void>;
+
 export interface ZydonRetryOptions {
   /** Further tries of one request (default 4, so `ZYDON_MAX_ATTEMPTS` requests in all; capped at 9). */
   retries?: number;
@@ -81,8 +87,17 @@ export function retryingFetch(inner: FetchLike, opts: ZydonRetryOptions = {}): F
 export function clientFetch(
   fetchImpl: FetchLike | undefined,
   retry: ZydonRetryOptions | boolean | undefined,
+  budget?: ZydonBudgetHook,
 ) {
-  const base: FetchLike = fetchImpl ?? ((input, init) => fetch(input, init));
+  const raw: FetchLike = fetchImpl ?? ((input, init) => fetch(input, init));
+  // The budget sits under the retry layer: every HTTP request, a repeat included, waits for its own slot.
+  const base: FetchLike = budget
+    ? async (input, init) => {
+        const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+        await budget({ method: init?.method ?? (input instanceof Request ? input.method : "GET"), url });
+        return raw(input, init);
+      }
+    : raw;
   if (!retry) return base;
   return retryingFetch(base, retry === true ? {} : retry);
 }

@@ -79,6 +79,7 @@ async function store(
  */
 export async function setMerchantPause(deps: Deps, tenant: Tenant, paused: boolean): Promise<SaveResult> {
   const current = readTenantSettings(tenant.settings);
+  if (paused) await deps.hooks.setBudgetPause?.(tenant.id, true);
   return store(deps, tenant, current, { ...current, paused });
 }
 

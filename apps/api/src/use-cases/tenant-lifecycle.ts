@@ -1,5 +1,5 @@
 import type { Tenant } from "@zb/db";
-import { InitialSyncOrchestrator, safeJobId } from "@zb/sync";
+import { InitialSyncOrchestrator, readTenantSettings, safeJobId } from "@zb/sync";
 import type { AppDeps } from "../deps.js";
 import { nowOf, repos } from "./repos.js";
 
@@ -15,6 +15,8 @@ export type CatchUp = "none" | "poll-changes" | "initial-sync-resumed" | "initia
  */
 export async function queueCatchUp(deps: Deps, tenant: Tenant): Promise<CatchUp> {
   if (tenant.state !== "active") return "none";
+  // Active again: the budget lets its requests through (a merchant pause still set keeps the flag).
+  if (!readTenantSettings(tenant.settings).paused) await deps.hooks.setBudgetPause?.(tenant.id, false);
   const stamp = nowOf(deps).getTime();
   if (tenant.initialSyncDoneAt) {
     await deps.producer.enqueue(
@@ -92,6 +94,7 @@ export async function uninstallTenant(deps: Deps, organizationId: string): Promi
   const { tenants, credentials } = repos(deps);
   const tenant = await tenants.findByOrganization(organizationId);
   if (!tenant) return { status: "unknown" };
+  await deps.hooks.setBudgetPause?.(tenant.id, true);
   if (tenant.state !== "paused") {
     await tenants.setState(tenant.id, "paused");
     const purgeAfter = new Date(nowOf(deps).getTime() + deps.config.SECRET_RETENTION_DAYS * 86_400_000);

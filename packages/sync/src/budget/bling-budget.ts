@@ -20,7 +20,8 @@ import { type RateWindow, shareWindows } from "./share-windows.js";
  */
 export type TokenCallLane = "refresh" | "exchange";
 
-export type BudgetRefusalReason = "second" | "day" | "egress" | "errors" | "priority" | "token";
+/** "paused": the tenant or account is paused (uninstall, merchant pause): no request until resumed. */
+export type BudgetRefusalReason = "second" | "day" | "egress" | "errors" | "priority" | "token" | "paused";
 
 export type TakeResult =
   | { ok: true; grantedAt: number; claimId: string }
@@ -31,8 +32,8 @@ export type TakeResult =
       /** Set for "day" (next São Paulo midnight). */
       retryAt?: Date;
       /**
-       * "day" only for this lane: the rest of the day is the orders/status reserve, so the account itself
-       * must not be paused.
+       * "day" only for this lane: catalog and reconciliation stop at `bulkDailyFraction` of the day, the rest
+       * is kept for orders/status, so the account itself must not be paused.
        */
       reserveOnly?: boolean;
       /** Pass it back on the retry, so this caller's place ahead of lower lanes is kept and then cleared. */
@@ -46,6 +47,8 @@ export interface TakeArgs {
   cost?: number;
   /** Identifies one waiting caller across retries (a job id, a waitFor loop); generated when absent. */
   claimId?: string;
+  /** The tenant the request is for: its pause flag (uninstall, merchant pause) refuses the grant too. */
+  tenantId?: string;
 }
 
 export interface WaitForArgs extends TakeArgs {
@@ -62,8 +65,11 @@ export interface BlingBudgetOptions {
   share?: number;
   /** Bling's daily cap per account (default 120,000). */
   dailyLimit?: number;
-  /** Fraction of the daily cap only orders/status may spend (default 0.02). */
-  dailyReserveFraction?: number;
+  /**
+   * Fraction of the daily cap at which catalog, customers and stock/price reconciliation stop (default 0.8);
+   * orders and statuses may spend up to the whole cap.
+   */
+  bulkDailyFraction?: number;
   /** Deployment-wide caps for the one egress IP (Bling blocks at 600 req/10 s, 300 errors/10 s, 20 tokens/60 s). */
   egress?: {
     requestsPer10s?: number;
@@ -73,11 +79,19 @@ export interface BlingBudgetOptions {
     exchangeTokenCallsPer60s?: number;
   };
   /**
-   * Added to every share window (default 100 ms): a grant is not an arrival — event-loop and network jitter
-   * between our Redis clock and Bling's can squeeze `share` grants 1000 ms apart into less than a second at
-   * Bling's end. 2 requests per 1.1 s keeps Bling's own per-second count at the share.
+   * Grants are spaced `1000 / share × (1 + spacingSlack)` ms apart (default 0.02: 510 ms at share 2, 98% of
+   * the share); the slack is the jitter a grant may take on its way to Bling without bunching (see below).
    */
+  spacingSlack?: number;
+  /** Added to every sliding share window (default 0; the spacing already keeps them). */
   windowMarginMs?: number;
+  /**
+   * After the budget's Redis state began anew (restart with an empty Redis, keys deleted), no account is
+   * granted before this long has passed (default 1000 ms + 2 spacings): grants made before cannot be seen.
+   */
+  restartHoldMs?: number;
+  /** How soon a paused tenant's caller is told to ask again (default 30 s). */
+  pausedRetryMs?: number;
   /** How long a waiting claim outlives the wait it was told, before a vanished claimant stops blocking (default 2 s). */
   claimGraceMs?: number;
   /** How soon a lane held back by a higher lane asks again (default 250 ms). */
@@ -95,17 +109,41 @@ export interface BudgetUsage {
 
 const EGRESS_WINDOW_MS = 10_000;
 const TOKEN_WINDOW_MS = 60_000;
+const STATE_TTL_MS = 60_000;
+const KNOWN_DAYS_MAX = 10_000;
 
 /**
- * The per-Bling-account request budget shared by every worker process (Redis + Lua, Redis clock):
- * sliding-window share per second, daily counter with a reserve for orders/status, priority lanes with
- * expiring waiting claims, and the deployment-wide egress guard. `take` never sleeps.
+ * The per-Bling-account request budget shared by every worker process (Redis + Lua, Redis clock): spaced
+ * grants at the share, a daily counter that stops bulk lanes at a fraction of the day, priority lanes with
+ * expiring waiting claims, pause flags per tenant and account, and the deployment-wide egress guard.
+ *
+ * Spacing (a GCRA with no burst): every grant of an account is placed on one schedule on the Redis clock,
+ * at least T = 1000/share × (1 + slack) ms after the previous one, whatever process asks. Bling (and the
+ * simulator, `Limiter.checkAccount` and `stats().maxPerSecond`) calls a second "above the share" when
+ * share + 1 requests arrive within less than 1000 ms. Any share + 1 consecutive grants span share × T =
+ * 1000 × (1 + slack) ms, so arrivals can only bunch if an earlier request reaches Bling more than
+ * 1000 × slack ms (20 ms at share 2) later after its grant than one `share` places behind it. The grant is the
+ * last thing before the send: `waitFor` reserves the next slot up to one T ahead and sleeps locally until it,
+ * so a late wake-up or a slow Redis reply delays only that caller's own sleep, never the schedule, and every
+ * request goes out at its slot plus the same few ms of timer and loopback latency. The old sliding window
+ * granted `share` requests at the same instant, so one of a pair held back by a busy event loop landed next
+ * to the following pair (3 in 972 ms); with one request per slot two sends never compete for one instant.
+ * Throughput under saturation is share / (1 + slack) (0.98 × share by default) — no margin per window.
+ * A missing epoch (Redis back empty) holds every account for `restartHoldMs`; a day count that vanished is
+ * restored from the last count this process saw for the account (see `take`). `take` never sleeps.
  */
 export class BlingBudget {
   readonly share: number;
   readonly dailyLimit: number;
-  readonly dailyReserve: number;
+  /** Requests per day catalog, customers and stock/price may spend (bulkDailyFraction × dailyLimit). */
+  readonly bulkDailyCeiling: number;
+  /** Milliseconds between two grants of one account. */
+  readonly spacingMs: number;
   private readonly windows: RateWindow[];
+  private readonly restartHoldMs: number;
+  private readonly pausedRetryMs: number;
+  /** Last day count this process saw per account, restored into a Redis that lost it. */
+  private readonly knownDays = new Map<string, { day: number; used: number }>();
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly reqCap: number;
@@ -119,13 +157,19 @@ export class BlingBudget {
     this.redis = opts.redis;
     this.prefix = `${opts.keyPrefix}:budget`;
     this.share = opts.share ?? 2;
-    const margin = opts.windowMarginMs ?? 100;
+    const margin = opts.windowMarginMs ?? 0;
     if (!(margin >= 0 && margin < 1000)) throw new RangeError("windowMarginMs must be in [0, 1000)");
     this.windows = shareWindows(this.share).map((w) => ({ ...w, windowMs: w.windowMs + margin }));
+    const slack = opts.spacingSlack ?? 0.02;
+    if (!(slack >= 0 && slack < 1)) throw new RangeError("spacingSlack must be in [0, 1)");
+    this.spacingMs = (1000 / this.share) * (1 + slack);
+    this.restartHoldMs = opts.restartHoldMs ?? Math.ceil(1000 + 2 * this.spacingMs);
+    if (!(this.restartHoldMs >= 0)) throw new RangeError("restartHoldMs must be ≥ 0");
+    this.pausedRetryMs = positiveInt(opts.pausedRetryMs ?? 30_000, "pausedRetryMs");
     this.dailyLimit = positiveInt(opts.dailyLimit ?? 120_000, "dailyLimit");
-    const fraction = opts.dailyReserveFraction ?? 0.02;
-    if (!(fraction >= 0 && fraction < 1)) throw new RangeError("dailyReserveFraction must be in [0, 1)");
-    this.dailyReserve = Math.ceil(this.dailyLimit * fraction);
+    const fraction = opts.bulkDailyFraction ?? 0.8;
+    if (!(fraction > 0 && fraction <= 1)) throw new RangeError("bulkDailyFraction must be in (0, 1]");
+    this.bulkDailyCeiling = Math.floor(this.dailyLimit * fraction);
     this.reqCap = positiveInt(opts.egress?.requestsPer10s ?? 500, "egress.requestsPer10s");
     this.errCap = positiveInt(opts.egress?.errorsPer10s ?? 200, "egress.errorsPer10s");
     const tokenCap = positiveInt(opts.egress?.tokenCallsPer60s ?? 10, "egress.tokenCallsPer60s");
@@ -144,6 +188,20 @@ export class BlingBudget {
 
   /** Try to spend `cost` requests for `accountId` now. Never waits. */
   async take(args: TakeArgs): Promise<TakeResult> {
+    const r = await this.takeSlot(args, 0);
+    return r.ok ? { ok: true, grantedAt: r.grantedAt, claimId: r.claimId } : r;
+  }
+
+  /**
+   * `take`, but a grant may be a slot up to `aheadMs` in the future (`delayMs` until it): the caller must not
+   * send before it.
+   */
+  private async takeSlot(
+    args: TakeArgs,
+    aheadMs: number,
+  ): Promise<
+    (TakeResult & { ok: false }) | { ok: true; grantedAt: number; claimId: string; delayMs: number }
+  > {
     const cost = args.cost ?? 1;
     const maxCost = Math.min(this.reqCap, ...this.windows.map((w) => w.limit));
     if (!Number.isInteger(cost) || cost < 1 || cost > maxCost) {
@@ -151,19 +209,25 @@ export class BlingBudget {
     }
     const claimId = args.claimId ?? randomUUID();
     const a = this.accountKeys(args.accountId);
-    const ceiling = reserveLanes.includes(args.lane) ? this.dailyLimit : this.dailyLimit - this.dailyReserve;
+    const ceiling = reserveLanes.includes(args.lane) ? this.dailyLimit : this.bulkDailyCeiling;
+    const offset = timeZoneOffsetMs(Date.now(), this.timeZone);
+    const known = this.knownDays.get(a.id);
     const keys = [
       a.log,
       a.days,
       this.key("egress", "requests"),
       this.key("egress", "errors"),
       a.claims(args.lane),
+      a.state,
+      this.pauseKey("acct", a.id),
+      args.tenantId !== undefined ? this.pauseKey("tenant", args.tenantId) : this.key("pause", "none"),
+      this.key("epoch"),
       ...higherLanes(args.lane).map((l) => a.claims(l)),
     ];
     const argv: Array<string | number> = [
       cost,
       ceiling,
-      timeZoneOffsetMs(Date.now(), this.timeZone),
+      offset,
       this.reqCap,
       EGRESS_WINDOW_MS,
       this.errCap,
@@ -172,6 +236,13 @@ export class BlingBudget {
       this.claimGraceMs,
       this.priorityPollMs,
       nonce(),
+      this.spacingMs.toFixed(3),
+      aheadMs,
+      this.restartHoldMs,
+      known?.day ?? -1,
+      known?.used ?? 0,
+      STATE_TTL_MS + aheadMs,
+      this.pausedRetryMs,
       this.windows.length,
       ...this.windows.flatMap((w) => [w.limit, w.windowMs]),
     ];
@@ -182,7 +253,8 @@ export class BlingBudget {
       number,
       number,
     ];
-    if (granted === 1) return { ok: true, grantedAt: now, claimId };
+    this.remember(a.id, Math.floor((now + offset) / 86_400_000), used);
+    if (granted === 1) return { ok: true, grantedAt: now + waitMs, claimId, delayMs: waitMs };
     if (reason === "day") {
       const retryAt = nextMidnight(new Date(now), this.timeZone);
       const reserveOnly = used + cost <= this.dailyLimit;
@@ -203,10 +275,15 @@ export class BlingBudget {
     try {
       for (;;) {
         signal?.throwIfAborted();
-        const r = await this.take({ ...take, claimId });
-        if (r.ok) return { grantedAt: r.grantedAt, waitedMs: Date.now() - started };
+        // Reserve the next slot up to one spacing ahead and sleep until it (see the class comment).
+        const ahead = Math.max(0, Math.min(Math.floor(this.spacingMs), maxWaitMs - (Date.now() - started)));
+        const r = await this.takeSlot({ ...take, claimId }, ahead);
+        if (r.ok) {
+          if (r.delayMs > 0) await sleep(r.delayMs, signal);
+          return { grantedAt: r.grantedAt, waitedMs: Date.now() - started };
+        }
         const elapsed = Date.now() - started;
-        if (r.reason === "day" || elapsed + r.waitMs > maxWaitMs) {
+        if (r.reason === "day" || r.reason === "paused" || elapsed + r.waitMs > maxWaitMs) {
           throw new BudgetWaitError(r.reason, r.waitMs, r.retryAt, r.reserveOnly === true);
         }
         // Jitter spreads waiters that were told the same instant, so they do not all hit Redis at once.
@@ -264,6 +341,27 @@ export class BlingBudget {
     }
   }
 
+  /**
+   * Stop every grant for the tenant from the next request on (uninstall, merchant pause), in every process:
+   * the flag is read inside each take. Cleared by `resumeTenant`.
+   */
+  async pauseTenant(tenantId: string): Promise<void> {
+    await this.redis.set(this.pauseKey("tenant", tenantId), "1");
+  }
+
+  async resumeTenant(tenantId: string): Promise<void> {
+    await this.redis.del(this.pauseKey("tenant", tenantId));
+  }
+
+  /** The same per Bling account (all tenants spending it). */
+  async pauseAccount(accountId: string): Promise<void> {
+    await this.redis.set(this.pauseKey("acct", accountId), "1");
+  }
+
+  async resumeAccount(accountId: string): Promise<void> {
+    await this.redis.del(this.pauseKey("acct", accountId));
+  }
+
   /** For the health page: requests used today (Bling's day) and in the last second. */
   async usage(accountId: string): Promise<BudgetUsage> {
     const a = this.accountKeys(accountId);
@@ -284,13 +382,31 @@ export class BlingBudget {
     return [this.prefix, ...parts].join(":");
   }
 
+  private pauseKey(kind: "tenant" | "acct", id: string): string {
+    if (String(id).length === 0) throw new TypeError(`budget ${kind} id must not be empty`);
+    return this.key("pause", kind, String(id));
+  }
+
+  private remember(accountId: string, day: number, used: number): void {
+    const known = this.knownDays.get(accountId);
+    if (known && known.day === day && known.used >= used) return;
+    this.knownDays.delete(accountId);
+    this.knownDays.set(accountId, { day, used });
+    if (this.knownDays.size > KNOWN_DAYS_MAX) {
+      const oldest = this.knownDays.keys().next().value;
+      if (oldest !== undefined) this.knownDays.delete(oldest);
+    }
+  }
+
   private accountKeys(accountId: string) {
     const id = String(accountId);
     if (id.length === 0) throw new TypeError("budget accountId must not be empty");
     const base = this.key("acct", id);
     return {
+      id,
       log: `${base}:log`,
       days: `${base}:days`,
+      state: `${base}:next`,
       claims: (lane: BlingLane) => `${base}:claims:${lane}`,
     };
   }

@@ -13,6 +13,8 @@ export interface BudgetHookOptions {
   /** Longest a single request waits for a slot before BudgetWaitError (default 30 s). */
   maxWaitMs?: number;
   signal?: AbortSignal;
+  /** The tenant these requests are for: its pause flag stops them at the next grant. */
+  tenantId?: string;
 }
 
 /**
@@ -28,7 +30,10 @@ export function budgetHook(
 ): (req: BudgetRequest) => Promise<void> {
   return async (req) => {
     if (/\/oauth\/token\b/.test(req.path)) {
-      await budget.waitForTokenCall(opts);
+      await budget.waitForTokenCall({
+        ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       return;
     }
     const effective = isBudgetLane(req.priority) ? req.priority : lane;

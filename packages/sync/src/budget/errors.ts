@@ -10,7 +10,8 @@ export class BudgetWaitError extends Error {
   /**
    * "day" when the whole account is done until the next Bling day, which the worker
    * turns into a tenant pause; "second" for everything else, including a lane kept out of the daily
-   * reserve (orders/status may still run), which only delays the job by `retryAfterMs`.
+   * reserve (orders/status may still run) and a paused tenant ("paused"), which only delays the job by
+   * `retryAfterMs` (a paused tenant's job then ends as a no-op at its start check).
    */
   readonly period: "second" | "day";
   constructor(
