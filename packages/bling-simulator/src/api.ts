@@ -9,6 +9,7 @@ import {
   noContent,
   notFound,
   onlyDigits,
+  pageWindow,
   paginate,
   parseBlingDateTime,
   type Query,
@@ -110,6 +111,15 @@ function stockFilter(q: Query): (value: number) => boolean {
   throw validationError("filtroSaldoEstoque deve ser 0, 1 ou 2.", undefined, "Parâmetro inválido");
 }
 
+/** A list query without its page: the key of its cursor. */
+function listKey(q: Query): string {
+  return [...q.params.entries()]
+    .filter(([k]) => k !== "pagina")
+    .map(([k, v]) => `${k}=${v}`)
+    .sort()
+    .join("&");
+}
+
 function listProducts(ctx: ApiContext): SimResponse {
   const { acc, q } = ctx;
   const criterio = q.int("criterio") ?? 1;
@@ -133,7 +143,7 @@ function listProducts(ctx: ApiContext): SimResponse {
     idLoja === undefined
       ? undefined
       : new Set([...acc.storeLinks.values()].filter((l) => l.loja.id === idLoja).map((l) => l.produto.id));
-  const rows = [...acc.products.values()].filter((rec) => {
+  const matches = (rec: ProductRecord): boolean => {
     const p = rec.data;
     if (!situacoes.includes(p.situacao)) return false;
     if (tipo === "P" && p.tipo !== "P") return false;
@@ -152,11 +162,37 @@ function listProducts(ctx: ApiContext): SimResponse {
     if (nome && !p.nome.toLowerCase().includes(nome)) return false;
     if (!inRange(rec.createdAt, inclusao) || !inRange(rec.updatedAt, alteracao)) return false;
     return saldoOk(acc.totals(p.id, saldoDeposito).virtual);
+  };
+  // Newest id first, as Bling lists; the scan stops at the page's last row (lists carry no total) and the
+  // next page of the same query resumes where it stopped while nothing changed (a full rescan per page
+  // made a sync's listing quadratic in the catalog).
+  const { offset, size } = pageWindow(q);
+  const key = listKey(q);
+  const order = acc.products.idsDesc();
+  const cur = acc.listCursors.get(key);
+  const fresh =
+    cur &&
+    cur.productsVersion === acc.products.version &&
+    cur.stockVersion === acc.stockVersion &&
+    cur.matched <= offset;
+  let matched = fresh ? cur.matched : 0;
+  let i = fresh ? cur.scanPos : 0;
+  const rows: ProductRecord[] = [];
+  for (; i < order.length && rows.length < size; i++) {
+    const rec = acc.products.get(order[i] as number);
+    if (!rec || !matches(rec)) continue;
+    if (matched++ >= offset) rows.push(rec);
+  }
+  if (acc.listCursors.size >= 32 && !acc.listCursors.has(key)) acc.listCursors.clear();
+  acc.listCursors.set(key, {
+    productsVersion: acc.products.version,
+    stockVersion: acc.stockVersion,
+    matched,
+    scanPos: i,
   });
-  rows.sort((a, b) => byIdDesc(a.data, b.data));
   return data(
     200,
-    paginate(rows, q).map((r) => productSummary(acc, r)),
+    rows.map((r) => productSummary(acc, r)),
   );
 }
 
@@ -176,7 +212,7 @@ function productFieldErrors(acc: Account, body: Obj, selfId: number | undefined)
   if (body.preco !== undefined && (typeof body.preco !== "number" || body.preco < 0))
     err("preco", "Preço inválido.");
   if (typeof body.codigo === "string" && body.codigo !== "") {
-    const clash = [...acc.products.values()].find(
+    const clash = acc.productsWithCode(body.codigo).find(
       (r) =>
         r.data.codigo === body.codigo &&
         r.data.id !== selfId &&
@@ -301,8 +337,16 @@ function stockRows(ctx: ApiContext, depositId: number | undefined): SimResponse 
   const saldoOk = stockFilter(q);
   const wanted = new Set(ids);
   const byCode = new Set(codigos);
-  const rows = [...acc.products.values()]
-    .filter((r) => (wanted.has(r.data.id) || byCode.has(r.data.codigo)) && r.data.situacao !== "E")
+  // By index, in the account's insertion order (a scan of the catalog per call was quadratic over a sync).
+  const found = new Map<number, ProductRecord>();
+  for (const id of wanted) {
+    const rec = acc.products.get(id);
+    if (rec) found.set(id, rec);
+  }
+  for (const code of byCode) for (const rec of acc.productsWithCode(code)) found.set(rec.data.id, rec);
+  const rows = [...found.values()]
+    .sort((a, b) => acc.position(a.data.id) - acc.position(b.data.id))
+    .filter((r) => r.data.situacao !== "E")
     .filter((r) => saldoOk(acc.totals(r.data.id, depositId).virtual));
   return data(
     200,

@@ -177,6 +177,7 @@ export class Domain {
       for (const c of acc.children(id)) this.deleteProduct(acc, c.data.id, true);
       acc.products.delete(id);
       acc.stock.delete(id);
+      acc.stockVersion++;
       this.emit(acc, "product", "deleted", { id });
       return;
     }
@@ -217,6 +218,7 @@ export class Domain {
     const kitsBefore = this.kitsUsing(acc, productId).map((k) => [k, acc.totals(k).virtual] as const);
     const cells = acc.stock.get(productId) ?? new Map();
     acc.stock.set(productId, cells);
+    acc.stockVersion++;
     const before = cells.get(depositId);
     const prevFis = before?.fisico ?? 0;
     const prevVir = before?.virtual ?? 0;
@@ -246,18 +248,7 @@ export class Domain {
   }
 
   private kitsUsing(acc: Account, productId: number): number[] {
-    const out: number[] = [];
-    for (const p of acc.products.values()) {
-      const e = p.data.estrutura;
-      if (
-        p.data.formato === "E" &&
-        e?.tipoEstoque === "V" &&
-        e.componentes.some((c) => c.produto.id === productId)
-      ) {
-        out.push(p.data.id);
-      }
-    }
-    return out;
+    return acc.kitsUsing(productId);
   }
 
   private emitVirtual(acc: Account, productId: number): void {
@@ -345,6 +336,7 @@ export class Domain {
     // Exactly one default deposit per account.
     if (dep.padrao) for (const d of acc.deposits.values()) if (d.id !== dep.id) d.padrao = false;
     acc.deposits.set(dep.id, dep);
+    acc.stockVersion++;
     return dep;
   }
 
@@ -382,7 +374,9 @@ export class Domain {
   ): BlingStoreLink {
     if (!acc.stores.has(storeId)) throw new Error(`unknown store ${storeId}`);
     const product = this.requireProduct(acc, productId);
-    let link = [...acc.storeLinks.values()].find((l) => l.loja.id === storeId && l.produto.id === productId);
+    const key = `${storeId}:${productId}`;
+    const known = acc.storeLinkIds.get(key);
+    let link = known === undefined ? undefined : acc.storeLinks.get(known);
     if (!link) {
       link = {
         id: this.ids.next(),
@@ -394,6 +388,7 @@ export class Domain {
         updatedAt: 0,
       };
       acc.storeLinks.set(link.id, link);
+      acc.storeLinkIds.set(key, link.id);
     }
     link.preco = price.preco;
     link.precoPromocional = price.precoPromocional ?? 0;

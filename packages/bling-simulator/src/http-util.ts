@@ -140,12 +140,18 @@ export class Query {
 
 /** Bling's pagination: `pagina` from 1, `limite` default 100, capped at 100. */
 export function paginate<T>(items: T[], q: Query): T[] {
+  const { offset, size } = pageWindow(q);
+  return items.slice(offset, offset + size);
+}
+
+/** `pagina`/`limite` as the rows to skip and to return (at most 100 per page). */
+export function pageWindow(q: Query): { offset: number; size: number } {
   const pagina = q.int("pagina") ?? 1;
   const limite = q.int("limite") ?? 100;
   if (pagina < 1 || limite < 1)
     throw validationError("Os parâmetros pagina e limite devem ser maiores que zero.");
   const size = Math.min(limite, 100);
-  return items.slice((pagina - 1) * size, pagina * size);
+  return { offset: (pagina - 1) * size, size };
 }
 
 // São Paulo has had no DST since 2019: a fixed UTC-3 offset is exact for the dates we simulate.

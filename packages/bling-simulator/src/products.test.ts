@@ -280,3 +280,73 @@ describe("stock", () => {
     expect((kit.estoque as { saldoVirtualTotal: number }).saldoVirtualTotal).toBe(3);
   });
 });
+
+describe("GET /produtos at scale (indexed reads)", () => {
+  const page = async (t: TestSim, query: string, pagina: number): Promise<number[]> =>
+    (await t.call("GET", `/produtos?${query}&limite=100&pagina=${pagina}`)).json.data.map(
+      (p: { id: number }) => p.id,
+    );
+
+  it("a page read right after a write sees it: the resumed scan restarts when products or balances change", async () => {
+    const t = createTestSim({ limits: { enforce: false } });
+    const ids = seedSimple(t, 300, () => 5);
+    const dep = t.sim.control.getAccount(t.accountId).deposits[0]?.id as number;
+    const desc = [...ids].sort((a, b) => b - a);
+    expect(await page(t, "criterio=2", 1)).toEqual(desc.slice(0, 100));
+    // Zero the stock of the newest product: it leaves the >0 pass, so page 2 starts one row later.
+    t.sim.control.setStock(t.accountId, desc[0] as number, dep, { fisico: 0 });
+    expect(await page(t, "criterio=2", 2)).toEqual(desc.slice(101, 201));
+    // A hard delete of a product on page 3 removes it from that page.
+    t.sim.control.deleteProduct(t.accountId, desc[250] as number, { hard: true });
+    const p3 = await page(t, "criterio=2", 3);
+    expect(p3).not.toContain(desc[250]);
+    expect(p3).toEqual(desc.slice(201).filter((id) => id !== desc[250]));
+    // A new product is the newest: page 1 of the same query shows it first.
+    const created = t.sim.control.upsertProduct(t.accountId, { nome: "Novo", codigo: "NOVO", preco: 1 });
+    t.sim.control.setStock(t.accountId, created.id as number, dep, { fisico: 1 });
+    expect((await page(t, "criterio=2", 1))[0]).toBe(created.id);
+    // Pages read out of order (or again) give the same rows as in order.
+    const again = await page(t, "criterio=2", 2);
+    expect(await page(t, "criterio=2", 2)).toEqual(again);
+    expect(await page(t, "criterio=2", 1)).toContain(created.id);
+  });
+
+  it("variations, codes and kits stay indexed across writes: parents' balances and code lookups follow them", async () => {
+    const t = createTestSim({ limits: { enforce: false } });
+    const dep = t.sim.control.getAccount(t.accountId).deposits[0]?.id as number;
+    const parent = t.sim.control.upsertProduct(t.accountId, {
+      nome: "Camiseta",
+      codigo: "CAM",
+      formato: "V",
+      preco: 10,
+      variacoes: [
+        { nome: "Camiseta P", codigo: "CAM-P", variacao: { nome: "Tamanho:P" } },
+        { nome: "Camiseta M", codigo: "CAM-M", variacao: { nome: "Tamanho:M" } },
+      ],
+    } as never);
+    const detail = await t.call("GET", `/produtos/${parent.id}`);
+    const kids = detail.json.data.variacoes.map((v: { id: number }) => v.id) as number[];
+    expect(kids).toHaveLength(2);
+    t.sim.control.setStock(t.accountId, kids[0] as number, dep, { fisico: 3 });
+    t.sim.control.setStock(t.accountId, kids[1] as number, dep, { fisico: 4 });
+    const saldo = await t.call("GET", `/estoques/saldos?idsProdutos[]=${parent.id}&codigos[]=CAM-M`);
+    expect(
+      saldo.json.data.map((r: { produto: { id: number }; saldoFisicoTotal: number }) => [
+        r.produto.id,
+        r.saldoFisicoTotal,
+      ]),
+    ).toEqual([
+      [parent.id, 7],
+      [kids[1], 4],
+    ]);
+    // A variation hard-deleted leaves the parent's children and totals at once.
+    t.sim.control.deleteProduct(t.accountId, kids[0] as number, { hard: true });
+    const after = await t.call("GET", `/produtos/${parent.id}`);
+    expect(after.json.data.variacoes.map((v: { id: number }) => v.id)).toEqual([kids[1]]);
+    const total = await t.call("GET", `/estoques/saldos?idsProdutos[]=${parent.id}`);
+    expect(total.json.data[0].saldoFisicoTotal).toBe(4);
+    // The code of a hard-deleted product is free again, the code lookup forgets it.
+    const gone = await t.call("GET", "/estoques/saldos?codigos[]=CAM-P");
+    expect(gone.json.data).toEqual([]);
+  });
+});

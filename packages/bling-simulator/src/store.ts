@@ -259,7 +259,8 @@ export class Account {
   email: string;
   dataContrato: string;
   active = true;
-  readonly products = new Map<number, ProductRecord>();
+  /** Indexed: every write of a product replaces its record through `set`. */
+  readonly products = new ProductMap();
   /** productId → depositId → balance. */
   readonly stock = new Map<number, Map<number, StockCell>>();
   readonly contacts = new Map<number, ContactRecord>();
@@ -269,6 +270,8 @@ export class Account {
   readonly situacoes = new Map<number, BlingSituacao>();
   readonly stores = new Map<number, BlingStore>();
   readonly storeLinks = new Map<number, BlingStoreLink>();
+  /** `${storeId}:${productId}` → link id (links are only added, by Domain.setStoreProductPrice). */
+  readonly storeLinkIds = new Map<string, number>();
   readonly categories = new Map<number, BlingCategory>();
   readonly invoices = new Map<number, BlingInvoice>();
   nextOrderNumero = 1;
@@ -280,6 +283,10 @@ export class Account {
   dayNumber = -1;
   dayCount = 0;
   recentAccepted: number[] = [];
+  /** Bumped on every balance or deposit write (with `products.version`, it tells a list cursor it is stale). */
+  stockVersion = 0;
+  /** Where the last page of a product list ended, per query (without `pagina`): the next page resumes there. */
+  readonly listCursors = new Map<string, ListCursor>();
 
   constructor(init: {
     accountId: string;
@@ -306,11 +313,22 @@ export class Account {
   }
 
   children(parentId: number): ProductRecord[] {
-    const out: ProductRecord[] = [];
-    for (const p of this.products.values()) if (p.data.idProdutoPai === parentId) out.push(p);
-    return out.sort(
-      (a, b) => (a.data.variacao?.ordem ?? 0) - (b.data.variacao?.ordem ?? 0) || a.data.id - b.data.id,
-    );
+    return this.products.children(parentId);
+  }
+
+  /** Products with this code (any situação), in insertion order. */
+  productsWithCode(code: string): ProductRecord[] {
+    return this.products.withCode(code);
+  }
+
+  /** Kits with virtual stock (formato E, tipoEstoque V) that use this product as a component. */
+  kitsUsing(productId: number): number[] {
+    return this.products.kitsUsing(productId);
+  }
+
+  /** Insertion position of a product (the order `products` iterates in). */
+  position(productId: number): number {
+    return this.products.position(productId);
   }
 
   /** Own balances per deposit; kits with virtual stock derive theirs from components, parents from children. */
@@ -371,6 +389,124 @@ export class Account {
     }
     return 0;
   }
+}
+
+export interface ListCursor {
+  productsVersion: number;
+  stockVersion: number;
+  /** Rows matched before `scanPos` in `products.idsDesc()`. */
+  matched: number;
+  scanPos: number;
+}
+
+/**
+ * The account's products with the lookups Bling's reads need kept up to date on every `set`/`delete` (a
+ * product write replaces its record through `set`; a soft delete only changes `situacao`, which no index
+ * holds), so reads never scan the catalog: at 50,000 products the lists, balances and variations were
+ * quadratic (every list page recomputed every parent's children by a full scan).
+ */
+export class ProductMap extends Map<number, ProductRecord> {
+  /** Bumped on every `set`/`delete`/`clear`. */
+  version = 0;
+  private readonly childIds = new Map<number, Set<number>>();
+  private readonly codeIds = new Map<string, Set<number>>();
+  private readonly kitIds = new Map<number, Set<number>>();
+  private readonly seq = new Map<number, number>();
+  private nextSeq = 0;
+  /** Ids newest first; rebuilt on the first read after an id was added or removed. */
+  private sortedIds: number[] | undefined;
+
+  override set(id: number, rec: ProductRecord): this {
+    this.version++;
+    const old = super.get(id);
+    if (old) this.unindex(old.data);
+    else {
+      this.seq.set(id, this.nextSeq++);
+      this.sortedIds = undefined;
+    }
+    super.set(id, rec);
+    this.index(rec.data);
+    return this;
+  }
+
+  override delete(id: number): boolean {
+    this.version++;
+    const old = super.get(id);
+    if (!old) return false;
+    this.unindex(old.data);
+    this.seq.delete(id);
+    this.sortedIds = undefined;
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    this.version++;
+    for (const m of [this.childIds, this.codeIds, this.kitIds, this.seq]) m.clear();
+    this.sortedIds = undefined;
+    super.clear();
+  }
+
+  children(parentId: number): ProductRecord[] {
+    return this.records(this.childIds.get(parentId)).sort(
+      (a, b) => (a.data.variacao?.ordem ?? 0) - (b.data.variacao?.ordem ?? 0) || a.data.id - b.data.id,
+    );
+  }
+
+  withCode(code: string): ProductRecord[] {
+    return this.records(this.codeIds.get(code)).sort(
+      (a, b) => this.position(a.data.id) - this.position(b.data.id),
+    );
+  }
+
+  kitsUsing(productId: number): number[] {
+    return [...(this.kitIds.get(productId) ?? [])];
+  }
+
+  position(id: number): number {
+    return this.seq.get(id) ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Every id, newest first (the order of Bling's lists). Shared: do not mutate. */
+  idsDesc(): readonly number[] {
+    if (!this.sortedIds) this.sortedIds = [...super.keys()].sort((a, b) => b - a);
+    return this.sortedIds;
+  }
+
+  private records(ids: Set<number> | undefined): ProductRecord[] {
+    const out: ProductRecord[] = [];
+    for (const id of ids ?? []) {
+      const rec = super.get(id);
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
+  private index(p: BlingProduct): void {
+    if (p.idProdutoPai !== undefined && p.idProdutoPai !== null) add(this.childIds, p.idProdutoPai, p.id);
+    if (typeof p.codigo === "string") add(this.codeIds, p.codigo, p.id);
+    if (p.formato === "E" && p.estrutura?.tipoEstoque === "V")
+      for (const c of p.estrutura.componentes) add(this.kitIds, c.produto.id, p.id);
+  }
+
+  private unindex(p: BlingProduct): void {
+    if (p.idProdutoPai !== undefined && p.idProdutoPai !== null) remove(this.childIds, p.idProdutoPai, p.id);
+    if (typeof p.codigo === "string") remove(this.codeIds, p.codigo, p.id);
+    if (p.formato === "E" && p.estrutura?.tipoEstoque === "V")
+      for (const c of p.estrutura.componentes) remove(this.kitIds, c.produto.id, p.id);
+  }
+}
+
+function add<K>(m: Map<K, Set<number>>, key: K, id: number): void {
+  const set = m.get(key);
+  if (set) set.add(id);
+  else m.set(key, new Set([id]));
+}
+
+function remove<K>(m: Map<K, Set<number>>, key: K, id: number): void {
+  const set = m.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) m.delete(key);
 }
 
 const round4 = (n: number): number => Math.round(n * 10_000) / 10_000;

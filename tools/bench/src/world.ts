@@ -181,7 +181,14 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
             img.link = `${cdn.url}${new URL(img.link).pathname.replace(/\.[a-z]+$/i, ".png")}`;
       }
       // An established catalog: last changed yesterday, not in the first poll's window after the sync.
-      for (const rec of [...acc.products.values(), ...acc.contacts.values()]) {
+      // Products through `set` (the simulator indexes its writes); contacts have no index.
+      for (const [id, rec] of acc.products)
+        acc.products.set(id, {
+          ...rec,
+          createdAt: Math.min(rec.createdAt, dayAgo),
+          updatedAt: Math.min(rec.updatedAt, dayAgo),
+        });
+      for (const rec of acc.contacts.values()) {
         rec.createdAt = Math.min(rec.createdAt, dayAgo);
         rec.updatedAt = Math.min(rec.updatedAt, dayAgo);
       }
