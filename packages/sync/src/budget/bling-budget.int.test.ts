@@ -93,6 +93,22 @@ describe("per-second share (spaced grants, issue 16 #1)", () => {
     expect(rate).toBeLessThanOrEqual(share);
   });
 
+  it("a process starved past its slot gives the grant back instead of landing next to later grants", async () => {
+    const sub = `t${++n}`;
+    let calls = 0;
+    // Every third sleep of this "process" ends 300 ms late, as a starved event loop would.
+    const starved = (ms: number, signal?: AbortSignal) =>
+      sleep(ms + (++calls % 3 === 0 ? 300 : 0)).then(() => signal?.throwIfAborted());
+    const a = budget({ share: 2, sleep: starved }, conn(), sub);
+    const b = budget({ share: 2 }, conn(), sub);
+    const { grants, sends } = await saturate([a, b], 4, 4_000, "acct-starved");
+    expect(a.lateRetakes).toBeGreaterThanOrEqual(1);
+    expect(maxInAnySecond(sends)).toBeLessThanOrEqual(2);
+    for (let i = 0; i + 2 < grants.length; i++) {
+      expect((grants[i + 2] as number) - (grants[i] as number)).toBeGreaterThanOrEqual(1000);
+    }
+  });
+
   it("a fractional share (1.5) is spaced too: never 2 within one spacing, rate ≥ 0.97 × 1.5", async () => {
     const bb = budget({ share: 1.5 });
     const first = await bb.take({ accountId: "acct-frac", lane: "catalog" });

@@ -155,6 +155,11 @@ export class BlingBudget {
   private readonly lateToleranceMs: number;
   /** Grants this instance gave back because they would have gone out late (benchmarks report it). */
   lateRetakes = 0;
+  /**
+   * Redis clock minus ours, estimated from above: the least (Redis now − the moment we asked) seen, creeping up
+   * 0.01 ms per take so a changed offset is learnt again. A slot is at most this late locally.
+   */
+  private clockOffset = Number.POSITIVE_INFINITY;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Last day count this process saw per account, restored into a Redis that lost it. */
   private readonly knownDays = new Map<string, { day: number; used: number }>();
@@ -246,6 +251,7 @@ export class BlingBudget {
     const offset = timeZoneOffsetMs(Date.now(), this.timeZone);
     const known = this.knownDays.get(a.id);
     const grantNonce = nonce();
+    const asked = Date.now();
     const keys = [
       a.log,
       a.days,
@@ -288,6 +294,7 @@ export class BlingBudget {
       number,
       string | undefined,
     ];
+    this.clockOffset = Math.min(now - asked, this.clockOffset + 0.01);
     this.remember(a.id, Math.floor((now + offset) / 86_400_000), used);
     if (granted === 1) {
       return {
@@ -323,12 +330,13 @@ export class BlingBudget {
         signal?.throwIfAborted();
         // Reserve the next slot up to one spacing ahead and sleep until it (see the class comment).
         const ahead = Math.max(0, Math.min(Math.floor(this.spacingMs), maxWaitMs - (Date.now() - started)));
-        const asked = Date.now();
         const r = await this.takeSlot({ ...take, claimId }, ahead);
         if (r.ok) {
-          if (r.delayMs > 0) await this.sleep(r.delayMs, signal);
-          // At most this late after the slot (the take ran somewhere after `asked`).
-          const late = Date.now() - asked - r.delayMs;
+          // The slot on our clock (no earlier than the true one: the offset is estimated from above).
+          const slotHere = Number(r.slot) - this.clockOffset;
+          const toSlot = Math.ceil(slotHere - Date.now());
+          if (toSlot > 0) await this.sleep(toSlot, signal);
+          const late = Date.now() - slotHere;
           if (late > this.lateToleranceMs) {
             await this.rescind(args.accountId, r);
             this.lateRetakes += 1;
