@@ -89,7 +89,16 @@ export async function composeWorker(
   // connections, 429 with a short Retry-After): at most 5 requests per call (packages/zydon/src/retry.ts).
   const zydon = wireZydonApp(config, { retry: true, contract: zydonContractOverrides(config) });
   // Every Zydon request of a tenant, retries included, spends that tenant's Zydon budget (issue 21 #4).
-  const zydonBudget = wireZydonBudget(config, redis);
+  // Compressed-time runs (rateShare × K) scale it with Bling's share.
+  const zydonBudget = wireZydonBudget(
+    opts.rateShare !== undefined
+      ? {
+          ...config,
+          ZYDON_RATE_PER_TENANT: (config.ZYDON_RATE_PER_TENANT * opts.rateShare) / config.BLING_RATE_SHARE,
+        }
+      : config,
+    redis,
+  );
   const maxWaitMs = opts.budgetMaxWaitMs ?? 20_000;
 
   async function contextFor(tenant: Tenant, settings: TenantSettings, lane: BlingLane): Promise<SyncContext> {

@@ -96,7 +96,7 @@ export const envSchema = z.object({
    * Zydon requests per second per tenant, shared by every worker process (Redis). Zydon's own limits are
    * UNKNOWN (../shared/reference/zydon-api.md §4 "Rate limit"); this keeps one tenant from flooding it.
    */
-  ZYDON_RATE_PER_TENANT: z.coerce.number().min(0.1).max(1000).default(10),
+  ZYDON_RATE_PER_TENANT: z.coerce.number().min(0.1).max(1000).default(20),
   /**
    * Corrections of unconfirmed Zydon paths/bodies (../shared/reference/zydon-api.md §2.4), without a code
    * change: a JSON file of contract entries (see zydon-contract.ts), and the two most likely to change as

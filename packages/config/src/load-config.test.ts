@@ -24,10 +24,10 @@ describe("loadConfig", () => {
     expect(cfg.BLING_ENABLE_JWT).toBe(false);
   });
 
-  it("budget settings (issues 16 #4, 21 #4): bulk lanes stop at 80% of the day, Zydon 10 req/s per tenant", () => {
+  it("budget settings (issues 16 #4, 21 #4): bulk lanes stop at 80% of the day, Zydon 20 req/s per tenant", () => {
     const cfg = loadConfig(workerEnvKeys, good);
     expect(cfg.BLING_DAILY_BULK_FRACTION).toBe(0.8);
-    expect(cfg.ZYDON_RATE_PER_TENANT).toBe(10);
+    expect(cfg.ZYDON_RATE_PER_TENANT).toBe(20);
     const set = loadConfig(apiEnvKeys, {
       ...good,
       BLING_DAILY_BULK_FRACTION: "0.5",

@@ -8,6 +8,7 @@ import {
   ZydonUnexpectedResponseError,
   zydonErrorFromResponse,
 } from "./errors.js";
+import { ZydonBudgetStop } from "./retry.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -133,6 +134,8 @@ export class HttpCore {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
+      // The budget said no (a paused tenant, no slot in time): its own error, nothing was sent.
+      if (err instanceof ZydonBudgetStop) throw err.reason;
       const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
       this.opts.logger?.warn({ method: spec.method, path: spec.path, timedOut }, "zydon request failed");
       throw new ZydonNetworkError({

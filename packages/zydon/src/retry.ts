@@ -14,6 +14,14 @@ export const ZYDON_MAX_ATTEMPTS = 5;
  */
 export type ZydonBudgetHook = (req: { method: string; url: string }) => Promise<void>;
 
+/** The budget hook refused a request: carried through the fetch layers, rethrown as `reason` by the client. */
+export class ZydonBudgetStop extends Error {
+  constructor(readonly reason: unknown) {
+    super("Zydon request budget refused the request");
+    this.name = "ZydonBudgetStop";
+  }
+}
+
 export interface ZydonRetryOptions {
   /** Further tries of one request (default 4, so `ZYDON_MAX_ATTEMPTS` requests in all; capped at 9). */
   retries?: number;
@@ -94,7 +102,11 @@ export function clientFetch(
   const base: FetchLike = budget
     ? async (input, init) => {
         const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-        await budget({ method: init?.method ?? (input instanceof Request ? input.method : "GET"), url });
+        try {
+          await budget({ method: init?.method ?? (input instanceof Request ? input.method : "GET"), url });
+        } catch (err) {
+          throw new ZydonBudgetStop(err);
+        }
         return raw(input, init);
       }
     : raw;

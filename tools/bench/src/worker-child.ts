@@ -22,12 +22,18 @@ const share = num(values.share) ?? config.BLING_RATE_SHARE;
 const pollChangesMs = num(values["poll-ms"]);
 const reconcileStockMs = num(values["reconcile-ms"]);
 const budgetMaxWaitMs = num(values["budget-wait-ms"]);
-const worker = await composeWorker({ ...config, BLING_RATE_SHARE: share }, logger, {
-  ...(budgetMaxWaitMs ? { budgetMaxWaitMs } : {}),
-  schedulerIntervals: {
-    ...(pollChangesMs ? { pollChangesMs } : {}),
-    ...(reconcileStockMs ? { reconcileStockMs } : {}),
+// The per-tenant Zydon budget scales with the same factor (issue 21 #4).
+const zydonRate = (config.ZYDON_RATE_PER_TENANT * share) / config.BLING_RATE_SHARE;
+const worker = await composeWorker(
+  { ...config, BLING_RATE_SHARE: share, ZYDON_RATE_PER_TENANT: zydonRate },
+  logger,
+  {
+    ...(budgetMaxWaitMs ? { budgetMaxWaitMs } : {}),
+    schedulerIntervals: {
+      ...(pollChangesMs ? { pollChangesMs } : {}),
+      ...(reconcileStockMs ? { reconcileStockMs } : {}),
+    },
   },
-});
+);
 installShutdown(worker.close, logger);
 logger.warn({ share, pollChangesMs, reconcileStockMs }, "bench worker started");

@@ -93,6 +93,22 @@ describe("per-second share (spaced grants, issue 16 #1)", () => {
     expect(rate).toBeLessThanOrEqual(share);
   });
 
+  it("a process starved past its slot gives the grant back instead of landing next to later grants", async () => {
+    const sub = `t${++n}`;
+    let calls = 0;
+    // Every third sleep of this "process" ends 300 ms late, as a starved event loop would.
+    const starved = (ms: number, signal?: AbortSignal) =>
+      sleep(ms + (++calls % 3 === 0 ? 300 : 0)).then(() => signal?.throwIfAborted());
+    const a = budget({ share: 2, sleep: starved }, conn(), sub);
+    const b = budget({ share: 2 }, conn(), sub);
+    const { grants, sends } = await saturate([a, b], 4, 4_000, "acct-starved");
+    expect(a.lateRetakes).toBeGreaterThanOrEqual(1);
+    expect(maxInAnySecond(sends)).toBeLessThanOrEqual(2);
+    for (let i = 0; i + 2 < grants.length; i++) {
+      expect((grants[i + 2] as number) - (grants[i] as number)).toBeGreaterThanOrEqual(1000);
+    }
+  });
+
   it("a fractional share (1.5) is spaced too: never 2 within one spacing, rate ≥ 0.97 × 1.5", async () => {
     const bb = budget({ share: 1.5 });
     const first = await bb.take({ accountId: "acct-frac", lane: "catalog" });
@@ -100,7 +116,7 @@ describe("per-second share (spaced grants, issue 16 #1)", () => {
     const second = await bb.take({ accountId: "acct-frac", lane: "catalog" });
     expect(second).toMatchObject({ ok: false, reason: "second" });
     expect(second.ok ? 0 : second.waitMs).toBeGreaterThan(600);
-    const { grants } = await saturate([bb], 3, 3_000, "acct-frac-2");
+    const { grants } = await saturate([bb], 3, 4_000, "acct-frac-2");
     for (let i = 0; i + 2 < grants.length; i++) {
       expect((grants[i + 2] as number) - (grants[i] as number)).toBeGreaterThanOrEqual(1000);
     }
@@ -345,5 +361,69 @@ describe("usage and the client hook", () => {
       ok: false,
       reason: "second",
     });
+  });
+});
+
+describe("Redis back empty (issue 17 #1)", () => {
+  /** Every key under one budget's prefix — what an empty Redis after a restart looks like to it. */
+  async function deleteBudgetKeys(prefix: string): Promise<number> {
+    const r = conn();
+    let deleted = 0;
+    for (let cursor = "0"; ; ) {
+      const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+      if (keys.length > 0) deleted += await r.del(...keys);
+      cursor = next;
+      if (cursor === "0") break;
+    }
+    return deleted;
+  }
+
+  it("keys deleted mid-run: no burst above the share across it, and the day's count is not reset to 0", async () => {
+    const sub = `t${++n}`;
+    const prefix = `${t.prefix}:${sub}`;
+    // The production hold (no restartHoldMs override): 1000 ms + 2 spacings after a new epoch.
+    const bb = new BlingBudget({ redis: conn(), keyPrefix: prefix, share: 2 });
+    let deletedAt = 0;
+    const wipe = (async () => {
+      await sleep(3_000);
+      expect(await deleteBudgetKeys(prefix)).toBeGreaterThanOrEqual(3);
+      deletedAt = Date.now();
+    })();
+    const { grants, sends } = await saturate([bb], 4, 6_000, "acct-wipe");
+    await wipe;
+    const before = grants.filter((g) => g < deletedAt).length;
+    expect(before).toBeGreaterThanOrEqual(2);
+    expect(grants.length - before).toBeGreaterThanOrEqual(2);
+    for (let i = 0; i + 2 < grants.length; i++) {
+      expect((grants[i + 2] as number) - (grants[i] as number)).toBeGreaterThanOrEqual(1000);
+    }
+    expect(maxInAnySecond(sends)).toBeLessThanOrEqual(2);
+    // The grants after the wipe waited out the hold (1000 ms + 2 spacings from the new epoch): the one gap
+    // of the run, ending after the wipe (a slot reserved just before it may still go).
+    let gap = { len: 0, end: 0 };
+    for (let i = 1; i < grants.length; i++) {
+      const len = (grants[i] as number) - (grants[i - 1] as number);
+      if (len > gap.len) gap = { len, end: grants[i] as number };
+    }
+    expect(gap.len).toBeGreaterThanOrEqual(1000);
+    expect(gap.end).toBeGreaterThan(deletedAt);
+    // The process remembered the count and put it back: today counts every grant, before and after.
+    expect((await bb.usage("acct-wipe")).today).toBe(grants.length);
+  });
+
+  it("a day count lost with no process remembering it starts again from 0 (stated limit), still spaced", async () => {
+    const sub = `t${++n}`;
+    const prefix = `${t.prefix}:${sub}`;
+    const first = new BlingBudget({ redis: conn(), keyPrefix: prefix, share: 1000, restartHoldMs: 0 });
+    await first.waitFor({ accountId: "acct-cold", lane: "orders", cost: 5 });
+    await deleteBudgetKeys(prefix);
+    const cold = new BlingBudget({ redis: conn(), keyPrefix: prefix, share: 1000, restartHoldMs: 0 });
+    await cold.waitFor({ accountId: "acct-cold", lane: "orders" });
+    expect((await cold.usage("acct-cold")).today).toBe(1);
+    // The instance that saw the 5 restores them on its next take.
+    await first.waitFor({ accountId: "acct-cold-2", lane: "orders" });
+    await deleteBudgetKeys(prefix);
+    await first.waitFor({ accountId: "acct-cold", lane: "orders" });
+    expect((await first.usage("acct-cold")).today).toBeGreaterThanOrEqual(6);
   });
 });

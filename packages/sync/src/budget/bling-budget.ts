@@ -7,6 +7,7 @@ import { higherLanes, reserveLanes } from "./lanes.js";
 import {
   recordErrorScript,
   releaseClaimScript,
+  rescindScript,
   takeScript,
   tokenCallScript,
   usageScript,
@@ -92,6 +93,14 @@ export interface BlingBudgetOptions {
   restartHoldMs?: number;
   /** How soon a paused tenant's caller is told to ask again (default 30 s). */
   pausedRetryMs?: number;
+  /**
+   * `waitFor` only: a request that would go out this much later than its slot (at most; measured from before
+   * the take) gives its grant back and takes again, instead of landing next to later grants (default: what the
+   * spacing leaves of a share window less 5 ms — 15 ms at share 2).
+   */
+  lateToleranceMs?: number;
+  /** Tests: the sleep `waitFor` uses (a starved process is a late sleep). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** How long a waiting claim outlives the wait it was told, before a vanished claimant stops blocking (default 2 s). */
   claimGraceMs?: number;
   /** How soon a lane held back by a higher lane asks again (default 250 ms). */
@@ -119,16 +128,17 @@ const KNOWN_DAYS_MAX = 10_000;
  *
  * Spacing (a GCRA with no burst): every grant of an account is placed on one schedule on the Redis clock,
  * at least T = 1000/share × (1 + slack) ms after the previous one, whatever process asks. Bling (and the
- * simulator, `Limiter.checkAccount` and `stats().maxPerSecond`) calls a second "above the share" when
- * share + 1 requests arrive within less than 1000 ms. Any share + 1 consecutive grants span share × T =
- * 1000 × (1 + slack) ms, so arrivals can only bunch if an earlier request reaches Bling more than
- * 1000 × slack ms (20 ms at share 2) later after its grant than one `share` places behind it. The grant is the
- * last thing before the send: `waitFor` reserves the next slot up to one T ahead and sleeps locally until it,
- * so a late wake-up or a slow Redis reply delays only that caller's own sleep, never the schedule, and every
- * request goes out at its slot plus the same few ms of timer and loopback latency. The old sliding window
- * granted `share` requests at the same instant, so one of a pair held back by a busy event loop landed next
- * to the following pair (3 in 972 ms); with one request per slot two sends never compete for one instant.
- * Throughput under saturation is share / (1 + slack) (0.98 × share by default) — no margin per window.
+ * simulator: `Limiter.checkAccount` counts arrivals in (t − 1000, t], `stats().maxPerSecond` the most within
+ * less than 1000 ms) calls a second "above the share" when share + 1 requests arrive within less than 1000 ms.
+ * Any share + 1 consecutive grants span share × T = 1000 × (1 + slack) ms, so arrivals can only bunch if an
+ * earlier request reaches Bling more than 1000 × slack ms (20 ms at share 2) later after its grant than one
+ * `share` places behind it. Two rules keep that from happening: `waitFor` reserves the next slot up to one T
+ * ahead and sleeps locally until it, so a late wake-up delays only that caller's sleep, never the schedule;
+ * and a request whose process was starved (the slot is more than `lateToleranceMs` past when it would go)
+ * gives its grant back and takes a new slot, since a late send could land next to grants made after it.
+ * The sliding share windows (the log) are widened to exactly what the spacing keeps, and checked at the slot.
+ * The old sliding window granted `share` requests at one instant, so one of a pair held back by a busy event
+ * loop landed next to the following pair (3 in 972 ms). Throughput under saturation is share / (1 + slack).
  * A missing epoch (Redis back empty) holds every account for `restartHoldMs`; a day count that vanished is
  * restored from the last count this process saw for the account (see `take`). `take` never sleeps.
  */
@@ -142,6 +152,15 @@ export class BlingBudget {
   private readonly windows: RateWindow[];
   private readonly restartHoldMs: number;
   private readonly pausedRetryMs: number;
+  private readonly lateToleranceMs: number;
+  /** Grants this instance gave back because they would have gone out late (benchmarks report it). */
+  lateRetakes = 0;
+  /**
+   * Redis clock minus ours, estimated from above: the least (Redis now − the moment we asked) seen, creeping up
+   * 0.01 ms per take so a changed offset is learnt again. A slot is at most this late locally.
+   */
+  private clockOffset = Number.POSITIVE_INFINITY;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Last day count this process saw per account, restored into a Redis that lost it. */
   private readonly knownDays = new Map<string, { day: number; used: number }>();
   private readonly redis: Redis;
@@ -159,10 +178,19 @@ export class BlingBudget {
     this.share = opts.share ?? 2;
     const margin = opts.windowMarginMs ?? 0;
     if (!(margin >= 0 && margin < 1000)) throw new RangeError("windowMarginMs must be in [0, 1000)");
-    this.windows = shareWindows(this.share).map((w) => ({ ...w, windowMs: w.windowMs + margin }));
     const slack = opts.spacingSlack ?? 0.02;
     if (!(slack >= 0 && slack < 1)) throw new RangeError("spacingSlack must be in [0, 1)");
     this.spacingMs = (1000 / this.share) * (1 + slack);
+    // Each share window widened to what the spacing already keeps (limit × T), so it never holds back a grant
+    // made on time and binds exactly when a late send moved an entry (confirmLate).
+    this.windows = shareWindows(this.share).map((w) => ({
+      ...w,
+      windowMs: w.windowMs + Math.max(0, Math.floor(w.limit * this.spacingMs - w.windowMs)) + margin,
+    }));
+    // What the spacing leaves of every window (20 ms at share 2), less 5 ms for the way from here to the socket.
+    const room = Math.min(...shareWindows(this.share).map((w) => w.limit * this.spacingMs - w.windowMs));
+    this.lateToleranceMs = opts.lateToleranceMs ?? Math.max(0, Math.floor(room) - 5);
+    this.sleep = opts.sleep ?? sleep;
     this.restartHoldMs = opts.restartHoldMs ?? Math.ceil(1000 + 2 * this.spacingMs);
     if (!(this.restartHoldMs >= 0)) throw new RangeError("restartHoldMs must be ≥ 0");
     this.pausedRetryMs = positiveInt(opts.pausedRetryMs ?? 30_000, "pausedRetryMs");
@@ -200,7 +228,17 @@ export class BlingBudget {
     args: TakeArgs,
     aheadMs: number,
   ): Promise<
-    (TakeResult & { ok: false }) | { ok: true; grantedAt: number; claimId: string; delayMs: number }
+    | (TakeResult & { ok: false })
+    | {
+        ok: true;
+        grantedAt: number;
+        claimId: string;
+        delayMs: number;
+        nonce: string;
+        cost: number;
+        slot: string;
+        offset: number;
+      }
   > {
     const cost = args.cost ?? 1;
     const maxCost = Math.min(this.reqCap, ...this.windows.map((w) => w.limit));
@@ -212,6 +250,8 @@ export class BlingBudget {
     const ceiling = reserveLanes.includes(args.lane) ? this.dailyLimit : this.bulkDailyCeiling;
     const offset = timeZoneOffsetMs(Date.now(), this.timeZone);
     const known = this.knownDays.get(a.id);
+    const grantNonce = nonce();
+    const asked = Date.now();
     const keys = [
       a.log,
       a.days,
@@ -235,7 +275,7 @@ export class BlingBudget {
       claimId,
       this.claimGraceMs,
       this.priorityPollMs,
-      nonce(),
+      grantNonce,
       this.spacingMs.toFixed(3),
       aheadMs,
       this.restartHoldMs,
@@ -246,15 +286,28 @@ export class BlingBudget {
       this.windows.length,
       ...this.windows.flatMap((w) => [w.limit, w.windowMs]),
     ];
-    const [granted, reason, waitMs, now, used] = (await takeScript.run(this.redis, keys, argv)) as [
+    const [granted, reason, waitMs, now, used, slot] = (await takeScript.run(this.redis, keys, argv)) as [
       number,
       string,
       number,
       number,
       number,
+      string | undefined,
     ];
+    this.clockOffset = Math.min(now - asked, this.clockOffset + 0.01);
     this.remember(a.id, Math.floor((now + offset) / 86_400_000), used);
-    if (granted === 1) return { ok: true, grantedAt: now + waitMs, claimId, delayMs: waitMs };
+    if (granted === 1) {
+      return {
+        ok: true,
+        grantedAt: now + waitMs,
+        claimId,
+        delayMs: waitMs,
+        nonce: grantNonce,
+        cost,
+        slot: slot ?? String(now + waitMs),
+        offset,
+      };
+    }
     if (reason === "day") {
       const retryAt = nextMidnight(new Date(now), this.timeZone);
       const reserveOnly = used + cost <= this.dailyLimit;
@@ -279,7 +332,16 @@ export class BlingBudget {
         const ahead = Math.max(0, Math.min(Math.floor(this.spacingMs), maxWaitMs - (Date.now() - started)));
         const r = await this.takeSlot({ ...take, claimId }, ahead);
         if (r.ok) {
-          if (r.delayMs > 0) await sleep(r.delayMs, signal);
+          // The slot on our clock (no earlier than the true one: the offset is estimated from above).
+          const slotHere = Number(r.slot) - this.clockOffset;
+          const toSlot = Math.ceil(slotHere - Date.now());
+          if (toSlot > 0) await this.sleep(toSlot, signal);
+          const late = Date.now() - slotHere;
+          if (late > this.lateToleranceMs) {
+            await this.rescind(args.accountId, r);
+            this.lateRetakes += 1;
+            continue;
+          }
           return { grantedAt: r.grantedAt, waitedMs: Date.now() - started };
         }
         const elapsed = Date.now() - started;
@@ -287,13 +349,26 @@ export class BlingBudget {
           throw new BudgetWaitError(r.reason, r.waitMs, r.retryAt, r.reserveOnly === true);
         }
         // Jitter spreads waiters that were told the same instant, so they do not all hit Redis at once.
-        await sleep(r.waitMs + Math.floor(Math.random() * Math.min(50, 5 + r.waitMs / 4)), signal);
+        await this.sleep(r.waitMs + Math.floor(Math.random() * Math.min(50, 5 + r.waitMs / 4)), signal);
       }
     } catch (err) {
       // A caller that gives up must stop holding lower lanes back.
       await this.releaseClaim(args.accountId, args.lane, claimId).catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Give a grant back that would go out late (see rescindScript). */
+  private async rescind(
+    accountId: string,
+    g: { nonce: string; cost: number; slot: string; offset: number },
+  ): Promise<void> {
+    const a = this.accountKeys(accountId);
+    await rescindScript.run(
+      this.redis,
+      [a.log, this.key("egress", "requests"), a.state, a.days],
+      [g.nonce, g.cost, g.slot, this.spacingMs.toFixed(3), g.offset],
+    );
   }
 
   /** Drop a waiting claim (a caller that stops waiting); claims also expire on their own. */

@@ -77,7 +77,7 @@ end
  *       14 hold ms after a new epoch, 15 day number and 16 count this process last saw for the account (restored
  *       if that day's field is gone), 17 state TTL ms, 18 paused retry ms, 19 number of rate windows, then
  *       limit/window pairs.
- * Returns {granted 0|1, reason, waitMs (granted: ms until the slot), now, dayUsed}.
+ * Returns {granted 0|1, reason, waitMs (granted: ms until the slot), now, dayUsed, slot (granted, "%.3f")}.
  */
 export const takeScript = new LuaScript(`${NOW}${WAIT_FOR_ROOM}${EARLIEST_ROOM}${SPACING}${PAUSED}
 local cost = tonumber(ARGV[1])
@@ -158,7 +158,7 @@ if reason then
 end
 
 spendSlot(stateKey, slot, spacing, cost, stateTtl)
-local at = int(math.ceil(slot))
+local at = string.format('%.3f', slot)
 for i = 1, cost do
   local m = nonce .. ':' .. i
   redis.call('ZADD', logKey, at, m)
@@ -174,7 +174,7 @@ if redis.call('HLEN', dayKey) > 2 then
   end
 end
 redis.call('ZREM', ownClaims, claimId)
-return {1, 'ok', math.max(0, math.ceil(slot - now)), now, used + cost}
+return {1, 'ok', math.max(0, math.ceil(slot - now)), now, used + cost, string.format('%.3f', slot)}
 `);
 
 /**
@@ -192,6 +192,29 @@ if slot > now + ahead then
 end
 spendSlot(KEYS[1], slot, spacing, 1, stateTtl)
 return {1, 'ok', math.max(0, math.ceil(slot - now)), now}
+`);
+
+/**
+ * A granted request would go out late (its process was starved between the grant and the send): sending it now
+ * could put it next to grants made after it, so the grant is taken back — its log entries removed, the day
+ * count returned, and, when no grant followed it, `next` set back to its slot — and the caller takes again.
+ * KEYS: 1 account log, 2 egress request log, 3 account spacing state, 4 account day counts.
+ * ARGV: 1 nonce of the grant, 2 cost, 3 its slot (ms, fractional), 4 spacing ms, 5 tz offset ms.
+ */
+export const rescindScript = new LuaScript(`${NOW}
+local nonce, cost, slot, spacing = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+for i = 1, cost do
+  local m = nonce .. ':' .. i
+  redis.call('ZREM', KEYS[1], m)
+  redis.call('ZREM', KEYS[2], m)
+end
+local nxt = tonumber(redis.call('HGET', KEYS[3], 'next') or '')
+if nxt ~= nil and math.abs(nxt - (slot + cost * spacing)) < 0.01 then
+  redis.call('HSET', KEYS[3], 'next', string.format('%.3f', slot))
+end
+local day = int(math.floor((now + tonumber(ARGV[5])) / 86400000))
+if tonumber(redis.call('HGET', KEYS[4], day) or '0') >= cost then redis.call('HINCRBY', KEYS[4], day, -cost) end
+return now
 `);
 
 /** KEYS: 1 error log. ARGV: 1 window ms, 2 nonce. Returns errors in the window. */
