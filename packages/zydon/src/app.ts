@@ -21,7 +21,7 @@ import { resolveZydonContract, type ZydonContract, type ZydonContractOverrides }
 import { ZydonAuthError, ZydonError, ZydonUnexpectedResponseError } from "./errors.js";
 import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
 import { OutboundFetcher, type OutboundOptions } from "./outbound.js";
-import { clientFetch, type ZydonRetryOptions } from "./retry.js";
+import { type CallAttemptCap, clientFetch, type ZydonRetryOptions } from "./retry.js";
 
 export interface ZydonAppOptions {
   /** App Studio `client_id` (zydon-api.md §2.1). */
@@ -235,8 +235,16 @@ export class ZydonApp {
     return { ok: true, ...body, deliveryId: headerValue(input.headers, DELIVERY_HEADER) ?? null };
   }
 
-  client(accessKey: ZydonAccessKey): ZydonClient {
+  /**
+   * A client for one organization; `extra` carries the caller's per-job settings (the worker's cross-layer
+   * retry cap, the download timeout of tenant-supplied files).
+   */
+  client(
+    accessKey: ZydonAccessKey,
+    extra: { attemptCap?: CallAttemptCap; downloadTimeoutMs?: number } = {},
+  ): ZydonClient {
     return new ZydonClient({
+      ...extra,
       baseUrl: this.opts.apiBaseUrl,
       accessKey,
       contract: this.contract,

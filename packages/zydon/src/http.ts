@@ -133,6 +133,8 @@ export class HttpCore {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
+      // The cross-layer retry cap (retry.ts) refuses to send: its error goes up as it is.
+      if (err instanceof ZydonError) throw err;
       const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
       this.opts.logger?.warn({ method: spec.method, path: spec.path, timedOut }, "zydon request failed");
       throw new ZydonNetworkError({

@@ -28,7 +28,7 @@ describe("job registry", () => {
       "initial-sync-start": "sync/catalog/bling",
       "initial-sync-step": "sync/catalog/bling",
       "refresh-product": "events/stock_price/bling",
-      "product-images": "events/catalog/bling",
+      "product-images": "files/catalog/bling",
       "poll-changes": "sync/catalog/bling",
       "drift-audit": "sync/catalog/bling/after-sync",
       "refresh-stock": "events/stock_price/bling",
