@@ -1,6 +1,6 @@
+import { createHash } from "node:crypto";
 import type { z } from "zod";
 import { BLING_MAX_RESPONSE_BYTES, readBlingText } from "./body-cap.js";
-import { createHash } from "node:crypto";
 import {
   BlingError,
   BlingNetworkError,

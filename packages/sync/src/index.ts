@@ -28,7 +28,6 @@ export {
   RedisCallAttempts,
 } from "./jobs/call-attempts.js";
 export { type JobRun, type JobServices, RunAgainSignal } from "./jobs/define-job.js";
-export { DEFAULT_TENANT_SLOTS, TENANT_LEASE_MS, TenantSlots } from "./jobs/tenant-slots.js";
 export {
   findJob,
   isJobName,
@@ -38,6 +37,7 @@ export {
   type RegisteredJob,
   registeredJobs,
 } from "./jobs/registry.js";
+export { DEFAULT_TENANT_SLOTS, TENANT_LEASE_MS, TenantSlots } from "./jobs/tenant-slots.js";
 export {
   pruneRetention,
   type RetentionOptions,

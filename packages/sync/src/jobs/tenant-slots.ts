@@ -51,7 +51,9 @@ export interface TenantSlotLease {
   release(): Promise<void>;
 }
 
-export type SlotResult = { ok: true; lease: TenantSlotLease } | { ok: false; holders: number; retryInMs: number };
+export type SlotResult =
+  | { ok: true; lease: TenantSlotLease }
+  | { ok: false; holders: number; retryInMs: number };
 
 export class TenantSlots {
   private readonly leaseMs: number;

@@ -150,7 +150,8 @@ async function uploadImages(
       entityKey: key,
       action: "upload",
       outcome: "failed",
-      reason: notFound ?? `Imagens do produto ${link.naturalKey} não foram enviadas ao Zydon: ${errorMessage(err)}`,
+      reason:
+        notFound ?? `Imagens do produto ${link.naturalKey} não foram enviadas ao Zydon: ${errorMessage(err)}`,
       retryable: true,
       details: { blingId: blingProductId },
     });
