@@ -1,5 +1,4 @@
 import { CursorsRepository, LedgerRepository, LinksRepository, linkData } from "@zb/db";
-import { OutboundRefusedError } from "@zb/zydon";
 import { z } from "zod";
 import { contentHash } from "../domain/content-hash.js";
 import type { EntityPipeline, PageResult } from "../engine/initial-sync.js";
