@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { type Env, type Logger, type workerEnvKeys, zydonContractOverrides } from "@zb/config";
 import { createDb, type DbHandle, type SecretBox, secretBoxFromConfig, type Tenant } from "@zb/db";
 import {
@@ -147,7 +148,7 @@ export async function composeWorker(
     tenant: Tenant,
     settings: TenantSettings,
     lane: BlingLane,
-    job: JobRef,
+    job: JobRef = { id: `direct-${randomUUID()}`, queue: "direct", prepay: false },
   ): Promise<SyncContext> {
     const conn = await credentials.getBlingConnection(tenant.id);
     if (!conn?.tokens || conn.status !== "connected") throw new BlingNotConnectedError(tenant.id);

@@ -30,9 +30,10 @@ export interface WorkerDeps extends JobServices {
   /**
    * A tenant-bound context: Bling client with the per-account budget for `lane`, Zydon client, settings.
    * Throws a "wait" error (BudgetWaitError) when the account's budget says the job would wait long: the
-   * job is delayed instead of waiting in its slot.
+   * job is delayed instead of waiting in its slot. Without `job` (a test or tool driving a pipeline
+   * directly) the context is its own one-off job: no pre-check, its own retry record.
    */
-  contextFor(tenant: Tenant, settings: TenantSettings, lane: BlingLane, job: JobRef): Promise<SyncContext>;
+  contextFor(tenant: Tenant, settings: TenantSettings, lane: BlingLane, job?: JobRef): Promise<SyncContext>;
   /**
    * Per-tenant fairness: at most `limit` running jobs of one tenant per queue, across processes (absent:
    * unlimited). A job over it is delayed by about `delayMs` (jittered) without spending an attempt.
@@ -110,12 +111,6 @@ export function createProcessor(deps: WorkerDeps): Processor {
       return def.run(payload, base).catch((err: unknown) => mapError(err, job, token, deps, tenantId));
     }
     if (!tenantId) throw new UnrecoverableError(`job ${job.name} carries no tenant`);
-    const g = await guardTenant(tenants, tenantId, { needsBling: def.needs === "bling" });
-    if (!g.run) {
-      if (g.reason === "bling_daily_limit") return delay(job, token, g.until.getTime() - Date.now());
-      return def.needs === "bling" ? skip(g.reason) : undefined;
-    }
-    if (def.needsInitialSync && !g.tenant.initialSyncDoneAt) return undefined;
     const ref: JobRef = { id: String(job.id), queue: job.queueName, prepay: def.prepayBudget };
     // Fairness: one tenant holds at most `limit` of this queue's running jobs; its excess waits delayed,
     // out of any worker slot, so every other tenant's jobs keep their share of the concurrency.
@@ -126,6 +121,12 @@ export function createProcessor(deps: WorkerDeps): Processor {
       return delay(job, token, wait + Math.floor(Math.random() * wait));
     }
     try {
+      const g = await guardTenant(tenants, tenantId, { needsBling: def.needs === "bling" });
+      if (!g.run) {
+        if (g.reason === "bling_daily_limit") return delay(job, token, g.until.getTime() - Date.now());
+        return def.needs === "bling" ? skip(g.reason) : undefined;
+      }
+      if (def.needsInitialSync && !g.tenant.initialSyncDoneAt) return undefined;
       const run =
         def.needs === "bling"
           ? {
