@@ -2,7 +2,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { generateDemoAccount } from "@zb/bling-simulator";
 import { LedgerRepository } from "@zb/db";
-import { FaultTally, reportRecovery, waitFor, waitForInitialSync } from "@zb/e2e-kit";
+import {
+  FaultTally,
+  failedJobs,
+  pendingJobs,
+  reportRecovery,
+  waitFor,
+  waitForInitialSync,
+} from "@zb/e2e-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type E2E, startE2E } from "../world.js";
 
@@ -107,7 +114,13 @@ async function round(n: number): Promise<number[]> {
           tenantId: x.t.tenantId,
           blingProductIds: [String(x.productId)],
         });
-        await waitFor("stock", async () => zydonProduct(x.t.orgId, x.sku)?.stock === qty, 60_000);
+        await waitFor("stock", async () => zydonProduct(x.t.orgId, x.sku)?.stock === qty, 60_000).catch(
+          async (err) => {
+            throw new Error(
+              `${(err as Error).message}: ${x.sku} has ${zydonProduct(x.t.orgId, x.sku)?.stock}; failed ${(await failedJobs(e, x.t.tenantId)).join("; ")}; pending ${(await pendingJobs(e, x.t.tenantId)).join(", ")}`,
+            );
+          },
+        );
         return Date.now() - started;
       })();
       const priced = (async () => {
