@@ -34,6 +34,11 @@ const SLOTS = 2;
 const CONCURRENCY = 8;
 const DOWNLOAD_TIMEOUT_MS = 5_000;
 const JITTER_MS = 150;
+/**
+ * `HOSTILE_UNFAIR=1` runs the same load with the fairness switched off (no per-tenant slot limit, no budget
+ * check before a job: the worker as it was), to see the test fail without it.
+ */
+const UNFAIR = process.env.HOSTILE_UNFAIR === "1";
 
 let e: E2E;
 let drip: Server;
@@ -47,7 +52,12 @@ const tally = new FaultTally("hostile tenant");
 beforeAll(async () => {
   e = await startE2E({
     env: { WORKER_CONCURRENCY: String(CONCURRENCY) },
-    worker: { tenantSlots: SLOTS, downloadTimeoutMs: DOWNLOAD_TIMEOUT_MS, tenantSlotDelayMs: 500 },
+    worker: {
+      tenantSlots: UNFAIR ? 10_000 : SLOTS,
+      ...(UNFAIR ? { budgetPrecheckMs: 60_000 } : {}),
+      downloadTimeoutMs: DOWNLOAD_TIMEOUT_MS,
+      tenantSlotDelayMs: 500,
+    },
   });
   // An image host that answers at once and then sends one byte every 400 ms, forever.
   drip = createServer((req, res) => {
@@ -84,7 +94,13 @@ beforeAll(async () => {
     await waitForInitialSync(e, x.t.tenantId, 90_000);
     // A simple product that made it to Zydon (the demo data has blank and repeated SKUs on purpose).
     const acc = e.bling.sim.control.getAccount(x.t.accountId);
-    const inZydon = new Set(e.zydon.sim.snapshot(x.t.orgId).products.map((p) => p.sku));
+    // …with stock (a product whose stock Bling does not control stays at 0 whatever the balance says).
+    const inZydon = new Set(
+      e.zydon.sim
+        .snapshot(x.t.orgId)
+        .products.filter((p) => (p.stock ?? 0) > 0)
+        .map((p) => p.sku),
+    );
     const p = acc.products.find(
       (q) =>
         !q.idProdutoPai &&
