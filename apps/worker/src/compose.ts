@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { revokeTokenPair } from "@zb/bling";
 import { type Env, type Logger, type workerEnvKeys, zydonContractOverrides } from "@zb/config";
 import { createDb, type DbHandle, type SecretBox, secretBoxFromConfig, type Tenant } from "@zb/db";
@@ -7,8 +8,11 @@ import {
   type BlingLane,
   BlingNotConnectedError,
   type BlingTokenManager,
+  BudgetWaitError,
   budgetHook,
+  callAttemptsKey,
   createBlingPort,
+  DEFAULT_TENANT_SLOTS,
   ensureGlobalSchedulers,
   ensureTenantSchedulers,
   JobProducer,
@@ -16,8 +20,10 @@ import {
   nfeJobId,
   pruneRetention,
   QUEUES,
+  RedisCallAttempts,
   type SyncContext,
   type TenantSettings,
+  TenantSlots,
   wireBlingClient,
   wireBlingOAuth,
   wireBudget,
@@ -29,14 +35,42 @@ import {
 } from "@zb/sync";
 import type { WorkerOptions } from "bullmq";
 import { Redis } from "ioredis";
-import { createProcessor, type WorkerDeps } from "./processors.js";
+import { createProcessor, type JobRef, type WorkerDeps } from "./processors.js";
 import { createWorkerRuntime, type WorkerRuntime } from "./runtime.js";
 
 export type WorkerEnv = Pick<Env, (typeof workerEnvKeys)[number]>;
 
+/** How long a job's pre-taken Bling grant stays usable by its first request (later, that request asks anew). */
+const PREPAID_FRESH_MS = 500;
+
+// Take `KEYS[1]` for `ARGV[1]` (or take it back when it already holds it) for ARGV[2] ms.
+const CLAIM = `
+local cur = redis.call('GET', KEYS[1])
+if cur == false or cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+  return 1
+end
+return 0
+`;
+const RELEASE_CLAIM = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
 export interface ComposeWorkerOptions {
   /** Longest one Bling request waits for a budget slot before its job is delayed (default 20 s). */
   budgetMaxWaitMs?: number;
+  /**
+   * A job whose first Bling grant is further away than this is delayed by that wait before it runs,
+   * instead of waiting in its worker slot (default 2 s).
+   */
+  budgetPrecheckMs?: number;
+  /** Running jobs of one tenant per queue, across processes (default WORKER_TENANT_SLOTS). */
+  tenantSlots?: number;
+  /** How long a job over its tenant's slots is delayed, jittered up to twice this (default 1 s). */
+  tenantSlotDelayMs?: number;
+  /** Longest download of one tenant-supplied file before that link is given up (default 20 s). */
+  downloadTimeoutMs?: number;
   /** Tests shorten the per-tenant polling/reconciliation intervals. */
   schedulerIntervals?: { pollChangesMs?: number; reconcileStockMs?: number };
   /**
@@ -100,14 +134,52 @@ export async function composeWorker(
     redis,
   );
   const maxWaitMs = opts.budgetMaxWaitMs ?? 20_000;
+  const precheckMs = opts.budgetPrecheckMs ?? 2_000;
+  const downloadTimeoutMs = opts.downloadTimeoutMs ?? config.WORKER_DOWNLOAD_TIMEOUT_MS;
+  const attemptsOf = (job: JobRef) =>
+    new RedisCallAttempts(redis, callAttemptsKey(config.REDIS_PREFIX, job.queue, job.id));
 
-  async function contextFor(tenant: Tenant, settings: TenantSettings, lane: BlingLane): Promise<SyncContext> {
+  /**
+   * The account's budget checked before the job runs: its first grant is taken now. Granted → the job's
+   * first Bling request spends it (if it comes within `PREPAID_FRESH_MS`; later, it asks the budget as usual
+   * and this grant was spent for nothing, as a job that makes no Bling call spends it). Refused with a wait
+   * above `precheckMs` → BudgetWaitError before anything runs: the worker delays the job by that wait, so no
+   * slot sleeps on a busy account. Refused for less → the job runs and its first request waits normally.
+   */
+  async function prepaidGrant(
+    accountId: string,
+    tenantId: string,
+    lane: BlingLane,
+    job: JobRef,
+  ): Promise<number | undefined> {
+    if (!job.prepay) return undefined;
+    // The tenant's pause flag is read by this grant too (issue 17 #3).
+    const r = await budget.take({ accountId, tenantId, lane, claimId: `job:${job.id}` });
+    if (r.ok) return Date.now();
+    if (r.reason === "day" || r.waitMs > precheckMs) {
+      await budget.releaseClaim(accountId, lane, r.claimId).catch(() => undefined);
+      throw new BudgetWaitError(r.reason, r.waitMs, r.retryAt, r.reserveOnly === true);
+    }
+    await budget.releaseClaim(accountId, lane, r.claimId).catch(() => undefined);
+    return undefined;
+  }
+
+  async function contextFor(
+    tenant: Tenant,
+    settings: TenantSettings,
+    lane: BlingLane,
+    job: JobRef = { id: `direct-${randomUUID()}`, queue: "direct", prepay: false },
+  ): Promise<SyncContext> {
     const conn = await credentials.getBlingConnection(tenant.id);
     if (!conn?.tokens || conn.status !== "connected") throw new BlingNotConnectedError(tenant.id);
     const zydonKey = await credentials.getZydonAccessKey(tenant.id);
     if (!zydonKey) throw new BlingNotConnectedError(tenant.id);
     // One budget per Bling account: two tenants can never share one, but the key follows the account.
     const accountId = conn.blingCompanyId ?? tenant.id;
+    let prepaidAt = await prepaidGrant(accountId, tenant.id, lane, job);
+    const hook = budgetHook(budget, accountId, lane, { maxWaitMs, tenantId: tenant.id });
+    // Both clients count one logical call's failed requests across every run of this job (≤ 10 in all).
+    const attemptCap = attemptsOf(job);
     let usedToken: string | undefined;
     // Bling's retry layer repeats one request after a per-second 429 (any request) or a 5xx/timeout/dropped
     // connection of a GET, through the budget hook each time: at most 6 requests per call
@@ -121,8 +193,14 @@ export async function composeWorker(
       // Say which token Bling refused: if another job or process already rotated it, its new token is used
       // instead of refreshing again (six refreshes for one expiry under two busy workers, fault test).
       onUnauthorized: () => tokens.forceRefresh(tenant.id, usedToken),
-      // The tenant's pause flag (uninstall, merchant pause) is read at every grant (issue 17 #3).
-      budget: budgetHook(budget, accountId, lane, { maxWaitMs, tenantId: tenant.id }),
+      budget: async (req) => {
+        const paid = prepaidAt;
+        prepaidAt = undefined;
+        if (paid !== undefined && Date.now() - paid <= PREPAID_FRESH_MS && !/\/oauth\/token\b/.test(req.path))
+          return;
+        await hook(req);
+      },
+      attemptCap,
     });
     return {
       tenantId: tenant.id,
@@ -131,7 +209,7 @@ export async function composeWorker(
       zydon: new ZydonPortAdapter(
         zydon.client(
           { code: zydonKey.accessKeyCode, token: zydonKey.accessKeyToken },
-          { budget: zydonBudgetHook(zydonBudget, tenant.id, { maxWaitMs }) },
+          { budget: zydonBudgetHook(zydonBudget, tenant.id, { maxWaitMs }), attemptCap, downloadTimeoutMs },
         ),
       ),
       db: db.db,
@@ -141,6 +219,7 @@ export async function composeWorker(
         const lock = await acquireLock(redis, `${config.REDIS_PREFIX}:lock:${tenant.id}:${key}`, {
           ttlMs: 120_000,
           waitMs: 30_000,
+          renewMs: 40_000,
         });
         // Someone else holds it for long: let the job retry later rather than wait here.
         if (!lock) throw new LockBusyError(key);
@@ -149,6 +228,18 @@ export async function composeWorker(
         } finally {
           await lock.release();
         }
+      },
+      // Owned by the job: the same job run again (a stall, a delay) takes its own claim back.
+      claim: async (key, ttlMs) => {
+        const k = `${config.REDIS_PREFIX}:claim:${tenant.id}:${key}`;
+        const owner = `job:${job.queue}:${job.id}`;
+        const taken = (await redis.eval(CLAIM, 1, k, owner, ttlMs)) as number;
+        if (taken !== 1) return null;
+        return {
+          release: async () => {
+            await redis.eval(RELEASE_CLAIM, 1, k, owner);
+          },
+        };
       },
       enqueueImages: async (blingProductId) => {
         await producer.enqueue("product-images", { tenantId: tenant.id, blingProductId });
@@ -206,6 +297,12 @@ export async function composeWorker(
     },
     onInitialSyncFinished: (tenantId) =>
       ensureTenantSchedulers(producer, tenantId, opts.schedulerIntervals ?? {}),
+    tenantSlots: {
+      slots: new TenantSlots(redis, config.REDIS_PREFIX),
+      limit: opts.tenantSlots ?? config.WORKER_TENANT_SLOTS ?? DEFAULT_TENANT_SLOTS,
+      ...(opts.tenantSlotDelayMs !== undefined ? { delayMs: opts.tenantSlotDelayMs } : {}),
+    },
+    onJobSettled: (job) => attemptsOf(job).clear(),
   };
 
   const processor = createProcessor(deps);

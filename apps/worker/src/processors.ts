@@ -12,14 +12,35 @@ import {
   RunAgainSignal,
   type SyncContext,
   type TenantSettings,
+  type TenantSlots,
   waitHintOf,
 } from "@zb/sync";
 import { DelayedError, type Job, type Processor, UnrecoverableError } from "bullmq";
 
+/** The BullMQ job a context is built for (its id keys the cross-layer retry cap and the claims it owns). */
+export interface JobRef {
+  id: string;
+  queue: string;
+  /** Take the job's first Bling grant before it runs (the job is delayed when the wait is long). */
+  prepay: boolean;
+}
+
 export interface WorkerDeps extends JobServices {
   log: Logger;
-  /** A tenant-bound context: Bling client with the per-account budget for `lane`, Zydon client, settings. */
-  contextFor(tenant: Tenant, settings: TenantSettings, lane: BlingLane): Promise<SyncContext>;
+  /**
+   * A tenant-bound context: Bling client with the per-account budget for `lane`, Zydon client, settings.
+   * Throws a "wait" error (BudgetWaitError) when the account's budget says the job would wait long: the
+   * job is delayed instead of waiting in its slot. Without `job` (a test or tool driving a pipeline
+   * directly) the context is its own one-off job: no pre-check, its own retry record.
+   */
+  contextFor(tenant: Tenant, settings: TenantSettings, lane: BlingLane, job?: JobRef): Promise<SyncContext>;
+  /**
+   * Per-tenant fairness: at most `limit` running jobs of one tenant per queue, across processes (absent:
+   * unlimited). A job over it is delayed by about `delayMs` (jittered) without spending an attempt.
+   */
+  tenantSlots?: { slots: TenantSlots; limit: number; delayMs?: number };
+  /** The job completed: drop its cross-layer retry record. */
+  onJobSettled?(job: JobRef): Promise<void>;
 }
 
 /** Wait without failing: move the job back to delayed, no attempt burned (BullMQ step-job pattern). */
@@ -90,22 +111,40 @@ export function createProcessor(deps: WorkerDeps): Processor {
       return def.run(payload, base).catch((err: unknown) => mapError(err, job, token, deps, tenantId));
     }
     if (!tenantId) throw new UnrecoverableError(`job ${job.name} carries no tenant`);
-    const g = await guardTenant(tenants, tenantId, { needsBling: def.needs === "bling" });
-    if (!g.run) {
-      if (g.reason === "bling_daily_limit") return delay(job, token, g.until.getTime() - Date.now());
-      return def.needs === "bling" ? skip(g.reason) : undefined;
+    const ref: JobRef = { id: String(job.id), queue: job.queueName, prepay: def.prepayBudget };
+    // Fairness: one tenant holds at most `limit` of this queue's running jobs; its excess waits delayed,
+    // out of any worker slot, so every other tenant's jobs keep their share of the concurrency.
+    const fair = deps.tenantSlots;
+    const slot = fair ? await fair.slots.acquire(tenantId, job.queueName, ref.id, fair.limit) : undefined;
+    if (slot && !slot.ok) {
+      const wait = fair?.delayMs ?? 1_000;
+      return delay(job, token, wait + Math.floor(Math.random() * wait));
     }
-    if (def.needsInitialSync && !g.tenant.initialSyncDoneAt) return undefined;
-    const run =
-      def.needs === "bling"
-        ? {
-            ...base,
-            tenant: g.tenant,
-            initialSyncDone: Boolean(g.tenant.initialSyncDoneAt),
-            sync: await deps.contextFor(g.tenant, g.settings, def.lane),
-          }
-        : base;
-    return def.run(payload, run).catch((err: unknown) => mapError(err, job, token, deps, tenantId));
+    try {
+      const g = await guardTenant(tenants, tenantId, { needsBling: def.needs === "bling" });
+      if (!g.run) {
+        if (g.reason === "bling_daily_limit") return delay(job, token, g.until.getTime() - Date.now());
+        return def.needs === "bling" ? skip(g.reason) : undefined;
+      }
+      if (def.needsInitialSync && !g.tenant.initialSyncDoneAt) return undefined;
+      const run =
+        def.needs === "bling"
+          ? {
+              ...base,
+              tenant: g.tenant,
+              initialSyncDone: Boolean(g.tenant.initialSyncDoneAt),
+              sync: await deps.contextFor(g.tenant, g.settings, def.lane, ref),
+            }
+          : base;
+      const result = await def.run(payload, run);
+      await deps.onJobSettled?.(ref);
+      return result;
+    } catch (err) {
+      // The retry record stays across attempts and delays (it expires by itself once the job is gone).
+      return await mapError(err, job, token, deps, tenantId);
+    } finally {
+      if (slot?.ok) await slot.lease.release();
+    }
   }
 
   return async (job, token) => {

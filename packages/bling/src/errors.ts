@@ -170,6 +170,26 @@ export class BlingResponseTooLargeError extends BlingError {
   }
 }
 
+/**
+ * The cross-layer retry cap (retry.ts `CallAttemptCap`) refused to send one more request of a logical call:
+ * it failed `failures` times across the retry layer and every run of its job, or its first failure is older
+ * than the time bound. Never repeated: the job gives up.
+ */
+export class BlingRetryCapError extends BlingError {
+  readonly action = "give_up" as const;
+  constructor(
+    readonly failures: number,
+    readonly reason: "attempts" | "time",
+    ctx: BlingErrorContext = {},
+  ) {
+    super(describe(`Bling retry cap reached (${reason}) after ${failures} failed requests`, ctx), ctx);
+  }
+
+  ptBrMessage(): string {
+    return `o Bling falhou ${this.failures} vez(es) seguidas nesta chamada; o envio foi interrompido e será tentado de novo na próxima sincronização`;
+  }
+}
+
 /** Refused by the client before sending (e.g. a date window over one year, a missing required filter). */
 export class BlingRequestError extends BlingError {
   readonly action = "give_up" as const;

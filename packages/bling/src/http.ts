@@ -1,13 +1,21 @@
+import { createHash } from "node:crypto";
 import type { z } from "zod";
 import { BLING_MAX_RESPONSE_BYTES, readBlingText } from "./body-cap.js";
 import {
   BlingError,
   BlingNetworkError,
   BlingRequestError,
+  BlingRetryCapError,
   BlingUnexpectedResponseError,
   mapBlingApiError,
 } from "./errors.js";
-import { type BlingRetryOptions, type RetryPolicy, retryPolicy, retryWaitMs } from "./retry.js";
+import {
+  type BlingRetryOptions,
+  type CallAttemptCap,
+  type RetryPolicy,
+  retryPolicy,
+  retryWaitMs,
+} from "./retry.js";
 
 export interface BlingBudgetRequest {
   method: string;
@@ -48,6 +56,8 @@ export interface BlingClientOptions {
    * re-send after a 401's forced refresh).
    */
   retry?: BlingRetryOptions | boolean;
+  /** Cross-layer cap of one logical call's failed requests (retry.ts; the worker's, per job). */
+  attemptCap?: CallAttemptCap;
   /** Cap on a response body (default BLING_MAX_RESPONSE_BYTES, 16 MiB): past it, BlingResponseTooLargeError. */
   maxResponseBytes?: number;
 }
@@ -178,6 +188,27 @@ export class BlingHttp {
     url: string,
     token: string,
   ): Promise<{ status: number; json: unknown; text: string; retryAfter: string | null }> {
+    const cap = this.opts.attemptCap;
+    if (!cap) return this.sendOnce(req, url, token);
+    const key = callKeyOf(req.method, url, req.body);
+    const verdict = await cap.allow(key);
+    if (!verdict.ok)
+      throw new BlingRetryCapError(verdict.failures, verdict.reason, { method: req.method, path: req.path });
+    const res = await this.sendOnce(req, url, token).catch(async (err: unknown) => {
+      // A response too large or a refused URL was answered; only a request without an answer is a failure.
+      if (err instanceof BlingNetworkError) await cap.failed(key, null);
+      throw err;
+    });
+    if (res.status >= 400) await cap.failed(key, res.status);
+    else if (verdict.failures > 0) await cap.succeeded(key);
+    return res;
+  }
+
+  private async sendOnce(
+    req: BlingRequest<unknown>,
+    url: string,
+    token: string,
+  ): Promise<{ status: number; json: unknown; text: string; retryAfter: string | null }> {
     await this.opts.budget?.({
       method: req.method,
       path: req.path,
@@ -235,6 +266,20 @@ export class BlingHttp {
       clearTimeout(timer);
     }
   }
+}
+
+/** The logical call of a request for the retry cap: method, path + query (no origin), a digest of the body. */
+function callKeyOf(method: string, url: string, body: unknown): string {
+  let where = url;
+  try {
+    const u = new URL(url);
+    where = `${u.pathname}${u.search}`;
+  } catch {
+    // keep the URL as it is
+  }
+  const digest =
+    body === undefined ? "" : createHash("sha1").update(JSON.stringify(body)).digest("hex").slice(0, 16);
+  return `${method} ${where}${digest ? ` #${digest}` : ""}`;
 }
 
 function tryJson(text: string): unknown {

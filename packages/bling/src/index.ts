@@ -33,6 +33,7 @@ export {
   BlingRateLimitedError,
   BlingRequestError,
   BlingResponseTooLargeError,
+  BlingRetryCapError,
   BlingServerError,
   BlingTokenError,
   BlingUnexpectedResponseError,
@@ -69,7 +70,12 @@ export {
   toTokenSet,
 } from "./oauth.js";
 export { BLING_PAGE_SIZE, type PaginateOptions, paginate } from "./paginate.js";
-export { BLING_MAX_ATTEMPTS, BLING_MAX_REQUESTS_PER_CALL, type BlingRetryOptions } from "./retry.js";
+export {
+  BLING_MAX_ATTEMPTS,
+  BLING_MAX_REQUESTS_PER_CALL,
+  type BlingRetryOptions,
+  type CallAttemptCap as BlingCallAttemptCap,
+} from "./retry.js";
 export {
   blingDecimal,
   blingId,

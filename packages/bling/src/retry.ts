@@ -11,6 +11,25 @@ import { BlingNetworkError, BlingRateLimitedError, BlingServerError } from "./er
 export const BLING_MAX_ATTEMPTS = 5;
 export const BLING_MAX_REQUESTS_PER_CALL = BLING_MAX_ATTEMPTS + 1;
 
+/**
+ * ACROSS LAYERS: the job's attempts and delayed re-runs repeat its steps, each step's calls going through
+ * the layer above again (6 × 8 job attempts = 48 requests for one read). The `CallAttemptCap` bounds one
+ * logical call for the whole life of its job: asked before every HTTP request (401 re-sends included),
+ * told of every failed one (status ≥ 400 or no response), keyed by the call (method, path and query, body).
+ * The worker keeps it in Redis per job id: at most 10 requests of a call that keeps failing, none sent
+ * later than the cap's time bound after its first failure.
+ */
+export interface CallAttemptCap {
+  /** Before each request; `failures` so far lets the caller skip `succeeded` for a call that never failed. */
+  allow(
+    key: string,
+  ): Promise<{ ok: true; failures: number } | { ok: false; failures: number; reason: "attempts" | "time" }>;
+  /** After a failed request: its status (`null`: no response). A 429 counts but does not start the clock. */
+  failed(key: string, status: number | null): Promise<void>;
+  /** After a success of a call that had failed: the logical call is over, its count is dropped. */
+  succeeded(key: string): Promise<void>;
+}
+
 export interface BlingRetryOptions {
   /** Further tries of one request (default 4, so `BLING_MAX_ATTEMPTS` in all; capped at 8). */
   retries?: number;

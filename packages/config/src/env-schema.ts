@@ -118,6 +118,13 @@ export const envSchema = z.object({
   PROBE_BLING_ACCESS_TOKEN: z.string().min(1).optional(),
 
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  /**
+   * Running jobs of one tenant per queue, across every worker process (issue 21 #4): one tenant's flood of
+   * jobs waits delayed instead of taking every slot.
+   */
+  WORKER_TENANT_SLOTS: z.coerce.number().int().min(1).max(500).default(4),
+  /** Longest download of one tenant-supplied file (image or NF-e link) before that link is given up. */
+  WORKER_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20_000),
 
   /**
    * Host names or IP literals that URLs from tenant data (image and NF-e links) may reach although they

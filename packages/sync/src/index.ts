@@ -10,7 +10,7 @@ export { budgetHook } from "./budget/budget-hook.js";
 export { BudgetWaitError } from "./budget/errors.js";
 export { ZydonBudget, zydonBudgetHook } from "./budget/zydon-budget.js";
 // What errors ask the job layer to do.
-export { actionOf, LockBusyError, RetryLaterError, waitHintOf } from "./engine/errors.js";
+export { actionOf, ClaimBusyError, LockBusyError, RetryLaterError, waitHintOf } from "./engine/errors.js";
 export { InitialSyncOrchestrator } from "./engine/initial-sync.js";
 export { guardTenant } from "./engine/tenant-guard.js";
 // Webhook inbox: one schema for what the API stores and the worker reads.
@@ -22,6 +22,12 @@ export {
   zydonOrderInboxPayload,
 } from "./inbox/webhook-payloads.js";
 // Jobs: the registry the worker looks up, the producer the API enqueues with, schedulers, ids.
+export {
+  CALL_WINDOW_MS,
+  callAttemptsKey,
+  MAX_FAILURES_PER_CALL,
+  RedisCallAttempts,
+} from "./jobs/call-attempts.js";
 export { type JobRun, type JobServices, RunAgainSignal } from "./jobs/define-job.js";
 export {
   findJob,
@@ -32,6 +38,7 @@ export {
   type RegisteredJob,
   registeredJobs,
 } from "./jobs/registry.js";
+export { DEFAULT_TENANT_SLOTS, TENANT_LEASE_MS, TenantSlots } from "./jobs/tenant-slots.js";
 export {
   pruneRetention,
   type RetentionOptions,

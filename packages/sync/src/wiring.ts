@@ -1,4 +1,4 @@
-import { type BlingBudgetHook, BlingClient, BlingOAuth } from "@zb/bling";
+import { type BlingBudgetHook, type BlingCallAttemptCap, BlingClient, BlingOAuth } from "@zb/bling";
 import type { Env, Logger } from "@zb/config";
 import { CredentialsRepository, type Database, type SecretBox, TenantsRepository } from "@zb/db";
 import { type FetchLike, ZydonApp, type ZydonContractOverrides, type ZydonLogger } from "@zb/zydon";
@@ -126,6 +126,8 @@ export function wireBlingClient(
     onUnauthorized?: () => Promise<string>;
     budget?: BlingBudgetHook;
     retry?: boolean;
+    /** The worker's cross-layer cap of one logical call's failed requests (per job). */
+    attemptCap?: BlingCallAttemptCap;
   },
 ): BlingClient {
   return new BlingClient({
@@ -136,6 +138,7 @@ export function wireBlingClient(
     ...(opts.onUnauthorized ? { onUnauthorized: opts.onUnauthorized } : {}),
     ...(opts.budget ? { budget: opts.budget } : {}),
     ...(opts.retry ? { retry: true } : {}),
+    ...(opts.attemptCap ? { attemptCap: opts.attemptCap } : {}),
   });
 }
 

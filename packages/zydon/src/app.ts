@@ -21,7 +21,7 @@ import { resolveZydonContract, type ZydonContract, type ZydonContractOverrides }
 import { ZydonAuthError, ZydonError, ZydonUnexpectedResponseError } from "./errors.js";
 import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
 import { OutboundFetcher, type OutboundOptions } from "./outbound.js";
-import { clientFetch, type ZydonBudgetHook, type ZydonRetryOptions } from "./retry.js";
+import { type CallAttemptCap, clientFetch, type ZydonBudgetHook, type ZydonRetryOptions } from "./retry.js";
 
 export interface ZydonAppOptions {
   /** App Studio `client_id` (zydon-api.md §2.1). */
@@ -240,10 +240,17 @@ export class ZydonApp {
     return { ok: true, ...body, deliveryId: headerValue(input.headers, DELIVERY_HEADER) ?? null };
   }
 
-  /** A client for one organization; `opts.budget` is awaited before each of its HTTP requests. */
-  client(accessKey: ZydonAccessKey, opts: { budget?: ZydonBudgetHook } = {}): ZydonClient {
+  /**
+   * A client for one organization; `extra` carries the caller's per-job settings: the tenant's Zydon budget
+   * (awaited before each HTTP request), the worker's cross-layer retry cap, the download timeout of
+   * tenant-supplied files.
+   */
+  client(
+    accessKey: ZydonAccessKey,
+    extra: { budget?: ZydonBudgetHook; attemptCap?: CallAttemptCap; downloadTimeoutMs?: number } = {},
+  ): ZydonClient {
     return new ZydonClient({
-      ...(opts.budget ? { budget: opts.budget } : {}),
+      ...extra,
       baseUrl: this.opts.apiBaseUrl,
       accessKey,
       contract: this.contract,

@@ -29,7 +29,7 @@ import { DEFAULT_ZYDON_CONTRACT, type ZydonContract } from "./contract.js";
 import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
 import { OutboundFetcher } from "./outbound.js";
 import { type ListQuery, paginate } from "./pagination.js";
-import { clientFetch, type ZydonBudgetHook, type ZydonRetryOptions } from "./retry.js";
+import { type CallAttemptCap, clientFetch, type ZydonBudgetHook, type ZydonRetryOptions } from "./retry.js";
 import {
   accessKeyLoginSchema,
   categorySchema,
@@ -78,6 +78,13 @@ export interface ZydonClientOptions {
    * `ZYDON_MAX_ATTEMPTS` requests per call). Off by default: each request is sent once.
    */
   retry?: ZydonRetryOptions | boolean;
+  /** Cross-layer cap of one logical call's failed requests (retry.ts `CallAttemptCap`; the worker's, per job). */
+  attemptCap?: CallAttemptCap;
+  /**
+   * Longest download of one tenant-supplied file (an image or NF-e link) before that URL is given up
+   * (default: `uploadTimeoutMs`). A slow "drip" source must not hold a worker slot for minutes.
+   */
+  downloadTimeoutMs?: number;
   logger?: ZydonLogger;
   now?: () => Date;
   /** Resolved contract (`resolveZydonContract`); defaults to DEFAULT_ZYDON_CONTRACT. */
@@ -132,6 +139,7 @@ const digits = (s: string | null | undefined) => (s ?? "").replace(/\D/g, "");
 export class ZydonClient {
   readonly http: HttpCore;
   private readonly uploadTimeoutMs: number;
+  private readonly downloadTimeoutMs: number;
   private readonly fetchImpl: FetchLike;
   private readonly outbound: OutboundFetcher;
 
@@ -154,7 +162,8 @@ export class ZydonClient {
     const key = opts.accessKey;
     const c = opts.contract ?? DEFAULT_ZYDON_CONTRACT;
     this.uploadTimeoutMs = opts.uploadTimeoutMs ?? 180_000;
-    this.fetchImpl = clientFetch(opts.fetch, opts.retry, opts.budget);
+    this.downloadTimeoutMs = opts.downloadTimeoutMs ?? this.uploadTimeoutMs;
+    this.fetchImpl = clientFetch(opts.fetch, opts.retry, opts.attemptCap, opts.budget);
     this.outbound = opts.outbound ?? sharedOutbound();
     this.http = new HttpCore({
       baseUrl: opts.baseUrl,
@@ -282,7 +291,7 @@ export class ZydonClient {
     ): Promise<{ resourceFileId: string }> => {
       const file = await this.outbound.fetch(url, {
         kind: "document",
-        timeoutMs: this.uploadTimeoutMs,
+        timeoutMs: this.downloadTimeoutMs,
         ...opts,
       });
       return uploadImage(file);
@@ -295,9 +304,15 @@ export class ZydonClient {
        * the file is named from its content (never from the URL). Slow: call it outside product writes.
        */
       uploadImageFromUrl: async (url: string): Promise<{ resourceFileId: string }> => {
-        const file = await this.outbound.fetch(url, { kind: "image", timeoutMs: this.uploadTimeoutMs });
+        const file = await this.outbound.fetch(url, { kind: "image", timeoutMs: this.downloadTimeoutMs });
         return uploadImage(file);
       },
+      /**
+       * Only the download half (guarded, image bytes checked, `downloadTimeoutMs`): the image pipeline tells a
+       * source that refuses or times out (that URL is given up) from an upload that failed (retried later).
+       */
+      downloadImage: (url: string) =>
+        this.outbound.fetch(url, { kind: "image", timeoutMs: this.downloadTimeoutMs }),
     };
 
     // ---- partners (zydon-api.md §6)

@@ -94,6 +94,26 @@ export class ZydonNetworkError extends ZydonError {
   }
 }
 
+/**
+ * The cross-layer retry cap (retry.ts `CallAttemptCap`) refused to send one more request of a logical call:
+ * it already failed `attempts` times across the retry layer and every run of its job, or its first failure is
+ * older than the time bound. Never retried: the job gives up and the failure is recorded.
+ */
+export class ZydonRetryCapError extends ZydonError {
+  readonly action = "give_up" as const;
+  constructor(
+    init: ZydonErrorInit,
+    readonly attempts: number,
+    readonly reason: "attempts" | "time",
+  ) {
+    super(init, `retry cap reached (${reason}) after ${attempts} failed requests`);
+  }
+
+  ptBrMessage(): string {
+    return `o Zydon falhou ${this.attempts} vez(es) seguidas nesta chamada; o envio foi interrompido e será tentado de novo na próxima sincronização`;
+  }
+}
+
 /** A 2xx whose body does not match what we expect: not retryable, needs a code or adapter change. */
 export class ZydonUnexpectedResponseError extends ZydonError {
   readonly action = "give_up" as const;

@@ -136,6 +136,8 @@ export class HttpCore {
     } catch (err) {
       // The budget said no (a paused tenant, no slot in time): its own error, nothing was sent.
       if (err instanceof ZydonBudgetStop) throw err.reason;
+      // The cross-layer retry cap (retry.ts) refuses to send: its error goes up as it is.
+      if (err instanceof ZydonError) throw err;
       const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
       this.opts.logger?.warn({ method: spec.method, path: spec.path, timedOut }, "zydon request failed");
       throw new ZydonNetworkError({

@@ -30,6 +30,7 @@ export {
   ZydonNotFoundError,
   ZydonRateLimitedError,
   ZydonResponseTooLargeError,
+  ZydonRetryCapError,
   ZydonServerError,
   ZydonUnexpectedResponseError,
   ZydonValidationError,
@@ -65,7 +66,13 @@ export {
   sniffImage,
 } from "./outbound.js";
 export { type ListQuery, paginate } from "./pagination.js";
-export { ZYDON_MAX_ATTEMPTS, type ZydonBudgetHook, type ZydonRetryOptions } from "./retry.js";
+export {
+  type CallAttemptCap,
+  callKey,
+  ZYDON_MAX_ATTEMPTS,
+  type ZydonBudgetHook,
+  type ZydonRetryOptions,
+} from "./retry.js";
 export type {
   Page,
   ZydonCategory,

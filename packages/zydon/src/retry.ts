@@ -1,10 +1,14 @@
+import { createHash } from "node:crypto";
+import { ZydonRetryCapError } from "./errors.js";
 import type { FetchLike } from "./http.js";
 
 /**
  * Zydon's one retry layer. RETRY CAP: at most `ZYDON_MAX_ATTEMPTS` (1 + 4) HTTP requests per logical
- * request of this client; nothing above it repeats a single call (a job attempt that fails after the client
- * gave up re-runs its step, so across the job's attempts one read is bounded by attempts × 5; see README
- * "Retries").
+ * request of this client. Across layers (the job's attempts and delayed re-runs repeat its steps), the
+ * `CallAttemptCap` below bounds one logical call: it is asked before every HTTP request and told of every
+ * failed one, keyed by the call (method, path and query, body) and remembered for the whole job, so a call
+ * that keeps failing gets at most `cap.maxFailures` requests in all (10 in the worker), however many
+ * times its job runs — see README "Retries".
  */
 export const ZYDON_MAX_ATTEMPTS = 5;
 
@@ -20,6 +24,65 @@ export class ZydonBudgetStop extends Error {
     super("Zydon request budget refused the request");
     this.name = "ZydonBudgetStop";
   }
+}
+
+/**
+ * The cross-layer count of one job's failed HTTP requests per logical call (the worker keeps it in Redis,
+ * per job id, across the job's attempts). `allow` answers whether one more request of `key` may be sent;
+ * `failed` counts one that failed (an error status or no response).
+ */
+export interface CallAttemptCap {
+  /** Before each request; `failures` so far lets the caller skip `succeeded` for a call that never failed. */
+  allow(
+    key: string,
+  ): Promise<{ ok: true; failures: number } | { ok: false; failures: number; reason: "attempts" | "time" }>;
+  /** After a failed request: its status (`null`: no response). A 429 counts but does not start the clock. */
+  failed(key: string, status: number | null): Promise<void>;
+  /** After a success of a call that had failed: the logical call is over, its count is dropped. */
+  succeeded(key: string): Promise<void>;
+}
+
+/** The logical call an HTTP request belongs to: method, path + query (no origin), and a digest of a text body. */
+export function callKey(method: string, url: string, body?: unknown): string {
+  let where = url;
+  try {
+    const u = new URL(url);
+    where = `${u.pathname}${u.search}`;
+  } catch {
+    // a relative URL is its own key
+  }
+  const digest = typeof body === "string" ? createHash("sha1").update(body).digest("hex").slice(0, 16) : "";
+  return `${method.toUpperCase()} ${where}${digest ? ` #${digest}` : ""}`;
+}
+
+/**
+ * Below the retry layer: every HTTP request asks the cap first (a refused one throws `ZydonRetryCapError`,
+ * `give_up`) and reports its failure (status ≥ 400, or no response) after.
+ */
+export function cappedFetch(inner: FetchLike, cap: CallAttemptCap): FetchLike {
+  return async (input, init) => {
+    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const key = callKey(method, url, init?.body);
+    const verdict = await cap.allow(key);
+    if (!verdict.ok) {
+      let path = url;
+      try {
+        path = new URL(url).pathname;
+      } catch {}
+      throw new ZydonRetryCapError({ status: null, method, path }, verdict.failures, verdict.reason);
+    }
+    let res: Response;
+    try {
+      res = await inner(input, init);
+    } catch (err) {
+      if (!(err instanceof ZydonBudgetStop)) await cap.failed(key, null);
+      throw err;
+    }
+    if (res.status >= 400) await cap.failed(key, res.status);
+    else if (verdict.failures > 0) await cap.succeeded(key);
+    return res;
+  };
 }
 
 export interface ZydonRetryOptions {
@@ -91,15 +154,19 @@ export function retryingFetch(inner: FetchLike, opts: ZydonRetryOptions = {}): F
   };
 }
 
-/** The fetch a client uses: `fetch` (or the global one), wrapped in the retry layer when `retry` is set. */
+/**
+ * The fetch a client uses: `fetch` (or the global one), under the cross-layer cap when given, wrapped in
+ * the retry layer when `retry` is set (so each repeat is counted by the cap).
+ */
 export function clientFetch(
   fetchImpl: FetchLike | undefined,
   retry: ZydonRetryOptions | boolean | undefined,
+  cap?: CallAttemptCap,
   budget?: ZydonBudgetHook,
 ) {
   const raw: FetchLike = fetchImpl ?? ((input, init) => fetch(input, init));
   // The budget sits under the retry layer: every HTTP request, a repeat included, waits for its own slot.
-  const base: FetchLike = budget
+  const budgeted: FetchLike = budget
     ? async (input, init) => {
         const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
         try {
@@ -110,6 +177,8 @@ export function clientFetch(
         return raw(input, init);
       }
     : raw;
+  // The cross-layer cap sits above the budget: a refused call spends no budget, a budget refusal is no failure.
+  const base = cap ? cappedFetch(budgeted, cap) : budgeted;
   if (!retry) return base;
   return retryingFetch(base, retry === true ? {} : retry);
 }

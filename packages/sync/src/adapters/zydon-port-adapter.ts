@@ -1,5 +1,7 @@
-import type { ZydonClient } from "@zb/zydon";
+import { type ZydonClient, ZydonError } from "@zb/zydon";
 import type {
+  PortalImagesResult,
+  PortalImageUploadOptions,
   PortalOrder,
   PortalPartner,
   PortalPartnerWrite,
@@ -119,10 +121,37 @@ export class ZydonPortAdapter implements ZydonPort {
     return this.ref(id);
   }
 
-  async setProductImages(productId: string, imageUrls: string[]): Promise<void> {
-    const ids: string[] = [];
-    for (const url of imageUrls) ids.push((await this.zc.files.uploadImageFromUrl(url)).resourceFileId);
-    await this.zc.products.setImages(productId, ids);
+  async setProductImages(
+    productId: string,
+    imageUrls: string[],
+    opts: PortalImageUploadOptions = {},
+  ): Promise<PortalImagesResult> {
+    const attached: string[] = [];
+    const skipped: PortalImagesResult["skipped"] = [];
+    for (const url of imageUrls) {
+      const known = opts.uploaded?.[url];
+      if (known) {
+        attached.push(known);
+        continue;
+      }
+      let file: Awaited<ReturnType<ZydonClient["files"]["downloadImage"]>>;
+      try {
+        file = await this.zc.files.downloadImage(url);
+      } catch (err) {
+        // Only the tenant's source is involved here (refused, timed out, its own error status): give that
+        // link up now; a retry would hit the same slow or hostile source again.
+        if (err instanceof ZydonError) {
+          skipped.push({ url, error: err });
+          continue;
+        }
+        throw err;
+      }
+      const { resourceFileId } = await this.zc.files.uploadImage(file);
+      await opts.onUploaded?.(url, resourceFileId);
+      attached.push(resourceFileId);
+    }
+    if (attached.length > 0 || skipped.length === 0) await this.zc.products.setImages(productId, attached);
+    return { attached, skipped };
   }
 
   async setStock(target: { productId: string; variationId: string | null }, quantity: number): Promise<void> {

@@ -26,6 +26,22 @@ export class LockBusyError extends RetryLaterError {
 }
 
 /**
+ * Another job holds the tenant-scoped claim this job needs (e.g. the product's image upload), and waiting
+ * for it inside a worker slot would hold the slot: the job is delayed by `retryAfterMs` without spending an
+ * attempt, and runs again once the holder is done.
+ */
+export class ClaimBusyError extends Error {
+  readonly action = "wait" as const;
+  constructor(
+    readonly key: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`claimed by another job: ${key}; run again in ${retryAfterMs} ms`);
+    this.name = new.target.name;
+  }
+}
+
+/**
  * Zydon answered 404 for a record the sync created, linked or wrote moments ago (within the contract window
  * `notFoundRetryWindowMs`, zydon-api.md §2.4): possibly transient, so the job waits and runs again instead of
  * treating the record as deleted by hand. The waits grow with the record's age and the last one lands just
@@ -53,6 +69,7 @@ export function actionOf(err: unknown): ErrorAction | undefined {
   if (err instanceof BudgetWaitError) return err.action;
   if (err instanceof BlingNotConnectedError || err instanceof BlingReauthRequiredError) return err.action;
   if (err instanceof RetryLaterError || err instanceof ZydonNotFoundYetError) return err.action;
+  if (err instanceof ClaimBusyError) return err.action;
   return undefined;
 }
 
@@ -68,7 +85,7 @@ export function waitHintOf(err: unknown): WaitHint {
     return { retryAfterMs: err.retryAfterMs, period: err.period, retryAt: err.retryAt };
   if (err instanceof BlingRateLimitedError)
     return { retryAfterMs: err.retryAfterMs, period: err.period, retryAt: undefined };
-  if (err instanceof ZydonNotFoundYetError)
+  if (err instanceof ZydonNotFoundYetError || err instanceof ClaimBusyError)
     return { retryAfterMs: err.retryAfterMs, period: undefined, retryAt: undefined };
   if (err instanceof BlingError || err instanceof ZydonRateLimitedError)
     return { retryAfterMs: err.retryAfterMs, period: undefined, retryAt: undefined };

@@ -86,12 +86,17 @@ export const refreshProductJob = defineJob({
   run: (p, job) => syncProduct(job.sync, p.blingProductId),
 });
 
-/** Upload one product's images to Zydon (slow; apart from the product write). */
+/**
+ * Upload one product's images to Zydon (slow; apart from the product write), on the low-priority files queue
+ * (its links come from tenant data and may be slow on purpose).
+ */
 export const productImagesJob = defineJob({
   name: "product-images",
-  queue: QUEUES.events,
+  queue: QUEUES.files,
   lane: "catalog",
   needs: "bling",
+  // It reuses the image links read with the product (fresh for 10 min): usually no Bling call at all.
+  prepayBudget: false,
   schema: z.object({ tenantId, blingProductId: z.string().min(1) }),
   run: (p, job) => syncProductImages(job.sync, p.blingProductId),
 });

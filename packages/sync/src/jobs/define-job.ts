@@ -68,6 +68,12 @@ export interface JobSpec<Name extends string, Schema extends z.ZodType, Needs ex
   needs: Needs;
   /** Skip the job (no Bling call) until the tenant's initial sync has finished once. */
   needsInitialSync?: boolean;
+  /**
+   * "bling" jobs: the worker takes the job's first Bling grant before it runs, so a job whose account has
+   * no slot for a while is delayed instead of waiting in a worker slot (default true). False for jobs that
+   * usually make no Bling call (the grant would be spent for nothing).
+   */
+  prepayBudget?: boolean;
   run(payload: z.output<Schema>, job: JobRunFor<Needs>): Promise<unknown>;
 }
 
@@ -82,6 +88,7 @@ export interface JobDefinition<
   readonly schema: Schema;
   readonly needs: Needs;
   readonly needsInitialSync: boolean;
+  readonly prepayBudget: boolean;
   /** The tenant a payload belongs to (every tenant job's payload carries `tenantId`). */
   tenantIdOf(payload: z.output<Schema>): string | undefined;
   run(payload: z.output<Schema>, job: JobRunFor<Needs>): Promise<unknown>;
@@ -103,6 +110,7 @@ export function defineJob<const Name extends string, Schema extends z.ZodType, c
     schema: spec.schema,
     needs: spec.needs,
     needsInitialSync: spec.needsInitialSync ?? false,
+    prepayBudget: spec.prepayBudget ?? spec.needs === "bling",
     tenantIdOf,
     run: spec.run,
   };

@@ -34,7 +34,8 @@ async function retryEntry(job: TenantJobRun, entry: LedgerRow): Promise<unknown>
     case "order_status":
       return d.blingOrderId ? mirrorOrderStatus(ctx, d.blingOrderId) : NOTHING;
     case "image":
-      return d.blingId ? syncProductImages(ctx, d.blingId) : NOTHING;
+      // The merchant asked again: the same links are tried even though they were handled once.
+      return d.blingId ? syncProductImages(ctx, d.blingId, { force: true }) : NOTHING;
     case "stock":
       return d.blingId ? refreshStock(ctx, [d.blingId]) : NOTHING;
     case "product":

@@ -29,7 +29,7 @@ describe("job registry", () => {
       "initial-sync-step": "sync/catalog/bling",
       "readiness-report": "sync/catalog/bling",
       "refresh-product": "events/stock_price/bling",
-      "product-images": "events/catalog/bling",
+      "product-images": "files/catalog/bling",
       "poll-changes": "sync/catalog/bling",
       "drift-audit": "sync/catalog/bling/after-sync",
       "refresh-stock": "events/stock_price/bling",

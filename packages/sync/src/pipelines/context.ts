@@ -24,6 +24,12 @@ export interface SyncContext {
    * newer write. Absent in unit tests: then `fn` simply runs.
    */
   exclusive?<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Take `key` for this tenant without waiting, for `ttlMs` (owned by the running job, so the same job run
+   * again after a crash takes it back); `null` while another job holds it. Used where waiting would hold a
+   * worker slot for long (a product's image upload). Absent in unit tests: then the claim is always granted.
+   */
+  claim?(key: string, ttlMs: number): Promise<{ release(): Promise<void> } | null>;
   /** Queue follow-up work (image uploads, refreshes) without blocking the current step. */
   enqueueImages?(blingProductId: string): Promise<void>;
   /** Queue the NF-e step of an exported order (the worker binds it to `nfe-step` with `nfeJobId(…, 0)`). */

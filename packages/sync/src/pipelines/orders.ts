@@ -199,9 +199,8 @@ async function ensureBlingContact(
   // Two orders of one new buyer export at once (any worker process): one finds-or-creates the contact, the
   // other waits and then reads the link it wrote. Never two contacts for one document.
   const lockKey = `bling-contact:${ctx.tenantId}:${doc || partner.state_registration || zydonPartnerId}`;
-  return withAdvisoryLock(ctx.db, lockKey, async (tx) => {
-    const links = new LinksRepository(tx);
-    const again = await links.byZydonId(ctx.tenantId, "customer", zydonPartnerId);
+  return serialized(ctx, lockKey, async () => {
+    const again = await new LinksRepository(ctx.db).byZydonId(ctx.tenantId, "customer", zydonPartnerId);
     if (again?.blingId) return again.blingId;
     let blingId: string | undefined;
     if (doc)
@@ -213,25 +212,41 @@ async function ensureBlingContact(
       blingId = await ctx.bling.createContact(partnerToContact(partner));
       created = true;
     }
-    await links.upsert({
-      tenantId: ctx.tenantId,
-      entity: "customer",
-      blingId,
-      zydonId: zydonPartnerId,
-      naturalKey: doc || partner.state_registration || zydonPartnerId,
+    const found = blingId;
+    // A short transaction after the Bling calls: no connection is held while Bling answers.
+    await ctx.db.transaction(async (tx) => {
+      await new LinksRepository(tx).upsert({
+        tenantId: ctx.tenantId,
+        entity: "customer",
+        blingId: found,
+        zydonId: zydonPartnerId,
+        naturalKey: doc || partner.state_registration || zydonPartnerId,
+      });
+      await new LedgerRepository(tx).record({
+        tenantId: ctx.tenantId,
+        entity: "customer",
+        entityKey: doc || partner.name,
+        action: "export",
+        outcome: "synced",
+        reason: created
+          ? "Cliente criado no Bling para o pedido."
+          : "Cliente do pedido vinculado ao contato de mesmo CPF/CNPJ no Bling.",
+      });
     });
-    await new LedgerRepository(tx).record({
-      tenantId: ctx.tenantId,
-      entity: "customer",
-      entityKey: doc || partner.name,
-      action: "export",
-      outcome: "synced",
-      reason: created
-        ? "Cliente criado no Bling para o pedido."
-        : "Cliente do pedido vinculado ao contato de mesmo CPF/CNPJ no Bling.",
-    });
-    return blingId;
+    return found;
   });
+}
+
+/**
+ * Run `fn` as the only holder of `key` across every worker process, WITHOUT holding a database connection
+ * while it calls Bling (issue 21 #4: an advisory-lock transaction kept a pooled connection for the whole
+ * find-or-create, so a slow Bling drained the pool for every tenant). The worker's Redis lease
+ * (`ctx.exclusive`, renewed while held, expiring if its process dies) serializes; without one (unit tests
+ * of the pipeline) the transaction-scoped advisory lock does.
+ */
+async function serialized<T>(ctx: SyncContext, key: string, fn: () => Promise<T>): Promise<T> {
+  if (ctx.exclusive) return ctx.exclusive(key, fn);
+  return withAdvisoryLock(ctx.db, key, () => fn());
 }
 
 /** Each payment method of the order in Bling: the link, else a same-named forma de pagamento, else a new one. */
@@ -262,36 +277,39 @@ async function ensureBlingPaymentMethods(ctx: SyncContext, order: PortalOrder): 
     const key = paymentNameKey(zm.name);
     const methods = blingByName;
     // Same guard as contacts: one Bling payment method per name, whichever order gets here first.
-    const blingId = await withAdvisoryLock(ctx.db, `bling-payment:${ctx.tenantId}:${key}`, async (tx) => {
-      const txLinks = new LinksRepository(tx);
-      const again = await txLinks.byZydonId(ctx.tenantId, "payment_method", p.paymentMethodId);
+    const blingId = await serialized(ctx, `bling-payment:${ctx.tenantId}:${key}`, async () => {
+      const readLinks = new LinksRepository(ctx.db);
+      const again = await readLinks.byZydonId(ctx.tenantId, "payment_method", p.paymentMethodId);
       if (again?.blingId) return again.blingId;
-      const byName = await txLinks.byNaturalKey(ctx.tenantId, "payment_method", key);
+      const byName = await readLinks.byNaturalKey(ctx.tenantId, "payment_method", key);
       let id = byName?.blingId ?? methods.get(key) ?? null;
       const created = !id;
       id ??= await ctx.bling.createPaymentMethod({
         descricao: zm.name,
         tipoPagamento: blingPaymentType(zm.type),
       });
-      methods.set(key, id);
-      await txLinks.upsert({
-        tenantId: ctx.tenantId,
-        entity: "payment_method",
-        blingId: id,
-        zydonId: p.paymentMethodId,
-        naturalKey: key,
+      const found = id;
+      methods.set(key, found);
+      await ctx.db.transaction(async (tx) => {
+        await new LinksRepository(tx).upsert({
+          tenantId: ctx.tenantId,
+          entity: "payment_method",
+          blingId: found,
+          zydonId: p.paymentMethodId,
+          naturalKey: key,
+        });
+        await new LedgerRepository(tx).record({
+          tenantId: ctx.tenantId,
+          entity: "payment_method",
+          entityKey: zm.name,
+          action: "export",
+          outcome: "synced",
+          reason: created
+            ? "Forma de pagamento criada no Bling para o pedido."
+            : "Vinculada à forma de pagamento de mesmo nome no Bling.",
+        });
       });
-      await new LedgerRepository(tx).record({
-        tenantId: ctx.tenantId,
-        entity: "payment_method",
-        entityKey: zm.name,
-        action: "export",
-        outcome: "synced",
-        reason: created
-          ? "Forma de pagamento criada no Bling para o pedido."
-          : "Vinculada à forma de pagamento de mesmo nome no Bling.",
-      });
-      return id;
+      return found;
     });
     out.set(p.paymentMethodId, blingId);
   }

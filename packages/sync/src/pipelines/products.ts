@@ -1,5 +1,4 @@
 import { CursorsRepository, LedgerRepository, LinksRepository, linkData } from "@zb/db";
-import { OutboundRefusedError } from "@zb/zydon";
 import { z } from "zod";
 import { contentHash } from "../domain/content-hash.js";
 import type { EntityPipeline, PageResult } from "../engine/initial-sync.js";
@@ -295,75 +294,8 @@ async function deactivateProduct(ctx: SyncContext, detail: ErpProductDetail): Pr
   return "updated";
 }
 
-/** How long image URLs read with the product stay usable for the image job (Bling's links expire). */
-const IMAGE_URLS_FRESH_MS = 10 * 60_000;
-
-/** Upload a product's images (slow on Zydon's side), apart from the product write; record the outcome. */
-export async function syncProductImages(ctx: SyncContext, blingProductId: string): Promise<void> {
-  const links = new LinksRepository(ctx.db);
-  const link = await links.byBlingId(ctx.tenantId, "product", blingProductId);
-  if (!link?.zydonId) return;
-  const data = linkData(link);
-  const fresh =
-    data.imageUrls !== undefined &&
-    data.imageUrlsAt !== undefined &&
-    ctx.now().getTime() - new Date(data.imageUrlsAt).getTime() < IMAGE_URLS_FRESH_MS;
-  const detail =
-    fresh && data.imageUrls ? { imageUrls: data.imageUrls } : await ctx.bling.getProduct(blingProductId);
-  if (!detail) return;
-  const imagesHash = contentHash(detail.imageUrls);
-  if (data.imagesHash === imagesHash) return;
-  const ledger = new LedgerRepository(ctx.db);
-  try {
-    await ctx.zydon.setProductImages(link.zydonId, detail.imageUrls);
-  } catch (err) {
-    const notFound = checkZydonNotFound(ctx, err, link, {
-      label: `o produto ${link.naturalKey} (id ${link.zydonId})`,
-    });
-    if (isTransient(err)) throw err;
-    if (err instanceof OutboundRefusedError) {
-      // The link itself is refused (internal address, not an image, too large): the same links will never
-      // pass, so remember them and do not try again until the product's images change in Bling.
-      await ctx.db.transaction(async (tx) => {
-        await new LinksRepository(tx).mergeData(link.id, { imagesHash });
-        await new LedgerRepository(tx).record({
-          tenantId: ctx.tenantId,
-          entity: "image",
-          entityKey: link.naturalKey ?? blingProductId,
-          action: "upload",
-          outcome: "skipped",
-          reason: `Imagem ignorada: ${err.ptBrMessage()}. Corrija o link da imagem no Bling.`,
-          retryable: false,
-          details: { blingId: blingProductId, refusal: err.refusal },
-        });
-      });
-      return;
-    }
-    await ledger.record({
-      tenantId: ctx.tenantId,
-      entity: "image",
-      entityKey: link.naturalKey ?? blingProductId,
-      action: "upload",
-      outcome: "failed",
-      reason:
-        notFound ?? `Imagens do produto ${link.naturalKey} não foram enviadas ao Zydon: ${errorMessage(err)}`,
-      retryable: true,
-      details: { blingId: blingProductId },
-    });
-    return;
-  }
-  await ctx.db.transaction(async (tx) => {
-    await new LinksRepository(tx).mergeData(link.id, { imagesHash });
-    await new LedgerRepository(tx).record({
-      tenantId: ctx.tenantId,
-      entity: "image",
-      entityKey: link.naturalKey ?? blingProductId,
-      action: "upload",
-      outcome: "synced",
-      reason: `${detail.imageUrls.length} imagem(ns) enviada(s) ao Zydon.`,
-    });
-  });
-}
+// The image job (issue 17 #2, issue 21 #4) lives in product-images.ts; re-exported for its callers.
+export { syncProductImages } from "./product-images.js";
 
 function tally(outcomes: ProductOutcome[]): Omit<PageResult, "hasMore"> {
   return {

@@ -106,6 +106,20 @@ export interface PortalOrder {
   observation: string | null;
 }
 
+export interface PortalImageUploadOptions {
+  /** Links of this product already uploaded (link → Zydon file id): attached again, never re-uploaded. */
+  uploaded?: Readonly<Record<string, string>>;
+  /** Called after each upload, before the next link is fetched (the caller stores it). */
+  onUploaded?(url: string, resourceFileId: string): Promise<void>;
+}
+
+export interface PortalImagesResult {
+  /** Zydon file ids now on the product, in the links' order. */
+  attached: string[];
+  /** Links given up, with why (an OutboundRefusedError, a timed-out download, the source's error status). */
+  skipped: Array<{ url: string; error: unknown }>;
+}
+
 export interface ZydonPort {
   /**
    * The contract window `notFoundRetryWindowMs` (zydon-api.md §2.4): a 404 on a record the sync referenced less
@@ -115,8 +129,17 @@ export interface ZydonPort {
   findProductBySku(sku: string): Promise<PortalProductRef | null>;
   createProduct(p: PortalProductWrite): Promise<PortalProductRef>;
   updateProduct(id: string, p: PortalProductWrite): Promise<PortalProductRef>;
-  /** Slow (seconds): never on the product's critical path. */
-  setProductImages(productId: string, imageUrls: string[]): Promise<void>;
+  /**
+   * Slow (seconds): never on the product's critical path. Downloads each link (guarded; a link refused, timed
+   * out or failing at its source is skipped and returned, never retried), uploads it, reports each upload
+   * at once (`onUploaded`), reuses `uploaded` files instead of uploading them again, and sets the product's
+   * images to what was attached (left as they are when every link was skipped).
+   */
+  setProductImages(
+    productId: string,
+    imageUrls: string[],
+    opts?: PortalImageUploadOptions,
+  ): Promise<PortalImagesResult>;
   setStock(target: { productId: string; variationId: string | null }, quantity: number): Promise<void>;
   setPrice(target: { productId: string; variationId: string | null }, price: number): Promise<void>;
   setPriceTablePrices(

@@ -11,6 +11,11 @@ export const QUEUES = {
   events: "events",
   /** Zydon → Bling order exports and NF-e steps: highest priority, own concurrency. */
   orders: "orders",
+  /**
+   * Slow file work from tenant-supplied links (product images): its own low-priority queue and workers, so a
+   * tenant's slow or hostile image links can never hold the slots webhooks, stock and orders need.
+   */
+  files: "files",
   /** Token keep-alive, secret purge, cleanup. */
   maintenance: "maintenance",
 } as const;

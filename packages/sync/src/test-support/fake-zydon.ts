@@ -1,5 +1,7 @@
 import { DEFAULT_ZYDON_CONTRACT } from "@zb/zydon";
 import type {
+  PortalImagesResult,
+  PortalImageUploadOptions,
   PortalOrder,
   PortalPartner,
   PortalPartnerWrite,
@@ -165,10 +167,42 @@ export class FakeZydon implements ZydonPort {
     });
   }
 
-  setProductImages(productId: string, imageUrls: string[]): Promise<void> {
-    return this.log.run("setProductImages", [productId, imageUrls], () => {
+  /** Links whose download fails (the adapter skips them): `failImage(url, err)`. */
+  readonly imageFailures = new Map<string, unknown>();
+  /** Every image "uploaded" (one entry per upload). */
+  readonly uploads: string[] = [];
+
+  failImage(url: string, error: unknown): void {
+    this.imageFailures.set(url, error);
+  }
+
+  setProductImages(
+    productId: string,
+    imageUrls: string[],
+    opts: PortalImageUploadOptions = {},
+  ): Promise<PortalImagesResult> {
+    return this.log.run("setProductImages", [productId, imageUrls], async () => {
+      const attached: string[] = [];
+      const skipped: PortalImagesResult["skipped"] = [];
+      for (const url of imageUrls) {
+        const known = opts.uploaded?.[url];
+        if (known) {
+          attached.push(known);
+          continue;
+        }
+        const failure = this.imageFailures.get(url);
+        if (failure !== undefined) {
+          skipped.push({ url, error: failure });
+          continue;
+        }
+        this.uploads.push(url);
+        const fileId = `file-${this.uploads.length}`;
+        await opts.onUploaded?.(url, fileId);
+        attached.push(fileId);
+      }
       const p = this.products.get(productId);
-      if (p) p.images = [...imageUrls];
+      if (p && (attached.length > 0 || skipped.length === 0)) p.images = [...imageUrls];
+      return { attached, skipped };
     });
   }
 

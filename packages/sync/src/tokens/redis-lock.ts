@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 
 export interface HeldLock {
   release(): Promise<void>;
@@ -14,7 +15,13 @@ export interface HeldLock {
 export async function acquireLock(
   redis: Redis,
   key: string,
-  opts: { ttlMs: number; waitMs: number; pollMs?: number },
+  opts: {
+    ttlMs: number;
+    waitMs: number;
+    pollMs?: number;
+    /** Renew the lease every `renewMs` while held (a live holder never loses it; a dead one's expires). */
+    renewMs?: number;
+  },
 ): Promise<HeldLock | undefined> {
   const token = randomBytes(12).toString("hex");
   const deadline = Date.now() + opts.waitMs;
@@ -22,8 +29,16 @@ export async function acquireLock(
   for (;;) {
     const ok = await redis.set(key, token, "PX", opts.ttlMs, "NX");
     if (ok === "OK") {
+      const renew = opts.renewMs
+        ? setInterval(
+            () => void redis.eval(RENEW, 1, key, token, opts.ttlMs).catch(() => undefined),
+            opts.renewMs,
+          )
+        : undefined;
+      renew?.unref();
       return {
         release: async () => {
+          if (renew) clearInterval(renew);
           await redis.eval(RELEASE, 1, key, token);
         },
       };
