@@ -45,6 +45,12 @@ export { exportOrder } from "./pipelines/orders.js";
 export type { BlingLane } from "./ports/bling-port.js";
 export { safeJobId } from "./queues/job-ids.js";
 export { JobProducer } from "./queues/producer.js";
+export {
+  checkRedisPolicy,
+  guardRedisPolicyOrExit,
+  REQUIRED_REDIS_POLICY,
+  type RedisPolicyCheck,
+} from "./queues/redis-guard.js";
 export { QUEUES, type QueueName, type SyncEntity, syncEntities, syncEntitySchema } from "./queues/queues.js";
 export {
   ensureGlobalSchedulers,
