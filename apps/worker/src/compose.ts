@@ -14,9 +14,11 @@ import {
   LockBusyError,
   nfeJobId,
   pruneRetention,
+  purgeExpiredTenants,
   QUEUES,
   type SyncContext,
   type TenantSettings,
+  watchRedisLoss,
   wireBlingClient,
   wireBlingOAuth,
   wireBudget,
@@ -164,7 +166,8 @@ export async function composeWorker(
         }
       },
       async purgeSecrets() {
-        const purged = await credentials.purgeExpired(new Date());
+        // Secrets and personal data together when the retention window ends (issue 17 #7).
+        const purged = await purgeExpiredTenants(db.db, credentials, logger, new Date());
         if (purged.length > 0) logger.info({ count: purged.length }, "secrets of uninstalled tenants purged");
       },
       async pruneRetention() {
@@ -198,6 +201,16 @@ export async function composeWorker(
   for (const t of await tenants.listByState("active")) {
     if (t.initialSyncDoneAt) await ensureTenantSchedulers(producer, t.id, opts.schedulerIntervals ?? {});
   }
+  // Redis back empty (issue 17 #1): at every reconnect, rebuild the queue state from Postgres if it was lost.
+  const redisLoss = watchRedisLoss({
+    redis,
+    prefix: config.REDIS_PREFIX,
+    producer,
+    db: db.db,
+    log: logger,
+    ...(opts.schedulerIntervals ? { schedulerIntervals: opts.schedulerIntervals } : {}),
+  });
+  await redisLoss.ready;
 
   let closing: Promise<void> | undefined;
   return {
@@ -208,6 +221,7 @@ export async function composeWorker(
     db,
     close() {
       closing ??= (async () => {
+        redisLoss.stop();
         await runtime.close();
         await producer.close();
         redis.disconnect();

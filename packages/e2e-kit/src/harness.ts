@@ -115,6 +115,8 @@ export async function startE2E<W extends E2EWorker, O>(opts: StartE2EOptions<W, 
   const env = loadConfig(workerEnvKeys, rawEnv);
   const db = createDb({ url: tdb.url, max: 4 });
   const redis = new Redis(redisT.url, { maxRetriesPerRequest: null });
+  // A test that restarts its private Redis sees connection errors here: the client reconnects by itself.
+  redis.on("error", () => undefined);
   const logger = createLogger({ level: env.LOG_LEVEL, name: "e2e-worker" });
   const workers: W[] = [];
   const startWorker = async (o: O | { queues?: string[] } = opts.worker || {}) => {

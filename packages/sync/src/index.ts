@@ -30,6 +30,13 @@ export {
   type RegisteredJob,
   registeredJobs,
 } from "./jobs/registry.js";
+export { purgeExpiredTenants, purgeOnRequest, purgeSummaryPtBr } from "./maintenance/personal-data.js";
+export {
+  type RedisRecoveryReport,
+  recoverIfRedisLost,
+  redisEpochKey,
+  watchRedisLoss,
+} from "./maintenance/redis-recovery.js";
 export {
   pruneRetention,
   type RetentionOptions,
@@ -45,13 +52,13 @@ export { exportOrder } from "./pipelines/orders.js";
 export type { BlingLane } from "./ports/bling-port.js";
 export { safeJobId } from "./queues/job-ids.js";
 export { JobProducer } from "./queues/producer.js";
+export { QUEUES, type QueueName, type SyncEntity, syncEntities, syncEntitySchema } from "./queues/queues.js";
 export {
   checkRedisPolicy,
   guardRedisPolicyOrExit,
   REQUIRED_REDIS_POLICY,
   type RedisPolicyCheck,
 } from "./queues/redis-guard.js";
-export { QUEUES, type QueueName, type SyncEntity, syncEntities, syncEntitySchema } from "./queues/queues.js";
 export {
   ensureGlobalSchedulers,
   ensureTenantSchedulers,
