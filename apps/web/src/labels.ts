@@ -16,6 +16,7 @@ export const entityLabels: Record<string, string> = {
   orders: "Pedidos",
   order_status: "Status do pedido",
   nfe: "NF-e",
+  data: "Dados pessoais",
 };
 
 /** Entities the ledger filter offers (the ledger records singular entities). */
@@ -48,6 +49,7 @@ export const actionLabels: Record<string, string> = {
   link: "Vínculo",
   emit: "Emissão",
   attach: "Anexo",
+  purge: "Exclusão",
 };
 
 export const runStatusLabels: Record<string, string> = {
