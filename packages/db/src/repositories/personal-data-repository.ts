@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, or, sql } from "drizzle-orm";
+import { and, eq, isNotNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../client.js";
 import {
@@ -9,6 +9,7 @@ import {
   syncLedger,
   syncRuns,
   webhookInbox,
+  zydonCredentials,
 } from "../schema/index.js";
 import { CursorsRepository } from "./cursors-repository.js";
 
@@ -50,6 +51,22 @@ const PERSONAL_STREAMS = ["readiness"];
 
 export class PersonalDataRepository {
   constructor(private readonly db: Database) {}
+
+  /**
+   * Tenants whose retention window has ended and whose secrets are still there to purge (the same condition
+   * as `CredentialsRepository.purgeExpired`, which clears it: run that last, so a crash in between is redone).
+   */
+  async expiredTenants(now: Date): Promise<string[]> {
+    const z = await this.db
+      .select({ tenantId: zydonCredentials.tenantId })
+      .from(zydonCredentials)
+      .where(and(isNotNull(zydonCredentials.purgeAfter), lt(zydonCredentials.purgeAfter, now)));
+    const b = await this.db
+      .select({ tenantId: blingConnections.tenantId })
+      .from(blingConnections)
+      .where(and(isNotNull(blingConnections.purgeAfter), lt(blingConnections.purgeAfter, now)));
+    return [...new Set([...z, ...b].map((r) => r.tenantId))].sort();
+  }
 
   /** Erase one tenant's personal data in one transaction (a crash leaves all of it or none). */
   async purgeTenant(tenantId: string): Promise<PersonalDataPurgeCounts> {

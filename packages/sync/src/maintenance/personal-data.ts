@@ -20,15 +20,17 @@ export async function purgeExpiredTenants(
   log: SyncLog,
   now: Date = new Date(),
 ): Promise<Array<{ tenantId: string; counts: PersonalDataPurgeCounts }>> {
-  const tenants = await credentials.purgeExpired(now);
   const repo = new PersonalDataRepository(db);
   const out: Array<{ tenantId: string; counts: PersonalDataPurgeCounts }> = [];
-  for (const tenantId of tenants) {
+  // Personal data first, secrets last: erasing the secrets clears `purgeAfter`, which is what selects the
+  // tenant, so a crash in between leaves the tenant selected and the next run does both (fault test).
+  for (const tenantId of await repo.expiredTenants(now)) {
     const counts = await repo.purgeTenant(tenantId);
     await repo.recordPurge(tenantId, { at: now.toISOString(), by: "retention", counts: { ...counts } });
     out.push({ tenantId, counts });
     log.info({ tenantId, ...counts }, "personal data of an uninstalled tenant purged with its secrets");
   }
+  await credentials.purgeExpired(now);
   return out;
 }
 
