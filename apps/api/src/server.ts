@@ -1,4 +1,5 @@
 import { apiEnvKeys, createLogger, loadConfigOrExit } from "@zb/config";
+import { guardRedisPolicyOrExit } from "@zb/sync";
 import closeWithGrace from "close-with-grace";
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import { apiServerOptions, app } from "./app.js";
@@ -6,6 +7,7 @@ import { composeAppDeps } from "./compose.js";
 
 const config = loadConfigOrExit(apiEnvKeys);
 const logger = createLogger({ level: config.LOG_LEVEL, name: "api" });
+await guardRedisPolicyOrExit(config, logger);
 const deps = composeAppDeps(config, logger);
 
 const server = Fastify(apiServerOptions(logger as FastifyBaseLogger, { trustProxy: config.API_TRUST_PROXY }));

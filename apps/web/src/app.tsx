@@ -1,5 +1,6 @@
 import { type KeyboardEvent, useRef, useState } from "react";
 import { ConnectionCard } from "./components/connection-card.js";
+import { DeleteData } from "./components/delete-data.js";
 import { LedgerPanel } from "./components/ledger-panel.js";
 import { ReadinessPanel } from "./components/readiness-panel.js";
 import { SettingsPanel } from "./components/settings-form.js";
@@ -88,6 +89,7 @@ export function App({ initialTab = "connection", hostRefreshKey = 0 }: AppProps)
         {tab === "sync" ? <SyncPanel refreshKey={refreshKey} /> : null}
         {tab === "ledger" ? <LedgerPanel refreshKey={refreshKey} /> : null}
         {tab === "settings" ? <SettingsPanel refreshKey={refreshKey} /> : null}
+        {tab === "settings" ? <DeleteData /> : null}
       </div>
     </div>
   );

@@ -10,6 +10,7 @@ export const entityLabels: Record<string, string> = {
   prices: "Preços",
   customers: "Clientes",
   orders: "Pedidos",
+  data: "Dados pessoais",
 };
 
 /** Entities the ledger filter offers (the ledger records singular entities). */

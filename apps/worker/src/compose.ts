@@ -19,11 +19,13 @@ import {
   LockBusyError,
   nfeJobId,
   pruneRetention,
+  purgeExpiredTenants,
   QUEUES,
   RedisCallAttempts,
   type SyncContext,
   type TenantSettings,
   TenantSlots,
+  watchRedisLoss,
   wireBlingClient,
   wireBlingOAuth,
   wireBudget,
@@ -273,8 +275,9 @@ export async function composeWorker(
         }
       },
       async purgeSecrets() {
-        // Tokens stop working at Bling before they are forgotten here (issue 21 #6).
-        const purged = await credentials.purgeExpired(new Date(), {
+        // Secrets and personal data together when the retention window ends (issue 17 #7); the Bling
+        // tokens stop working at Bling before they are forgotten here (issue 21 #6).
+        const purged = await purgeExpiredTenants(db.db, credentials, logger, new Date(), {
           revokeAtBling: async (tenantId, t) => {
             const failed = await revokeTokenPair(oauth, t);
             if (failed.length > 0) {
@@ -321,6 +324,16 @@ export async function composeWorker(
   for (const t of await tenants.listByState("active")) {
     if (t.initialSyncDoneAt) await ensureTenantSchedulers(producer, t.id, opts.schedulerIntervals ?? {});
   }
+  // Redis back empty (issue 17 #1): at every reconnect, rebuild the queue state from Postgres if it was lost.
+  const redisLoss = watchRedisLoss({
+    redis,
+    prefix: config.REDIS_PREFIX,
+    producer,
+    db: db.db,
+    log: logger,
+    ...(opts.schedulerIntervals ? { schedulerIntervals: opts.schedulerIntervals } : {}),
+  });
+  await redisLoss.ready;
 
   let closing: Promise<void> | undefined;
   return {
@@ -331,6 +344,7 @@ export async function composeWorker(
     db,
     close() {
       closing ??= (async () => {
+        redisLoss.stop();
         await runtime.close();
         await producer.close();
         redis.disconnect();

@@ -27,6 +27,12 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
     .default("zb"),
+  /**
+   * API and worker refuse to start against a Redis whose `maxmemory-policy` is not `noeviction` (an evicting
+   * Redis silently drops queued jobs, locks and budget state). "true" starts anyway with a warning: for tests
+   * of the guard and throwaway setups only.
+   */
+  REDIS_ALLOW_EVICTION: boolFromString.default(false),
 
   API_HOST: z.string().default("0.0.0.0"),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),

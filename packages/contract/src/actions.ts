@@ -45,3 +45,27 @@ export const actionResultSchema = z
   .nullable()
   .catch(null);
 export type ActionResult = z.infer<typeof actionResultSchema>;
+
+/**
+ * `POST /api/settings/data/purge` ("Excluir meus dados"): the merchant types the word shown on the page as
+ * the second confirmation; anything else is refused (400) and nothing is deleted.
+ */
+export const PURGE_CONFIRMATION_WORD = "EXCLUIR";
+export const purgeDataRequestSchema = z.object({ confirmation: z.literal(PURGE_CONFIRMATION_WORD) });
+export type PurgeDataRequest = z.infer<typeof purgeDataRequestSchema>;
+
+/** What was removed (row counts) and the pt-BR summary the page shows. */
+export const purgeDataResponseSchema = z.object({
+  purged: z.object({
+    customerLinks: z.number().int().min(0),
+    ledgerRows: z.number().int().min(0),
+    inboxRows: z.number().int().min(0),
+    orderExportsCleared: z.number().int().min(0),
+    syncRunErrorsCleared: z.number().int().min(0),
+    readinessReports: z.number().int().min(0),
+    companyNames: z.number().int().min(0),
+  }),
+  blingDisconnected: z.boolean(),
+  message: z.string(),
+});
+export type PurgeDataResponse = z.infer<typeof purgeDataResponseSchema>;

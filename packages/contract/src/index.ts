@@ -13,7 +13,12 @@ export {
   type EnqueuedResponse,
   enqueuedResponseSchema,
   type PauseResponse,
+  PURGE_CONFIRMATION_WORD,
+  type PurgeDataRequest,
+  type PurgeDataResponse,
   pauseResponseSchema,
+  purgeDataRequestSchema,
+  purgeDataResponseSchema,
   type RetryFailedResponse,
   retryFailedResponseSchema,
 } from "./actions.js";

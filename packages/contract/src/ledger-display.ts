@@ -92,4 +92,5 @@ export const ledgerActionLabels: Record<string, string> = {
   attach: "Anexo",
   apply: "Aplicação",
   audit: "Auditoria",
+  purge: "Exclusão",
 };

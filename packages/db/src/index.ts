@@ -36,6 +36,12 @@ export {
 } from "./repositories/links-repository.js";
 export { type ConsumedState, OAuthStatesRepository } from "./repositories/oauth-states-repository.js";
 export { type OrderExport, OrderExportsRepository } from "./repositories/order-exports-repository.js";
+export {
+  type PersonalDataPurgeCounts,
+  type PersonalDataPurgeEvent,
+  PersonalDataRepository,
+  PURGE_AUDIT_STREAM,
+} from "./repositories/personal-data-repository.js";
 export { type SyncRun, SyncRunsRepository } from "./repositories/sync-runs-repository.js";
 export { type Tenant, TenantsRepository } from "./repositories/tenants-repository.js";
 export { type InboxRow, WebhookInboxRepository } from "./repositories/webhook-inbox-repository.js";

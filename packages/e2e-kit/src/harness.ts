@@ -47,6 +47,11 @@ export interface StartE2EOptions<W extends E2EWorker, O> {
   webhooks?: boolean;
   /** Bling simulator limits (compressed-time runs raise `perSecond` with the worker's `rateShare`). */
   blingLimits?: { perSecond?: number; perDay?: number };
+  /**
+   * A Redis of the test's own (`startPrivateRedis`) instead of the shared one: the world's keys still get a
+   * per-file prefix, and the caller stops the server.
+   */
+  redisUrl?: string;
 }
 
 export const CLIENT_ID = "e2e-bling-app";
@@ -76,7 +81,8 @@ export interface E2E<W extends E2EWorker = E2EWorker, O = unknown> {
 
 export async function startE2E<W extends E2EWorker, O>(opts: StartE2EOptions<W, O>): Promise<E2E<W, O>> {
   const tdb: TestDatabase = await createTestDatabase({ migrate: runMigrations });
-  const redisT = createTestRedis();
+  const shared = createTestRedis();
+  const redisT = opts.redisUrl ? { ...shared, url: opts.redisUrl, cleanup: async () => undefined } : shared;
   const bling = await startBlingSimulator({
     apps: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }],
     autoApprove: true,
@@ -109,6 +115,8 @@ export async function startE2E<W extends E2EWorker, O>(opts: StartE2EOptions<W, 
   const env = loadConfig(workerEnvKeys, rawEnv);
   const db = createDb({ url: tdb.url, max: 4 });
   const redis = new Redis(redisT.url, { maxRetriesPerRequest: null });
+  // A test that restarts its private Redis sees connection errors here: the client reconnects by itself.
+  redis.on("error", () => undefined);
   const logger = createLogger({ level: env.LOG_LEVEL, name: "e2e-worker" });
   const workers: W[] = [];
   const startWorker = async (o: O | { queues?: string[] } = opts.worker || {}) => {

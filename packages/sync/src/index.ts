@@ -39,6 +39,13 @@ export {
   registeredJobs,
 } from "./jobs/registry.js";
 export { DEFAULT_TENANT_SLOTS, TENANT_LEASE_MS, TenantSlots } from "./jobs/tenant-slots.js";
+export { purgeExpiredTenants, purgeOnRequest, purgeSummaryPtBr } from "./maintenance/personal-data.js";
+export {
+  type RedisRecoveryReport,
+  recoverIfRedisLost,
+  redisEpochKey,
+  watchRedisLoss,
+} from "./maintenance/redis-recovery.js";
 export {
   pruneRetention,
   type RetentionOptions,
@@ -55,6 +62,12 @@ export type { BlingLane } from "./ports/bling-port.js";
 export { safeJobId } from "./queues/job-ids.js";
 export { JobProducer } from "./queues/producer.js";
 export { QUEUES, type QueueName, type SyncEntity, syncEntities, syncEntitySchema } from "./queues/queues.js";
+export {
+  checkRedisPolicy,
+  guardRedisPolicyOrExit,
+  REQUIRED_REDIS_POLICY,
+  type RedisPolicyCheck,
+} from "./queues/redis-guard.js";
 export {
   ensureGlobalSchedulers,
   ensureTenantSchedulers,

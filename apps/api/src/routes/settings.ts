@@ -8,7 +8,9 @@ import {
   type ledgerPageResponseSchema,
   ledgerQuerySchema,
   type PauseResponse,
+  type PurgeDataResponse,
   type progressSchema,
+  purgeDataRequestSchema,
   type RetryFailedResponse,
   type settingsOptionsResponseSchema,
   type settingsSchema,
@@ -22,6 +24,7 @@ import { sendError } from "../http/pages.js";
 import { requireTenant, tenantOf } from "../http/tenant-auth.js";
 import { disconnectBling } from "../use-cases/bling-connection.js";
 import { ledgerCsv } from "../use-cases/ledger-csv.js";
+import { purgeMyData } from "../use-cases/purge-data.js";
 import { repos } from "../use-cases/repos.js";
 import {
   refreshReadiness,
@@ -197,6 +200,19 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
       return sendError(reply, 409, "not_active", "Conecte o Bling antes de sincronizar.");
     }
     return reply.code(202).send(enqueued);
+  });
+
+  // "Excluir meus dados" (issue 17 #7): the body must carry the typed confirmation word.
+  app.post("/api/settings/data/purge", json, async (req, reply) => {
+    if (!purgeDataRequestSchema.safeParse(req.body).success)
+      return sendError(
+        reply,
+        400,
+        "confirmation_required",
+        "Digite EXCLUIR para confirmar a exclusão dos dados.",
+      );
+    const answer: PurgeDataResponse = await purgeMyData(deps, tenantOf(req).id);
+    return answer;
   });
 
   app.post("/api/settings/pause", json, async (req): Promise<PauseResponse> => {

@@ -12,7 +12,9 @@ import {
   type LedgerQueryParams,
   ledgerPageResponseSchema,
   type Progress,
+  type PurgeDataResponse,
   progressSchema,
+  purgeDataResponseSchema,
   type Readiness,
   readinessSchema,
   type SessionRequest,
@@ -275,6 +277,12 @@ export class ApiClient {
   async disconnectBling(): Promise<ActionResult> {
     const body = await this.authed("/api/settings/bling/disconnect", { method: "POST" });
     return actionResultSchema.parse(body);
+  }
+
+  /** "Excluir meus dados": the typed word is the API's second confirmation; answers what was removed. */
+  async purgeMyData(confirmation: string): Promise<PurgeDataResponse> {
+    const body = await this.authed("/api/settings/data/purge", { method: "POST", body: { confirmation } });
+    return parse(purgeDataResponseSchema, body);
   }
 
   // --- readiness, progress, health

@@ -64,12 +64,29 @@ export class ZydonNotFoundYetError extends Error {
 }
 
 /** The action of a known error class; `undefined` for anything else (a bug, an unexpected library error). */
+/**
+ * Redis unreachable (restarting, failing over): ioredis gives up on a command with MaxRetriesPerRequestError
+ * or "Connection is closed.", and a fail-fast connection refuses with "Stream isn't writeable". Redis is used
+ * only before a vendor request is sent (budget slot, locks, token lease), so such a failure never means a
+ * request went out: retry the job (issue 17 #1).
+ */
+export function isRedisUnavailableError(err: unknown): boolean {
+  if (!(err instanceof Error) || err instanceof BlingError || err instanceof ZydonError) return false;
+  return (
+    err.name === "MaxRetriesPerRequestError" ||
+    /^(Connection is closed\.|Stream isn't writeable|Reached the max retries per request limit)/.test(
+      err.message,
+    )
+  );
+}
+
 export function actionOf(err: unknown): ErrorAction | undefined {
   if (err instanceof BlingError || err instanceof ZydonError) return err.action;
   if (err instanceof BudgetWaitError) return err.action;
   if (err instanceof BlingNotConnectedError || err instanceof BlingReauthRequiredError) return err.action;
   if (err instanceof RetryLaterError || err instanceof ZydonNotFoundYetError) return err.action;
   if (err instanceof ClaimBusyError) return err.action;
+  if (isRedisUnavailableError(err)) return "retry";
   return undefined;
 }
 

@@ -75,6 +75,21 @@ export class InitialSyncOrchestrator {
     return cursor;
   }
 
+  /**
+   * Re-enqueue the current step from the checkpoint (its job id is the step's, so a step still queued is not
+   * doubled): what a lost queue (Redis came back empty) needs. Starts the sync when it never got a checkpoint.
+   */
+  async resume(tenantId: string): Promise<"resumed" | "started" | "finished"> {
+    const c = await this.cursor(tenantId);
+    if (!c) {
+      await this.start(tenantId);
+      return "started";
+    }
+    if (c.finishedAt) return "finished";
+    await this.enqueueCurrent(tenantId, c);
+    return "resumed";
+  }
+
   async cursor(tenantId: string): Promise<InitialCursor | undefined> {
     return new CursorsRepository(this.db).get(tenantId, INITIAL_STREAM, cursorSchema);
   }

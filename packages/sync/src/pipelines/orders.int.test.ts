@@ -146,6 +146,26 @@ describe("exportOrder", () => {
     expect(ctx.bling.log.count("createOrder")).toBe(1);
   });
 
+  it("Redis down when the create waits for its budget slot: the claim is handed back, one order later (issue 17 #1)", async () => {
+    const { ctx, place } = await world();
+    place("Z-R");
+    // The error ioredis gives a command once Redis stays unreachable (the budget's slot script).
+    const redisDown = Object.assign(
+      new Error(
+        'Reached the max retries per request limit (which is 3). Refer to "maxRetriesPerRequest" option for details.',
+      ),
+      { name: "MaxRetriesPerRequestError" },
+    );
+    ctx.bling.log.fail("createOrder", redisDown, { timing: "before" });
+
+    await expect(exportOrder(ctx, "Z-R")).rejects.toBe(redisDown);
+    expect(ctx.bling.orders.size).toBe(0);
+    // Not "creating" until it looks abandoned (5 min): nothing was sent, so the next attempt may create.
+    expect((await exportRow(ctx, "Z-R"))?.state).toBe("pending");
+    expect((await exportOrder(ctx, "Z-R")).kind).toBe("created");
+    expect(ctx.bling.orders.size).toBe(1);
+  });
+
   it("a second order of the same buyer reuses the contact and payment method created for the first", async () => {
     const { ctx, place } = await world();
     place("Z-5");

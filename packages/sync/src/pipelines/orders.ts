@@ -8,7 +8,7 @@ import {
 } from "@zb/db";
 import { z } from "zod";
 import { onlyDigits } from "../domain/documents.js";
-import { RetryLaterError } from "../engine/errors.js";
+import { isRedisUnavailableError, RetryLaterError } from "../engine/errors.js";
 import { partnerToContact } from "../mappers/customers.js";
 import { mapOrder, OrderMappingError } from "../mappers/orders.js";
 import { blingPaymentType, paymentNameKey } from "../mappers/payment-methods.js";
@@ -94,7 +94,8 @@ export async function exportOrder(ctx: SyncContext, zydonOrderId: string): Promi
   // create that timed out on our side may still land in Bling.
   let createCalled = false;
   const releaseIfNotCreated = async (err: unknown): Promise<never> => {
-    if (!createCalled && isTransient(err))
+    // Redis failing is always before the request leaves (budget slot, lock, token lease): nothing was sent.
+    if ((!createCalled || isRedisUnavailableError(err)) && isTransient(err))
       await exportsRepo.transition(row.id, ["creating"], "pending").catch(() => undefined);
     throw err;
   };

@@ -1,4 +1,5 @@
 import { createLogger, loadConfigOrExit, workerEnvKeys } from "@zb/config";
+import { guardRedisPolicyOrExit } from "@zb/sync";
 import { composeWorker, installShutdown } from "@zb/worker";
 
 /**
@@ -12,6 +13,7 @@ export const FAULT_STALLED_CHECK_MS = 2_000;
 
 const config = loadConfigOrExit(workerEnvKeys);
 const logger = createLogger({ level: config.LOG_LEVEL, name: "fault-worker" });
+await guardRedisPolicyOrExit(config, logger);
 const worker = await composeWorker(config, logger, {
   // The name lands in each job's `processedBy`: tests see which process ran what.
   workerOptions: {
