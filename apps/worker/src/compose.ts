@@ -1,5 +1,21 @@
 import { type Env, type Logger, type workerEnvKeys, zydonContractOverrides } from "@zb/config";
-import { createDb, type DbHandle, type SecretBox, secretBoxFromConfig, type Tenant } from "@zb/db";
+import {
+  createDb,
+  type DbHandle,
+  OpsRepository,
+  type SecretBox,
+  secretBoxFromConfig,
+  type Tenant,
+} from "@zb/db";
+import {
+  blingMetricsLogger,
+  observeBudgetHook,
+  observeProcessor,
+  observeRefreshPort,
+  registerQueueMetrics,
+  registerUsageMetrics,
+  ZbMetrics,
+} from "@zb/metrics";
 import {
   acquireLock,
   type BlingBudget,
@@ -26,6 +42,7 @@ import {
 } from "@zb/sync";
 import type { WorkerOptions } from "bullmq";
 import { Redis } from "ioredis";
+import { type MetricsServer, startMetricsServer } from "./metrics-server.js";
 import { createProcessor, type WorkerDeps } from "./processors.js";
 import { createWorkerRuntime, type WorkerRuntime } from "./runtime.js";
 
@@ -45,6 +62,8 @@ export interface ComposeWorkerOptions {
   queues?: string[];
   /** BullMQ worker settings (fault tests shorten the lock/stalled timings so a killed job resumes sooner). */
   workerOptions?: Partial<WorkerOptions>;
+  /** The process's metrics registry (tests pass their own; default: a new one). */
+  metrics?: ZbMetrics;
 }
 
 export interface ComposedWorker {
@@ -53,6 +72,9 @@ export interface ComposedWorker {
   tokens: BlingTokenManager;
   budget: BlingBudget;
   db: DbHandle;
+  metrics: ZbMetrics;
+  /** The `/metrics` listener, when WORKER_METRICS_PORT is set. */
+  metricsServer: MetricsServer | undefined;
   close(): Promise<void>;
 }
 
@@ -76,8 +98,10 @@ export async function composeWorker(
     redis,
     opts.rateShare !== undefined ? { rateShare: opts.rateShare } : {},
   );
-  // Workers only refresh; the authorize URL is the API's concern.
-  const oauth = wireBlingOAuth(config);
+  const metrics = opts.metrics ?? new ZbMetrics({ app: "worker" });
+  // Workers only refresh; the authorize URL is the API's concern. Every refresh is counted (ok / failed).
+  const oauth = observeRefreshPort(wireBlingOAuth(config), metrics);
+  const blingLog = blingMetricsLogger(metrics);
   const { tokens, credentials, tenants } = wireTokenManager({ db: db.db, redis, secretBox, logger }, config, {
     oauth,
     tokenGate,
@@ -107,7 +131,9 @@ export async function composeWorker(
       // Say which token Bling refused: if another job or process already rotated it, its new token is used
       // instead of refreshing again (six refreshes for one expiry under two busy workers, fault test).
       onUnauthorized: () => tokens.forceRefresh(tenant.id, usedToken),
-      budget: budgetHook(budget, accountId, lane, { maxWaitMs }),
+      // Grants, waits and refusals by lane are counted around the hook; answers (429s) through the logger.
+      budget: observeBudgetHook(budgetHook(budget, accountId, lane, { maxWaitMs }), metrics, lane),
+      logger: blingLog,
     });
     return {
       tenantId: tenant.id,
@@ -182,8 +208,19 @@ export async function composeWorker(
       ensureTenantSchedulers(producer, tenantId, opts.schedulerIntervals ?? {}),
   };
 
-  const processor = createProcessor(deps);
+  // Durations and failures by job name, webhook lag: observed around the one processor.
+  const processor = observeProcessor(createProcessor(deps), metrics);
   const queues = opts.queues ?? Object.values(QUEUES);
+  registerQueueMetrics(
+    metrics,
+    Object.values(QUEUES).map((q) => producer.queue(q)),
+  );
+  const ops = new OpsRepository(db.db);
+  registerUsageMetrics(
+    metrics,
+    { accounts: () => ops.budgetAccounts(), today: async (a) => (await budget.usage(a)).today },
+    { topN: config.METRICS_TOP_ACCOUNTS },
+  );
   const runtime = createWorkerRuntime({
     redisUrl: config.REDIS_URL,
     prefix: config.REDIS_PREFIX,
@@ -199,6 +236,15 @@ export async function composeWorker(
     if (t.initialSyncDoneAt) await ensureTenantSchedulers(producer, t.id, opts.schedulerIntervals ?? {});
   }
 
+  const metricsServer =
+    config.WORKER_METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer(metrics, {
+          host: config.WORKER_METRICS_HOST,
+          port: config.WORKER_METRICS_PORT,
+          logger,
+        });
+
   let closing: Promise<void> | undefined;
   return {
     runtime,
@@ -206,9 +252,12 @@ export async function composeWorker(
     tokens,
     budget,
     db,
+    metrics,
+    metricsServer,
     close() {
       closing ??= (async () => {
         await runtime.close();
+        await metricsServer?.close();
         await producer.close();
         redis.disconnect();
         await db.close();

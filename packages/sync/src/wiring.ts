@@ -1,4 +1,4 @@
-import { type BlingBudgetHook, BlingClient, BlingOAuth } from "@zb/bling";
+import { type BlingBudgetHook, BlingClient, type BlingLogger, BlingOAuth } from "@zb/bling";
 import type { Env, Logger } from "@zb/config";
 import { CredentialsRepository, type Database, type SecretBox, TenantsRepository } from "@zb/db";
 import { type FetchLike, ZydonApp, type ZydonContractOverrides, type ZydonLogger } from "@zb/zydon";
@@ -104,6 +104,8 @@ export function wireBlingClient(
     onUnauthorized?: () => Promise<string>;
     budget?: BlingBudgetHook;
     retry?: boolean;
+    /** Sees method, path template, status and duration of every request (the worker counts them). */
+    logger?: BlingLogger;
   },
 ): BlingClient {
   return new BlingClient({
@@ -114,6 +116,7 @@ export function wireBlingClient(
     ...(opts.onUnauthorized ? { onUnauthorized: opts.onUnauthorized } : {}),
     ...(opts.budget ? { budget: opts.budget } : {}),
     ...(opts.retry ? { retry: true } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
 }
 
