@@ -9,6 +9,7 @@ import { OpsRepository, secretBoxFromConfig } from "@zb/db";
 import { registerQueueMetrics, registerUsageMetrics, ZbMetrics } from "@zb/metrics";
 import {
   ensureTenantSchedulers,
+  findJob,
   JobProducer,
   QUEUES,
   removeTenantSchedulers,
@@ -97,7 +98,7 @@ export function composeOps(
 ): OpsDeps | undefined {
   if (!config.OPS_TOKEN) return undefined;
   const metrics = parts.metrics ?? new ZbMetrics({ app: "api" });
-  registerQueueMetrics(metrics, parts.queues);
+  registerQueueMetrics(metrics, parts.queues, Date.now, { laneOf: (name) => findJob(name)?.lane });
   registerUsageMetrics(
     metrics,
     { accounts: () => parts.opsRepo.budgetAccounts(), today: parts.usageToday },

@@ -26,6 +26,7 @@ import {
   createBlingPort,
   ensureGlobalSchedulers,
   ensureTenantSchedulers,
+  findJob,
   JobProducer,
   LockBusyError,
   nfeJobId,
@@ -214,6 +215,8 @@ export async function composeWorker(
   registerQueueMetrics(
     metrics,
     Object.values(QUEUES).map((q) => producer.queue(q)),
+    Date.now,
+    { laneOf: (name) => findJob(name)?.lane },
   );
   const ops = new OpsRepository(db.db);
   registerUsageMetrics(

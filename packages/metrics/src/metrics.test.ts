@@ -224,5 +224,35 @@ describe("queue depth and oldest waiting job (real Redis)", () => {
     expect(seriesValue(text, 'zb_queue_jobs{queue="orders",state="waiting",app="worker"}')).toBe(0);
     expect(seriesValue(text, 'zb_queue_oldest_waiting_seconds{queue="events",app="worker"}')).toBe(90);
     expect(seriesValue(text, 'zb_queue_oldest_waiting_seconds{queue="orders",app="worker"}')).toBe(0);
+    expect(text).not.toContain("zb_queue_waiting_by_lane");
+  });
+
+  it("breaks waiting jobs down by the lane their job name runs in, with the oldest age per lane", async () => {
+    const t0 = Date.now();
+    await orders.add("export-order", { n: 1 }, { timestamp: t0 - 30_000 });
+    await orders.add("export-order", { n: 2 }, { timestamp: t0 - 5_000 });
+    await orders.add("order-status", { n: 3 }, { timestamp: t0 - 12_000 });
+    await orders.add("mystery", { n: 4 }, { timestamp: t0 - 1_000 });
+    const lanes: Record<string, string> = { "export-order": "orders", "order-status": "status" };
+    const m = fresh();
+    registerQueueMetrics(m, [orders], () => t0, { laneOf: (name) => lanes[name] });
+    const text = (await m.expose()).body;
+    expect(seriesValue(text, 'zb_queue_waiting_by_lane{queue="orders",lane="orders",app="worker"}')).toBe(2);
+    expect(seriesValue(text, 'zb_queue_waiting_by_lane{queue="orders",lane="status",app="worker"}')).toBe(1);
+    expect(seriesValue(text, 'zb_queue_waiting_by_lane{queue="orders",lane="none",app="worker"}')).toBe(1);
+    expect(
+      seriesValue(text, 'zb_queue_oldest_waiting_by_lane_seconds{queue="orders",lane="orders",app="worker"}'),
+    ).toBe(30);
+    expect(
+      seriesValue(text, 'zb_queue_oldest_waiting_by_lane_seconds{queue="orders",lane="status",app="worker"}'),
+    ).toBe(12);
+    // A bounded sample: only the oldest N are read.
+    const sampled = fresh();
+    registerQueueMetrics(sampled, [orders], () => t0, { laneOf: (name) => lanes[name], laneSample: 1 });
+    const one = (await sampled.expose()).body;
+    expect(seriesValue(one, 'zb_queue_waiting_by_lane{queue="orders",lane="orders",app="worker"}')).toBe(1);
+    expect(
+      seriesValue(one, 'zb_queue_waiting_by_lane{queue="orders",lane="status",app="worker"}'),
+    ).toBeUndefined();
   });
 });

@@ -25,7 +25,7 @@ const compose = parse(read("docker-compose.yml"), { merge: true }) as {
 /** Every metric name the product registers (API and worker share one set). */
 function productMetricNames(): Set<string> {
   const m = new ZbMetrics({ app: "worker" });
-  registerQueueMetrics(m, []);
+  registerQueueMetrics(m, [], Date.now, { laneOf: () => undefined });
   registerUsageMetrics(m, { accounts: async () => [], today: async () => 0 }, { topN: 1 });
   return new Set(m.registry.getMetricsAsArray().map((x) => x.name));
 }
@@ -114,6 +114,8 @@ describe("deploy/grafana", () => {
     for (const m of [
       "zb_queue_jobs",
       "zb_queue_oldest_waiting_seconds",
+      "zb_queue_waiting_by_lane",
+      "zb_queue_oldest_waiting_by_lane_seconds",
       "zb_budget_grants_total",
       "zb_budget_waits_total",
       "zb_budget_refusals_total",
