@@ -10,6 +10,7 @@ import {
 import type { AppDeps } from "./deps.js";
 import { containsNul } from "./http/nul.js";
 import { staticWebRoutes } from "./http/static-web.js";
+import { opsRoutes } from "./ops/ops-routes.js";
 import { blingConnectRoutes } from "./routes/bling-connect.js";
 import { healthRoutes } from "./routes/health.js";
 import { sessionRoutes } from "./routes/session.js";
@@ -126,4 +127,7 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   await instance.register(async (s) => sessionRoutes(s, deps));
   await instance.register(async (s) => settingsRoutes(s, deps));
   await instance.register(async (s) => staticWebRoutes(s, deps.web));
+  // Operator routes exist only with OPS_TOKEN configured: unset, /metrics and /ops/* are plain 404s.
+  const ops = deps.ops;
+  if (ops) await instance.register(async (s) => opsRoutes(s, ops, deps.now ?? (() => new Date())));
 }

@@ -5,10 +5,13 @@ import {
   zydonContractOverrides,
   zydonWebhookSecrets,
 } from "@zb/config";
-import { secretBoxFromConfig } from "@zb/db";
+import { OpsRepository, secretBoxFromConfig } from "@zb/db";
+import { registerQueueMetrics, registerUsageMetrics, ZbMetrics } from "@zb/metrics";
 import {
   ensureTenantSchedulers,
+  findJob,
   JobProducer,
+  QUEUES,
   removeTenantSchedulers,
   wireBudget,
   wireTokenManager,
@@ -18,6 +21,8 @@ import { createBlingGateway } from "./adapters/bling-gateway.js";
 import { createChoices } from "./adapters/choices.js";
 import { type AppDeps, createDbHandle, createRedisProducer } from "./deps.js";
 import { defaultWebDistDir } from "./http/static-web.js";
+import type { OpsDeps } from "./ops/ops-routes.js";
+import { opsTenantsView } from "./ops/ops-tenants.js";
 
 export type ApiEnv = Pick<Env, (typeof apiEnvKeys)[number]>;
 
@@ -40,6 +45,11 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
     oauth: bling,
     tokenGate,
   });
+  const ops = composeOps(config, {
+    opsRepo: new OpsRepository(db.db),
+    queues: Object.values(QUEUES).map((q) => producer.queue(q)),
+    usageToday: async (account) => (await budget.usage(account)).today,
+  });
   return {
     config,
     db,
@@ -60,6 +70,7 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
     web: { distDir: defaultWebDistDir(), frameAncestors: [new URL(config.ZYDON_ADMIN_URL).origin] },
     // Keyed by the Bling company (one budget per Bling account), the same key the sync engine spends.
     budget: { usage: ({ tenantId, blingCompanyId }) => budget.usage(blingCompanyId ?? tenantId) },
+    ops,
     hooks: {
       onTenantPaused: (tenantId) => removeTenantSchedulers(producer, tenantId),
       onTenantResumed: (tenantId) => ensureTenantSchedulers(producer, tenantId),
@@ -71,5 +82,34 @@ export function composeAppDeps(config: ApiEnv, logger: Logger): AppDeps & { clos
       redis.disconnect();
       await db.close();
     },
+  };
+}
+
+/**
+ * The operator side (only with OPS_TOKEN): the API's metrics registry (queue depth and age, Bling usage
+ * today with the top-N accounts), Bull Board's queues and the tenants page's read model.
+ */
+export function composeOps(
+  config: Pick<ApiEnv, "OPS_TOKEN" | "METRICS_TOP_ACCOUNTS">,
+  parts: {
+    opsRepo: OpsRepository;
+    queues: OpsDeps["queues"];
+    usageToday: (account: string) => Promise<number>;
+    metrics?: ZbMetrics;
+  },
+): OpsDeps | undefined {
+  if (!config.OPS_TOKEN) return undefined;
+  const metrics = parts.metrics ?? new ZbMetrics({ app: "api" });
+  registerQueueMetrics(metrics, parts.queues, Date.now, { laneOf: (name) => findJob(name)?.lane });
+  registerUsageMetrics(
+    metrics,
+    { accounts: () => parts.opsRepo.budgetAccounts(), today: parts.usageToday },
+    { topN: config.METRICS_TOP_ACCOUNTS },
+  );
+  return {
+    token: config.OPS_TOKEN,
+    metrics,
+    queues: parts.queues,
+    tenants: (now) => opsTenantsView(parts.opsRepo, parts.usageToday, now),
   };
 }

@@ -3,6 +3,7 @@ import { createDb, type DbHandle, type SecretBox } from "@zb/db";
 import type { JobProducer } from "@zb/sync";
 import { Redis } from "ioredis";
 import type { StaticWebOptions } from "./http/static-web.js";
+import type { OpsDeps } from "./ops/ops-routes.js";
 import type {
   BlingGateway,
   BudgetUsagePort,
@@ -45,6 +46,8 @@ export interface AppDeps {
   rateLimits?: Partial<RateLimits> | undefined;
   /** Bling code exchanges per tenant; tests lower or raise them. */
   connectLimits?: Partial<ConnectLimits> | undefined;
+  /** Operator routes (`/metrics`, `/ops/queues`, `/ops/tenants`); absent when OPS_TOKEN is unset. */
+  ops?: OpsDeps | undefined;
   now?: () => Date;
 }
 

@@ -1,7 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { revokeTokenPair } from "@zb/bling";
 import { type Env, type Logger, type workerEnvKeys, zydonContractOverrides } from "@zb/config";
-import { createDb, type DbHandle, type SecretBox, secretBoxFromConfig, type Tenant } from "@zb/db";
+import {
+  createDb,
+  type DbHandle,
+  OpsRepository,
+  type SecretBox,
+  secretBoxFromConfig,
+  type Tenant,
+} from "@zb/db";
+import {
+  blingMetricsLogger,
+  observeBudgetHook,
+  observeProcessor,
+  observeRefreshPort,
+  registerQueueMetrics,
+  registerUsageMetrics,
+  ZbMetrics,
+} from "@zb/metrics";
 import {
   acquireLock,
   type BlingBudget,
@@ -15,6 +31,7 @@ import {
   DEFAULT_TENANT_SLOTS,
   ensureGlobalSchedulers,
   ensureTenantSchedulers,
+  findJob,
   JobProducer,
   LockBusyError,
   nfeJobId,
@@ -37,6 +54,7 @@ import {
 } from "@zb/sync";
 import type { WorkerOptions } from "bullmq";
 import { Redis } from "ioredis";
+import { type MetricsServer, startMetricsServer } from "./metrics-server.js";
 import { createProcessor, type JobRef, type WorkerDeps } from "./processors.js";
 import { createWorkerRuntime, type WorkerRuntime } from "./runtime.js";
 
@@ -84,6 +102,8 @@ export interface ComposeWorkerOptions {
   queues?: string[];
   /** BullMQ worker settings (fault tests shorten the lock/stalled timings so a killed job resumes sooner). */
   workerOptions?: Partial<WorkerOptions>;
+  /** The process's metrics registry (tests pass their own; default: a new one). */
+  metrics?: ZbMetrics;
 }
 
 export interface ComposedWorker {
@@ -92,6 +112,9 @@ export interface ComposedWorker {
   tokens: BlingTokenManager;
   budget: BlingBudget;
   db: DbHandle;
+  metrics: ZbMetrics;
+  /** The `/metrics` listener, when WORKER_METRICS_PORT is set. */
+  metricsServer: MetricsServer | undefined;
   close(): Promise<void>;
 }
 
@@ -115,8 +138,10 @@ export async function composeWorker(
     redis,
     opts.rateShare !== undefined ? { rateShare: opts.rateShare } : {},
   );
-  // Workers only refresh; the authorize URL is the API's concern.
-  const oauth = wireBlingOAuth(config);
+  const metrics = opts.metrics ?? new ZbMetrics({ app: "worker" });
+  // Workers only refresh; the authorize URL is the API's concern. Every refresh is counted (ok / failed).
+  const oauth = observeRefreshPort(wireBlingOAuth(config), metrics);
+  const blingLog = blingMetricsLogger(metrics);
   const { tokens, credentials, tenants } = wireTokenManager({ db: db.db, redis, secretBox, logger }, config, {
     oauth,
     tokenGate,
@@ -179,7 +204,12 @@ export async function composeWorker(
     // One budget per Bling account: two tenants can never share one, but the key follows the account.
     const accountId = conn.blingCompanyId ?? tenant.id;
     let prepaidAt = await prepaidGrant(accountId, tenant.id, lane, job);
-    const hook = budgetHook(budget, accountId, lane, { maxWaitMs, tenantId: tenant.id });
+    // Grants, waits and refusals by lane are counted around the hook; answers (429s) through the logger.
+    const hook = observeBudgetHook(
+      budgetHook(budget, accountId, lane, { maxWaitMs, tenantId: tenant.id }),
+      metrics,
+      lane,
+    );
     // Both clients count one logical call's failed requests across every run of this job (≤ 10 in all).
     const attemptCap = attemptsOf(job);
     let usedToken: string | undefined;
@@ -203,6 +233,7 @@ export async function composeWorker(
         await hook(req);
       },
       attemptCap,
+      logger: blingLog,
     });
     return {
       tenantId: tenant.id,
@@ -308,8 +339,21 @@ export async function composeWorker(
     onJobSettled: (job) => attemptsOf(job).clear(),
   };
 
-  const processor = createProcessor(deps);
+  // Durations and failures by job name, webhook lag: observed around the one processor.
+  const processor = observeProcessor(createProcessor(deps), metrics);
   const queues = opts.queues ?? Object.values(QUEUES);
+  registerQueueMetrics(
+    metrics,
+    Object.values(QUEUES).map((q) => producer.queue(q)),
+    Date.now,
+    { laneOf: (name) => findJob(name)?.lane },
+  );
+  const ops = new OpsRepository(db.db);
+  registerUsageMetrics(
+    metrics,
+    { accounts: () => ops.budgetAccounts(), today: async (a) => (await budget.usage(a)).today },
+    { topN: config.METRICS_TOP_ACCOUNTS },
+  );
   const runtime = createWorkerRuntime({
     redisUrl: config.REDIS_URL,
     prefix: config.REDIS_PREFIX,
@@ -335,6 +379,15 @@ export async function composeWorker(
   });
   await redisLoss.ready;
 
+  const metricsServer =
+    config.WORKER_METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer(metrics, {
+          host: config.WORKER_METRICS_HOST,
+          port: config.WORKER_METRICS_PORT,
+          logger,
+        });
+
   let closing: Promise<void> | undefined;
   return {
     runtime,
@@ -342,10 +395,13 @@ export async function composeWorker(
     tokens,
     budget,
     db,
+    metrics,
+    metricsServer,
     close() {
       closing ??= (async () => {
         redisLoss.stop();
         await runtime.close();
+        await metricsServer?.close();
         await producer.close();
         redis.disconnect();
         await db.close();

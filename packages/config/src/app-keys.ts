@@ -43,6 +43,8 @@ export const apiEnvKeys = [
   "PUBLIC_BASE_URL",
   "SESSION_SECRET",
   "BLING_AUTHORIZE_URL",
+  "OPS_TOKEN",
+  "METRICS_TOP_ACCOUNTS",
 ] as const satisfies readonly EnvKey[];
 
 export const workerEnvKeys = [
@@ -54,6 +56,9 @@ export const workerEnvKeys = [
   "RETENTION_INBOX_DAYS",
   "RETENTION_LEDGER_DAYS",
   "OUTBOUND_ALLOW_HOSTS",
+  "WORKER_METRICS_PORT",
+  "WORKER_METRICS_HOST",
+  "METRICS_TOP_ACCOUNTS",
 ] as const satisfies readonly EnvKey[];
 
 export const migrateEnvKeys = ["DATABASE_URL", "LOG_LEVEL"] as const satisfies readonly EnvKey[];

@@ -133,6 +133,17 @@ export const envSchema = z.object({
   WORKER_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20_000),
 
   /**
+   * Operator access to the API's ops routes (`/ops/queues` Bull Board, `/ops/tenants`) and `/metrics`:
+   * `Authorization: Bearer <token>` or basic auth with the token as password. Unset = those routes are off (404).
+   */
+  OPS_TOKEN: z.string().min(24, "must be at least 24 characters").optional(),
+  /** The worker's Prometheus listener (`/metrics`); unset = no listener (0: any free port, tests). */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WORKER_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  /** Bling accounts named in the daily-usage gauge (the busiest N; all of them are in the aggregate). */
+  METRICS_TOP_ACCOUNTS: z.coerce.number().int().min(0).max(100).default(10),
+
+  /**
    * Host names or IP literals that URLs from tenant data (image and NF-e links) may reach although they
    * resolve to a loopback/private address: the simulators and the demo image server in development and
    * tests (`127.0.0.1,localhost`). Comma-separated. Leave unset in production: only public addresses pass.

@@ -35,6 +35,7 @@ export {
   linkDataSchema,
 } from "./repositories/links-repository.js";
 export { type ConsumedState, OAuthStatesRepository } from "./repositories/oauth-states-repository.js";
+export { OpsRepository, type OpsTenantRow } from "./repositories/ops-repository.js";
 export { type OrderExport, OrderExportsRepository } from "./repositories/order-exports-repository.js";
 export {
   type PersonalDataPurgeCounts,

@@ -1,4 +1,10 @@
-import { type BlingBudgetHook, type BlingCallAttemptCap, BlingClient, BlingOAuth } from "@zb/bling";
+import {
+  type BlingBudgetHook,
+  type BlingCallAttemptCap,
+  BlingClient,
+  type BlingLogger,
+  BlingOAuth,
+} from "@zb/bling";
 import type { Env, Logger } from "@zb/config";
 import { CredentialsRepository, type Database, type SecretBox, TenantsRepository } from "@zb/db";
 import { type FetchLike, ZydonApp, type ZydonContractOverrides, type ZydonLogger } from "@zb/zydon";
@@ -128,6 +134,8 @@ export function wireBlingClient(
     retry?: boolean;
     /** The worker's cross-layer cap of one logical call's failed requests (per job). */
     attemptCap?: BlingCallAttemptCap;
+    /** Sees method, path template, status and duration of every request (the worker counts them). */
+    logger?: BlingLogger;
   },
 ): BlingClient {
   return new BlingClient({
@@ -139,6 +147,7 @@ export function wireBlingClient(
     ...(opts.budget ? { budget: opts.budget } : {}),
     ...(opts.retry ? { retry: true } : {}),
     ...(opts.attemptCap ? { attemptCap: opts.attemptCap } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
 }
 

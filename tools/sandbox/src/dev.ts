@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { readProcessEnv } from "@zb/config";
@@ -7,13 +8,8 @@ import { createChildSupervisor } from "./children.js";
 import { startSimulatorConsole } from "./console.js";
 import { loadOrCreateDemoSecrets } from "./demo-secrets.js";
 import { type DemoWorld, startDemoWorld } from "./demo-world.js";
-import {
-  checkPostgres,
-  checkRedis,
-  clearRedisPrefix,
-  PreflightError,
-  recreateDatabase,
-} from "./preflight.js";
+import { clearRedisPrefix, PreflightError, recreateDatabase } from "./preflight.js";
+import { type EnsuredServices, ensureServices, ServicesUnavailableError } from "./services.js";
 import { ensureWebBuild } from "./web-build.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -24,22 +20,32 @@ const apiPort = Number(env.DEV_API_PORT ?? 3000);
 const blingPort = Number(env.DEV_BLING_SIM_PORT ?? 4010);
 const zydonPort = Number(env.DEV_ZYDON_SIM_PORT ?? 4020);
 const consolePort = Number(env.DEV_CONSOLE_PORT ?? 4000);
+const workerMetricsPort = Number(env.DEV_WORKER_METRICS_PORT ?? 9464);
 const demoProducts = Number(env.DEV_DEMO_PRODUCTS ?? 120);
 const demoContacts = Number(env.DEV_DEMO_CONTACTS ?? 80);
 const redisPrefix = "zbdev";
 
 const say = (line: string) => console.log(`[demo] ${line}`);
 
+// Postgres and Redis: used when they answer; otherwise started (Docker, or private instances from local
+// binaries under .sandbox/services, stopped on exit), or one message says what to install.
+let services: EnsuredServices;
 try {
-  await checkPostgres(adminUrl);
-  await checkRedis(redisUrl);
+  services = await ensureServices({
+    adminUrl,
+    redisUrl,
+    root: `${repoRoot}.sandbox/services`,
+    composeDir: repoRoot,
+    env,
+  });
 } catch (err) {
-  if (err instanceof PreflightError) {
+  if (err instanceof ServicesUnavailableError || err instanceof PreflightError) {
     console.error(`\n${err.message}\n`);
     process.exit(1);
   }
   throw err;
 }
+for (const line of services.report) say(line);
 
 // The simulators live in this process's memory, so every run starts from a clean database and Redis prefix.
 const databaseUrl = await recreateDatabase(adminUrl, "zydon_bling_dev");
@@ -50,11 +56,14 @@ try {
   ensureWebBuild(`${repoRoot}apps/web`, say);
 } catch (err) {
   console.error(`\n${(err as Error).message}\n`);
+  await services.stop();
   process.exit(1);
 }
 
 const secrets = loadOrCreateDemoSecrets(`${repoRoot}.sandbox/demo-secrets.json`);
 const publicUrl = `http://localhost:${apiPort}`;
+// The demo's operator token (ops pages, /metrics), stable across runs like the other demo secrets.
+const opsToken = createHash("sha256").update(`ops:${secrets.sessionSecret}`).digest("base64url");
 
 let world: DemoWorld;
 try {
@@ -74,6 +83,7 @@ try {
     console.error(
       `\nA simulator port is taken (${e.message}). Stop the other \`pnpm dev\`, or set DEV_BLING_SIM_PORT / DEV_ZYDON_SIM_PORT.\n`,
     );
+    await services.stop();
     process.exit(1);
   }
   throw err;
@@ -96,6 +106,8 @@ const childEnv: Record<string, string> = {
   SESSION_SECRET: secrets.sessionSecret,
   // The demo image server and the simulators are on loopback; production leaves this unset.
   OUTBOUND_ALLOW_HOSTS: "127.0.0.1,localhost",
+  OPS_TOKEN: opsToken,
+  WORKER_METRICS_PORT: String(workerMetricsPort),
   ...world.productEnv(),
 };
 
@@ -121,6 +133,7 @@ function shutdown(code: number): void {
       await stopConsole?.();
       await world.close();
     })
+    .finally(() => services.stop())
     .finally(() => process.exit(code));
 }
 process.on("SIGINT", () => shutdown(0));
@@ -171,6 +184,8 @@ Zydon ↔ Bling demo is running (Ctrl+C stops everything).
   Bling simulator      ${world.bling.url}  (API ${world.bling.apiBaseUrl}, control ${world.bling.url}/__control/<method>)
   Zydon simulator      ${world.zydon.url}  (App Center ${appCenter})
   API                  ${publicUrl}  (health ${publicUrl}/readyz)
+  Operators            ${publicUrl}/ops/tenants, ${publicUrl}/ops/queues, ${publicUrl}/metrics
+                       (basic auth: any user, password ${opsToken}); worker metrics http://127.0.0.1:${workerMetricsPort}/metrics
 `);
 } catch (err) {
   console.error(`\nThe demo could not start: ${(err as Error).message}\n`);
