@@ -140,7 +140,8 @@ export async function composeWorker(
   );
   const metrics = opts.metrics ?? new ZbMetrics({ app: "worker" });
   // Workers only refresh; the authorize URL is the API's concern. Every refresh is counted (ok / failed).
-  const oauth = observeRefreshPort(wireBlingOAuth(config), metrics);
+  const blingOAuth = wireBlingOAuth(config);
+  const oauth = observeRefreshPort(blingOAuth, metrics);
   const blingLog = blingMetricsLogger(metrics);
   const { tokens, credentials, tenants } = wireTokenManager({ db: db.db, redis, secretBox, logger }, config, {
     oauth,
@@ -310,7 +311,7 @@ export async function composeWorker(
         // tokens stop working at Bling before they are forgotten here (issue 21 #6).
         const purged = await purgeExpiredTenants(db.db, credentials, logger, new Date(), {
           revokeAtBling: async (tenantId, t) => {
-            const failed = await revokeTokenPair(oauth, t);
+            const failed = await revokeTokenPair(blingOAuth, t);
             if (failed.length > 0) {
               logger.warn({ tenantId, failures: failed.length }, "Bling token revoke at purge failed");
             }
