@@ -115,6 +115,8 @@ export interface ZydonPort {
   findProductBySku(sku: string): Promise<PortalProductRef | null>;
   createProduct(p: PortalProductWrite): Promise<PortalProductRef>;
   updateProduct(id: string, p: PortalProductWrite): Promise<PortalProductRef>;
+  /** Switch a product on or off for sale without rewriting it (hard-deleted in Bling: nothing left to map). */
+  setProductActive(productId: string, active: boolean): Promise<void>;
   /** Slow (seconds): never on the product's critical path. */
   setProductImages(productId: string, imageUrls: string[]): Promise<void>;
   setStock(target: { productId: string; variationId: string | null }, quantity: number): Promise<void>;
