@@ -14,6 +14,8 @@ export interface ChangesRun {
 export interface ChangesResult {
   k: number;
   changes: number;
+  /** Products on the account (parents and simple ones; variations come on top). */
+  catalog?: number;
   pollMs: number;
   runs: ChangesRun[];
   tooManyRequests: number;
@@ -31,13 +33,18 @@ interface Target {
  * pace of one change per request of our share ÷ 2), timed until the Zydon simulator shows them; once with
  * webhooks delivered to the API process, once with every webhook dropped (the polling fallback alone).
  */
-export async function runChanges(changes: number, k: number): Promise<ChangesResult> {
+export async function runChanges(
+  changes: number,
+  k: number,
+  catalog = Math.ceil(changes * 1.9),
+): Promise<ChangesResult> {
   const pollMs = Math.round(60_000 / k);
-  const on = await runOne(changes, k, false);
-  const dropped = await runOne(changes, k, true);
+  const on = await runOne(changes, k, false, catalog);
+  const dropped = await runOne(changes, k, true, catalog);
   return {
     k,
     changes,
+    catalog,
     pollMs,
     runs: [on.run, dropped.run],
     tooManyRequests: on.tooManyRequests + dropped.tooManyRequests,
@@ -50,7 +57,7 @@ export async function runChanges(changes: number, k: number): Promise<ChangesRes
  * Each run in its own world. With webhooks on, polling is off (1 h), so the webhook path alone is timed;
  * with webhooks dropped, the polling and stock reconciliation run every 60 s ÷ K, as in production.
  */
-async function runOne(changes: number, k: number, drop: boolean) {
+async function runOne(changes: number, k: number, drop: boolean, catalog: number) {
   const w = await startWorld({ k, webhooks: true, api: true, ...(drop ? {} : { pollMs: 3_600_000 }) });
   const pollMs = Math.round(60_000 / k);
   try {
@@ -58,7 +65,7 @@ async function runOne(changes: number, k: number, drop: boolean) {
     const t = await e.addTenant("Loja Mudanças");
     // Enough simple products for every change of one run to touch a different one.
     generateDemoAccount(e.bling.sim, t.accountId, {
-      products: Math.ceil(changes * 1.9),
+      products: catalog,
       variationShare: 0.1,
       contacts: 2,
       paymentMethods: 2,

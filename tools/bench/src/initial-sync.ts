@@ -1,7 +1,7 @@
 import { generateDemoAccount } from "@zb/bling-simulator";
 import { LinksRepository } from "@zb/db";
 import { compareStates, waitFor } from "@zb/e2e-kit";
-import { type E2E, startWorld } from "./world.js";
+import { type E2E, ownCpuSeconds, startWorld } from "./world.js";
 
 const PAYMENT_METHODS = 20;
 /** generateDemoAccount knows 11 payment methods; the rest are added by hand. */
@@ -38,6 +38,9 @@ export interface InitialSyncResult {
   tooManyRequests: number;
   maxPerSecond: number;
   peakRssMiB: number;
+  /** CPU seconds over the sync: the worker process (the product) and this process (both simulators + the bench). */
+  workerCpuS: number;
+  simulatorsCpuS: number;
   diffs: number;
 }
 
@@ -90,7 +93,10 @@ export async function runInitialSync(products: number, k: number): Promise<Initi
     e.bling.sim.control.resetLog();
 
     const started = Date.now();
+    const cpu0 = { worker: w.workers.reduce((s, x) => s + x.cpuSeconds(), 0), own: ownCpuSeconds() };
     const syncMs = await w.initialSync(t.tenantId);
+    const workerCpuS = w.workers.reduce((s, x) => s + x.cpuSeconds(), 0) - cpu0.worker;
+    const simulatorsCpuS = ownCpuSeconds() - cpu0.own;
     // Image uploads follow as their own (Zydon-paced) jobs and make no Bling request: the Bling-bound work
     // ends with the initial sync; requests after that mark (the first poll) are reported apart.
     const wallMs = syncMs;
@@ -202,6 +208,8 @@ export async function runInitialSync(products: number, k: number): Promise<Initi
       tooManyRequests: stats.tooManyRequests,
       maxPerSecond: stats.maxPerSecond,
       peakRssMiB: Math.max(...w.workers.map((x) => x.peakRssMiB())),
+      workerCpuS,
+      simulatorsCpuS,
       diffs,
     };
   } finally {

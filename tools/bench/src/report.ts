@@ -55,6 +55,10 @@ function initialSection(r: InitialSyncResult): string[] {
   out.push(`| 429s caused by us | ${r.tooManyRequests} |`);
   out.push(`| most requests in any 1 s (simulator) vs share | ${r.maxPerSecond} vs ${r.share} |`);
   out.push(`| peak RSS of the worker process (VmHWM) | ${mib(r.peakRssMiB)} |`);
+  if (r.workerCpuS !== undefined)
+    out.push(
+      `| CPU over the sync: worker process (the product) / bench process (both simulators, producer, watchers) | ${cpu(r.workerCpuS, r.wallMs)} / ${cpu(r.simulatorsCpuS, r.wallMs)} |`,
+    );
   out.push(`| differences Bling ↔ Zydon after the sync (state checker) | ${r.diffs} |`);
   const after = Object.entries(r.afterSync);
   if (after.length > 0)
@@ -62,6 +66,12 @@ function initialSection(r: InitialSyncResult): string[] {
       `| requests right after "done" (first scheduled poll, not counted above) | ${after.map(([k, v]) => `${k} ×${v}`).join(", ")} |`,
     );
   return out;
+}
+
+/** CPU seconds and their share of one core over the wall time ("—" for results from before it was measured). */
+function cpu(s: number | undefined, wallMs: number): string {
+  if (s === undefined) return "—";
+  return `${s.toFixed(1)} s (${((s * 100_000) / wallMs).toFixed(0)}% of a core)`;
 }
 
 export function renderMarkdown(res: BenchResults, chartFile: string | undefined): string {
@@ -81,18 +91,18 @@ export function renderMarkdown(res: BenchResults, chartFile: string | undefined)
   if (res.initial.length > 1) {
     L.push("## 2. Initial sync at three sizes", "");
     L.push(
-      "| products | variations | contacts | requests made | minimum | wall | wall ÷ lower bound | 429s | worker peak RSS | RSS per 1,000 products |",
-      "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+      "| products | variations | contacts | requests made | minimum | wall | wall ÷ lower bound | 429s | worker peak RSS | RSS per 1,000 products | worker CPU | simulators' CPU |",
+      "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     );
     for (const r of res.initial)
       L.push(
-        `| ${r.products} | ${r.variations} | ${r.contacts} | ${r.totalMade} | ${r.totalMinimum} | ${both(r.wallMs, r.k)} | ${ratio(r.wallMs, r.lowerBoundMs)} | ${r.tooManyRequests} | ${mib(r.peakRssMiB)} | ${((r.peakRssMiB * 1000) / r.products).toFixed(1)} MiB |`,
+        `| ${r.products} | ${r.variations} | ${r.contacts} | ${r.totalMade} | ${r.totalMinimum} | ${both(r.wallMs, r.k)} | ${ratio(r.wallMs, r.lowerBoundMs)} | ${r.tooManyRequests} | ${mib(r.peakRssMiB)} | ${((r.peakRssMiB * 1000) / r.products).toFixed(1)} MiB | ${cpu(r.workerCpuS, r.wallMs)} | ${cpu(r.simulatorsCpuS, r.wallMs)} |`,
       );
     const cal = res.calibration;
     const same = res.initial.find((r) => r.products === cal?.products);
     if (cal)
       L.push(
-        `| ${cal.products} (real time, K = 1) | ${cal.variations} | ${cal.contacts} | ${cal.totalMade} | ${cal.totalMinimum} | ${both(cal.wallMs, 1)} | ${ratio(cal.wallMs, cal.lowerBoundMs)} | ${cal.tooManyRequests} | ${mib(cal.peakRssMiB)} | ${((cal.peakRssMiB * 1000) / cal.products).toFixed(1)} MiB |`,
+        `| ${cal.products} (real time, K = 1) | ${cal.variations} | ${cal.contacts} | ${cal.totalMade} | ${cal.totalMinimum} | ${both(cal.wallMs, 1)} | ${ratio(cal.wallMs, cal.lowerBoundMs)} | ${cal.tooManyRequests} | ${mib(cal.peakRssMiB)} | ${((cal.peakRssMiB * 1000) / cal.products).toFixed(1)} MiB | ${cpu(cal.workerCpuS, cal.wallMs)} | ${cpu(cal.simulatorsCpuS, cal.wallMs)} |`,
         "",
         `Compression check: the ${cal.products}-product sync in real time has wall ÷ lower bound ${ratio(cal.wallMs, cal.lowerBoundMs)}${same ? ` against ${ratio(same.wallMs, same.lowerBoundMs)} at K = ${same.k}` : ""}. ` +
           (same && cal.wallMs / cal.lowerBoundMs < same.wallMs / same.lowerBoundMs - 0.02
@@ -110,7 +120,10 @@ export function renderMarkdown(res: BenchResults, chartFile: string | undefined)
   }
   if (res.changes) {
     const c = res.changes;
-    L.push(`## 3. ${c.changes} stock/price changes in Bling → visible in Zydon`, "");
+    L.push(
+      `## 3. ${c.changes} stock/price changes in Bling → visible in Zydon${c.catalog ? ` (${c.catalog} products on the account)` : ""}`,
+      "",
+    );
     L.push(
       `Half stock (\`setStock\`), half price (\`setPrice\`), each on a different simple product, one every ${secs(2000 / c.share)} s (half our share); polling fallback interval ${secs(c.pollMs)} s (60 s ÷ K).`,
       "",

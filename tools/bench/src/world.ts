@@ -45,6 +45,8 @@ export interface WorkerProc {
   proc: ChildProcess;
   /** Peak resident set (VmHWM) in MiB, read from /proc while the process lives. */
   peakRssMiB(): number;
+  /** CPU seconds (user + system) the process has used so far, from /proc (0 once it exited). */
+  cpuSeconds(): number;
   output(): string;
   kill(): Promise<void>;
 }
@@ -71,6 +73,24 @@ function vmKiB(pid: number | undefined, field: "VmHWM" | "VmRSS"): number {
   } catch {
     return 0;
   }
+}
+
+/** utime + stime of a live process in seconds (/proc/<pid>/stat fields 14 and 15, in clock ticks of 1/100 s). */
+function cpuOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds this process (the simulators, the bench's producer and its watchers) has used so far. */
+export function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 export async function startWorld(opts: WorldOptions): Promise<World> {
@@ -148,6 +168,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     const w: WorkerProc = {
       proc,
       peakRssMiB: () => Math.max(peak, vmKiB(proc.pid, "VmHWM")) / 1024,
+      cpuSeconds: () => cpuOf(proc.pid),
       output: () => out,
       kill() {
         clearInterval(sample);

@@ -121,6 +121,11 @@ export class ZydonPortAdapter implements ZydonPort {
     return this.ref(id);
   }
 
+  async setProductActive(productId: string, active: boolean): Promise<void> {
+    if (active) await this.zc.products.enable(productId);
+    else await this.zc.products.disable(productId);
+  }
+
   async setProductImages(
     productId: string,
     imageUrls: string[],

@@ -128,17 +128,22 @@ describe("auditDrift", () => {
     expect(ctx.enqueued.images.filter((id) => id === p.id)).toHaveLength(2);
   });
 
-  // Known bug (reported, not fixed here): a product deleted for good in Bling (the detail read answers 404,
-  // `getProduct` → null) is skipped by `syncProduct`, so it stays active in Zydon and every audit counts it
-  // again without repairing it. Inactivating it needs a full product write the link does not hold.
-  // `it.fails` flips to a failure once this is fixed: then drop `.fails`.
-  it.fails("a product deleted for good in Bling is inactivated in Zydon (known bug)", async () => {
+  // Issue 17 #4: a product deleted for good in Bling (the detail read answers 404, `getProduct` → null) is
+  // switched off in Zydon through its enable/disable toggle (there is nothing left to map for a full write),
+  // once: the next audit does not count it again.
+  it("a product deleted for good in Bling is inactivated in Zydon, once", async () => {
     const ctx = await t.context();
     const p = ctx.bling.putProduct(blingProduct({ codigo: "GONE-1" }));
+    const kept = ctx.bling.putProduct(blingProduct({ codigo: "KEPT-1" }));
     await syncProduct(ctx, p.id);
+    await syncProduct(ctx, kept.id);
     ctx.bling.products.delete(p.id);
-    expect(await auditDrift(ctx)).toMatchObject({ goneFromBling: 1 });
+    expect(await auditDrift(ctx)).toMatchObject({ goneFromBling: 1, repaired: 1 });
     expect(ctx.zydon.productBySku("GONE-1")?.write.active).toBe(false);
+    expect(ctx.zydon.productBySku("KEPT-1")?.write.active).toBe(true);
+    expect(ctx.zydon.log.count("setProductActive")).toBe(1);
+    expect(await auditDrift(ctx)).toMatchObject({ goneFromBling: 0, repaired: 0 });
+    expect(ctx.zydon.log.count("setProductActive")).toBe(1);
   });
 
   it("repairs at most maxRepairs per audit; the rest wait for the next one", async () => {

@@ -66,7 +66,7 @@ async function syncProductNow(
   // A variation's own id (e.g. from a webhook): the unit of sync is its parent.
   if (detail?.idProdutoPai && detail.idProdutoPai !== detail.id)
     detail = await ctx.bling.getProduct(detail.idProdutoPai);
-  if (!detail) return "skipped";
+  if (!detail) return inactivateDeleted(ctx, blingId);
   return writeProduct(ctx, detail);
 }
 
@@ -248,6 +248,55 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
  * written with `active: false` (never deleted: its orders and history stay). Reactivation in Bling makes the
  * next sync write `active: true` again, since the content hash differs.
  */
+/**
+ * Bling answers 404 for a product deleted for good (issue 17 #4): there is nothing left to map, so a linked,
+ * still active product is switched off in Zydon as it stands (Zydon's enable/disable toggle) and its link
+ * marked `gone`.
+ * An unlinked id, or one already inactive, is skipped.
+ */
+async function inactivateDeleted(ctx: SyncContext, blingId: string): Promise<ProductOutcome> {
+  const links = new LinksRepository(ctx.db);
+  const link = await links.byBlingId(ctx.tenantId, "product", blingId);
+  if (!link?.zydonId || linkData(link).inactive === true) return "skipped";
+  try {
+    await ctx.zydon.setProductActive(link.zydonId, false);
+  } catch (err) {
+    const notFound = checkZydonNotFound(ctx, err, link, {
+      label: `o produto ${link.naturalKey} (id ${link.zydonId})`,
+    });
+    if (isTransient(err)) throw err;
+    await new LedgerRepository(ctx.db).record({
+      tenantId: ctx.tenantId,
+      entity: "product",
+      entityKey: link.naturalKey ?? blingId,
+      action: "import",
+      outcome: "failed",
+      reason:
+        notFound ??
+        `O produto ${link.naturalKey} foi excluído do Bling, mas o Zydon recusou inativá-lo: ${errorMessage(err)}`,
+      retryable: true,
+      details: { blingId },
+    });
+    return "failed";
+  }
+  await ctx.db.transaction(async (tx) => {
+    const l = new LinksRepository(tx);
+    // A hash no mapping produces: should the id answer again, its next read rewrites it in full.
+    await l.setContentHash(link.id, "gone");
+    await l.mergeData(link.id, { inactive: true, gone: true });
+    await new LedgerRepository(tx).record({
+      tenantId: ctx.tenantId,
+      entity: "product",
+      entityKey: link.naturalKey ?? blingId,
+      action: "import",
+      outcome: "synced",
+      reason: `Produto ${link.naturalKey} inativado no Zydon: foi excluído do Bling.`,
+      details: { blingId, zydonId: link.zydonId },
+    });
+  });
+  return "updated";
+}
+
 async function deactivateProduct(ctx: SyncContext, detail: ErpProductDetail): Promise<ProductOutcome> {
   const links = new LinksRepository(ctx.db);
   const link = await links.byBlingId(ctx.tenantId, "product", detail.id);

@@ -1,16 +1,18 @@
-import { CursorsRepository, linkData } from "@zb/db";
+import { CursorsRepository, entityLinks, linkData } from "@zb/db";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { zydonErrors } from "../test-support/call-log.js";
+import { blingProduct } from "../test-support/fake-bling.js";
 import { ledgerRows, links, type TestContext, useSyncTestDatabase } from "../test-support/test-context.js";
-import { reconcileStock, refreshStock, stockPipeline, syncStockFor } from "./stock.js";
+import { reconcileBound, reconcileStock, refreshStock, stockPipeline, syncStockFor } from "./stock.js";
 
 const t = useSyncTestDatabase();
 
-/** Linked simple products `S1..Sn` (Bling ids `b1..`, Zydon ids `z1..`). */
+/** Linked simple products `S1..Sn` (Bling ids `b1..`, Zydon ids `z1..`), in Bling and in Zydon. */
 async function simples(ctx: TestContext, n: number) {
   const l = links(ctx);
-  for (let i = 1; i <= n; i++)
+  for (let i = 1; i <= n; i++) {
+    ctx.bling.putProduct(blingProduct({ id: `b${i}`, codigo: `S${i}` }));
     await l.upsert({
       tenantId: ctx.tenantId,
       entity: "product",
@@ -19,6 +21,7 @@ async function simples(ctx: TestContext, n: number) {
       naturalKey: `S${i}`,
       data: { kind: "simple", productZydonId: `z${i}` },
     });
+  }
 }
 
 const simple = (i: number) => ({ productId: `z${i}`, variationId: null });
@@ -213,7 +216,7 @@ describe("stockPipeline and reconcileStock", () => {
 
     // A balance changed in Bling without a webhook is found when its page comes round.
     ctx.bling.setBalance("b3", [bal("dep-geral", 30)]);
-    expect(await reconcileStock(ctx, opts)).toEqual({ checked: 2, written: 1, requests: 1 });
+    expect(await reconcileStock(ctx, opts)).toEqual({ checked: 2, written: 1, requests: 1, gone: 0 });
     expect(ctx.zydon.stockOf(simple(3))).toBe(30);
   });
 
@@ -221,17 +224,20 @@ describe("stockPipeline and reconcileStock", () => {
     const ctx = await t.context();
     ctx.bling.maxBalanceBatch = 2;
     await simples(ctx, 5);
+    // No balance rows at all: each batch also asks the product list whether its ids still exist (zero stock).
     expect(await reconcileStock(ctx, { intervalMs: 60_000, rotationMs: 60_000 })).toEqual({
       checked: 5,
       written: 5,
-      requests: 3,
+      requests: 6,
+      gone: 0,
     });
     expect(
       await reconcileStock(ctx, { intervalMs: 60_000, rotationMs: 60_000, maxRequestsPerRun: 1 }),
     ).toEqual({
       checked: 2,
       written: 0,
-      requests: 1,
+      requests: 2,
+      gone: 0,
     });
   });
 
@@ -239,6 +245,7 @@ describe("stockPipeline and reconcileStock", () => {
     const ctx = await t.context();
     ctx.bling.maxBalanceBatch = 2;
     await simples(ctx, 5);
+    for (let i = 1; i <= 5; i++) ctx.bling.setBalance(`b${i}`, [bal("dep-geral", i)]);
     const opts = { intervalMs: 60_000, rotationMs: 5 * 60_000 };
     await reconcileStock(ctx, opts);
     await reconcileStock(ctx, opts); // cursor now at page 3
@@ -246,6 +253,87 @@ describe("stockPipeline and reconcileStock", () => {
 
     expect(await reconcileStock(ctx, opts)).toMatchObject({ checked: 2, requests: 1 });
     expect(ctx.bling.log.argsOf("getBalances").at(-1)).toEqual([["b1", "b2"]]);
-    expect(await reconcileStock(await t.context(), opts)).toEqual({ checked: 0, written: 0, requests: 0 });
+    expect(await reconcileStock(await t.context(), opts)).toEqual({
+      checked: 0,
+      written: 0,
+      requests: 0,
+      gone: 0,
+    });
   });
+
+  it("a product hard-deleted in Bling is inactivated in Zydon when its batch comes round; nothing else changes", async () => {
+    const ctx = await t.context();
+    ctx.bling.maxBalanceBatch = 3;
+    await simples(ctx, 6);
+    for (let i = 1; i <= 6; i++)
+      ctx.zydon.putProduct({ sku: `S${i}`, name: `S${i}`, active: true, price: 1, variations: [] });
+    // Zydon ids of the fake are its own: relink to them.
+    for (let i = 1; i <= 6; i++) {
+      const z = ctx.zydon.productBySku(`S${i}`);
+      await links(ctx).upsert({
+        tenantId: ctx.tenantId,
+        entity: "product",
+        blingId: `b${i}`,
+        zydonId: z?.id as string,
+        naturalKey: `S${i}`,
+        data: { kind: "simple", productZydonId: z?.id as string },
+      });
+    }
+    for (const i of [1, 2, 4, 6]) ctx.bling.setBalance(`b${i}`, [bal("dep-geral", i)]);
+    const opts = { intervalMs: 60_000, rotationMs: 60_000 };
+    await reconcileStock(ctx, opts);
+    const writesBefore = ctx.zydon.writes();
+    // b5 (zero stock, absent from balances) is deleted for good; b3 (also zero) stays.
+    ctx.bling.products.delete("b5");
+    const r = await reconcileStock(ctx, opts);
+    expect(r).toMatchObject({ checked: 6, gone: 1 });
+    expect(ctx.zydon.productBySku("S5")?.write.active).toBe(false);
+    for (const i of [1, 2, 3, 4, 6]) expect(ctx.zydon.productBySku(`S${i}`)?.write.active).toBe(true);
+    expect(ctx.zydon.writes() - writesBefore).toBe(1);
+    expect(ctx.bling.log.count("getProduct")).toBe(1);
+    // Once inactivated it is not re-read again.
+    await reconcileStock(ctx, opts);
+    expect(ctx.bling.log.count("getProduct")).toBe(2);
+    expect(ctx.zydon.writes() - writesBefore).toBe(1);
+  });
+
+  it("10,000 products with webhooks lost: a stock change is in Zydon within the bound's requests (≤ 5 min)", async () => {
+    const ctx = await t.context();
+    const n = 10_000;
+    const rows = [];
+    for (let i = 1; i <= n; i++) {
+      ctx.bling.putProduct(blingProduct({ id: `b${i}`, codigo: `S${i}` }));
+      // A tenth at zero stock (absent from balances, so their batches pay the existence check).
+      if (i % 10 !== 0) ctx.bling.setBalance(`b${i}`, [bal("dep-geral", 5)]);
+      rows.push({
+        tenantId: ctx.tenantId,
+        entity: "product" as const,
+        blingId: `b${i}`,
+        zydonId: `z${i}`,
+        naturalKey: `S${i}`,
+        data: { kind: "simple", productZydonId: `z${i}`, stockQty: i % 10 === 0 ? 0 : 5 },
+      });
+    }
+    for (let i = 0; i < rows.length; i += 1_000)
+      await ctx.db.insert(entityLinks).values(rows.slice(i, i + 1_000));
+    const opts = { intervalMs: 60_000 };
+    const bound = reconcileBound(n, opts);
+    // 100 batches over a 4-minute rotation: 25 batches (50 requests at most) a run, 4 runs, ≤ 5 min.
+    expect(bound).toEqual({ batches: 100, requestsPerRun: 50, rotationMs: 240_000, worstDelayMs: 300_000 });
+    expect(bound.requestsPerRun / 60).toBeLessThan(2 / 2); // under half of the 2 req/s share
+    // The change lands right after its batch was read: the worst case, a whole rotation later.
+    await reconcileStock(ctx, opts);
+    ctx.bling.setBalance("b1", [bal("dep-geral", 77)]);
+    const before = ctx.bling.log.calls.length;
+    let runs = 0;
+    while (ctx.zydon.stockOf(simple(1)) !== 77) {
+      const r = await reconcileStock(ctx, opts);
+      expect(r.requests).toBeLessThanOrEqual(bound.requestsPerRun);
+      runs++;
+      expect(runs).toBeLessThanOrEqual(bound.rotationMs / opts.intervalMs);
+    }
+    expect(ctx.bling.log.calls.length - before).toBeLessThanOrEqual(
+      (bound.rotationMs / opts.intervalMs) * bound.requestsPerRun,
+    );
+  }, 120_000);
 });

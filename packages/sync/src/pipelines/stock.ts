@@ -4,6 +4,7 @@ import { stockQuantity } from "../domain/stock.js";
 import type { EntityPipeline } from "../engine/initial-sync.js";
 import { clearConfigError, recordConfigError } from "./config-errors.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { syncProduct } from "./products.js";
 import { allowStockZeroing, DEFAULT_STOCK_ZERO_SHARE } from "./stock-guard.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
 
@@ -78,7 +79,7 @@ function target(link: EntityLink) {
 export async function syncStockFor(
   ctx: SyncContext,
   links: EntityLink[],
-  opts: { depositId?: string | null } = {},
+  opts: { depositId?: string | null; absent?: EntityLink[] } = {},
 ) {
   const ledger = new LedgerRepository(ctx.db);
   const result = { synced: 0, skipped: 0, failed: 0, written: 0 };
@@ -103,6 +104,8 @@ export async function syncStockFor(
       return result;
     }
     const byId = new Map(balances.map((b) => [b.productId, b]));
+    // Links Bling returned no balance row for (zero, negative — or deleted: see `findGone`).
+    if (opts.absent) for (const link of batch) if (!byId.has(link.blingId as string)) opts.absent.push(link);
     const planned = batch.map((link) => ({
       link,
       // Bling omits products without a balance row: that is zero stock, not "unknown".
@@ -184,25 +187,101 @@ export const stockPipeline: EntityPipeline<SyncContext> = {
 
 const reconcileCursor = z.object({ page: z.number().int().min(1), rotationStartedAt: z.string() });
 
+/** The rotation's default length: a change is in Zydon within one rotation plus one run interval (≤ 5 min). */
+export const RECONCILE_ROTATION_MS = 4 * 60_000;
 /**
- * Rolling stock reconciliation: Bling's stock has no "changed since" filter, so balances are re-read in
- * batches, sized so the whole catalog is covered every `rotationMs` (default 5 min) — but never more than
- * `maxRequestsPerRun` balance requests per run, so a huge catalog cannot burn the daily budget.
+ * Bling requests one reconciliation run may spend (balances, existence checks, re-reads): 60 per 60 s run is
+ * half of our 2 req/s share, the other half left to orders, statuses, the products poll and webhooks.
+ */
+export const RECONCILE_MAX_REQUESTS_PER_RUN = 60;
+
+/**
+ * The reconciliation's bound for a catalog of `sellable` linked products+variations (one balance request per
+ * 100, at most one existence check per batch with absent ids): how many requests per run, and how long one
+ * rotation — hence the worst delay of a stock change with every webhook lost — takes. Up to
+ * `RECONCILE_MAX_REQUESTS_PER_RUN × rotation ÷ interval ÷ 2` batches (12,000 sellable records at the
+ * defaults, even if every batch needs its existence check; 24,000 when none does) the rotation holds; beyond
+ * that it stretches linearly.
+ */
+export function reconcileBound(
+  sellable: number,
+  opts: { intervalMs: number; rotationMs?: number; maxRequestsPerRun?: number; batch?: number },
+): { batches: number; requestsPerRun: number; rotationMs: number; worstDelayMs: number } {
+  const batches = Math.ceil(sellable / (opts.batch ?? 100));
+  const runsPerRotation = Math.max(
+    1,
+    Math.floor((opts.rotationMs ?? RECONCILE_ROTATION_MS) / opts.intervalMs),
+  );
+  const cap = opts.maxRequestsPerRun ?? RECONCILE_MAX_REQUESTS_PER_RUN;
+  // Budget two requests per batch (balances + the existence check most batches need).
+  const batchesPerRun = Math.max(1, Math.min(Math.floor(cap / 2), Math.ceil(batches / runsPerRotation)));
+  const runs = Math.max(1, Math.ceil(batches / batchesPerRun));
+  const rotationMs = runs * opts.intervalMs;
+  return {
+    batches,
+    requestsPerRun: batchesPerRun * 2,
+    rotationMs,
+    worstDelayMs: rotationMs + opts.intervalMs,
+  };
+}
+
+/**
+ * Of the links Bling left out of a balance read, those it no longer has (hard-deleted, issue 17 #4): the
+ * balance list only carries positive totals, so the product list is asked about those ids for zero and then
+ * negative totals (`idsProdutos[]`, every situação, at most 100 ids a request); what neither lists is gone.
+ * Returns the Bling ids to re-read (products themselves, a variation's parent) and the requests spent.
+ */
+async function findGone(
+  ctx: SyncContext,
+  absent: EntityLink[],
+): Promise<{ reread: string[]; requests: number }> {
+  let missing = new Set(absent.map((l) => l.blingId as string));
+  let requests = 0;
+  for (const filtro of [0, 2] as const) {
+    if (missing.size === 0) break;
+    const ids = [...missing];
+    for (let i = 0; i < ids.length; i += 100) {
+      const rows = await ctx.bling.listProducts({
+        page: 1,
+        criterio: 5,
+        filtroSaldoEstoque: filtro,
+        idsProdutos: ids.slice(i, i + 100),
+      });
+      requests++;
+      const listed = new Set(rows.map((r) => r.id));
+      missing = new Set([...missing].filter((id) => !listed.has(id)));
+    }
+  }
+  const reread = new Set<string>();
+  for (const l of absent) {
+    if (!missing.has(l.blingId as string)) continue;
+    const parent = l.entity === "variation" ? linkData(l).parentBlingId : undefined;
+    reread.add(parent ?? (l.blingId as string));
+  }
+  return { reread: [...reread], requests };
+}
+
+/**
+ * Rolling stock reconciliation, the fallback when webhooks are lost. Bling's balances have no "changed
+ * since" filter (bling-api-v3.md §4), so balances are re-read in batches of 100 ids, sized so the whole
+ * catalog is covered every `rotationMs` (default 4 min: with one run interval on top, a change is in Zydon
+ * within 5 min) and never more than `maxRequestsPerRun` requests a run (see `reconcileBound` for the bound
+ * per catalog size). Price changes travel with the products poll (`dataAlteracao`); this pass is stock only.
+ * A product Bling left out of a batch's balances and lists under no stock filter is gone: it is re-read
+ * (404 → inactivated in Zydon; a variation's parent is rewritten without it).
  */
 export async function reconcileStock(
   ctx: SyncContext,
   opts: { intervalMs: number; rotationMs?: number; maxRequestsPerRun?: number },
-): Promise<{ checked: number; written: number; requests: number }> {
+): Promise<{ checked: number; written: number; requests: number; gone: number }> {
   const links = new LinksRepository(ctx.db);
   const cursors = new CursorsRepository(ctx.db);
   const total = await links.countSellable(ctx.tenantId);
-  if (total === 0) return { checked: 0, written: 0, requests: 0 };
+  if (total === 0) return { checked: 0, written: 0, requests: 0, gone: 0 };
   const batch = ctx.bling.maxBalanceBatch;
-  const runsPerRotation = Math.max(1, Math.floor((opts.rotationMs ?? 5 * 60_000) / opts.intervalMs));
-  const requests = Math.min(
-    opts.maxRequestsPerRun ?? 20,
-    Math.max(1, Math.ceil(total / batch / runsPerRotation)),
-  );
+  const bound = reconcileBound(total, { ...opts, batch });
+  const cap = opts.maxRequestsPerRun ?? RECONCILE_MAX_REQUESTS_PER_RUN;
+  const batchesPerRun = bound.requestsPerRun / 2;
   const state = (await cursors
     .get(ctx.tenantId, "reconcile:stock", reconcileCursor)
     .catch(() => undefined)) ?? {
@@ -213,9 +292,12 @@ export async function reconcileStock(
   let rotationStartedAt = state.rotationStartedAt;
   let checked = 0;
   let written = 0;
-  let done = 0;
+  let requests = 0;
+  let gone = 0;
   let wraps = 0;
-  while (done < requests) {
+  let batches = 0;
+  // A batch costs one request, plus its existence checks and one re-read per gone product.
+  while (batches < batchesPerRun && requests < cap) {
     const rows = await links.pageSellable(ctx.tenantId, page, batch);
     if (rows.length === 0) {
       // Past the end (the catalog shrank): start the next rotation, at most once per run.
@@ -224,15 +306,30 @@ export async function reconcileStock(
       if (++wraps > 1 || checked > 0) break;
       continue;
     }
-    const r = await syncStockFor(ctx, rows);
+    const absent: EntityLink[] = [];
+    const r = await syncStockFor(ctx, rows, { absent });
+    requests++;
+    batches++;
     checked += rows.length;
     written += r.written;
-    done++;
+    if (absent.length > 0) {
+      const g = await findGone(ctx, absent);
+      requests += g.requests;
+      for (const id of g.reread) {
+        await syncProduct(ctx, id);
+        requests++;
+        gone++;
+      }
+    }
     page = rows.length < batch ? 1 : page + 1;
-    if (page === 1) rotationStartedAt = ctx.now().toISOString();
+    if (page === 1) {
+      rotationStartedAt = ctx.now().toISOString();
+      // One rotation per run at most (a small catalog is covered whole every run).
+      if (++wraps > 0) break;
+    }
   }
   await cursors.set(ctx.tenantId, "reconcile:stock", { page, rotationStartedAt });
-  return { checked, written, requests: done };
+  return { checked, written, requests, gone };
 }
 
 /** Stock for specific Bling products (webhook path): one balance request per batch of dirty products. */

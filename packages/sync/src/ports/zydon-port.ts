@@ -129,6 +129,8 @@ export interface ZydonPort {
   findProductBySku(sku: string): Promise<PortalProductRef | null>;
   createProduct(p: PortalProductWrite): Promise<PortalProductRef>;
   updateProduct(id: string, p: PortalProductWrite): Promise<PortalProductRef>;
+  /** Switch a product on or off for sale without rewriting it (hard-deleted in Bling: nothing left to map). */
+  setProductActive(productId: string, active: boolean): Promise<void>;
   /**
    * Slow (seconds): never on the product's critical path. Downloads each link (guarded; a link refused, timed
    * out or failing at its source is skipped and returned, never retried), uploads it, reports each upload

@@ -21,6 +21,7 @@ export type ZydonMethod = {
 export const zydonWrites: readonly ZydonMethod[] = [
   "createProduct",
   "updateProduct",
+  "setProductActive",
   "setProductImages",
   "setStock",
   "setPrice",
@@ -164,6 +165,14 @@ export class FakeZydon implements ZydonPort {
         (v) => p.variations.find((x) => x.sku === v.sku) ?? { id: this.newId("zv"), sku: v.sku },
       );
       return this.ref(p);
+    });
+  }
+
+  setProductActive(productId: string, active: boolean): Promise<void> {
+    return this.log.run("setProductActive", [productId, active], () => {
+      const p = this.products.get(productId);
+      if (!p) throw new Error(`fake zydon: no product ${productId}`);
+      p.write = { ...p.write, active };
     });
   }
 
