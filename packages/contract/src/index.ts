@@ -52,6 +52,18 @@ export {
   settingsSchema,
 } from "./settings.js";
 export {
+  type AttentionItem,
+  attentionItemSchema,
+  computePageState,
+  type GuardKind,
+  guardKinds,
+  type PageState,
+  type PageStateFacts,
+  type PageStateResponse,
+  pageStateSchema,
+  pageStates,
+} from "./state.js";
+export {
   type BlingState,
   blingStates,
   type Connection,

@@ -38,6 +38,11 @@ export {
 } from "./maintenance/retention.js";
 // Tenant settings (the page edits them, every pipeline reads them).
 export { SETTINGS_ENTITY, type SettingKey } from "./pipelines/config-errors.js";
+export {
+  isMassChangeHeld,
+  type MassChangeGuard,
+  releaseMassChangeGuard,
+} from "./pipelines/stock-guard.js";
 export type { SyncContext } from "./pipelines/context.js";
 export { nfeJobId } from "./pipelines/nfe.js";
 // Order export, for tests and tools that drive one export directly.
