@@ -12,6 +12,8 @@ export {
   disconnectResponseSchema,
   type EnqueuedResponse,
   enqueuedResponseSchema,
+  type GuardReleaseResponse,
+  guardReleaseResponseSchema,
   type PauseResponse,
   pauseResponseSchema,
   type RetryFailedResponse,

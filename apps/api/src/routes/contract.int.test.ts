@@ -4,9 +4,11 @@ import {
   disconnectResponseSchema,
   enqueuedResponseSchema,
   errorBodySchema,
+  guardReleaseResponseSchema,
   healthResponseSchema,
   ledgerOutcomes,
   ledgerPageResponseSchema,
+  pageStateSchema,
   pauseResponseSchema,
   progressSchema,
   readinessSchema,
@@ -136,6 +138,10 @@ describe("the settings page's contract against the real API", () => {
     expect(progress.entities).toContainEqual(
       expect.objectContaining({ entity: "products", done: 4, total: 10 }),
     );
+    const state = expectContract(pageStateSchema, (await as("GET", "/api/settings/state")).json());
+    expect(state.state).toBe("first_sync");
+    const release = await as("POST", "/api/settings/guards/price/release");
+    expect(expectContract(guardReleaseResponseSchema, release.json()).released).toBe(false);
   });
 
   it("readiness: the 404 before a report, then the report", async () => {

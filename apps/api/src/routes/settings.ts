@@ -2,9 +2,12 @@ import {
   type connectionSchema,
   type DisconnectResponse,
   type EnqueuedResponse,
+  type GuardReleaseResponse,
+  guardKinds,
   type healthResponseSchema,
   type ledgerPageResponseSchema,
   ledgerQuerySchema,
+  type PageStateResponse,
   type PauseResponse,
   type progressSchema,
   type RetryFailedResponse,
@@ -19,8 +22,10 @@ import { BODY_LIMITS } from "../http/limits.js";
 import { sendError } from "../http/pages.js";
 import { requireTenant, tenantOf } from "../http/tenant-auth.js";
 import { disconnectBling } from "../use-cases/bling-connection.js";
+import { pageStateView } from "../use-cases/page-state.js";
 import { repos } from "../use-cases/repos.js";
 import {
+  releaseHeldPass,
   resyncEntity,
   retryAllFailed,
   retryLedgerEntry,
@@ -71,6 +76,18 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
           : "Bling desconectado aqui. Não conseguimos confirmar a revogação no Bling; revise os apps autorizados na sua conta Bling."
         : "O Bling já estava desconectado.",
     };
+  });
+
+  app.get(
+    "/api/settings/state",
+    async (req): Promise<PageStateResponse> => pageStateView(deps, tenantOf(req)),
+  );
+
+  app.post("/api/settings/guards/:guard/release", json, async (req, reply) => {
+    const g = z.enum(guardKinds).safeParse((req.params as { guard?: string }).guard);
+    if (!g.success) return sendError(reply, 404, "not_found", "Retenção desconhecida.");
+    const r: GuardReleaseResponse = await releaseHeldPass(deps, tenantOf(req), g.data);
+    return reply.code(r.released ? 200 : 409).send(r);
   });
 
   app.get(

@@ -1,12 +1,15 @@
+import type { GuardKind } from "@zb/contract";
 import type { Tenant } from "@zb/db";
 import {
   readTenantSettings,
+  releaseMassChangeGuard,
   type SyncEntity,
   safeJobId,
   type TenantSettings,
   tenantSettingsInputSchema,
 } from "@zb/sync";
 import type { AppDeps } from "../deps.js";
+import { notePauseChange } from "./page-state.js";
 import { nowOf, repos } from "./repos.js";
 import { verifySettingsIds } from "./settings-verify.js";
 import { type CatchUp, queueCatchUp } from "./tenant-lifecycle.js";
@@ -63,6 +66,7 @@ async function store(
   next: TenantSettings,
 ): Promise<SaveResult> {
   await repos(deps).tenants.updateSettings(tenant.id, next as unknown as Record<string, unknown>);
+  if (before.paused !== next.paused) await notePauseChange(deps, tenant.id, next.paused);
   const catchUp =
     before.paused && !next.paused
       ? await queueCatchUp(deps, { ...tenant, settings: next as unknown as Record<string, unknown> })
@@ -134,4 +138,29 @@ export async function resyncEntity(
   );
   deps.logger.info({ tenantId: tenant.id, entity, at: nowOf(deps).toISOString() }, "resync requested");
   return "enqueued";
+}
+
+/**
+ * "Aplicar mesmo assim" for a pass the mass-change breaker held (packages/sync stock-guard.ts): the hold is
+ * lifted (the ledger records that the merchant released it) and the pass is queued again, so what was held
+ * is written now rather than at the next change.
+ */
+export async function releaseHeldPass(
+  deps: Deps,
+  tenant: Tenant,
+  guard: GuardKind,
+): Promise<{ released: boolean; message: string }> {
+  const released = await releaseMassChangeGuard(
+    { db: deps.db.db, tenantId: tenant.id, now: () => nowOf(deps), log: deps.logger },
+    guard,
+  );
+  if (!released) return { released, message: "Não havia nenhuma atualização retida: nada foi alterado." };
+  const queued = (await resyncEntity(deps, tenant, guard === "stock" ? "stock" : "prices")) === "enqueued";
+  const what = guard === "stock" ? "estoque" : "preços";
+  return {
+    released,
+    message: queued
+      ? `Atualização de ${what} liberada: ela será aplicada em instantes. Na próxima hora, mudanças grandes de ${what} não são retidas.`
+      : `Atualização de ${what} liberada; ela será aplicada quando a sincronização voltar a rodar.`,
+  };
 }
