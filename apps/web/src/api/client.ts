@@ -5,11 +5,16 @@ import {
   type Connection,
   connectionSchema,
   errorBodySchema,
+  type GuardKind,
+  type GuardReleaseResponse,
+  guardReleaseResponseSchema,
   healthResponseSchema,
   type LedgerOutcome,
   type LedgerQueryParams,
   ledgerPageResponseSchema,
+  type PageStateResponse,
   type Progress,
+  pageStateSchema,
   progressSchema,
   type Readiness,
   readinessSchema,
@@ -33,11 +38,15 @@ import { z } from "zod";
 // The wire shapes are the API's own contract (@zb/contract); this file only adds the page's view of them.
 export type {
   ActionResult,
+  AttentionItem,
   BlingState,
   Connection,
+  GuardKind,
   LedgerItem,
   LedgerOutcome,
   Option,
+  PageState,
+  PageStateResponse,
   Progress,
   ProgressEntity,
   Readiness,
@@ -60,6 +69,30 @@ export {
   tenantStates,
 } from "@zb/contract";
 
+/**
+ * The health's "last success" arrives per recorded entity, where the ledger says "product" and a sync run
+ * "products": one row per kind on the page (the latest of both), never Produto and Produtos side by side.
+ */
+const entityKinds: Record<string, string> = {
+  product: "products",
+  variation: "products",
+  customer: "customers",
+  payment_method: "payment_methods",
+  price: "prices",
+  order: "orders",
+};
+export function mergeLastSuccess(
+  lastSuccess: Record<string, string | null>,
+): Array<{ entity: string; lastSuccessAt: string | null }> {
+  const merged = new Map<string, string | null>();
+  for (const [entity, at] of Object.entries(lastSuccess)) {
+    const kind = entityKinds[entity] ?? entity;
+    const prev = merged.get(kind) ?? null;
+    merged.set(kind, prev === null ? at : at === null ? prev : Date.parse(at) > Date.parse(prev) ? at : prev);
+  }
+  return [...merged].map(([entity, lastSuccessAt]) => ({ entity, lastSuccessAt }));
+}
+
 /** The page reads a flatter health than the API's wire format. */
 export const healthSchema = healthResponseSchema.transform((h) => ({
   paused: h.paused,
@@ -74,7 +107,7 @@ export const healthSchema = healthResponseSchema.transform((h) => ({
     p95LagSeconds: w.p95LagMs == null ? null : w.p95LagMs / 1000,
   })),
   requests: h.requests ? { today: h.requests.today, budget: h.requests.dailyLimit } : null,
-  entities: Object.entries(h.lastSuccess).map(([entity, at]) => ({ entity, lastSuccessAt: at })),
+  entities: mergeLastSuccess(h.lastSuccess),
 }));
 export type Health = z.infer<typeof healthSchema>;
 
@@ -266,6 +299,20 @@ export class ApiClient {
   async disconnectBling(): Promise<ActionResult> {
     const body = await this.authed("/api/settings/bling/disconnect", { method: "POST" });
     return actionResultSchema.parse(body);
+  }
+
+  // --- the integration's one state (banner), "Aplicar mesmo assim"
+
+  getState(): Promise<PageStateResponse> {
+    return this.get("/api/settings/state", pageStateSchema);
+  }
+
+  /** Releases a held mass change; a 409 (nothing held) throws with the API's pt-BR message. */
+  async releaseGuard(guard: GuardKind): Promise<GuardReleaseResponse> {
+    const body = await this.authed(`/api/settings/guards/${encodeURIComponent(guard)}/release`, {
+      method: "POST",
+    });
+    return parse(guardReleaseResponseSchema, body);
   }
 
   // --- readiness, progress, health

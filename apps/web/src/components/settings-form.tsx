@@ -2,6 +2,7 @@ import { type FormEvent, type ReactNode, useRef, useState } from "react";
 import { useApi } from "../api/api-context.js";
 import type { ApiError, Option, Settings, SettingsOptions } from "../api/client.js";
 import { toApiError, useResource } from "../hooks/use-resource.js";
+import { usePageState } from "../page-state.js";
 import { ErrorNotice, LiveStatus, Loading } from "./feedback.js";
 
 /** Field paths exactly as the API's `errors` map names them. */
@@ -157,6 +158,7 @@ function SettingsForm(props: {
   optionsError: ApiError | null;
 }) {
   const api = useApi();
+  const pageState = usePageState();
   const [draft, setDraft] = useState<Draft>(() => toDraft(props.initial));
   const [paused, setPaused] = useState(props.initial.paused);
   const [errors, setErrors] = useState<Errors>({});
@@ -219,10 +221,11 @@ function SettingsForm(props: {
       setPaused(!paused);
       setStatus({
         message: paused
-          ? "Sincronização retomada."
-          : "Sincronização pausada. Nada é enviado ou recebido até retomar.",
+          ? "Sincronização retomada: o que mudou no Bling durante a pausa está sendo aplicado (veja o aviso no topo)."
+          : "Sincronização pausada. Nada é enviado ao Bling nem ao Zydon até você retomar.",
         tone: "info",
       });
+      await pageState.reload();
     } catch (err) {
       setStatus({ message: toApiError(err).message, tone: "error" });
     } finally {
@@ -240,22 +243,23 @@ function SettingsForm(props: {
   return (
     <>
       <div className="zb-pause" data-testid="pause-state" data-paused={String(paused)}>
+        {/* What the integration is doing is the banner's (one state for the whole page); here only the switch. */}
         <p>
           {paused ? (
             <>
-              <span className="zb-badge zb-badge--warn">Pausada</span> Nada é enviado ao Bling nem ao Zydon.
+              <span className="zb-badge zb-badge--warn">Pausada</span> Nada é enviado ao Bling nem ao Zydon
+              até você retomar.
             </>
           ) : (
-            <>
-              <span className="zb-badge zb-badge--ok">Ativa</span> A sincronização está rodando.
-            </>
+            "Pausar interrompe o envio ao Bling e ao Zydon até você retomar; o que mudar no Bling nesse meio tempo é aplicado na retomada."
           )}
         </p>
         <button
           type="button"
           className={paused ? "zb-button" : "zb-button zb-button--secondary"}
           onClick={() => void togglePause()}
-          disabled={pausing}
+          // Before connecting (or after uninstalling) there is nothing to pause; a pause can always be lifted.
+          disabled={pausing || (!paused && pageState.state?.canPause === false)}
           data-testid="pause-toggle"
         >
           {paused ? "Retomar sincronização" : "Pausar sincronização"}

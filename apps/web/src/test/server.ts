@@ -14,6 +14,18 @@ export const server = setupServer(
       tenantId: "tenant-1",
     }),
   ),
+  // The banner on top of every tab reads the state; tests of a state override it.
+  http.get(`${apiBase}/api/settings/state`, () =>
+    HttpResponse.json({
+      state: "active",
+      title: "Ativa",
+      detail: "Estoque, preços e pedidos seguem entre o Bling e o Zydon em segundos.",
+      waiting: 0,
+      canSync: true,
+      canPause: true,
+      attention: [],
+    }),
+  ),
 );
 
 export const url = (path: string) => `${apiBase}${path}`;
