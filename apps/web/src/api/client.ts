@@ -146,6 +146,8 @@ export class ApiError extends Error {
     readonly code: string | null = null,
     /** Settings validation: field path ("price.blingStoreId") → pt-BR message. */
     readonly fieldErrors: Record<string, string> = {},
+    /** The session cannot be renewed from here (expired or used launch link): reopen from the Zydon admin. */
+    readonly reopenUrl: string | null = null,
   ) {
     super(message);
     this.name = "ApiError";
@@ -173,11 +175,25 @@ export interface LaunchSession {
   launchToken: string;
 }
 
-export type ClientSession = HostSession | LaunchSession;
-
-function isLaunch(s: ClientSession): s is LaunchSession {
-  return "launchToken" in s;
+/**
+ * A page session already traded (the standalone page keeps it in sessionStorage, so F5 does not lose it):
+ * used until it expires, never renewed.
+ */
+export interface ResumedSession {
+  pageToken: string;
+  expiresAt: string;
+  tenantId: string;
 }
+
+export type ClientSession = HostSession | LaunchSession | ResumedSession;
+
+/** Sessions the page cannot renew by itself (a launch code, a resumed page session). */
+function isLaunch(s: ClientSession): s is LaunchSession | ResumedSession {
+  return "launchToken" in s || "pageToken" in s;
+}
+
+const expiredMessage =
+  "Sua sessão expirou. Abra o app de novo pelo App Center da Zydon (Integrações → App Center → Bling).";
 
 export interface ApiClientOptions {
   /** Origin (and optional path prefix) of the integration API, e.g. "https://bling.example.com". */
@@ -219,6 +235,8 @@ export class ApiClient {
   private readonly now: () => number;
   private session: ClientSession;
   private current: { token: string; expiresAtMs: number; tenantId: string } | null = null;
+  /** The page session as the API issued it (its real expiry), for the standalone page to keep across F5. */
+  private issued: { token: string; expiresAt: string; tenantId: string } | null = null;
   private pending: Promise<string> | null = null;
 
   constructor(opts: ApiClientOptions) {
@@ -239,6 +257,11 @@ export class ApiClient {
     return this.current?.tenantId || null;
   }
 
+  /** The page session in use, with its expiry (null before the first exchange). */
+  pageSession(): { token: string; expiresAt: string; tenantId: string } | null {
+    return this.issued;
+  }
+
   /** An app-session token, minted from the host session when missing or about to expire (single flight). */
   async token(): Promise<string> {
     if (this.current && this.current.expiresAtMs - this.refreshMarginMs > this.now())
@@ -252,7 +275,15 @@ export class ApiClient {
   }
 
   private async createSession(): Promise<string> {
-    if (isLaunch(this.session)) {
+    if ("pageToken" in this.session) {
+      const { pageToken, expiresAt, tenantId } = this.session;
+      if (!(Date.parse(expiresAt) > this.now()))
+        throw new ApiError("http", expiredMessage, 401, "session_expired");
+      this.current = { token: pageToken, expiresAtMs: Number.POSITIVE_INFINITY, tenantId };
+      this.issued = { token: pageToken, expiresAt, tenantId };
+      return pageToken;
+    }
+    if ("launchToken" in this.session) {
       // A single-use code: traded once for a page session, which is then used until the API says it
       // expired (there is nothing to renew it with).
       const body = await this.send(
@@ -266,6 +297,7 @@ export class ApiClient {
         expiresAtMs: Number.POSITIVE_INFINITY,
         tenantId: parsed.tenantId,
       };
+      this.issued = { token: parsed.token, expiresAt: parsed.expiresAt, tenantId: parsed.tenantId };
       return parsed.token;
     }
     const body = await this.send("/api/session", { method: "POST", body: this.session }, null);
@@ -276,6 +308,7 @@ export class ApiClient {
       expiresAtMs: Number.isNaN(expiresAtMs) ? this.now() + 5 * 60_000 : expiresAtMs,
       tenantId: parsed.tenantId,
     };
+    this.issued = { token: parsed.token, expiresAt: parsed.expiresAt, tenantId: parsed.tenantId };
     return parsed.token;
   }
 
@@ -430,7 +463,8 @@ export class ApiClient {
     const err = errorBodySchema.safeParse(body);
     const message = err.success && err.data.message ? err.data.message : genericMessage;
     const code = err.success && err.data.error ? err.data.error : null;
-    throw new ApiError("http", message, res.status, code);
+    const reopen = err.success && err.data.reopenUrl ? err.data.reopenUrl : null;
+    throw new ApiError("http", message, res.status, code, {}, reopen);
   }
 }
 
