@@ -3,6 +3,7 @@ import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { mergeLastSuccess } from "./api/client.js";
 import { App } from "./app.js";
+import { SettingsPanel } from "./components/settings-form.js";
 import { plural } from "./labels.js";
 import { renderWithApi } from "./test/render.js";
 import { server, url } from "./test/server.js";
@@ -117,5 +118,57 @@ describe("the state banner on top of every tab", () => {
     expect(banner.textContent).toContain("3 alterações recebidas do Bling aguardam");
     const resync = await screen.findByRole("button", { name: /Sincronizar produtos de novo/ });
     await waitFor(() => expect((resync as HTMLButtonElement).disabled).toBe(true));
+  });
+});
+
+describe("the effect of a settings change, before saving", () => {
+  it("shows 'Isto muda o estoque de … produtos' and saves only after the merchant confirms", async () => {
+    const stored = {
+      stock: { depositIds: [], balance: "virtual" },
+      price: { source: "base" },
+      orders: { trigger: "all" },
+      nfe: { enabled: false },
+      paused: false,
+    };
+    const puts: unknown[] = [];
+    const previews: unknown[] = [];
+    server.use(
+      http.get(url("/api/settings"), () => HttpResponse.json(stored)),
+      http.get(url("/api/settings/options"), () =>
+        HttpResponse.json({
+          bling: { deposits: [{ id: "14886873196", name: "Geral", isDefault: true, active: true }] },
+          zydon: { statuses: [], priceTables: [] },
+          unavailable: {},
+        }),
+      ),
+      http.post(url("/api/settings/preview"), async ({ request }) => {
+        previews.push(await request.json());
+        return HttpResponse.json({
+          effects: [
+            {
+              kind: "stock",
+              affected: 106,
+              message: "Isto muda o estoque de 106 produtos e variações à venda no Zydon.",
+            },
+          ],
+        });
+      }),
+      http.put(url("/api/settings"), async ({ request }) => {
+        const body = await request.json();
+        puts.push(body);
+        return HttpResponse.json(body);
+      }),
+    );
+    renderWithApi(<SettingsPanel refreshKey={0} />);
+    fireEvent.click(await screen.findByLabelText("Saldo físico"));
+    fireEvent.click(screen.getByTestId("settings-save"));
+    const effects = await screen.findByTestId("settings-effects");
+    expect(effects.textContent).toContain("Isto muda o estoque de 106 produtos");
+    expect(previews).toHaveLength(1);
+    expect(puts).toEqual([]);
+    fireEvent.click(screen.getByTestId("settings-confirm"));
+    await screen.findByText("Configurações salvas.");
+    expect(puts).toMatchObject([{ stock: { balance: "physical" } }]);
+    expect(previews).toHaveLength(1);
   });
 });

@@ -50,7 +50,9 @@ export {
   optionSchema,
   type Settings,
   type SettingsOptionsResponse,
+  type SettingsPreviewResponse,
   settingsOptionsResponseSchema,
+  settingsPreviewResponseSchema,
   settingsSchema,
 } from "./settings.js";
 export {

@@ -2,6 +2,7 @@ import { createLogger } from "@zb/config";
 import {
   CursorsRepository,
   LedgerRepository,
+  LinksRepository,
   SyncRunsRepository,
   TenantsRepository,
   WebhookInboxRepository,
@@ -117,5 +118,68 @@ describe("POST /api/settings/guards/:guard/release: Aplicar mesmo assim", () => 
     // Once: a second click finds nothing held.
     expect((await as(session, "POST", "/api/settings/guards/stock/release")).statusCode).toBe(409);
     expect((await as(session, "POST", "/api/settings/guards/nada/release")).statusCode).toBe(404);
+  });
+});
+
+describe("POST /api/settings/preview: the effect before saving", () => {
+  it("says how many products a depósito or price change recomputes, and saves nothing", async () => {
+    const { orgId, tenantId } = await h.install("Prévia");
+    const session = await h.session(orgId);
+    const preview = (payload: object) =>
+      h.api.inject({
+        method: "POST",
+        url: "/api/settings/preview",
+        headers: { authorization: `Bearer ${session}` },
+        payload,
+      });
+    const current = (await as(session, "GET", "/api/settings")).json();
+    // Nothing synced yet: nothing to recompute.
+    expect(
+      (await preview({ ...current, stock: { depositIds: ["123"], balance: "virtual" } })).json(),
+    ).toEqual({
+      effects: [],
+    });
+    const links = new LinksRepository(h.db.db);
+    for (let i = 1; i <= 3; i++)
+      await links.upsert({
+        tenantId,
+        entity: "product",
+        blingId: String(500 + i),
+        zydonId: `zp-${i}`,
+        naturalKey: `SKU-${i}`,
+        data: { kind: "simple" },
+      });
+    // A parent is not on sale by itself: not counted.
+    await links.upsert({
+      tenantId,
+      entity: "product",
+      blingId: "600",
+      zydonId: "zp-p",
+      data: { kind: "parent" },
+    });
+
+    expect((await preview(current)).json()).toEqual({ effects: [] });
+    const stock = (
+      await preview({ ...current, stock: { depositIds: ["123", "456"], balance: "virtual" } })
+    ).json();
+    expect(stock.effects).toEqual([
+      {
+        kind: "stock",
+        affected: 3,
+        message:
+          "Isto muda o estoque de 3 produtos e variações à venda no Zydon: ele passa a vir da soma de 2 depósitos (saldo disponível).",
+      },
+    ]);
+    const price = (
+      await preview({
+        ...current,
+        price: { source: "store", blingStoreId: "203950523", zydonPriceTableId: "t" },
+      })
+    ).json();
+    expect(price.effects).toMatchObject([{ kind: "price", affected: 3 }]);
+    expect(price.effects[0].message).toContain("loja 203950523");
+    expect((await preview({ stock: "nada" })).statusCode).toBe(400);
+    // Nothing was saved by any preview.
+    expect((await as(session, "GET", "/api/settings")).json()).toEqual(current);
   });
 });

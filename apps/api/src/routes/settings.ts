@@ -11,6 +11,7 @@ import {
   type PauseResponse,
   type progressSchema,
   type RetryFailedResponse,
+  type SettingsPreviewResponse,
   type settingsOptionsResponseSchema,
   type settingsSchema,
 } from "@zb/contract";
@@ -33,6 +34,7 @@ import {
   setMerchantPause,
 } from "../use-cases/settings-actions.js";
 import { optionsView } from "../use-cases/settings-options.js";
+import { previewSettings } from "../use-cases/settings-preview.js";
 import {
   connectionView,
   healthView,
@@ -130,6 +132,16 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
       const r = await saveSettings(deps, tenantOf(req), req.body);
       if (!r.ok) return reply.code(400).send({ errors: r.errors });
       return r.settings;
+    },
+  );
+
+  app.post(
+    "/api/settings/preview",
+    json,
+    async (req, reply): Promise<SettingsPreviewResponse | FastifyReply> => {
+      const r = await previewSettings(deps, tenantOf(req), req.body);
+      if (!r) return sendError(reply, 400, "bad_request", "Revise os campos destacados.");
+      return r;
     },
   );
 

@@ -20,8 +20,10 @@ import {
   readinessSchema,
   type SessionRequest,
   type Settings,
+  type SettingsPreviewResponse,
   sessionResponseSchema,
   settingsOptionsResponseSchema,
+  settingsPreviewResponseSchema,
   settingsSchema,
   validationErrorBodySchema,
 } from "@zb/contract";
@@ -388,6 +390,12 @@ export class ApiClient {
     const body = await this.authed("/api/settings", { method: "PUT", body: settings });
     // Some APIs answer 204/empty on save: then what we sent is what is stored.
     return body == null ? settings : parse(settingsSchema, body);
+  }
+
+  /** What saving `settings` would change (nothing is saved). */
+  async previewSettings(settings: Settings): Promise<SettingsPreviewResponse> {
+    const body = await this.authed("/api/settings/preview", { method: "POST", body: settings });
+    return parse(settingsPreviewResponseSchema, body);
   }
 
   /** Choices for the settings selects, or null when the API does not offer them (free-text fallback). */

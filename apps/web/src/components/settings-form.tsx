@@ -166,10 +166,17 @@ function SettingsForm(props: {
   const [saving, setSaving] = useState(false);
   const [pausing, setPausing] = useState(false);
   const [status, setStatus] = useState<{ message: string; tone: "info" | "error" } | null>(null);
+  /** What the save would change, shown for confirmation before anything is saved. */
+  const [effects, setEffects] = useState<string[] | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
   const options = props.options;
 
-  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  // Editing after seeing the effect asks again: the preview was of the previous draft.
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
+    setEffects(null);
+    setDraft((d) => ({ ...d, [key]: value }));
+  };
 
   function focusFirstError(found: Errors) {
     const first = fieldPaths.find((f) => found[f]);
@@ -192,9 +199,20 @@ function SettingsForm(props: {
       focusFirstError(local);
       return;
     }
+    const doc = draftToSettings(draft, paused);
+    if (effects === null) {
+      // A change that recomputes many records shows its effect first ("Isto muda o estoque de 106 produtos").
+      const preview = await api.previewSettings(doc).catch(() => null);
+      if (preview && preview.effects.length > 0) {
+        setEffects(preview.effects.map((e) => e.message));
+        setTimeout(() => confirmRef.current?.focus(), 0);
+        return;
+      }
+    }
+    setEffects(null);
     setSaving(true);
     try {
-      const saved = await api.saveSettings(draftToSettings(draft, paused));
+      const saved = await api.saveSettings(doc);
       setDraft(toDraft(saved));
       setPaused(saved.paused);
       setStatus({ message: "Configurações salvas.", tone: "info" });
@@ -419,11 +437,47 @@ function SettingsForm(props: {
           </ul>
         ) : null}
 
-        <div className="zb-actions">
-          <button type="submit" className="zb-button" disabled={saving} data-testid="settings-save">
-            {saving ? "Salvando…" : "Salvar configurações"}
-          </button>
-        </div>
+        {effects ? (
+          <div className="zb-confirm" data-testid="settings-effects">
+            <p id="zb-settings-effects-q">
+              <strong>Antes de salvar:</strong>
+            </p>
+            <ul>
+              {effects.map((m) => (
+                <li key={m}>{m}</li>
+              ))}
+            </ul>
+            <div className="zb-actions">
+              <button
+                type="submit"
+                className="zb-button"
+                ref={confirmRef}
+                aria-describedby="zb-settings-effects-q"
+                disabled={saving}
+                data-testid="settings-confirm"
+              >
+                {saving ? "Salvando…" : "Confirmar e salvar"}
+              </button>
+              <button
+                type="button"
+                className="zb-button zb-button--secondary"
+                onClick={() => {
+                  setEffects(null);
+                  setStatus({ message: "Nada foi salvo.", tone: "info" });
+                }}
+                disabled={saving}
+              >
+                Voltar sem salvar
+              </button>
+            </div>
+          </div>
+        ) : (
+          <div className="zb-actions">
+            <button type="submit" className="zb-button" disabled={saving} data-testid="settings-save">
+              {saving ? "Salvando…" : "Salvar configurações"}
+            </button>
+          </div>
+        )}
       </form>
       <LiveStatus message={status?.message ?? null} tone={status?.tone ?? "info"} />
     </>

@@ -14,6 +14,8 @@ export const server = setupServer(
       tenantId: "tenant-1",
     }),
   ),
+  // Saving asks for the effect first; tests of the confirmation override it.
+  http.post(`${apiBase}/api/settings/preview`, () => HttpResponse.json({ effects: [] })),
   // The banner on top of every tab reads the state; tests of a state override it.
   http.get(`${apiBase}/api/settings/state`, () =>
     HttpResponse.json({
