@@ -125,6 +125,10 @@ describe("POST /api/settings/preview: the effect before saving", () => {
   it("says how many products a depósito or price change recomputes, and saves nothing", async () => {
     const { orgId, tenantId } = await h.install("Prévia");
     const session = await h.session(orgId);
+    const acc = h.bling.createAccount("Prévia Ltda");
+    expect((await h.connectBling(session, acc.accountId)).status).toBe(302);
+    h.bling.sim.control.upsertDeposit(acc.accountId, { id: 14887164851, descricao: "Galpão 1" });
+    h.bling.sim.control.upsertDeposit(acc.accountId, { id: 14887164852, descricao: "Galpão 2" });
     const preview = (payload: object) =>
       h.api.inject({
         method: "POST",
@@ -133,12 +137,12 @@ describe("POST /api/settings/preview: the effect before saving", () => {
         payload,
       });
     const current = (await as(session, "GET", "/api/settings")).json();
+    const twoDeposits = {
+      ...current,
+      stock: { depositIds: ["14887164851", "14887164852"], balance: "virtual" },
+    };
     // Nothing synced yet: nothing to recompute.
-    expect(
-      (await preview({ ...current, stock: { depositIds: ["123"], balance: "virtual" } })).json(),
-    ).toEqual({
-      effects: [],
-    });
+    expect((await preview(twoDeposits)).json()).toEqual({ effects: [] });
     const links = new LinksRepository(h.db.db);
     for (let i = 1; i <= 3; i++)
       await links.upsert({
@@ -159,10 +163,7 @@ describe("POST /api/settings/preview: the effect before saving", () => {
     });
 
     expect((await preview(current)).json()).toEqual({ effects: [] });
-    const stock = (
-      await preview({ ...current, stock: { depositIds: ["123", "456"], balance: "virtual" } })
-    ).json();
-    expect(stock.effects).toEqual([
+    expect((await preview(twoDeposits)).json().effects).toEqual([
       {
         kind: "stock",
         affected: 3,
@@ -170,16 +171,20 @@ describe("POST /api/settings/preview: the effect before saving", () => {
           "Isto muda o estoque de 3 produtos e variações à venda no Zydon: ele passa a vir da soma de 2 depósitos (saldo disponível).",
       },
     ]);
-    const price = (
-      await preview({
-        ...current,
-        price: { source: "store", blingStoreId: "203950523", zydonPriceTableId: "t" },
-      })
-    ).json();
+    // From a loja back to the base price.
+    await new TenantsRepository(h.db.db).updateSettings(tenantId, {
+      ...current,
+      price: { source: "store", blingStoreId: "203950523", zydonPriceTableId: "t" },
+    });
+    const price = (await preview(current)).json();
     expect(price.effects).toMatchObject([{ kind: "price", affected: 3 }]);
-    expect(price.effects[0].message).toContain("loja 203950523");
+    expect(price.effects[0].message).toContain("volta a ser o preço base do Bling");
     expect((await preview({ stock: "nada" })).statusCode).toBe(400);
+    // An id the save would refuse is answered with the save's errors, not previewed for confirmation.
+    const bad = await preview({ ...current, stock: { depositIds: ["99999999999"], balance: "virtual" } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toEqual({ "stock.depositIds.0": "Depósito 99999999999 não existe no Bling." });
     // Nothing was saved by any preview.
-    expect((await as(session, "GET", "/api/settings")).json()).toEqual(current);
+    expect((await as(session, "GET", "/api/settings")).json().stock).toEqual(current.stock);
   });
 });

@@ -140,7 +140,7 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
     json,
     async (req, reply): Promise<SettingsPreviewResponse | FastifyReply> => {
       const r = await previewSettings(deps, tenantOf(req), req.body);
-      if (!r) return sendError(reply, 400, "bad_request", "Revise os campos destacados.");
+      if ("errors" in r) return reply.code(400).send({ errors: r.errors });
       return r;
     },
   );

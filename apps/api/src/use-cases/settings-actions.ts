@@ -32,6 +32,17 @@ export type SaveResult =
  * nothing is. Errors are keyed by field path with a pt-BR message.
  */
 export async function saveSettings(deps: Deps, tenant: Tenant, body: unknown): Promise<SaveResult> {
+  const checked = await validateSettings(deps, tenant, body);
+  if (!checked.ok) return checked;
+  return store(deps, tenant, readTenantSettings(tenant.settings), checked.settings);
+}
+
+/** The save's checks without the save (the preview runs them too). */
+export async function validateSettings(
+  deps: Pick<Deps, "db" | "secretBox" | "choices" | "logger">,
+  tenant: Tenant,
+  body: unknown,
+): Promise<{ ok: true; settings: TenantSettings } | { ok: false; errors: Record<string, string> }> {
   // A missing or null body is not "all defaults": it would silently reset every setting the merchant made.
   if (body === undefined || body === null) return { ok: false, errors: { _: "Envie as configurações." } };
   // Issues the schema has no pt-BR text for (wrong types, mostly) get a generic one instead of zod's English.
@@ -56,7 +67,7 @@ export async function saveSettings(deps: Deps, tenant: Tenant, body: unknown): P
   const before = readTenantSettings(tenant.settings);
   const missing = await verifySettingsIds(deps, tenant, before, parsed.data);
   if (Object.keys(missing).length > 0) return { ok: false, errors: missing };
-  return store(deps, tenant, before, parsed.data);
+  return { ok: true, settings: parsed.data };
 }
 
 async function store(

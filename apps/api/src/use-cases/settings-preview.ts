@@ -1,9 +1,10 @@
 import type { SettingsPreviewResponse } from "@zb/contract";
 import { LinksRepository, type Tenant } from "@zb/db";
-import { readTenantSettings, type TenantSettings, tenantSettingsInputSchema } from "@zb/sync";
+import { readTenantSettings, type TenantSettings } from "@zb/sync";
 import type { AppDeps } from "../deps.js";
+import { type SaveResult, validateSettings } from "./settings-actions.js";
 
-type Deps = Pick<AppDeps, "db">;
+type Deps = Pick<AppDeps, "db" | "secretBox" | "choices" | "logger">;
 
 function plural(n: number, one: string, many: string): string {
   return `${new Intl.NumberFormat("pt-BR").format(n)} ${n === 1 ? one : many}`;
@@ -24,11 +25,13 @@ export async function previewSettings(
   deps: Deps,
   tenant: Tenant,
   body: unknown,
-): Promise<SettingsPreviewResponse | null> {
-  const parsed = tenantSettingsInputSchema.safeParse(body);
-  if (!parsed.success) return null;
+): Promise<SettingsPreviewResponse | Extract<SaveResult, { ok: false }>> {
+  // The same checks as the save (form, and existence in Bling / Zydon): a document that would be refused is
+  // answered with its errors, never previewed and confirmed first.
+  const checked = await validateSettings(deps, tenant, body);
+  if (!checked.ok) return checked;
   const before = readTenantSettings(tenant.settings);
-  const next: TenantSettings = parsed.data;
+  const next: TenantSettings = checked.settings;
   const stockChanged =
     !sameSet(before.stock.depositIds, next.stock.depositIds) || before.stock.balance !== next.stock.balance;
   const priceChanged =

@@ -202,7 +202,22 @@ function SettingsForm(props: {
     const doc = draftToSettings(draft, paused);
     if (effects === null) {
       // A change that recomputes many records shows its effect first ("Isto muda o estoque de 106 produtos").
-      const preview = await api.previewSettings(doc).catch(() => null);
+      let preview: Awaited<ReturnType<typeof api.previewSettings>> | null = null;
+      try {
+        preview = await api.previewSettings(doc);
+      } catch (err) {
+        const apiErr = toApiError(err);
+        // Refused as the save would refuse it (an id Bling does not have): the errors, no confirmation.
+        if (apiErr.kind === "validation") {
+          const { fields, other } = splitServerErrors(apiErr.fieldErrors);
+          setErrors(fields);
+          setOtherErrors(other);
+          focusFirstError(fields);
+          setStatus({ message: apiErr.message, tone: "error" });
+          return;
+        }
+        // No preview (an older API, a network hiccup): the save still validates everything.
+      }
       if (preview && preview.effects.length > 0) {
         setEffects(preview.effects.map((e) => e.message));
         setTimeout(() => confirmRef.current?.focus(), 0);
