@@ -94,7 +94,7 @@ describe("ledger", () => {
     // Only open, retryable failures get a retry button (a later success resolved row 44).
     expect(screen.getAllByRole("button", { name: /^Tentar novamente:/ })).toHaveLength(1);
     expect(within(rows[3] as HTMLElement).getByText(/resolvido em/)).toBeTruthy();
-    expect(screen.getByText("Página 1 de 3 · 45 registro(s)")).toBeTruthy();
+    expect(screen.getByText("Página 1 de 3 · 45 registros")).toBeTruthy();
     expect(authHeaders[0]).toBe(`Bearer ${appToken}`);
   });
 
@@ -154,7 +154,7 @@ describe("ledger", () => {
     await waitFor(() => expect(requests).toHaveLength(2));
 
     await user.click(screen.getByTestId("ledger-retry-failed"));
-    expect(await screen.findByText("7 falha(s) colocada(s) na fila para nova tentativa.")).toBeTruthy();
+    expect(await screen.findByText("7 falhas colocadas na fila para nova tentativa.")).toBeTruthy();
     expect(posts).toEqual(["retry:41", "retry-failed"]);
     await waitFor(() => expect(requests).toHaveLength(3));
   });

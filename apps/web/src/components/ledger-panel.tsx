@@ -10,6 +10,7 @@ import {
   label,
   ledgerEntities,
   outcomeLabels,
+  plural,
 } from "../labels.js";
 import { Empty, ErrorNotice, LiveStatus, Loading } from "./feedback.js";
 
@@ -63,7 +64,7 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
       const n = result?.enqueued ?? result?.retried;
       if (n === undefined) return "Novas tentativas das falhas colocadas na fila.";
       if (n === 0) return "Nenhuma falha em aberto para tentar novamente.";
-      return `${formatNumber(n)} falha(s) colocada(s) na fila para nova tentativa.`;
+      return `${plural(n, "falha colocada", "falhas colocadas")} na fila para nova tentativa.`;
     });
 
   const data = ledger.data;
@@ -208,7 +209,7 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
                 Anterior
               </button>
               <span aria-live="polite">
-                Página {data.page} de {pages} · {formatNumber(data.total)} registro(s)
+                Página {data.page} de {pages} · {plural(data.total, "registro", "registros")}
               </span>
               <button
                 type="button"

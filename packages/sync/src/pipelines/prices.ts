@@ -109,7 +109,7 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
       } catch (err) {
         // A 404 while one of these products was linked moments ago: transient (throws), else its own reason.
         const notFound = checkZydonNotFound(ctx, err, linked, {
-          label: `os ${prices.length} produto(s) enviados à tabela de preços ${zydonPriceTableId}`,
+          label: `${prices.length === 1 ? "o produto enviado" : `os ${prices.length} produtos enviados`} à tabela de preços ${zydonPriceTableId}`,
           created: "o mais recente criado",
         });
         if (isTransient(err)) throw err;

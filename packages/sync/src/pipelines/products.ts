@@ -2,6 +2,7 @@ import { CursorsRepository, LedgerRepository, LinksRepository, linkData } from "
 import { OutboundRefusedError } from "@zb/zydon";
 import { z } from "zod";
 import { contentHash } from "../domain/content-hash.js";
+import { plural } from "../domain/plural.js";
 import type { EntityPipeline, PageResult } from "../engine/initial-sync.js";
 import { mapProduct } from "../mappers/products.js";
 import type { ErpProductDetail, ErpProductSummary } from "../ports/bling-port.js";
@@ -340,7 +341,7 @@ export async function syncProductImages(ctx: SyncContext, blingProductId: string
       entityKey: link.naturalKey ?? blingProductId,
       action: "upload",
       outcome: "synced",
-      reason: `${detail.imageUrls.length} imagem(ns) enviada(s) ao Zydon.`,
+      reason: `${plural(detail.imageUrls.length, "imagem enviada", "imagens enviadas")} ao Zydon.`,
     });
   });
 }

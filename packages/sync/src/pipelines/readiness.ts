@@ -1,6 +1,7 @@
 import { CursorsRepository } from "@zb/db";
 import { z } from "zod";
 import { fiscalIdentity } from "../domain/documents.js";
+import { plural } from "../domain/plural.js";
 import { normalizeStatusName } from "../domain/status-matching.js";
 import type { SyncContext } from "./context.js";
 
@@ -104,7 +105,7 @@ export async function buildReadinessReport(
   add({
     code: "blank_sku",
     severity: "warning",
-    title: `${blankSku.length} produto(s) ou variação(ões) sem código (SKU) no Bling`,
+    title: `${plural(blankSku.length, "produto ou variação", "produtos ou variações")} sem código (SKU) no Bling`,
     count: blankSku.length,
     examples: blankSku,
     action: "Preencha o código no Bling; sem SKU o produto não é sincronizado.",
@@ -112,7 +113,7 @@ export async function buildReadinessReport(
   add({
     code: "duplicate_sku",
     severity: "warning",
-    title: `${duplicates.length} SKU(s) usados por mais de um produto no Bling`,
+    title: `${plural(duplicates.length, "SKU usado", "SKUs usados")} por mais de um produto no Bling`,
     count: duplicates.length,
     examples: duplicates.map(([sku, names]) => `${sku} (${names.join(", ")})`),
     action: "Use um código único por produto e variação; só o primeiro será sincronizado.",
@@ -120,7 +121,7 @@ export async function buildReadinessReport(
   add({
     code: "customers_without_fiscal_data",
     severity: "info",
-    title: `${noFiscal.length} cliente(s) ativo(s) sem CPF/CNPJ no Bling`,
+    title: `${plural(noFiscal.length, "cliente ativo", "clientes ativos")} sem CPF/CNPJ no Bling`,
     count: noFiscal.length,
     examples: noFiscal,
     action:
@@ -129,7 +130,7 @@ export async function buildReadinessReport(
   add({
     code: "missing_statuses",
     severity: "warning",
-    title: `${missingStatuses.length} situação(ões) do Bling sem status de mesmo nome no Zydon: ${missingStatuses.slice(0, MAX_EXAMPLES).join(", ")}`,
+    title: `${plural(missingStatuses.length, "situação", "situações")} do Bling sem status de mesmo nome no Zydon: ${missingStatuses.slice(0, MAX_EXAMPLES).join(", ")}`,
     count: missingStatuses.length,
     examples: missingStatuses,
     action:
@@ -154,7 +155,7 @@ export async function buildReadinessReport(
   add({
     code: "unknown_deposits",
     severity: "blocker",
-    title: `${unknownDeposits.length} depósito(s) escolhido(s) não existem no Bling`,
+    title: `${unknownDeposits.length === 1 ? "1 depósito escolhido não existe" : `${plural(unknownDeposits.length, "depósito escolhido", "depósitos escolhidos")} não existem`} no Bling`,
     count: unknownDeposits.length,
     examples: unknownDeposits,
     action: "Revise a escolha de depósitos em Configurações.",
