@@ -139,6 +139,7 @@ export function ConnectionCard({ onChanged, refreshKey }: Props) {
           onCancelDisconnect={() => setConfirming(false)}
           onDisconnect={() => void disconnect()}
           cancelRef={cancelRef}
+          stateTitle={pageState.state?.title ?? null}
         />
       ) : null}
       {fallbackUrl ? (
@@ -162,6 +163,8 @@ function ConnectionBody(props: {
   onCancelDisconnect: () => void;
   onDisconnect: () => void;
   cancelRef: RefObject<HTMLButtonElement | null>;
+  /** The page's one state (banner), when known: the same word here. */
+  stateTitle: string | null;
 }) {
   const { data, busy } = props;
   const state = data.bling.state;
@@ -208,7 +211,10 @@ function ConnectionBody(props: {
           <dl className="zb-facts">
             <div>
               <dt>Integração</dt>
-              <dd>{data.tenant.paused ? "Pausada" : label(tenantStateLabels, data.tenant.state)}</dd>
+              <dd>
+                {props.stateTitle ??
+                  (data.tenant.paused ? "Pausada" : label(tenantStateLabels, data.tenant.state))}
+              </dd>
             </div>
             <div>
               <dt>Acesso ao Bling</dt>
