@@ -110,7 +110,7 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
         // A 404 while one of these products was linked moments ago: transient (throws), else its own reason.
         const notFound = checkZydonNotFound(ctx, err, linked, {
           label: `${prices.length === 1 ? "o produto enviado" : `os ${prices.length} produtos enviados`} à tabela de preços ${zydonPriceTableId}`,
-          created: "o mais recente criado",
+          created: prices.length === 1 ? "criado" : "o mais recente criado",
         });
         if (isTransient(err)) throw err;
         failed = prices.length;
