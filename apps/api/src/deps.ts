@@ -21,7 +21,9 @@ export type ApiConfig = Pick<
   | "SECRET_RETENTION_DAYS"
   | "REDIS_PREFIX"
   | "BLING_RATE_SHARE"
->;
+> &
+  /** Where an expired launch link sends the merchant back to (the Zydon admin). */
+  Partial<Pick<Env, "ZYDON_ADMIN_URL">>;
 
 /** Everything the HTTP app needs from the outside world; tests build their own. */
 export interface AppDeps {

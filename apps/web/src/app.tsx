@@ -5,6 +5,7 @@ import { LedgerPanel } from "./components/ledger-panel.js";
 import { ReadinessPanel } from "./components/readiness-panel.js";
 import { SettingsPanel } from "./components/settings-form.js";
 import { SyncPanel } from "./components/sync-panel.js";
+import { PageStateProvider, StateBanner } from "./page-state.js";
 
 export const tabs = [
   { id: "connection", label: "Conexão" },
@@ -44,53 +45,59 @@ export function App({ initialTab = "connection", hostRefreshKey = 0 }: AppProps)
   }
 
   return (
-    <div className="zb-page">
-      <header className="zb-header">
-        <h1>Integração Bling</h1>
-        <p className="zb-hint">Produtos, estoque, preços, clientes e pedidos entre o Zydon e o Bling.</p>
-      </header>
-      <div
-        className="zb-tabs"
-        role="tablist"
-        aria-label="Seções da integração"
-        onKeyDown={onKeyDown}
-        tabIndex={-1}
-      >
-        {tabs.map((t) => (
-          <button
-            key={t.id}
-            ref={(el) => {
-              tabRefs.current[t.id] = el;
-            }}
-            type="button"
-            role="tab"
-            id={`zb-tab-${t.id}`}
-            aria-selected={tab === t.id}
-            aria-controls={`zb-panel-${t.id}`}
-            tabIndex={tab === t.id ? 0 : -1}
-            className="zb-tab"
-            onClick={() => setTab(t.id)}
-            data-testid={`tab-${t.id}`}
-          >
-            {t.label}
-          </button>
-        ))}
+    <PageStateProvider refreshKey={refreshKey}>
+      <div className="zb-page">
+        <header className="zb-header">
+          <h1>Integração Bling</h1>
+          <p className="zb-hint">Produtos, estoque, preços, clientes e pedidos entre o Zydon e o Bling.</p>
+        </header>
+        <div
+          className="zb-tabs"
+          role="tablist"
+          aria-label="Seções da integração"
+          onKeyDown={onKeyDown}
+          tabIndex={-1}
+        >
+          {tabs.map((t) => (
+            <button
+              key={t.id}
+              ref={(el) => {
+                tabRefs.current[t.id] = el;
+              }}
+              type="button"
+              role="tab"
+              id={`zb-tab-${t.id}`}
+              aria-selected={tab === t.id}
+              aria-controls={`zb-panel-${t.id}`}
+              tabIndex={tab === t.id ? 0 : -1}
+              className="zb-tab"
+              onClick={() => {
+                setTab(t.id);
+                tabRefs.current[t.id]?.scrollIntoView?.({ block: "nearest", inline: "nearest" });
+              }}
+              data-testid={`tab-${t.id}`}
+            >
+              {t.label}
+            </button>
+          ))}
+        </div>
+        <div
+          className="zb-panel"
+          role="tabpanel"
+          id={`zb-panel-${tab}`}
+          aria-labelledby={`zb-tab-${tab}`}
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: tab panels are focusable per the WAI-ARIA tabs pattern
+          tabIndex={0}
+        >
+          <StateBanner />
+          {tab === "connection" ? <ConnectionCard refreshKey={refreshKey} /> : null}
+          {tab === "readiness" ? <ReadinessPanel refreshKey={refreshKey} /> : null}
+          {tab === "sync" ? <SyncPanel refreshKey={refreshKey} /> : null}
+          {tab === "ledger" ? <LedgerPanel refreshKey={refreshKey} /> : null}
+          {tab === "settings" ? <SettingsPanel refreshKey={refreshKey} /> : null}
+          {tab === "settings" ? <DeleteData /> : null}
+        </div>
       </div>
-      <div
-        className="zb-panel"
-        role="tabpanel"
-        id={`zb-panel-${tab}`}
-        aria-labelledby={`zb-tab-${tab}`}
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: tab panels are focusable per the WAI-ARIA tabs pattern
-        tabIndex={0}
-      >
-        {tab === "connection" ? <ConnectionCard refreshKey={refreshKey} /> : null}
-        {tab === "readiness" ? <ReadinessPanel refreshKey={refreshKey} /> : null}
-        {tab === "sync" ? <SyncPanel refreshKey={refreshKey} /> : null}
-        {tab === "ledger" ? <LedgerPanel refreshKey={refreshKey} /> : null}
-        {tab === "settings" ? <SettingsPanel refreshKey={refreshKey} /> : null}
-        {tab === "settings" ? <DeleteData /> : null}
-      </div>
-    </div>
+    </PageStateProvider>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { ApiProvider } from "./api/api-context.js";
-import { ApiClient, type ClientSession } from "./api/client.js";
+import { ApiClient, type ClientSession, type ResumedSession } from "./api/client.js";
 import { App, type TabId } from "./app.js";
 import { ErrorNotice, Loading } from "./components/feedback.js";
 import { toApiError } from "./hooks/use-resource.js";
@@ -20,16 +20,28 @@ export type ConfigsProps = (
       organizationId?: undefined;
       accessToken?: undefined;
     }
+  | {
+      /** The standalone page after F5: the page session it kept (session-store.ts). */
+      resume: ResumedSession;
+      launchToken?: undefined;
+      organizationId?: undefined;
+      accessToken?: undefined;
+    }
 ) & {
+  /** Called with the page session once it is traded (the standalone page keeps it for F5). */
+  onSession?: ((s: ResumedSession) => void) | undefined;
+  /** The page session was refused or expired (the standalone page forgets it). */
+  onSessionLost?: (() => void) | undefined;
   /** Where the integration API lives; defaults to the origin this bundle was loaded from. */
   apiBaseUrl?: string | undefined;
   initialTab?: TabId | undefined;
 };
 
 function sessionOf(p: ConfigsProps): ClientSession {
+  if ("resume" in p && p.resume) return p.resume;
   return p.launchToken !== undefined
     ? { launchToken: p.launchToken }
-    : { organizationId: p.organizationId, accessToken: p.accessToken };
+    : { organizationId: p.organizationId ?? "", accessToken: p.accessToken ?? "" };
 }
 
 /**
@@ -37,7 +49,9 @@ function sessionOf(p: ConfigsProps): ClientSession {
  * by the standalone page. Exchanges the host session for an app session before showing anything.
  */
 export function Configs(props: ConfigsProps) {
-  const { organizationId, accessToken, launchToken, apiBaseUrl, initialTab } = props;
+  const { organizationId, accessToken, launchToken, apiBaseUrl, initialTab, onSession, onSessionLost } =
+    props;
+  const resume = "resume" in props ? props.resume : undefined;
   const [client] = useState(
     () => new ApiClient({ baseUrl: apiBaseUrl ?? defaultApiBaseUrl(), session: sessionOf(props) }),
   );
@@ -52,25 +66,32 @@ export function Configs(props: ConfigsProps) {
   useEffect(() => {
     let cancelled = false;
     client.updateHostSession(
-      launchToken !== undefined
-        ? { launchToken }
-        : { organizationId: organizationId ?? "", accessToken: accessToken ?? "" },
+      resume ??
+        (launchToken !== undefined
+          ? { launchToken }
+          : { organizationId: organizationId ?? "", accessToken: accessToken ?? "" }),
     );
     setState({ ready: false, error: null });
     client.token().then(
       () => {
         if (cancelled) return;
+        const issued = client.pageSession();
+        if (issued)
+          onSession?.({ pageToken: issued.token, expiresAt: issued.expiresAt, tenantId: issued.tenantId });
         setState({ ready: true, error: null });
         setHostKey((k) => k + 1);
       },
       (err: unknown) => {
-        if (!cancelled) setState({ ready: false, error: toApiError(err) });
+        if (cancelled) return;
+        const e = toApiError(err);
+        if (e.status === 401) onSessionLost?.();
+        setState({ ready: false, error: e });
       },
     );
     return () => {
       cancelled = true;
     };
-  }, [client, organizationId, accessToken, launchToken, attempt]);
+  }, [client, organizationId, accessToken, launchToken, resume, attempt]);
 
   return (
     <div className="zb-app" lang="pt-BR">

@@ -40,14 +40,17 @@ export const runStatusLabels: Record<string, string> = {
   cancelled: "Cancelado",
 };
 
+/** The Bling access (never "token" on the page). */
 export const tokenStateLabels: Record<string, string> = {
-  valid: "Válido",
+  valid: "Em dia",
+  renewing: "Sendo renovado",
+  refresh_failing: "Renovação com falha; nova tentativa em breve",
   expiring: "Renovando em breve",
-  expired: "Expirado (será renovado)",
+  expired: "Autorização expirada",
   refresh_failed: "Renovação recusada pelo Bling",
   needs_reauth: "Reconexão necessária",
-  none: "Sem token",
-  missing: "Sem token",
+  none: "Não conectado",
+  missing: "Não conectado",
 };
 
 export const tenantStateLabels: Record<string, string> = {
@@ -62,6 +65,14 @@ export const severityLabels: Record<string, string> = {
   warning: "Atenção",
   info: "Informação",
 };
+
+/**
+ * "1 produto", "2 produtos", "1.234 variações": the count formatted in pt-BR with the right form. The one
+ * plural helper of the page (no "produto(s)").
+ */
+export function plural(n: number, one: string, many: string): string {
+  return `${formatNumber(n)} ${n === 1 || n === -1 ? one : many}`;
+}
 
 export function label(map: Record<string, string>, code: string): string {
   return map[code] ?? code;
@@ -95,9 +106,4 @@ export function formatDuration(seconds: number): string {
 export function formatLag(seconds: number): string {
   if (seconds < 60) return `${Math.round(seconds)} s`;
   return formatDuration(seconds).replace("cerca de ", "");
-}
-
-/** "1 registro", "2 registros" (the number formatted in pt-BR). */
-export function plural(n: number, one: string, many: string): string {
-  return `${formatNumber(n)} ${n === 1 ? one : many}`;
 }

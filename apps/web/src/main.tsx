@@ -2,6 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { Configs } from "./configs.js";
 import { hostSessionLinksAllowed, readStandaloneSession } from "./runtime.js";
+import { clearStandaloneSession, loadStandaloneSession, saveStandaloneSession } from "./session-store.js";
 
 // Standalone entry (index.html): the install callback opens it with `#launch=<code>`; in development (the
 // demo, the browser test, on a loopback address) also `#org=<organizationId>&token=<accessToken>`.
@@ -28,6 +29,8 @@ const blingResult = new URLSearchParams(window.location.search).get("bling");
 const session = readStandaloneSession(window.location, {
   allowHostSessionLink: hostSessionLinksAllowed(window.location.hostname),
 });
+// F5 on the standalone page: the fragment is gone (taken out below), the page session kept in this tab is not.
+const kept = session ? null : loadStandaloneSession();
 
 if (blingResult && !session) {
   if (window.opener) window.close();
@@ -43,10 +46,25 @@ if (blingResult && !session) {
   createRoot(root).render(
     <StrictMode>
       {"launchToken" in session ? (
-        <Configs launchToken={session.launchToken} />
+        <Configs
+          launchToken={session.launchToken}
+          onSession={saveStandaloneSession}
+          onSessionLost={clearStandaloneSession}
+        />
       ) : (
-        <Configs organizationId={session.organizationId} accessToken={session.accessToken} />
+        <Configs
+          organizationId={session.organizationId}
+          accessToken={session.accessToken}
+          onSession={saveStandaloneSession}
+          onSessionLost={clearStandaloneSession}
+        />
       )}
+    </StrictMode>,
+  );
+} else if (root && kept) {
+  createRoot(root).render(
+    <StrictMode>
+      <Configs resume={kept} onSession={saveStandaloneSession} onSessionLost={clearStandaloneSession} />
     </StrictMode>,
   );
 } else {

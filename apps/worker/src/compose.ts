@@ -249,6 +249,7 @@ export async function composeWorker(
       db: db.db,
       log: logger.child({ tenantId: tenant.id }),
       now: () => new Date(),
+      guards: { share: config.SYNC_MASS_CHANGE_SHARE, priceChange: config.SYNC_PRICE_GUARD_CHANGE },
       exclusive: async (key, fn) => {
         const lock = await acquireLock(redis, `${config.REDIS_PREFIX}:lock:${tenant.id}:${key}`, {
           ttlMs: 120_000,

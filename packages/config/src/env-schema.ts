@@ -78,6 +78,14 @@ export const envSchema = z.object({
   /** History rows (except open failures and skips) and finished sync runs are deleted after this many days. */
   RETENTION_LEDGER_DAYS: z.coerce.number().int().min(7).max(3650).default(90),
 
+  /**
+   * Mass-change breaker (packages/sync stock-guard.ts): one hour of passes may zero stock, or move prices by
+   * more than SYNC_PRICE_GUARD_CHANGE, for at most this share of the sellable catalog before it is held.
+   */
+  SYNC_MASS_CHANGE_SHARE: z.coerce.number().min(0.01).max(1).default(0.2),
+  /** A price move counts for the breaker above this relative change (0.5 = up or down by more than 50%). */
+  SYNC_PRICE_GUARD_CHANGE: z.coerce.number().min(0.05).max(10).default(0.5),
+
   BLING_CLIENT_ID: z.string().min(1),
   BLING_CLIENT_SECRET: z.string().min(1),
   BLING_API_BASE_URL: url.default("https://api.bling.com.br/Api/v3"),

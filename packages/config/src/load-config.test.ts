@@ -59,6 +59,18 @@ describe("loadConfig", () => {
     );
   });
 
+  it("the mass-change breaker: 20% of the catalog and a ±50% price move unless configured", () => {
+    const cfg = loadConfig(workerEnvKeys, good);
+    expect(cfg.SYNC_MASS_CHANGE_SHARE).toBe(0.2);
+    expect(cfg.SYNC_PRICE_GUARD_CHANGE).toBe(0.5);
+    expect(
+      loadConfig(workerEnvKeys, { ...good, SYNC_MASS_CHANGE_SHARE: "0.35" }).SYNC_MASS_CHANGE_SHARE,
+    ).toBe(0.35);
+    expect(() => loadConfig(workerEnvKeys, { ...good, SYNC_MASS_CHANGE_SHARE: "2" })).toThrow(
+      /SYNC_MASS_CHANGE_SHARE/,
+    );
+  });
+
   it("reports every bad or missing variable at once", () => {
     const bad = {
       ...good,

@@ -33,6 +33,13 @@ export type RetryFailedResponse = z.infer<typeof retryFailedResponseSchema>;
 export const pauseResponseSchema = z.object({ paused: z.boolean(), catchUp: z.string().optional() });
 export type PauseResponse = z.infer<typeof pauseResponseSchema>;
 
+/**
+ * `POST /api/settings/guards/:guard/release` ("Aplicar mesmo assim"): whether a held pass was released (and
+ * queued again), with the pt-BR sentence the page shows.
+ */
+export const guardReleaseResponseSchema = z.object({ released: z.boolean(), message: z.string() });
+export type GuardReleaseResponse = z.infer<typeof guardReleaseResponseSchema>;
+
 /** What the page reads from any action's answer; an unexpected body is not an error (null). */
 export const actionResultSchema = z
   .object({

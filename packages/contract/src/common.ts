@@ -11,7 +11,12 @@ export const idLike = z.union([z.string(), z.number()]).transform((v) => String(
 
 /** Every non-2xx answer of the API (`sendError`): a machine code and a pt-BR message safe to show. */
 export const errorBodySchema = z
-  .object({ error: z.string().optional(), message: z.string().optional() })
+  .object({
+    error: z.string().optional(),
+    message: z.string().optional(),
+    /** A launch link that expired or was used: where to open the app again (the Zydon admin). */
+    reopenUrl: z.url().optional().catch(undefined),
+  })
   .loose();
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 

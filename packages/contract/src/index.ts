@@ -12,6 +12,8 @@ export {
   disconnectResponseSchema,
   type EnqueuedResponse,
   enqueuedResponseSchema,
+  type GuardReleaseResponse,
+  guardReleaseResponseSchema,
   type PauseResponse,
   PURGE_CONFIRMATION_WORD,
   type PurgeDataRequest,
@@ -61,9 +63,23 @@ export {
   optionSchema,
   type Settings,
   type SettingsOptionsResponse,
+  type SettingsPreviewResponse,
   settingsOptionsResponseSchema,
+  settingsPreviewResponseSchema,
   settingsSchema,
 } from "./settings.js";
+export {
+  type AttentionItem,
+  attentionItemSchema,
+  computePageState,
+  type GuardKind,
+  guardKinds,
+  type PageState,
+  type PageStateFacts,
+  type PageStateResponse,
+  pageStateSchema,
+  pageStates,
+} from "./state.js";
 export {
   type Activity,
   activitySchema,

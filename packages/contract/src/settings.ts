@@ -55,3 +55,20 @@ export const settingsOptionsResponseSchema = z.object({
   unavailable: z.object({ bling: z.string().optional(), zydon: z.string().optional() }).default({}),
 });
 export type SettingsOptionsResponse = z.infer<typeof settingsOptionsResponseSchema>;
+
+/**
+ * `POST /api/settings/preview` (body: the settings the page would save): what saving would change, before it
+ * is saved. One entry per kind of record a change recomputes; empty when nothing already synced changes.
+ */
+export const settingsPreviewResponseSchema = z.object({
+  effects: z.array(
+    z.object({
+      kind: z.enum(["stock", "price"]),
+      /** Products (and variations) whose value is recomputed. */
+      affected: z.number().int().min(0),
+      /** pt-BR: "Isto muda o estoque de 106 produtos …". */
+      message: z.string(),
+    }),
+  ),
+});
+export type SettingsPreviewResponse = z.infer<typeof settingsPreviewResponseSchema>;

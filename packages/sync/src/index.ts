@@ -58,6 +58,12 @@ export type { SyncContext } from "./pipelines/context.js";
 export { nfeJobId } from "./pipelines/nfe.js";
 // Order export, for tests and tools that drive one export directly.
 export { exportOrder } from "./pipelines/orders.js";
+export {
+  allowMassChange,
+  isMassChangeHeld,
+  type MassChangeGuard,
+  releaseMassChangeGuard,
+} from "./pipelines/stock-guard.js";
 export type { BlingLane } from "./ports/bling-port.js";
 export { safeJobId } from "./queues/job-ids.js";
 export { JobProducer } from "./queues/producer.js";

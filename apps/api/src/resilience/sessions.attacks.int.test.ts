@@ -119,6 +119,8 @@ describe("session tokens on every /api/settings route", () => {
     const replay = await exchange(launch);
     tally.expectStatus("launch code replayed", replay, 401);
     expect(replay.json().error).toBe("launch_used");
+    // Retrying cannot help: the answer says where to open the app again (the Zydon admin).
+    expect(replay.json().reopenUrl).toBe(new URL(h.zydon.url).origin);
     // A page session is not a launch code, nor is anything forged or malformed.
     tally.expectStatus("page session traded as a launch code", await exchange(page), 401);
     const forged = forge(

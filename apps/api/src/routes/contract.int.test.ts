@@ -5,9 +5,11 @@ import {
   disconnectResponseSchema,
   enqueuedResponseSchema,
   errorBodySchema,
+  guardReleaseResponseSchema,
   healthResponseSchema,
   ledgerOutcomes,
   ledgerPageResponseSchema,
+  pageStateSchema,
   pauseResponseSchema,
   progressSchema,
   readinessSchema,
@@ -144,6 +146,10 @@ describe("the settings page's contract against the real API", () => {
     expect(activity.hours).toHaveLength(24);
     expect(activity.hours.at(-1)?.synced).toBeGreaterThanOrEqual(1);
     expect(activity.requests).toEqual({ today: 321, dailyLimit: 120_000 });
+    const state = expectContract(pageStateSchema, (await as("GET", "/api/settings/state")).json());
+    expect(state.state).toBe("first_sync");
+    const release = await as("POST", "/api/settings/guards/price/release");
+    expect(expectContract(guardReleaseResponseSchema, release.json()).released).toBe(false);
   });
 
   it("readiness: the 404 before a report, then the report", async () => {

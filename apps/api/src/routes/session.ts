@@ -25,7 +25,10 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
       const parsed = launchExchangeRequestSchema.safeParse(req.body);
       if (!parsed.success) return sendError(reply, 400, "bad_request", "Informe launchToken.");
       const auth = await tenantFromSession(deps, parsed.data.launchToken, "launch");
-      if (!auth.ok) return sendError(reply, auth.status, auth.error, auth.message);
+      // An expired or used launch link cannot be retried: the page says to reopen from the App Center, linked.
+      const reopenUrl = deps.config.ZYDON_ADMIN_URL ? new URL(deps.config.ZYDON_ADMIN_URL).origin : undefined;
+      if (!auth.ok)
+        return reply.code(auth.status).send({ error: auth.error, message: auth.message, reopenUrl });
       const now = deps.now?.() ?? new Date();
       const digest = createHash("sha256").update(parsed.data.launchToken, "utf8").digest("base64url");
       // SET NX: of two tabs racing one launch link, exactly one gets a session.
@@ -38,12 +41,11 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
       );
       if (first !== "OK") {
         req.log.warn({ tenantId: auth.tenant.id }, "launch session replayed");
-        return sendError(
-          reply,
-          401,
-          "launch_used",
-          "Este link de abertura já foi usado. Abra o app de novo pelo App Center da Zydon.",
-        );
+        return reply.code(401).send({
+          error: "launch_used",
+          message: "Este link de abertura já foi usado. Abra o app de novo pelo App Center da Zydon.",
+          reopenUrl,
+        });
       }
       const s = signSession(
         deps.config.SESSION_SECRET,

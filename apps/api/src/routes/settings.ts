@@ -4,14 +4,18 @@ import {
   type connectionSchema,
   type DisconnectResponse,
   type EnqueuedResponse,
+  type GuardReleaseResponse,
+  guardKinds,
   type healthResponseSchema,
   type ledgerPageResponseSchema,
   ledgerQuerySchema,
+  type PageStateResponse,
   type PauseResponse,
   type PurgeDataResponse,
   type progressSchema,
   purgeDataRequestSchema,
   type RetryFailedResponse,
+  type SettingsPreviewResponse,
   type settingsOptionsResponseSchema,
   type settingsSchema,
 } from "@zb/contract";
@@ -24,10 +28,12 @@ import { sendError } from "../http/pages.js";
 import { requireTenant, tenantOf } from "../http/tenant-auth.js";
 import { disconnectBling } from "../use-cases/bling-connection.js";
 import { ledgerCsv } from "../use-cases/ledger-csv.js";
+import { pageStateView } from "../use-cases/page-state.js";
 import { purgeMyData } from "../use-cases/purge-data.js";
 import { repos } from "../use-cases/repos.js";
 import {
   refreshReadiness,
+  releaseHeldPass,
   resyncEntity,
   retryAllFailed,
   retryLedgerEntry,
@@ -35,6 +41,7 @@ import {
   setMerchantPause,
 } from "../use-cases/settings-actions.js";
 import { optionsView } from "../use-cases/settings-options.js";
+import { previewSettings } from "../use-cases/settings-preview.js";
 import {
   activityView,
   connectionView,
@@ -95,6 +102,18 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
   });
 
   app.get(
+    "/api/settings/state",
+    async (req): Promise<PageStateResponse> => pageStateView(deps, tenantOf(req)),
+  );
+
+  app.post("/api/settings/guards/:guard/release", json, async (req, reply) => {
+    const g = z.enum(guardKinds).safeParse((req.params as { guard?: string }).guard);
+    if (!g.success) return sendError(reply, 404, "not_found", "Retenção desconhecida.");
+    const r: GuardReleaseResponse = await releaseHeldPass(deps, tenantOf(req), g.data);
+    return reply.code(r.released ? 200 : 409).send(r);
+  });
+
+  app.get(
     "/api/settings/health",
     async (req): Answer<typeof healthResponseSchema> => healthView(deps, tenantOf(req)),
   );
@@ -147,6 +166,16 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
       const r = await saveSettings(deps, tenantOf(req), req.body);
       if (!r.ok) return reply.code(400).send({ errors: r.errors });
       return r.settings;
+    },
+  );
+
+  app.post(
+    "/api/settings/preview",
+    json,
+    async (req, reply): Promise<SettingsPreviewResponse | FastifyReply> => {
+      const r = await previewSettings(deps, tenantOf(req), req.body);
+      if ("errors" in r) return reply.code(400).send({ errors: r.errors });
+      return r;
     },
   );
 

@@ -192,6 +192,7 @@ export async function createHarness(
       SECRET_RETENTION_DAYS: 30,
       REDIS_PREFIX: tredis.prefix,
       BLING_RATE_SHARE: 2,
+      ZYDON_ADMIN_URL: zydon.url,
     },
     db,
     redis,

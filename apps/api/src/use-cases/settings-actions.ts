@@ -1,12 +1,15 @@
+import type { GuardKind } from "@zb/contract";
 import type { Tenant } from "@zb/db";
 import {
   readTenantSettings,
+  releaseMassChangeGuard,
   type SyncEntity,
   safeJobId,
   type TenantSettings,
   tenantSettingsInputSchema,
 } from "@zb/sync";
 import type { AppDeps } from "../deps.js";
+import { notePauseChange } from "./page-state.js";
 import { nowOf, repos } from "./repos.js";
 import { verifySettingsIds } from "./settings-verify.js";
 import { type CatchUp, queueCatchUp } from "./tenant-lifecycle.js";
@@ -29,6 +32,20 @@ export type SaveResult =
  * nothing is. Errors are keyed by field path with a pt-BR message.
  */
 export async function saveSettings(deps: Deps, tenant: Tenant, body: unknown): Promise<SaveResult> {
+  const checked = await validateSettings(deps, tenant, body);
+  if (!checked.ok) return checked;
+  const saved = await store(deps, tenant, readTenantSettings(tenant.settings), checked.settings);
+  // Prontidão follows the settings (e.g. "estoque vem de…" after choosing depósitos).
+  await refreshReadiness(deps, tenant, { afterSave: true });
+  return saved;
+}
+
+/** The save's checks without the save (the preview runs them too). */
+export async function validateSettings(
+  deps: Pick<Deps, "db" | "secretBox" | "choices" | "logger">,
+  tenant: Tenant,
+  body: unknown,
+): Promise<{ ok: true; settings: TenantSettings } | { ok: false; errors: Record<string, string> }> {
   // A missing or null body is not "all defaults": it would silently reset every setting the merchant made.
   if (body === undefined || body === null) return { ok: false, errors: { _: "Envie as configurações." } };
   // Issues the schema has no pt-BR text for (wrong types, mostly) get a generic one instead of zod's English.
@@ -53,10 +70,7 @@ export async function saveSettings(deps: Deps, tenant: Tenant, body: unknown): P
   const before = readTenantSettings(tenant.settings);
   const missing = await verifySettingsIds(deps, tenant, before, parsed.data);
   if (Object.keys(missing).length > 0) return { ok: false, errors: missing };
-  const saved = await store(deps, tenant, before, parsed.data);
-  // Prontidão follows the settings (e.g. "estoque vem de…" after choosing depósitos).
-  await refreshReadiness(deps, tenant, { afterSave: true });
-  return saved;
+  return { ok: true, settings: parsed.data };
 }
 
 async function store(
@@ -66,6 +80,7 @@ async function store(
   next: TenantSettings,
 ): Promise<SaveResult> {
   await repos(deps).tenants.updateSettings(tenant.id, next as unknown as Record<string, unknown>);
+  if (before.paused !== next.paused) await notePauseChange(deps, tenant.id, next.paused);
   const catchUp =
     before.paused && !next.paused
       ? await queueCatchUp(deps, { ...tenant, settings: next as unknown as Record<string, unknown> })
@@ -157,4 +172,29 @@ export async function resyncEntity(
   );
   deps.logger.info({ tenantId: tenant.id, entity, at: nowOf(deps).toISOString() }, "resync requested");
   return "enqueued";
+}
+
+/**
+ * "Aplicar mesmo assim" for a pass the mass-change breaker held (packages/sync stock-guard.ts): the hold is
+ * lifted (the ledger records that the merchant released it) and the pass is queued again, so what was held
+ * is written now rather than at the next change.
+ */
+export async function releaseHeldPass(
+  deps: Deps,
+  tenant: Tenant,
+  guard: GuardKind,
+): Promise<{ released: boolean; message: string }> {
+  const released = await releaseMassChangeGuard(
+    { db: deps.db.db, tenantId: tenant.id, now: () => nowOf(deps), log: deps.logger },
+    guard,
+  );
+  if (!released) return { released, message: "Não havia nenhuma atualização retida: nada foi alterado." };
+  const queued = (await resyncEntity(deps, tenant, guard === "stock" ? "stock" : "prices")) === "enqueued";
+  const what = guard === "stock" ? "estoque" : "preços";
+  return {
+    released,
+    message: queued
+      ? `Atualização de ${what} liberada: ela será aplicada em instantes. Na próxima hora, mudanças grandes de ${what} não são retidas.`
+      : `Atualização de ${what} liberada; ela será aplicada quando a sincronização voltar a rodar.`,
+  };
 }

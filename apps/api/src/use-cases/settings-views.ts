@@ -11,13 +11,14 @@ type Deps = Pick<AppDeps, "db" | "secretBox" | "now" | "budget" | "config" | "lo
 export type BlingState = "not_connected" | "connected" | "needs_reauth";
 export type TokenState = "none" | "valid" | "renewing" | "refresh_failing" | "expired" | "needs_reauth";
 
+/** The Bling access in a merchant's words (never "token"). */
 const tokenLabels: Record<TokenState, string> = {
-  none: "Sem token do Bling.",
-  valid: "Token válido.",
-  renewing: "Token expirado; será renovado automaticamente na próxima chamada.",
-  refresh_failing: "A renovação do token falhou; nova tentativa em breve.",
+  none: "Bling não conectado.",
+  valid: "Acesso ao Bling em dia.",
+  renewing: "Acesso ao Bling sendo renovado automaticamente.",
+  refresh_failing: "Não conseguimos renovar o acesso ao Bling; nova tentativa em breve.",
   expired: "A autorização do Bling expirou. Reconecte.",
-  needs_reauth: "O Bling recusou a renovação do token. Clique em Reconectar.",
+  needs_reauth: "O Bling recusou a renovação do acesso. Clique em Reconectar.",
 };
 
 export function tokenState(conn: BlingConnection | undefined, now: Date): TokenState {
@@ -29,7 +30,7 @@ export function tokenState(conn: BlingConnection | undefined, now: Date): TokenS
   return "valid";
 }
 
-function blingState(conn: BlingConnection | undefined, now: Date): BlingState {
+export function blingStateOf(conn: BlingConnection | undefined, now: Date): BlingState {
   const t = tokenState(conn, now);
   if (t === "none") return "not_connected";
   if (t === "needs_reauth" || t === "expired") return "needs_reauth";
@@ -40,7 +41,7 @@ function blingState(conn: BlingConnection | undefined, now: Date): BlingState {
 export async function connectionView(deps: Deps, tenant: Tenant) {
   const now = nowOf(deps);
   const conn = await repos(deps).credentials.getBlingConnection(tenant.id);
-  const state = blingState(conn, now);
+  const state = blingStateOf(conn, now);
   const t = tokenState(conn, now);
   const settings = readTenantSettings(tenant.settings);
   const label =

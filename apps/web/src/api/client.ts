@@ -7,20 +7,27 @@ import {
   type Connection,
   connectionSchema,
   errorBodySchema,
+  type GuardKind,
+  type GuardReleaseResponse,
+  guardReleaseResponseSchema,
   healthResponseSchema,
   type LedgerOutcome,
   type LedgerQueryParams,
   ledgerPageResponseSchema,
+  type PageStateResponse,
   type Progress,
   type PurgeDataResponse,
+  pageStateSchema,
   progressSchema,
   purgeDataResponseSchema,
   type Readiness,
   readinessSchema,
   type SessionRequest,
   type Settings,
+  type SettingsPreviewResponse,
   sessionResponseSchema,
   settingsOptionsResponseSchema,
+  settingsPreviewResponseSchema,
   settingsSchema,
   validationErrorBodySchema,
 } from "@zb/contract";
@@ -38,11 +45,15 @@ import { z } from "zod";
 export type {
   ActionResult,
   Activity,
+  AttentionItem,
   BlingState,
   Connection,
+  GuardKind,
   LedgerItem,
   LedgerOutcome,
   Option,
+  PageState,
+  PageStateResponse,
   Progress,
   ProgressEntity,
   Readiness,
@@ -65,6 +76,30 @@ export {
   tenantStates,
 } from "@zb/contract";
 
+/**
+ * The health's "last success" arrives per recorded entity, where the ledger says "product" and a sync run
+ * "products": one row per kind on the page (the latest of both), never Produto and Produtos side by side.
+ */
+const entityKinds: Record<string, string> = {
+  product: "products",
+  variation: "products",
+  customer: "customers",
+  payment_method: "payment_methods",
+  price: "prices",
+  order: "orders",
+};
+export function mergeLastSuccess(
+  lastSuccess: Record<string, string | null>,
+): Array<{ entity: string; lastSuccessAt: string | null }> {
+  const merged = new Map<string, string | null>();
+  for (const [entity, at] of Object.entries(lastSuccess)) {
+    const kind = entityKinds[entity] ?? entity;
+    const prev = merged.get(kind) ?? null;
+    merged.set(kind, prev === null ? at : at === null ? prev : Date.parse(at) > Date.parse(prev) ? at : prev);
+  }
+  return [...merged].map(([entity, lastSuccessAt]) => ({ entity, lastSuccessAt }));
+}
+
 /** The page reads a flatter health than the API's wire format. */
 export const healthSchema = healthResponseSchema.transform((h) => ({
   paused: h.paused,
@@ -79,7 +114,7 @@ export const healthSchema = healthResponseSchema.transform((h) => ({
     p95LagSeconds: w.p95LagMs == null ? null : w.p95LagMs / 1000,
   })),
   requests: h.requests ? { today: h.requests.today, budget: h.requests.dailyLimit } : null,
-  entities: Object.entries(h.lastSuccess).map(([entity, at]) => ({ entity, lastSuccessAt: at })),
+  entities: mergeLastSuccess(h.lastSuccess),
 }));
 export type Health = z.infer<typeof healthSchema>;
 
@@ -122,6 +157,8 @@ export class ApiError extends Error {
     readonly code: string | null = null,
     /** Settings validation: field path ("price.blingStoreId") → pt-BR message. */
     readonly fieldErrors: Record<string, string> = {},
+    /** The session cannot be renewed from here (expired or used launch link): reopen from the Zydon admin. */
+    readonly reopenUrl: string | null = null,
   ) {
     super(message);
     this.name = "ApiError";
@@ -149,11 +186,25 @@ export interface LaunchSession {
   launchToken: string;
 }
 
-export type ClientSession = HostSession | LaunchSession;
-
-function isLaunch(s: ClientSession): s is LaunchSession {
-  return "launchToken" in s;
+/**
+ * A page session already traded (the standalone page keeps it in sessionStorage, so F5 does not lose it):
+ * used until it expires, never renewed.
+ */
+export interface ResumedSession {
+  pageToken: string;
+  expiresAt: string;
+  tenantId: string;
 }
+
+export type ClientSession = HostSession | LaunchSession | ResumedSession;
+
+/** Sessions the page cannot renew by itself (a launch code, a resumed page session). */
+function isLaunch(s: ClientSession): s is LaunchSession | ResumedSession {
+  return "launchToken" in s || "pageToken" in s;
+}
+
+const expiredMessage =
+  "Sua sessão expirou. Abra o app de novo pelo App Center da Zydon (Integrações → App Center → Bling).";
 
 export interface ApiClientOptions {
   /** Origin (and optional path prefix) of the integration API, e.g. "https://bling.example.com". */
@@ -197,6 +248,8 @@ export class ApiClient {
   private readonly now: () => number;
   private session: ClientSession;
   private current: { token: string; expiresAtMs: number; tenantId: string } | null = null;
+  /** The page session as the API issued it (its real expiry), for the standalone page to keep across F5. */
+  private issued: { token: string; expiresAt: string; tenantId: string } | null = null;
   private pending: Promise<string> | null = null;
 
   constructor(opts: ApiClientOptions) {
@@ -217,6 +270,11 @@ export class ApiClient {
     return this.current?.tenantId || null;
   }
 
+  /** The page session in use, with its expiry (null before the first exchange). */
+  pageSession(): { token: string; expiresAt: string; tenantId: string } | null {
+    return this.issued;
+  }
+
   /** An app-session token, minted from the host session when missing or about to expire (single flight). */
   async token(): Promise<string> {
     if (this.current && this.current.expiresAtMs - this.refreshMarginMs > this.now())
@@ -230,7 +288,15 @@ export class ApiClient {
   }
 
   private async createSession(): Promise<string> {
-    if (isLaunch(this.session)) {
+    if ("pageToken" in this.session) {
+      const { pageToken, expiresAt, tenantId } = this.session;
+      if (!(Date.parse(expiresAt) > this.now()))
+        throw new ApiError("http", expiredMessage, 401, "session_expired");
+      this.current = { token: pageToken, expiresAtMs: Number.POSITIVE_INFINITY, tenantId };
+      this.issued = { token: pageToken, expiresAt, tenantId };
+      return pageToken;
+    }
+    if ("launchToken" in this.session) {
       // A single-use code: traded once for a page session, which is then used until the API says it
       // expired (there is nothing to renew it with).
       const body = await this.send(
@@ -244,6 +310,7 @@ export class ApiClient {
         expiresAtMs: Number.POSITIVE_INFINITY,
         tenantId: parsed.tenantId,
       };
+      this.issued = { token: parsed.token, expiresAt: parsed.expiresAt, tenantId: parsed.tenantId };
       return parsed.token;
     }
     const body = await this.send("/api/session", { method: "POST", body: this.session }, null);
@@ -254,6 +321,7 @@ export class ApiClient {
       expiresAtMs: Number.isNaN(expiresAtMs) ? this.now() + 5 * 60_000 : expiresAtMs,
       tenantId: parsed.tenantId,
     };
+    this.issued = { token: parsed.token, expiresAt: parsed.expiresAt, tenantId: parsed.tenantId };
     return parsed.token;
   }
 
@@ -283,6 +351,20 @@ export class ApiClient {
   async purgeMyData(confirmation: string): Promise<PurgeDataResponse> {
     const body = await this.authed("/api/settings/data/purge", { method: "POST", body: { confirmation } });
     return parse(purgeDataResponseSchema, body);
+  }
+
+  // --- the integration's one state (banner), "Aplicar mesmo assim"
+
+  getState(): Promise<PageStateResponse> {
+    return this.get("/api/settings/state", pageStateSchema);
+  }
+
+  /** Releases a held mass change; a 409 (nothing held) throws with the API's pt-BR message. */
+  async releaseGuard(guard: GuardKind): Promise<GuardReleaseResponse> {
+    const body = await this.authed(`/api/settings/guards/${encodeURIComponent(guard)}/release`, {
+      method: "POST",
+    });
+    return parse(guardReleaseResponseSchema, body);
   }
 
   // --- readiness, progress, health
@@ -336,6 +418,12 @@ export class ApiClient {
     const body = await this.authed("/api/settings", { method: "PUT", body: settings });
     // Some APIs answer 204/empty on save: then what we sent is what is stored.
     return body == null ? settings : parse(settingsSchema, body);
+  }
+
+  /** What saving `settings` would change (nothing is saved). */
+  async previewSettings(settings: Settings): Promise<SettingsPreviewResponse> {
+    const body = await this.authed("/api/settings/preview", { method: "POST", body: settings });
+    return parse(settingsPreviewResponseSchema, body);
   }
 
   /** Choices for the settings selects, or null when the API does not offer them (free-text fallback). */
@@ -438,7 +526,8 @@ export class ApiClient {
     const err = errorBodySchema.safeParse(body);
     const message = err.success && err.data.message ? err.data.message : genericMessage;
     const code = err.success && err.data.error ? err.data.error : null;
-    throw new ApiError("http", message, res.status, code);
+    const reopen = err.success && err.data.reopenUrl ? err.data.reopenUrl : null;
+    throw new ApiError("http", message, res.status, code, {}, reopen);
   }
 }
 

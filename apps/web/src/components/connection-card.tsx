@@ -3,6 +3,7 @@ import { useApi } from "../api/api-context.js";
 import type { Connection } from "../api/client.js";
 import { useResource } from "../hooks/use-resource.js";
 import { label, tenantStateLabels, tokenStateLabels } from "../labels.js";
+import { usePageState } from "../page-state.js";
 import { ErrorNotice, LiveStatus, Loading } from "./feedback.js";
 
 /** One named window for Bling's login, so a second click reuses it instead of opening another. */
@@ -23,6 +24,22 @@ export function ConnectionCard({ onChanged, refreshKey }: Props) {
   const [fallbackUrl, setFallbackUrl] = useState<string | null>(null);
   const popupTimer = useRef<ReturnType<typeof setInterval> | null>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
+  const pageState = usePageState();
+  const reloadPageState = pageState.reload;
+  // The Bling state last shown: a change to "connected" after a click is the moment to say the sync started.
+  const shownState = useRef<string | null>(null);
+  const connectClicked = useRef(false);
+  const blingState = connection.data?.bling.state ?? null;
+  useEffect(() => {
+    if (!blingState) return;
+    const before = shownState.current;
+    shownState.current = blingState;
+    if (blingState === "connected" && before !== null && before !== "connected" && connectClicked.current) {
+      connectClicked.current = false;
+      setStatus({ message: "A primeira sincronização começou — acompanhe em Sincronização.", tone: "info" });
+      void reloadPageState();
+    }
+  }, [blingState, reloadPageState]);
 
   useEffect(
     () => () => {
@@ -54,6 +71,7 @@ export function ConnectionCard({ onChanged, refreshKey }: Props) {
     setFallbackUrl(null);
     // Open synchronously inside the click, or the browser blocks it; the URL needs an async session token.
     const popup = window.open("", blingPopupName, "popup,width=640,height=760");
+    connectClicked.current = true;
     setBusy(true);
     try {
       const url = await api.blingConnectUrl();
@@ -73,6 +91,7 @@ export function ConnectionCard({ onChanged, refreshKey }: Props) {
         stopWatching();
         setStatus(null);
         void connection.reload();
+        void reloadPageState();
         onChanged?.();
       }, 1000);
     } catch (err) {
@@ -94,6 +113,7 @@ export function ConnectionCard({ onChanged, refreshKey }: Props) {
         tone: "info",
       });
       await connection.reload();
+      await reloadPageState();
       onChanged?.();
     } catch (err) {
       setStatus({ message: err instanceof Error ? err.message : "Erro inesperado.", tone: "error" });
@@ -119,6 +139,7 @@ export function ConnectionCard({ onChanged, refreshKey }: Props) {
           onCancelDisconnect={() => setConfirming(false)}
           onDisconnect={() => void disconnect()}
           cancelRef={cancelRef}
+          stateTitle={pageState.state?.title ?? null}
         />
       ) : null}
       {fallbackUrl ? (
@@ -142,6 +163,8 @@ function ConnectionBody(props: {
   onCancelDisconnect: () => void;
   onDisconnect: () => void;
   cancelRef: RefObject<HTMLButtonElement | null>;
+  /** The page's one state (banner), when known: the same word here. */
+  stateTitle: string | null;
 }) {
   const { data, busy } = props;
   const state = data.bling.state;
@@ -188,7 +211,10 @@ function ConnectionBody(props: {
           <dl className="zb-facts">
             <div>
               <dt>Integração</dt>
-              <dd>{data.tenant.paused ? "Pausada" : label(tenantStateLabels, data.tenant.state)}</dd>
+              <dd>
+                {props.stateTitle ??
+                  (data.tenant.paused ? "Pausada" : label(tenantStateLabels, data.tenant.state))}
+              </dd>
             </div>
             <div>
               <dt>Acesso ao Bling</dt>

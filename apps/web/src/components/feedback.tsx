@@ -10,11 +10,31 @@ export function Loading({ children = "Carregando…" }: { children?: ReactNode }
   );
 }
 
+/** A refused or expired session: trying again cannot help, only opening the app again from the App Center. */
+export function isDeadSession(error: ApiError): boolean {
+  return error.status === 401 || error.reopenUrl !== null;
+}
+
 export function ErrorNotice({ error, onRetry }: { error: ApiError; onRetry?: (() => void) | undefined }) {
+  const dead = isDeadSession(error);
   return (
-    <div className="zb-notice zb-notice--error" role="alert">
+    <div className="zb-notice zb-notice--error" role="alert" data-testid="error-notice">
       <p>{error.message}</p>
-      {onRetry ? (
+      {dead ? (
+        <p data-testid="reopen-hint">
+          Abra o app de novo pelo App Center da Zydon (Integrações → App Center → Bling)
+          {error.reopenUrl ? (
+            <>
+              :{" "}
+              <a href={error.reopenUrl} target="_top" rel="noopener" data-testid="reopen-link">
+                abrir o painel da Zydon
+              </a>
+            </>
+          ) : null}
+          .
+        </p>
+      ) : null}
+      {onRetry && !dead ? (
         <button type="button" className="zb-button zb-button--secondary" onClick={onRetry}>
           Tentar de novo
         </button>

@@ -75,9 +75,7 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
       const n = result?.enqueued ?? result?.retried;
       if (n === undefined) return "Novas tentativas das falhas colocadas na fila.";
       if (n === 0) return "Nenhuma falha em aberto para tentar novamente.";
-      return n === 1
-        ? "1 falha colocada na fila para nova tentativa."
-        : `${formatNumber(n)} falhas colocadas na fila para nova tentativa.`;
+      return `${plural(n, "falha colocada", "falhas colocadas")} na fila para nova tentativa.`;
     });
 
   const exportCsv = () =>

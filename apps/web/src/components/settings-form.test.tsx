@@ -243,7 +243,9 @@ describe("settings form", () => {
     expect((puts[0] as Settings).paused).toBe(true);
 
     await user.click(screen.getByRole("button", { name: "Retomar sincronização" }));
-    await screen.findByText("Sincronização retomada.");
+    await screen.findByText(
+      /Sincronização retomada: o que mudou no Bling durante a pausa está sendo aplicado/,
+    );
     expect(calls).toEqual(["pause", "resume"]);
   });
 

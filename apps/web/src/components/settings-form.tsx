@@ -2,6 +2,7 @@ import { type FormEvent, type ReactNode, useRef, useState } from "react";
 import { useApi } from "../api/api-context.js";
 import type { ApiError, Option, Settings, SettingsOptions } from "../api/client.js";
 import { toApiError, useResource } from "../hooks/use-resource.js";
+import { usePageState } from "../page-state.js";
 import { ErrorNotice, LiveStatus, Loading } from "./feedback.js";
 
 /** Field paths exactly as the API's `errors` map names them. */
@@ -157,6 +158,7 @@ function SettingsForm(props: {
   optionsError: ApiError | null;
 }) {
   const api = useApi();
+  const pageState = usePageState();
   const [draft, setDraft] = useState<Draft>(() => toDraft(props.initial));
   const [paused, setPaused] = useState(props.initial.paused);
   const [errors, setErrors] = useState<Errors>({});
@@ -164,10 +166,17 @@ function SettingsForm(props: {
   const [saving, setSaving] = useState(false);
   const [pausing, setPausing] = useState(false);
   const [status, setStatus] = useState<{ message: string; tone: "info" | "error" } | null>(null);
+  /** What the save would change, shown for confirmation before anything is saved. */
+  const [effects, setEffects] = useState<string[] | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
   const options = props.options;
 
-  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  // Editing after seeing the effect asks again: the preview was of the previous draft.
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
+    setEffects(null);
+    setDraft((d) => ({ ...d, [key]: value }));
+  };
 
   function focusFirstError(found: Errors) {
     const first = fieldPaths.find((f) => found[f]);
@@ -190,9 +199,35 @@ function SettingsForm(props: {
       focusFirstError(local);
       return;
     }
+    const doc = draftToSettings(draft, paused);
+    if (effects === null) {
+      // A change that recomputes many records shows its effect first ("Isto muda o estoque de 106 produtos").
+      let preview: Awaited<ReturnType<typeof api.previewSettings>> | null = null;
+      try {
+        preview = await api.previewSettings(doc);
+      } catch (err) {
+        const apiErr = toApiError(err);
+        // Refused as the save would refuse it (an id Bling does not have): the errors, no confirmation.
+        if (apiErr.kind === "validation") {
+          const { fields, other } = splitServerErrors(apiErr.fieldErrors);
+          setErrors(fields);
+          setOtherErrors(other);
+          focusFirstError(fields);
+          setStatus({ message: apiErr.message, tone: "error" });
+          return;
+        }
+        // No preview (an older API, a network hiccup): the save still validates everything.
+      }
+      if (preview && preview.effects.length > 0) {
+        setEffects(preview.effects.map((e) => e.message));
+        setTimeout(() => confirmRef.current?.focus(), 0);
+        return;
+      }
+    }
+    setEffects(null);
     setSaving(true);
     try {
-      const saved = await api.saveSettings(draftToSettings(draft, paused));
+      const saved = await api.saveSettings(doc);
       setDraft(toDraft(saved));
       setPaused(saved.paused);
       setStatus({ message: "Configurações salvas.", tone: "info" });
@@ -219,10 +254,11 @@ function SettingsForm(props: {
       setPaused(!paused);
       setStatus({
         message: paused
-          ? "Sincronização retomada."
-          : "Sincronização pausada. Nada é enviado ou recebido até retomar.",
+          ? "Sincronização retomada: o que mudou no Bling durante a pausa está sendo aplicado (veja o aviso no topo)."
+          : "Sincronização pausada. Nada é enviado ao Bling nem ao Zydon até você retomar.",
         tone: "info",
       });
+      await pageState.reload();
     } catch (err) {
       setStatus({ message: toApiError(err).message, tone: "error" });
     } finally {
@@ -240,22 +276,23 @@ function SettingsForm(props: {
   return (
     <>
       <div className="zb-pause" data-testid="pause-state" data-paused={String(paused)}>
+        {/* What the integration is doing is the banner's (one state for the whole page); here only the switch. */}
         <p>
           {paused ? (
             <>
-              <span className="zb-badge zb-badge--warn">Pausada</span> Nada é enviado ao Bling nem ao Zydon.
+              <span className="zb-badge zb-badge--warn">Pausada</span> Nada é enviado ao Bling nem ao Zydon
+              até você retomar.
             </>
           ) : (
-            <>
-              <span className="zb-badge zb-badge--ok">Ativa</span> A sincronização está rodando.
-            </>
+            "Pausar interrompe o envio ao Bling e ao Zydon até você retomar; o que mudar no Bling nesse meio tempo é aplicado na retomada."
           )}
         </p>
         <button
           type="button"
           className={paused ? "zb-button" : "zb-button zb-button--secondary"}
           onClick={() => void togglePause()}
-          disabled={pausing}
+          // Before connecting (or after uninstalling) there is nothing to pause; a pause can always be lifted.
+          disabled={pausing || (!paused && pageState.state?.canPause === false)}
           data-testid="pause-toggle"
         >
           {paused ? "Retomar sincronização" : "Pausar sincronização"}
@@ -415,11 +452,47 @@ function SettingsForm(props: {
           </ul>
         ) : null}
 
-        <div className="zb-actions">
-          <button type="submit" className="zb-button" disabled={saving} data-testid="settings-save">
-            {saving ? "Salvando…" : "Salvar configurações"}
-          </button>
-        </div>
+        {effects ? (
+          <div className="zb-confirm" data-testid="settings-effects">
+            <p id="zb-settings-effects-q">
+              <strong>Antes de salvar:</strong>
+            </p>
+            <ul>
+              {effects.map((m) => (
+                <li key={m}>{m}</li>
+              ))}
+            </ul>
+            <div className="zb-actions">
+              <button
+                type="submit"
+                className="zb-button"
+                ref={confirmRef}
+                aria-describedby="zb-settings-effects-q"
+                disabled={saving}
+                data-testid="settings-confirm"
+              >
+                {saving ? "Salvando…" : "Confirmar e salvar"}
+              </button>
+              <button
+                type="button"
+                className="zb-button zb-button--secondary"
+                onClick={() => {
+                  setEffects(null);
+                  setStatus({ message: "Nada foi salvo.", tone: "info" });
+                }}
+                disabled={saving}
+              >
+                Voltar sem salvar
+              </button>
+            </div>
+          </div>
+        ) : (
+          <div className="zb-actions">
+            <button type="submit" className="zb-button" disabled={saving} data-testid="settings-save">
+              {saving ? "Salvando…" : "Salvar configurações"}
+            </button>
+          </div>
+        )}
       </form>
       <LiveStatus message={status?.message ?? null} tone={status?.tone ?? "info"} />
     </>

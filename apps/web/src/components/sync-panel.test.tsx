@@ -23,7 +23,7 @@ const health = {
     bling: { last24h: 40, lastReceivedAt: "2025-03-10T14:00:00.000Z", lastLagMs: 12_000, p95LagMs: 45_000 },
   },
   requests: { today: 1234, dailyLimit: 120000, lastSecond: 1 },
-  token: { state: "valid", label: "Token válido." },
+  token: { state: "valid", label: "Acesso ao Bling em dia." },
 };
 
 function progress(productsDone: number, running: boolean): Progress {
@@ -84,11 +84,12 @@ describe("sync panel", () => {
     await waitFor(() => expect(screen.getByText(/5\.003 de 10\.000/)).toBeTruthy(), { timeout: 2000 });
 
     const h = screen.getByTestId("health");
-    expect(h.textContent).toContain("1.234 de 120.000");
+    expect(h.textContent).toContain("1.234 consultas de 120.000 permitidas hoje");
+    expect(h.textContent).not.toMatch(/token|webhook|p95/i);
     expect(screen.getByTestId("health-webhook").textContent).toContain(
-      "Bling: 40 recebidos · atraso do último 12 s · p95 45 s",
+      "Bling: 40 avisos · o último chegou em 12 s · 95% em até 45 s",
     );
-    expect(h.textContent).toContain("Token válido.");
+    expect(h.textContent).toContain("Acesso ao Bling em dia.");
     expect(screen.getByTestId("health-state").dataset.paused).toBe("false");
     const lastSuccess = screen.getAllByTestId("health-entity");
     expect(lastSuccess.map((r) => r.dataset.entity)).toEqual(["products", "customers"]);

@@ -13,6 +13,7 @@ import {
   runStatusLabels,
   tokenStateLabels,
 } from "../labels.js";
+import { usePageState } from "../page-state.js";
 import { HourlyChart, RequestsChart } from "./activity-charts.js";
 import { Empty, ErrorNotice, LiveStatus, Loading } from "./feedback.js";
 
@@ -152,6 +153,8 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
 }
 
 function ProgressRow({ row, busy, onResync }: { row: ProgressEntity; busy: boolean; onResync: () => void }) {
+  // Paused, not connected or uninstalled: a resync could not run (the page state says why, on top).
+  const canSync = usePageState().state?.canSync !== false;
   const name = label(entityLabels, row.entity);
   const total = row.total ?? null;
   // The API counts synced, failed and skipped apart; the bar shows everything already handled.
@@ -203,7 +206,12 @@ function ProgressRow({ row, busy, onResync }: { row: ProgressEntity; busy: boole
           : ""}
       </p>
       {!active && !row.withProducts ? (
-        <button type="button" className="zb-button zb-button--link" onClick={onResync} disabled={busy}>
+        <button
+          type="button"
+          className="zb-button zb-button--link"
+          onClick={onResync}
+          disabled={busy || !canSync}
+        >
           Sincronizar {name.toLowerCase()} de novo
         </button>
       ) : null}
@@ -214,6 +222,7 @@ function ProgressRow({ row, busy, onResync }: { row: ProgressEntity; busy: boole
 const providerLabels: Record<string, string> = { bling: "Bling", zydon: "Zydon" };
 
 function HealthBody({ health }: { health: Health }) {
+  const pageState = usePageState().state;
   const share =
     health.requests && health.requests.budget > 0 ? health.requests.today / health.requests.budget : 0;
   return (
@@ -233,6 +242,9 @@ function HealthBody({ health }: { health: Health }) {
               <span className="zb-badge zb-badge--warn" data-testid="health-attention">
                 Atenção
               </span>
+            ) : pageState && pageState.state !== "active" ? (
+              // The page's one state (the banner's): never "Ativa" before connecting or after disconnecting.
+              <span className="zb-badge zb-badge--muted">{pageState.title}</span>
             ) : (
               <span className="zb-badge zb-badge--ok">Ativa</span>
             )}
@@ -253,7 +265,7 @@ function HealthBody({ health }: { health: Health }) {
           <dd>{health.token.label ?? label(tokenStateLabels, health.token.state)}</dd>
         </div>
         <div>
-          <dt>Webhooks (últimas 24 h)</dt>
+          <dt>Avisos de mudança recebidos (últimas 24 h)</dt>
           <dd>
             {health.webhooks.length === 0 ? "nenhum recebido" : null}
             {health.webhooks.map((w) => (
@@ -263,20 +275,21 @@ function HealthBody({ health }: { health: Health }) {
                 data-testid="health-webhook"
                 data-provider={w.provider}
               >
-                {label(providerLabels, w.provider)}: {formatNumber(w.last24h)} recebidos
-                {w.lastLagSeconds != null ? ` · atraso do último ${formatLag(w.lastLagSeconds)}` : ""}
-                {w.p95LagSeconds != null ? ` · p95 ${formatLag(w.p95LagSeconds)}` : ""}
+                {label(providerLabels, w.provider)}: {plural(w.last24h, "aviso", "avisos")}
+                {w.lastLagSeconds != null ? ` · o último chegou em ${formatLag(w.lastLagSeconds)}` : ""}
+                {w.p95LagSeconds != null ? ` · 95% em até ${formatLag(w.p95LagSeconds)}` : ""}
                 {w.lastReceivedAt ? ` · último em ${formatDateTime(w.lastReceivedAt)}` : ""}
               </span>
             ))}
           </dd>
         </div>
         <div>
-          <dt>Requisições ao Bling hoje</dt>
+          <dt>Uso do limite diário do Bling</dt>
           <dd>
             {health.requests ? (
               <>
-                {formatNumber(health.requests.today)} de {formatNumber(health.requests.budget)}
+                {plural(health.requests.today, "consulta", "consultas")} de{" "}
+                {formatNumber(health.requests.budget)} permitidas hoje
                 <meter
                   className="zb-meter"
                   min={0}

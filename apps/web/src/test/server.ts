@@ -18,6 +18,20 @@ export const server = setupServer(
   http.get(`${apiBase}/api/settings/activity`, () =>
     HttpResponse.json({ error: "not_found" }, { status: 404 }),
   ),
+  // Saving asks for the effect first; tests of the confirmation override it.
+  http.post(`${apiBase}/api/settings/preview`, () => HttpResponse.json({ effects: [] })),
+  // The banner on top of every tab reads the state; tests of a state override it.
+  http.get(`${apiBase}/api/settings/state`, () =>
+    HttpResponse.json({
+      state: "active",
+      title: "Ativa",
+      detail: "Estoque, preços e pedidos seguem entre o Bling e o Zydon em segundos.",
+      waiting: 0,
+      canSync: true,
+      canPause: true,
+      attention: [],
+    }),
+  ),
 );
 
 export const url = (path: string) => `${apiBase}${path}`;

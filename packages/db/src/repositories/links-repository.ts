@@ -24,6 +24,8 @@ export const linkDataSchema = z.looseObject({
   inactive: lenient(z.boolean()),
   /** Last stock quantity written to Zydon. */
   stockQty: lenient(z.number()),
+  /** Last store (multiloja) price written to the app's Zydon price table (the price breaker compares to it). */
+  storePrice: lenient(z.number()),
   imagesHash: lenient(z.string()),
   imageUrls: lenient(
     z.array(z.unknown()).transform((a) => a.filter((u): u is string => typeof u === "string")),

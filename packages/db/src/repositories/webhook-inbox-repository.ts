@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { type OAuthProvider, webhookInbox } from "../schema/index.js";
 
@@ -44,6 +44,22 @@ export class WebhookInboxRepository {
         ),
       );
     return row;
+  }
+
+  /** How many events of one provider a tenant received in [since, until) (the page's "N alterações aguardando"). */
+  async countReceived(tenantId: string, provider: OAuthProvider, since: Date, until?: Date): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(webhookInbox)
+      .where(
+        and(
+          eq(webhookInbox.tenantId, tenantId),
+          eq(webhookInbox.provider, provider),
+          gte(webhookInbox.receivedAt, since),
+          until ? lt(webhookInbox.receivedAt, until) : undefined,
+        ),
+      );
+    return row?.n ?? 0;
   }
 
   async get(id: number): Promise<InboxRow | undefined> {

@@ -1,6 +1,9 @@
 import { LedgerRepository } from "@zb/db";
 import type { SyncContext } from "./context.js";
 
+/** What recording a configuration error needs (the API records the release, without vendor ports). */
+type LedgerContext = Pick<SyncContext, "db" | "tenantId" | "log">;
+
 /** The ledger entity of a setting that does not resolve (Histórico shows it; health reads it as "Atenção"). */
 export const SETTINGS_ENTITY = "settings";
 const ACTION = "apply";
@@ -13,7 +16,8 @@ export type SettingKey =
   | "stock.depositIds"
   | "price.blingStoreId"
   | "price.zydonPriceTableId"
-  | "stock.zeroGuard";
+  | "stock.zeroGuard"
+  | "price.changeGuard";
 
 /**
  * A stock or price computed from a setting that no longer resolves (a depósito Bling does not have, an
@@ -22,7 +26,7 @@ export type SettingKey =
  * in Configurações.
  */
 export async function recordConfigError(
-  ctx: SyncContext,
+  ctx: LedgerContext,
   key: SettingKey,
   reason: string,
   details?: Record<string, unknown>,
@@ -41,7 +45,7 @@ export async function recordConfigError(
 }
 
 /** The setting resolves again: close its open failure, if any (no row is written when none was open). */
-export async function clearConfigError(ctx: SyncContext, key: SettingKey, reason: string): Promise<void> {
+export async function clearConfigError(ctx: LedgerContext, key: SettingKey, reason: string): Promise<void> {
   const ledger = new LedgerRepository(ctx.db);
   // Called after every stock pass (the webhook path too): one indexed lookup, a write only when one is open.
   if (!(await ledger.hasOpen(ctx.tenantId, SETTINGS_ENTITY, key, ACTION))) return;

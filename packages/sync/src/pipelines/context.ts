@@ -34,8 +34,11 @@ export interface SyncContext {
   enqueueImages?(blingProductId: string): Promise<void>;
   /** Queue the NF-e step of an exported order (the worker binds it to `nfe-step` with `nfeJobId(…, 0)`). */
   enqueueNfe?(zydonOrderId: string): Promise<void>;
-  /** Mass-change breaker limits; absent → the defaults (stock-guard.ts: 20% of the sellable catalog). */
-  guards?: { stockZeroShare?: number };
+  /**
+   * Mass-change breaker limits (SYNC_MASS_CHANGE_SHARE, SYNC_PRICE_GUARD_CHANGE); absent → the defaults
+   * (stock-guard.ts: 20% of the sellable catalog, a price move of more than 50%).
+   */
+  guards?: { share?: number; priceChange?: number };
 }
 
 /** Errors whose type says "try the whole step again later" (rate limits, network, 5xx, auth refresh). */

@@ -70,7 +70,7 @@ describe("auditDrift", () => {
     ).toBe(true);
     const [audit] = (await ledgerRows(ctx, "product")).filter((r) => r.entityKey === "auditoria");
     expect(audit?.reason).toBe(
-      "Auditoria de divergências: 1 produto(s) do Bling sem vínculo, 1 inativo(s) no Bling ainda ativos no Zydon, 1 ausente(s) no Zydon; 3 corrigido(s).",
+      "Auditoria de divergências: 1 produto do Bling sem vínculo, 1 inativo no Bling ainda ativo no Zydon, 1 ausente no Zydon; 3 corrigidos.",
     );
 
     // The next audit finds nothing: the inactive product is known, nothing is written twice.

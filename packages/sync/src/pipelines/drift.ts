@@ -1,4 +1,5 @@
 import { LedgerRepository, LinksRepository, linkData } from "@zb/db";
+import { plural } from "../domain/plural.js";
 import type { SyncContext } from "./context.js";
 import { syncProduct } from "./products.js";
 
@@ -99,9 +100,9 @@ export async function auditDrift(ctx: SyncContext, opts: { maxRepairs?: number }
       action: "audit",
       outcome: "synced",
       reason:
-        `Auditoria de divergências: ${report.unlinked} produto(s) do Bling sem vínculo, ` +
-        `${report.goneFromBling} inativo(s) no Bling ainda ativos no Zydon, ` +
-        `${report.missingInZydon} ausente(s) no Zydon; ${report.repaired} corrigido(s).`,
+        `Auditoria de divergências: ${plural(report.unlinked, "produto", "produtos")} do Bling sem vínculo, ` +
+        `${plural(report.goneFromBling, "inativo no Bling ainda ativo", "inativos no Bling ainda ativos")} no Zydon, ` +
+        `${plural(report.missingInZydon, "ausente", "ausentes")} no Zydon; ${plural(report.repaired, "corrigido", "corrigidos")}.`,
       details: { ...report },
     });
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { zydonErrors } from "../test-support/call-log.js";
 import { ledgerRows, links, type TestContext, useSyncTestDatabase } from "../test-support/test-context.js";
 import { pricesPipeline } from "./prices.js";
+import { releaseMassChangeGuard } from "./stock-guard.js";
 
 const t = useSyncTestDatabase();
 const storeSettings = { price: { source: "store", blingStoreId: "203950523", zydonPriceTableId: "tab-app" } };
@@ -76,5 +77,82 @@ describe("prices pipeline", () => {
 
     ctx.zydon.log.fail("setPriceTablePrices", zydonErrors.timeout());
     await expect(pricesPipeline.runPage(ctx, 1)).rejects.toMatchObject({ action: "retry" });
+  });
+
+  it("the price breaker: a page moving more than the share's prices by over 50% is held until applied anyway", async () => {
+    const ctx = await t.context({ settings: storeSettings });
+    const l = links(ctx);
+    for (let i = 1; i <= 40; i++)
+      await l.upsert({
+        tenantId: ctx.tenantId,
+        entity: "product",
+        blingId: String(1000 + i),
+        zydonId: `zp-${i}`,
+        naturalKey: `SKU-${i}`,
+        data: { kind: "simple", productZydonId: `zp-${i}` },
+      });
+    const page = (price: (i: number) => number) =>
+      Array.from({ length: 40 }, (_, k) => ({
+        productId: String(1001 + k),
+        preco: price(k + 1),
+        precoPromocional: null,
+      }));
+    // First copy: nothing to compare with, written.
+    ctx.bling.storePrices.set(
+      "203950523",
+      page(() => 100),
+    );
+    expect(await pricesPipeline.runPage(ctx, 1)).toMatchObject({ synced: 40, failed: 0 });
+    // A wrong loja chosen: every price drops to 10 (-90%). 40 of 40 > 20% (floor 10): held, nothing written.
+    ctx.bling.storePrices.set(
+      "203950523",
+      page(() => 10),
+    );
+    expect(await pricesPipeline.runPage(ctx, 1)).toMatchObject({ synced: 0, failed: 40 });
+    expect(ctx.zydon.priceTablePriceOf("tab-app", { productId: "zp-1", variationId: null })).toBe(100);
+    const held = (await ledgerRows(ctx, "settings")).find((r) => r.entityKey === "price.changeGuard");
+    expect(held).toMatchObject({ outcome: "failed" });
+    expect(held?.reason).toContain("mudaria muito o preço de 40 produtos de 40 (100%)");
+    // The same pass again: the hold stands until the merchant releases it.
+    expect(await pricesPipeline.runPage(ctx, 1)).toMatchObject({ synced: 0 });
+    // "Aplicar mesmo assim": the next pass writes, the entry is closed.
+    expect(await releaseMassChangeGuard(ctx, "price")).toBe(true);
+    expect(await pricesPipeline.runPage(ctx, 1)).toMatchObject({ synced: 40, failed: 0 });
+    expect(ctx.zydon.priceTablePriceOf("tab-app", { productId: "zp-1", variationId: null })).toBe(10);
+    expect(await releaseMassChangeGuard(ctx, "price")).toBe(false);
+  });
+
+  it("the price breaker lets ordinary moves through: a few big ones, or many small ones", async () => {
+    const ctx = await t.context({ settings: storeSettings });
+    ctx.guards = { share: 0.2, priceChange: 0.5 };
+    const l = links(ctx);
+    for (let i = 1; i <= 40; i++)
+      await l.upsert({
+        tenantId: ctx.tenantId,
+        entity: "product",
+        blingId: String(1000 + i),
+        zydonId: `zp-${i}`,
+        naturalKey: `SKU-${i}`,
+        data: { kind: "simple", productZydonId: `zp-${i}`, storePrice: 100 },
+      });
+    const page = (price: (i: number) => number) =>
+      Array.from({ length: 40 }, (_, k) => ({
+        productId: String(1001 + k),
+        preco: price(k + 1),
+        precoPromocional: null,
+      }));
+    // Every price +30%: under the 50% guard.
+    ctx.bling.storePrices.set(
+      "203950523",
+      page(() => 130),
+    );
+    expect(await pricesPipeline.runPage(ctx, 1)).toMatchObject({ synced: 40 });
+    // 8 of 40 doubled: within the limit (20% of 40, never under 10 products): written.
+    ctx.bling.storePrices.set(
+      "203950523",
+      page((i) => (i <= 8 ? 260 : 130)),
+    );
+    expect(await pricesPipeline.runPage(ctx, 1)).toMatchObject({ synced: 40 });
+    expect((await ledgerRows(ctx, "settings")).filter((r) => r.outcome === "failed")).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type { EntityPipeline } from "../engine/initial-sync.js";
 import { blingIdPattern } from "../settings/tenant-settings.js";
 import { clearConfigError, recordConfigError, type SettingKey } from "./config-errors.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { allowMassChange, DEFAULT_PRICE_GUARD_CHANGE, isPriceJump, massChangeShare } from "./stock-guard.js";
 import { checkZydonNotFound, type ReferencedRecord } from "./zydon-not-found.js";
 
 /** Why the store price settings cannot be applied (checked before any request), or null. */
@@ -61,7 +62,15 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
     }
     const links = new LinksRepository(ctx.db);
     const ledger = new LedgerRepository(ctx.db);
-    const prices: Array<{ productId: string; variationId: string | null; price: number; sku: string }> = [];
+    const prices: Array<{
+      productId: string;
+      variationId: string | null;
+      price: number;
+      sku: string;
+      linkId: number;
+    }> = [];
+    const jumpLimit = ctx.guards?.priceChange ?? DEFAULT_PRICE_GUARD_CHANGE;
+    let jumps = 0;
     const linked: ReferencedRecord[] = [];
     let skipped = 0;
     for (const r of rows) {
@@ -74,26 +83,34 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
       }
       const d = linkData(link);
       const price = r.precoPromocional && r.precoPromocional > 0 ? r.precoPromocional : r.preco;
+      if (isPriceJump(d.storePrice, price, jumpLimit)) jumps++;
       prices.push({
         productId: d.productZydonId ?? String(link.zydonId),
         variationId: link.entity === "variation" ? (d.variationZydonId ?? String(link.zydonId)) : null,
         price,
         sku: link.naturalKey ?? r.productId,
+        linkId: link.id,
       });
       linked.push(link);
+    }
+    // The mass-change breaker (stock-guard.ts): a page moving many prices by more than the guard is held,
+    // nothing of it written, until the merchant applies it anyway.
+    if (prices.length > 0 && !(await allowMassChange(ctx, "price", jumps, massChangeShare(ctx)))) {
+      return { hasMore: rows.length === 100, synced: 0, skipped, failed: prices.length };
     }
     let failed = 0;
     if (prices.length > 0) {
       try {
         await ctx.zydon.setPriceTablePrices(
           tableId,
-          prices.map(({ sku: _sku, ...p }) => p),
+          prices.map(({ sku: _sku, linkId: _linkId, ...p }) => p),
         );
+        for (const p of prices) await links.mergeData(p.linkId, { storePrice: p.price });
       } catch (err) {
         // A 404 while one of these products was linked moments ago: transient (throws), else its own reason.
         const notFound = checkZydonNotFound(ctx, err, linked, {
-          label: `os ${prices.length} produto(s) enviados à tabela de preços ${zydonPriceTableId}`,
-          created: "o mais recente criado",
+          label: `${prices.length === 1 ? "o produto enviado" : `os ${prices.length} produtos enviados`} à tabela de preços ${zydonPriceTableId}`,
+          created: prices.length === 1 ? "criado" : "o mais recente criado",
         });
         if (isTransient(err)) throw err;
         failed = prices.length;

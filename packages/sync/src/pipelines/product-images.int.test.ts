@@ -77,7 +77,7 @@ describe("syncProductImages: caps, given-up links, one upload per image (issue 2
     expect(ctx.zydon.uploads).toEqual(urls.slice(0, MAX_IMAGES_PER_PRODUCT));
     const [row] = await ledgerRows(ctx, "image");
     expect(row?.reason).toBe(
-      "10 imagem(ns) enviada(s) ao Zydon. O produto tem 25 imagens no Bling; só as 10 primeiras são enviadas.",
+      "10 imagens enviadas ao Zydon. O produto tem 25 imagens no Bling; só as 10 primeiras são enviadas.",
     );
   });
 

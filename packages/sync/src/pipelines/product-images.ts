@@ -2,6 +2,7 @@ import { type EntityLink, LedgerRepository, LinksRepository, linkData } from "@z
 import { OutboundRefusedError, ZydonError, ZydonNetworkError } from "@zb/zydon";
 import { z } from "zod";
 import { contentHash } from "../domain/content-hash.js";
+import { plural } from "../domain/plural.js";
 import { ClaimBusyError } from "../engine/errors.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
@@ -196,7 +197,7 @@ async function uploadImages(
         action: "upload",
         outcome: "synced",
         reason:
-          `${result.attached.length} imagem(ns) enviada(s) ao Zydon.` +
+          `${plural(result.attached.length, "imagem enviada", "imagens enviadas")} ao Zydon.` +
           (dropped > 0
             ? ` O produto tem ${allUrls.length} imagens no Bling; só as ${MAX_IMAGES_PER_PRODUCT} primeiras são enviadas.`
             : ""),

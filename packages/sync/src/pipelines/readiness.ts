@@ -1,6 +1,7 @@
 import { CursorsRepository } from "@zb/db";
 import { z } from "zod";
 import { fiscalIdentity } from "../domain/documents.js";
+import { plural } from "../domain/plural.js";
 import { normalizeStatusName } from "../domain/status-matching.js";
 import type { SyncContext } from "./context.js";
 
@@ -35,9 +36,6 @@ export interface ReadinessReport {
 const MAX_EXAMPLES = 5;
 
 /** "1 cliente ativo", "3 clientes ativos". */
-function count(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 /** "A", "A e B", "A, B e C". */
 function listPt(items: string[]): string {
@@ -124,7 +122,7 @@ export async function buildReadinessReport(
   add({
     code: "blank_sku",
     severity: "warning",
-    title: `${count(blankSku.length, "produto ou variação", "produtos ou variações")} sem código (SKU) no Bling`,
+    title: `${plural(blankSku.length, "produto ou variação", "produtos ou variações")} sem código (SKU) no Bling`,
     count: blankSku.length,
     examples: blankSku,
     action: "Preencha o código no Bling; sem SKU o produto não é sincronizado.",
@@ -132,7 +130,7 @@ export async function buildReadinessReport(
   add({
     code: "duplicate_sku",
     severity: "warning",
-    title: `${count(duplicates.length, "SKU usado", "SKUs usados")} por mais de um produto no Bling`,
+    title: `${plural(duplicates.length, "SKU usado", "SKUs usados")} por mais de um produto no Bling`,
     count: duplicates.length,
     examples: duplicates.map(([sku, names]) => `${sku} (${names.join(", ")})`),
     action: "Use um código único por produto e variação; só o primeiro será sincronizado.",
@@ -140,7 +138,7 @@ export async function buildReadinessReport(
   add({
     code: "customers_without_fiscal_data",
     severity: "info",
-    title: `${count(noFiscal.length, "cliente ativo", "clientes ativos")} sem CPF/CNPJ no Bling`,
+    title: `${plural(noFiscal.length, "cliente ativo", "clientes ativos")} sem CPF/CNPJ no Bling`,
     count: noFiscal.length,
     examples: noFiscal,
     action:
@@ -149,7 +147,7 @@ export async function buildReadinessReport(
   add({
     code: "missing_statuses",
     severity: "warning",
-    title: `${count(missingStatuses.length, "situação", "situações")} do Bling sem status de mesmo nome no Zydon: ${missingStatuses.slice(0, MAX_EXAMPLES).join(", ")}`,
+    title: `${plural(missingStatuses.length, "situação", "situações")} do Bling sem status de mesmo nome no Zydon: ${missingStatuses.slice(0, MAX_EXAMPLES).join(", ")}`,
     count: missingStatuses.length,
     examples: missingStatuses,
     action:
@@ -174,10 +172,7 @@ export async function buildReadinessReport(
   add({
     code: "unknown_deposits",
     severity: "blocker",
-    title:
-      unknownDeposits.length === 1
-        ? "1 depósito escolhido não existe no Bling"
-        : `${unknownDeposits.length} depósitos escolhidos não existem no Bling`,
+    title: `${unknownDeposits.length === 1 ? "1 depósito escolhido não existe" : `${plural(unknownDeposits.length, "depósito escolhido", "depósitos escolhidos")} não existem`} no Bling`,
     count: unknownDeposits.length,
     examples: unknownDeposits,
     action: "Revise a escolha de depósitos em Configurações.",

@@ -212,7 +212,7 @@ describe("mass-change breaker: a pass that would zero stock for more than 20% of
 
   it("the share is configurable; a small catalog selling out is never held", async () => {
     const loose = await t.context();
-    loose.guards = { stockZeroShare: 0.5 };
+    loose.guards = { share: 0.5 };
     await simples(loose, 50);
     expect(await refreshStock(loose, ids(1, 25))).toBe(25);
 

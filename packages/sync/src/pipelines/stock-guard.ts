@@ -1,17 +1,42 @@
 import { CursorsRepository, LinksRepository } from "@zb/db";
 import { z } from "zod";
-import { clearConfigError, recordConfigError } from "./config-errors.js";
+import { clearConfigError, recordConfigError, type SettingKey } from "./config-errors.js";
 import type { SyncContext } from "./context.js";
 
-/** Default share of the sellable catalog one hour of stock passes may zero before the breaker holds. */
+/** Default share of the sellable catalog one hour of passes may zero (or re-price) before the breaker holds. */
 export const DEFAULT_STOCK_ZERO_SHARE = 0.2;
+export const DEFAULT_MASS_CHANGE_SHARE = DEFAULT_STOCK_ZERO_SHARE;
+/** Default relative price move that counts as "beyond the guard" (0.5: up or down by more than 50%). */
+export const DEFAULT_PRICE_GUARD_CHANGE = 0.5;
 /**
- * Below this many products zeroed in the window the breaker never trips: a small catalog selling out a few
+ * Below this many products changed in the window the breaker never trips: a small catalog selling out a few
  * items is ordinary business, not a mass change.
  */
 export const STOCK_ZERO_MIN_PRODUCTS = 10;
 const WINDOW_MS = 60 * 60_000;
-const STREAM = "guard:stock-zero";
+
+/** The two held mass changes ("Aplicar mesmo assim" releases one of them). */
+export type MassChangeGuard = "stock" | "price";
+
+const specs: Record<
+  MassChangeGuard,
+  { stream: string; key: SettingKey; held(n: number, of: string, share: string): string; released: string }
+> = {
+  stock: {
+    stream: "guard:stock-zero",
+    key: "stock.zeroGuard",
+    held: (n, of, share) =>
+      `Atualização de estoque retida: ela zeraria o estoque de ${n} produtos${of} em menos de uma hora, acima do limite de ${share} do catálogo. Nada foi enviado ao Zydon. Confira os depósitos e o tipo de saldo em Configurações e o estoque no Bling.`,
+    released: "Atualização de estoque liberada pelo lojista (aplicar mesmo assim).",
+  },
+  price: {
+    stream: "guard:price-change",
+    key: "price.changeGuard",
+    held: (n, of, share) =>
+      `Atualização de preços retida: ela mudaria muito o preço de ${n} produtos${of} em menos de uma hora, acima do limite de ${share} do catálogo. Nada foi enviado ao Zydon. Confira a loja e a tabela de preço em Configurações e os preços no Bling.`,
+    released: "Atualização de preços liberada pelo lojista (aplicar mesmo assim).",
+  },
+};
 
 const guardState = z.object({
   windowStartedAt: z.string(),
@@ -22,26 +47,40 @@ const guardState = z.object({
 });
 type GuardState = z.infer<typeof guardState>;
 
+/** What the breaker needs of a context: the release runs from the API, which has no vendor ports. */
+export type GuardContext = Pick<SyncContext, "db" | "tenantId" | "now" | "log">;
+
 function pct(n: number): string {
   return `${Math.round(n * 100)}%`;
 }
 
+/** The configured share (SYNC_MASS_CHANGE_SHARE), else the default. */
+export function massChangeShare(ctx: Pick<SyncContext, "guards">): number {
+  return ctx.guards?.share ?? DEFAULT_MASS_CHANGE_SHARE;
+}
+
 /**
- * The mass-change breaker for stock. Every batch that would set products to 0 (from a positive stock) asks
- * first: products zeroed in the last hour plus this batch's, against `share` of the sellable catalog (never
- * fewer than STOCK_ZERO_MIN_PRODUCTS). Past it the batch is held — nothing written, one "settings" ledger
- * entry (so the health shows "Atenção"), and every later batch that would zero a product is held too until
- * `releaseStockZeroGuard` (the "Aplicar mesmo assim" of the page; not wired to a button yet). Batches that
- * zero nothing still go through. Counts are per tenant in a cursor; two workers racing may undercount by one
- * batch, which the window's next batch sees.
+ * The mass-change breaker. Every batch that would zero products (from a positive stock) or move their price
+ * beyond the guard asks first: products changed that way in the last hour plus this batch's, against `share`
+ * of the sellable catalog (never fewer than STOCK_ZERO_MIN_PRODUCTS). Past it the batch is held — nothing
+ * written, one "settings" ledger entry (so the page shows "Atenção" with "Aplicar mesmo assim"), and every
+ * later batch that would change a product that way is held too until `releaseMassChangeGuard`. Batches that
+ * change nothing that way still go through. Counts are per tenant in a cursor; two workers racing may
+ * undercount by one batch, which the window's next batch sees.
  *
  * Returns true when the batch may be written.
  */
-export async function allowStockZeroing(ctx: SyncContext, zeroing: number, share: number): Promise<boolean> {
-  if (zeroing === 0) return true;
+export async function allowMassChange(
+  ctx: GuardContext,
+  guard: MassChangeGuard,
+  changing: number,
+  share: number,
+): Promise<boolean> {
+  if (changing === 0) return true;
+  const spec = specs[guard];
   const cursors = new CursorsRepository(ctx.db);
   const now = ctx.now();
-  const stored = await cursors.get(ctx.tenantId, STREAM, guardState).catch(() => undefined);
+  const stored = await cursors.get(ctx.tenantId, spec.stream, guardState).catch(() => undefined);
   let state: GuardState =
     stored && now.getTime() - new Date(stored.windowStartedAt).getTime() < WINDOW_MS
       ? stored
@@ -55,38 +94,63 @@ export async function allowStockZeroing(ctx: SyncContext, zeroing: number, share
   if (state.held) return false;
   const sellable = await new LinksRepository(ctx.db).countSellable(ctx.tenantId);
   const limit = Math.max(STOCK_ZERO_MIN_PRODUCTS, Math.floor(share * sellable));
-  const wouldZero = state.zeroed + zeroing;
-  if (wouldZero <= limit) {
-    await cursors.set(ctx.tenantId, STREAM, { ...state, zeroed: wouldZero });
+  const would = state.zeroed + changing;
+  if (would <= limit) {
+    await cursors.set(ctx.tenantId, spec.stream, { ...state, zeroed: would });
     return true;
   }
-  state = { ...state, held: { at: now.toISOString(), wouldZero, sellable } };
-  await cursors.set(ctx.tenantId, STREAM, state);
-  const of = sellable > 0 ? ` de ${sellable} (${pct(wouldZero / sellable)})` : "";
-  await recordConfigError(
-    ctx,
-    "stock.zeroGuard",
-    `Atualização de estoque retida: ela zeraria o estoque de ${wouldZero} produtos${of} em menos de uma hora, acima do limite de ${pct(share)} do catálogo. Nada foi enviado ao Zydon. Confira os depósitos e o tipo de saldo em Configurações e o estoque no Bling.`,
-    { wouldZero, sellable, share },
-  );
+  state = { ...state, held: { at: now.toISOString(), wouldZero: would, sellable } };
+  await cursors.set(ctx.tenantId, spec.stream, state);
+  const of = sellable > 0 ? ` de ${sellable} (${pct(would / sellable)})` : "";
+  await recordConfigError(ctx, spec.key, spec.held(would, of, pct(share)), {
+    guard,
+    wouldChange: would,
+    sellable,
+    share,
+  });
   return false;
 }
 
+/** The stock breaker: `zeroing` products of this batch would go from a positive stock to 0. */
+export function allowStockZeroing(ctx: GuardContext, zeroing: number, share: number): Promise<boolean> {
+  return allowMassChange(ctx, "stock", zeroing, share);
+}
+
+/** Whether a price move from `before` to `after` is beyond the guard (a relative change above `limit`). */
+export function isPriceJump(before: number | undefined, after: number, limit: number): boolean {
+  if (before === undefined || !(before > 0)) return false;
+  return Math.abs(after - before) / before > limit;
+}
+
+/** Whether a breaker is holding right now (nothing of that kind is written until it is released). */
+export async function isMassChangeHeld(ctx: GuardContext, guard: MassChangeGuard): Promise<boolean> {
+  const stored = await new CursorsRepository(ctx.db)
+    .get(ctx.tenantId, specs[guard].stream, guardState)
+    .catch(() => undefined);
+  return Boolean(stored?.held);
+}
+
 /**
- * "Aplicar mesmo assim": lift the hold, let every stock batch through for the next hour (the passes write
- * what they compute, zeros included) and close the ledger entry.
+ * "Aplicar mesmo assim": lift the hold, let every batch of that kind through for the next hour (the passes
+ * write what they compute, zeros and big price moves included) and close the ledger entry with who released
+ * it. Returns false (and changes nothing) when nothing was held.
  */
-export async function releaseStockZeroGuard(ctx: SyncContext): Promise<void> {
+export async function releaseMassChangeGuard(ctx: GuardContext, guard: MassChangeGuard): Promise<boolean> {
+  if (!(await isMassChangeHeld(ctx, guard))) return false;
+  const spec = specs[guard];
   const now = ctx.now();
-  await new CursorsRepository(ctx.db).set(ctx.tenantId, STREAM, {
+  await new CursorsRepository(ctx.db).set(ctx.tenantId, spec.stream, {
     windowStartedAt: now.toISOString(),
     zeroed: 0,
     held: null,
     overrideUntil: new Date(now.getTime() + WINDOW_MS).toISOString(),
   });
-  await clearConfigError(
-    ctx,
-    "stock.zeroGuard",
-    "Atualização de estoque liberada pelo lojista (aplicar mesmo assim).",
-  );
+  await clearConfigError(ctx, spec.key, spec.released);
+  ctx.log.info({ tenantId: ctx.tenantId, guard }, "mass-change hold released by the merchant");
+  return true;
+}
+
+/** The stock breaker's release (kept for callers of the stock-only name). */
+export async function releaseStockZeroGuard(ctx: GuardContext): Promise<void> {
+  await releaseMassChangeGuard(ctx, "stock");
 }

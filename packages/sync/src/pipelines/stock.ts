@@ -5,7 +5,7 @@ import type { EntityPipeline } from "../engine/initial-sync.js";
 import { clearConfigError, recordConfigError } from "./config-errors.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { syncProduct } from "./products.js";
-import { allowStockZeroing, DEFAULT_STOCK_ZERO_SHARE } from "./stock-guard.js";
+import { allowStockZeroing, massChangeShare } from "./stock-guard.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
 
 const DEPOSIT_TTL_MS = 60 * 60_000;
@@ -116,7 +116,7 @@ export async function syncStockFor(
       }),
     }));
     const zeroing = planned.filter(({ link, qty }) => qty === 0 && (linkData(link).stockQty ?? 0) > 0).length;
-    if (!(await allowStockZeroing(ctx, zeroing, ctx.guards?.stockZeroShare ?? DEFAULT_STOCK_ZERO_SHARE))) {
+    if (!(await allowStockZeroing(ctx, zeroing, massChangeShare(ctx)))) {
       // Held by the mass-change breaker (stock-guard.ts): nothing of this batch is written.
       result.failed += batch.length;
       continue;

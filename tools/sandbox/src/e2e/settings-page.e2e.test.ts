@@ -21,6 +21,11 @@ import { buildWeb } from "../web-build.js";
  * Install from the Zydon App Center → settings page → Conectar ao Bling (simulator consent) → initial sync
  * done → the ledger explains the skipped customer → a stock change in Bling reaches Zydon → a setting is
  * saved → pause stops Bling traffic. Screenshots of each screen go to test-artifacts/e2e/ (gitignored).
+ *
+ * Issue 15: the one state in the banner of every tab (not connected, first sync, active, paused with the
+ * changes waiting, the catch-up after Retomar), each bad depósito and loja id of the issue typed and refused
+ * (no stock written in the Zydon simulator), F5 keeping the session, every tab reachable at 390 px, and a
+ * screenshot of every tab at 1280 and 390 px in each state (`state-<state>-<tab>-<width>.png`).
  */
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -69,6 +74,56 @@ const logs: string[] = [];
 
 async function shot(p: Page, name: string): Promise<void> {
   await p.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+const tabIds = ["connection", "readiness", "sync", "ledger", "settings"] as const;
+
+/** Every tab at 1280 and 390 px in the current state; back to 1280 px on the settings tab. */
+async function shotEveryTab(p: Page, state: string): Promise<void> {
+  for (const width of [1280, 390]) {
+    await p.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+    for (const tab of tabIds) {
+      await p.getByTestId(`tab-${tab}`).click();
+      await p.getByTestId("state-banner").waitFor({ timeout: 10_000 });
+      await p.waitForTimeout(300);
+      await shot(p, `state-${state}-${tab}-${width}`);
+    }
+  }
+  await p.setViewportSize({ width: 1280, height: 900 });
+}
+
+async function bannerState(p: Page): Promise<string | null> {
+  return p.getByTestId("state-banner").getAttribute("data-state");
+}
+
+/** Types one value into a settings field, saves, and returns the field's error (never "Configurações salvas."). */
+async function refusedValue(p: Page, fieldId: string, value: string): Promise<string> {
+  await p.locator(`#${fieldId}`).fill(value);
+  await p.getByTestId("settings-save").click();
+  const error = p.locator(`#${fieldId}-error`);
+  await error.waitFor({ timeout: 10_000 });
+  expect(await p.getByText("Configurações salvas.").count()).toBe(0);
+  return (await error.textContent()) ?? "";
+}
+
+/** Stock per SKU in the Zydon simulator. */
+function zydonStock(): Map<string, number | undefined> {
+  return new Map(world.zydon.sim.snapshot(world.organizationId).products.map((p) => [p.sku, p.stock]));
+}
+
+async function storedSettings(): Promise<{
+  stock: { depositIds: string[]; balance: string };
+  price: { source: string; blingStoreId?: string };
+}> {
+  const admin = world.zydon.sim.issueAdminSession(world.organizationId);
+  const session = await fetch(`${apiUrl}/api/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(admin),
+  }).then((r) => r.json() as Promise<{ token: string }>);
+  return fetch(`${apiUrl}/api/settings`, { headers: { authorization: `Bearer ${session.token}` } }).then(
+    (r) => r.json() as Promise<Awaited<ReturnType<typeof storedSettings>>>,
+  );
 }
 
 function showLogsOnFailure(): void {
@@ -179,6 +234,47 @@ describe.skipIf(!hasChromium)(
       tenantId = tenant?.id as string;
     }, 30_000);
 
+    it("F5 keeps the session on the standalone page", async () => {
+      showLogsOnFailure();
+      await page.reload();
+      const state = page.getByTestId("connection-state");
+      await expect.poll(() => state.getAttribute("data-state"), { timeout: 15_000 }).toBe("not_connected");
+      expect(await page.getByText("Abra esta página pelo App Center").count()).toBe(0);
+    }, 30_000);
+
+    it("not connected: the banner says so on every tab, never 'Ativa'; each bad id is refused", async () => {
+      showLogsOnFailure();
+      await expect.poll(() => bannerState(page), { timeout: 10_000 }).toBe("not_connected");
+      await shotEveryTab(page, "not-connected");
+      await page.getByTestId("tab-settings").click();
+      await page.getByTestId("settings-save").waitFor();
+      expect(await page.locator(".zb-panel").textContent()).not.toContain("A sincronização está rodando");
+      expect(await page.getByTestId("pause-toggle").isDisabled()).toBe(true);
+
+      // Depósitos (free text while Bling is not connected: no list to pick from).
+      const deposits = "zb-set-deposits";
+      expect(await refusedValue(page, deposits, "abc, -1")).toContain('Depósito "abc" inválido');
+      expect(await refusedValue(page, deposits, "12;34")).toContain('Depósito "12;34" inválido');
+      expect(await refusedValue(page, deposits, "99999999999")).toContain("Conecte o Bling para confirmar");
+      await shot(page, "14-deposit-refused-not-connected");
+      await page.locator(`#${deposits}`).fill("");
+
+      // Loja do Bling (multiloja).
+      await page.getByLabel("Preço de uma loja do Bling (multiloja)").check();
+      const store = "zb-set-store";
+      expect(await refusedValue(page, store, "abc")).toContain('Loja "abc" inválida');
+      expect(await refusedValue(page, store, "-5")).toContain('Loja "-5" inválida');
+      expect(await refusedValue(page, store, "99999999")).toContain("Conecte o Bling para confirmar");
+      await shot(page, "15-store-refused-not-connected");
+      await page.getByLabel("Preço base do produto no Bling").check();
+
+      const stored = await storedSettings();
+      expect(stored.stock.depositIds).toEqual([]);
+      expect(stored.price.source).toBe("base");
+      expect(world.zydon.sim.snapshot(world.organizationId).products).toEqual([]);
+      await page.getByTestId("tab-connection").click();
+    }, 90_000);
+
     it("connects Bling through the simulator's consent page in a popup", async () => {
       showLogsOnFailure();
       const [popup] = await Promise.all([
@@ -205,6 +301,8 @@ describe.skipIf(!hasChromium)(
       await expect(page.getByTestId("connection-state").textContent()).resolves.toContain(
         "Distribuidora Demo Ltda",
       );
+      await page.getByText("A primeira sincronização começou — acompanhe em Sincronização.").waitFor();
+      await expect.poll(() => bannerState(page), { timeout: 10_000 }).toBe("first_sync");
       await shot(page, "05-settings-connected");
     }, 30_000);
 
@@ -253,7 +351,44 @@ describe.skipIf(!hasChromium)(
       const snap = world.zydon.sim.snapshot(world.organizationId);
       expect(snap.products.length).toBeGreaterThan(0);
       expect(snap.partners.some((p) => p.name === NO_DOC_CUSTOMER)).toBe(false);
-    }, 150_000);
+      await expect.poll(() => bannerState(page), { timeout: 20_000 }).toBe("active");
+      await shotEveryTab(page, "active");
+    }, 180_000);
+
+    it("connected: a made-up loja is refused against Bling, and no stock is written in Zydon", async () => {
+      showLogsOnFailure();
+      const before = zydonStock();
+      expect([...before.values()].some((q) => (q ?? 0) > 0)).toBe(true);
+      await page.getByTestId("tab-settings").click();
+      await page.getByTestId("settings-save").waitFor();
+      await page.getByLabel("Preço de uma loja do Bling (multiloja)").check();
+      const store = "zb-set-store";
+      expect(await refusedValue(page, store, "abc")).toContain('Loja "abc" inválida');
+      expect(await refusedValue(page, store, "-5")).toContain('Loja "-5" inválida');
+      expect(await refusedValue(page, store, "99999999")).toContain("Loja 99999999 não existe no Bling");
+      await shot(page, "16-store-refused-connected");
+      await page.getByLabel("Preço base do produto no Bling").check();
+      // Depósitos are a list read from Bling now; a made-up id sent anyway (as a script would) is refused.
+      const admin = world.zydon.sim.issueAdminSession(world.organizationId);
+      const session = await fetch(`${apiUrl}/api/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(admin),
+      }).then((r) => r.json() as Promise<{ token: string }>);
+      const current = await storedSettings();
+      for (const bad of [["abc", "-1"], ["12;34"], ["99999999999"]]) {
+        const res = await fetch(`${apiUrl}/api/settings`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ ...current, stock: { ...current.stock, depositIds: bad } }),
+        });
+        expect(res.status, `depósitos ${bad.join(", ")}`).toBe(400);
+      }
+      // Longer than a polling interval: nothing changed the stock in Zydon.
+      await page.waitForTimeout(3_000);
+      expect(zydonStock()).toEqual(before);
+      expect((await storedSettings()).stock.depositIds).toEqual(current.stock.depositIds);
+    }, 60_000);
 
     it("explains the skipped customer in the ledger (Histórico)", async () => {
       showLogsOnFailure();
@@ -299,6 +434,12 @@ describe.skipIf(!hasChromium)(
       await page.getByTestId("tab-settings").click();
       await page.getByLabel("Saldo físico").check();
       await page.getByTestId("settings-save").click();
+      // The change recomputes every product's stock: its effect is shown and confirmed first.
+      const effects = page.getByTestId("settings-effects");
+      await effects.waitFor({ timeout: 10_000 });
+      await expect(effects.textContent()).resolves.toMatch(/Isto muda o estoque de \d+ produtos/);
+      await shot(page, "11a-settings-effect-preview");
+      await page.getByTestId("settings-confirm").click();
       await page.getByText("Configurações salvas.").waitFor({ timeout: 10_000 });
       await shot(page, "11-settings-saved");
 
@@ -345,20 +486,67 @@ describe.skipIf(!hasChromium)(
       expect(after.slice(before).map((e) => e.endpoint)).toEqual([]);
       // The webhooks did arrive (and were accepted): pausing stops our traffic, not Bling's.
       expect(control.webhookDeliveries().filter((d) => d.ok).length).toBeGreaterThan(0);
-    }, 70_000);
 
-    it("stays readable at 360 px wide (no horizontal scrolling)", async () => {
+      // The banner says paused with the changes waiting; resync buttons cannot act.
+      await page.getByTestId("tab-sync").click();
+      await expect.poll(() => bannerState(page), { timeout: 20_000 }).toBe("paused");
+      await expect
+        .poll(async () => (await page.getByTestId("state-banner").textContent()) ?? "", { timeout: 20_000 })
+        .toMatch(/alteraç(ão|ões) recebidas? do Bling aguarda/);
+      await page.getByTestId("progress-row").first().waitFor({ timeout: 10_000 });
+      const resync = page.getByRole("button", { name: /de novo$/ });
+      await expect.poll(() => resync.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      for (const b of await resync.all()) expect(await b.isDisabled()).toBe(true);
+      await shotEveryTab(page, "paused");
+
+      // Retomar: the catch-up is visible, then the sync is active again and the stock change arrives.
+      await page.getByTestId("tab-settings").click();
+      await page.getByTestId("pause-toggle").click();
+      await page.getByText(/Sincronização retomada/).waitFor({ timeout: 10_000 });
+      const seen = new Set<string>();
+      await expect
+        .poll(
+          async () => {
+            const s = await bannerState(page);
+            if (s) seen.add(s);
+            return s;
+          },
+          { timeout: 30_000, interval: 200 },
+        )
+        .toBe("active");
+      await shot(page, "12b-resumed");
+      expect([...seen].some((s) => s === "catching_up" || s === "active")).toBe(true);
+    }, 120_000);
+
+    it("at 390 and 360 px every tab is in view and reachable, nothing scrolls sideways, headings do not wrap per word", async () => {
       showLogsOnFailure();
-      await page.setViewportSize({ width: 360, height: 780 });
-      for (const tab of ["connection", "readiness", "sync", "ledger", "settings"]) {
-        await page.getByTestId(`tab-${tab}`).click();
-        await page.waitForTimeout(400);
-        const overflow = Number(
-          await page.evaluate("document.documentElement.scrollWidth - window.innerWidth"),
-        );
-        expect(overflow, `tab ${tab} scrolls sideways`).toBeLessThanOrEqual(0);
+      for (const width of [390, 360]) {
+        await page.setViewportSize({ width, height: 800 });
+        await page.getByTestId("tab-connection").click();
+        for (const tab of tabIds) {
+          const button = page.getByTestId(`tab-${tab}`);
+          const box = await button.boundingBox();
+          expect(box, `tab ${tab} at ${width} px`).toBeTruthy();
+          expect(
+            (box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= width,
+            `tab ${tab} in view`,
+          ).toBe(true);
+          await button.click();
+          await expect.poll(() => button.getAttribute("aria-selected")).toBe("true");
+          await page.waitForTimeout(300);
+          const overflow = Number(
+            await page.evaluate("document.documentElement.scrollWidth - window.innerWidth"),
+          );
+          expect(overflow, `tab ${tab} scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
+          // A heading squeezed to one word per line is as tall as its words: none is taller than 3 lines.
+          const tallest = Number(
+            await page.evaluate(`Math.max(0, ...[...document.querySelectorAll(".zb-app h1, .zb-app h2")]
+              .map((h) => h.getBoundingClientRect().height / (parseFloat(getComputedStyle(h).fontSize) * 1.25)))`),
+          );
+          expect(tallest, `a heading wraps word by word on ${tab} at ${width} px`).toBeLessThan(3.5);
+        }
+        await shot(page, `13-settings-${width}px`);
       }
-      await shot(page, "13-settings-360px");
-    }, 30_000);
+    }, 45_000);
   },
 );
