@@ -252,9 +252,11 @@ export async function composeWorker(
       guards: { share: config.SYNC_MASS_CHANGE_SHARE, priceChange: config.SYNC_PRICE_GUARD_CHANGE },
       exclusive: async (key, fn) => {
         const lock = await acquireLock(redis, `${config.REDIS_PREFIX}:lock:${tenant.id}:${key}`, {
-          ttlMs: 120_000,
+          // Short lease, renewed while held: a SIGKILLed holder blocks the key for at most 15 s (the advisory
+          // lock it replaces was freed with the dead connection; a 120 s lease stalled order exports).
+          ttlMs: 15_000,
           waitMs: 30_000,
-          renewMs: 40_000,
+          renewMs: 5_000,
         });
         // Someone else holds it for long: let the job retry later rather than wait here.
         if (!lock) throw new LockBusyError(key);

@@ -11,7 +11,7 @@ import type { Redis } from "ioredis";
  * tenant's jobs keep flowing.
  */
 export const DEFAULT_TENANT_SLOTS = 4;
-export const TENANT_LEASE_MS = 60_000;
+export const TENANT_LEASE_MS = 15_000;
 
 // KEYS[1] = the set; ARGV = lease id, limit, lease ms. Returns {1, holders} when taken, {0, ms until the
 // first lease expires} when full.
