@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiProvider } from "./api/api-context.js";
 import { ApiClient, type ClientSession, type ResumedSession } from "./api/client.js";
 import { App, type TabId } from "./app.js";
@@ -52,8 +52,17 @@ export function Configs(props: ConfigsProps) {
   const { organizationId, accessToken, launchToken, apiBaseUrl, initialTab, onSession, onSessionLost } =
     props;
   const resume = "resume" in props ? props.resume : undefined;
+  const keep = useRef(onSession);
+  keep.current = onSession;
   const [client] = useState(
-    () => new ApiClient({ baseUrl: apiBaseUrl ?? defaultApiBaseUrl(), session: sessionOf(props) }),
+    () =>
+      new ApiClient({
+        baseUrl: apiBaseUrl ?? defaultApiBaseUrl(),
+        session: sessionOf(props),
+        // Desconectar / the purge answered with this tab's replacement session: F5 must resume that one.
+        onSessionReissued: (s) =>
+          keep.current?.({ pageToken: s.token, expiresAt: s.expiresAt, tenantId: s.tenantId }),
+      }),
   );
   const [hostKey, setHostKey] = useState(0);
   const [attempt, setAttempt] = useState(0);

@@ -55,6 +55,7 @@ export interface SimFaults extends WebhookFaults {
 }
 
 export interface RequestLogEntry {
+  /** When it arrived (counted by the per-second limit), not when it was answered. */
   at: number;
   method: string;
   path: string;
@@ -68,7 +69,7 @@ export interface SimStats {
   total: number;
   byEndpoint: Record<string, number>;
   tooManyRequests: number;
-  /** Most requests (accepted or not) seen in any 1 s window. */
+  /** Most requests (accepted or not) that arrived within any 1 s window. */
   maxPerSecond: number;
 }
 
@@ -188,6 +189,9 @@ export class BlingSimulator {
     let accountId: string | null = null;
     let res: SimResponse;
     if (this.faults.latencyMs) await this.sleep(this.faults.latencyMs);
+    // When the request reached "Bling": what the per-second limit counts and `stats().maxPerSecond` measures,
+    // not when its answer was ready (a slow listing or an injected hang would bunch later arrivals with it).
+    let arrivedAt = this.clock.now();
     try {
       if (path === undefined) throw notFound("Recurso não encontrado. As rotas da API ficam em /Api/v3.");
       endpoint = `${method} ${path}`;
@@ -211,6 +215,7 @@ export class BlingSimulator {
         const who = this.oauth.authenticate(req);
         accountId = who.accountId;
         const acc = this.account(who.accountId);
+        arrivedAt = this.clock.now();
         this.limiter.checkAccount(acc);
         await this.injectFaults();
         this.domain.settleInvoices(acc);
@@ -242,7 +247,7 @@ export class BlingSimulator {
     }
     this.limiter.recordResult(ip, res.status);
     this.requestLog.push({
-      at: this.clock.now(),
+      at: arrivedAt,
       method,
       path: url.pathname + url.search,
       status: res.status,

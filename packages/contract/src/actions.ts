@@ -6,11 +6,24 @@ import { z } from "zod";
  * when present, a count or a pt-BR message.
  */
 
+/**
+ * Disconnecting and the purge end every settings session of the tenant (issue 21 #8); the tab that asked gets
+ * this one in the answer — same organization, same expiry as the session it sent, the new generation — so
+ * the merchant stays on the page while every other tab (a leaked one included) is out.
+ */
+export const reissuedSessionSchema = z.object({
+  token: z.string(),
+  expiresAt: z.string(),
+  tenantId: z.string(),
+});
+export type ReissuedSession = z.infer<typeof reissuedSessionSchema>;
+
 /** `POST /api/settings/bling/disconnect`; `message` (pt-BR) says whether Bling confirmed the revocation. */
 export const disconnectResponseSchema = z.object({
   wasConnected: z.boolean(),
   revokedAtBling: z.boolean(),
   message: z.string(),
+  session: reissuedSessionSchema.optional(),
 });
 export type DisconnectResponse = z.infer<typeof disconnectResponseSchema>;
 
@@ -74,5 +87,6 @@ export const purgeDataResponseSchema = z.object({
   }),
   blingDisconnected: z.boolean(),
   message: z.string(),
+  session: reissuedSessionSchema.optional(),
 });
 export type PurgeDataResponse = z.infer<typeof purgeDataResponseSchema>;

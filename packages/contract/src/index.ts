@@ -21,7 +21,9 @@ export {
   pauseResponseSchema,
   purgeDataRequestSchema,
   purgeDataResponseSchema,
+  type ReissuedSession,
   type RetryFailedResponse,
+  reissuedSessionSchema,
   retryFailedResponseSchema,
 } from "./actions.js";
 export {

@@ -1,7 +1,8 @@
+import type { ReissuedSession } from "@zb/contract";
 import type { Tenant } from "@zb/db";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppDeps } from "../deps.js";
-import { bearerToken, type TenantSession, verifySession } from "../session/session-token.js";
+import { bearerToken, signSession, type TenantSession, verifySession } from "../session/session-token.js";
 import { repos } from "../use-cases/repos.js";
 import { sendError } from "./pages.js";
 
@@ -83,4 +84,33 @@ export function requireTenant(deps: Pick<AppDeps, "db" | "secretBox" | "config" 
 export function tenantOf(req: FastifyRequest): Tenant {
   if (!req.tenant) throw new Error("route is missing the tenant session hook");
   return req.tenant;
+}
+
+/**
+ * After a revocation this request caused (Desconectar, Excluir meus dados): a session of the tenant's new
+ * generation for the tab that asked, with the expiry of the one it sent (never longer), so the merchant stays
+ * on the page while every other session of the tenant is out. Nothing when that session is already over.
+ */
+export async function reissueSession(
+  deps: Pick<AppDeps, "db" | "secretBox" | "config" | "now">,
+  req: FastifyRequest,
+): Promise<ReissuedSession | undefined> {
+  const old = req.tenantSession;
+  if (!old) return undefined;
+  const tenant = await repos(deps).tenants.findById(old.tenantId);
+  const now = deps.now?.() ?? new Date();
+  const ttlSec = old.exp - Math.floor(now.getTime() / 1000);
+  if (!tenant || ttlSec <= 0) return undefined;
+  const s = signSession(
+    deps.config.SESSION_SECRET,
+    {
+      tenantId: tenant.id,
+      organizationId: old.organizationId,
+      kind: "page",
+      ttlSec,
+      generation: tenant.sessionGeneration,
+    },
+    now,
+  );
+  return { token: s.token, expiresAt: s.expiresAt.toISOString(), tenantId: tenant.id };
 }

@@ -6,7 +6,7 @@ import { zydonAdapter } from "@zb/zydon";
 import type { InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultRateLimits } from "../deps.js";
-import { signSession } from "../session/session-token.js";
+import { signSession, verifySession } from "../session/session-token.js";
 import { createHarness, type Harness } from "../test-support/harness.js";
 import { expectNoSecretLeak, recordResponses, tenantRows } from "./attack-kit.js";
 
@@ -354,7 +354,7 @@ describe("revocation (issue 21 #8): uninstall, Desconectar and the purge end eve
     expect((await settingsAs(traded.json().token as string)).statusCode).toBe(200);
   });
 
-  it("Desconectar Bling ends every other tab's session too (a leaked one included)", async () => {
+  it("Desconectar Bling ends every session (a leaked one included); only the asking tab gets a new one", async () => {
     const t = await h.install("Revogada no Desconectar");
     const acc = h.bling.createAccount("Revogada Ltda");
     const mine = await h.session(t.orgId);
@@ -366,6 +366,11 @@ describe("revocation (issue 21 #8): uninstall, Desconectar and the purge end eve
       headers: { authorization: `Bearer ${mine}` },
     });
     expect(res.statusCode).toBe(200);
+    // The tab that asked is handed its replacement: new generation, never a longer life than the one it sent.
+    const replacement = res.json().session as { token: string; expiresAt: string };
+    expect((await settingsAs(replacement.token)).statusCode).toBe(200);
+    const sent = verifySession(secret, mine, new Date(), "page");
+    expect(sent.ok && Date.parse(replacement.expiresAt) <= sent.session.exp * 1000).toBe(true);
     for (const [label, token] of [
       ["leaked session after Desconectar", leaked],
       ["the disconnecting tab's own session after Desconectar", mine],

@@ -89,17 +89,26 @@ describe("POST /api/settings/data/purge", () => {
     expect(body.message).toMatch(/^Dados pessoais excluídos a pedido da loja: 1 vínculo de cliente, /);
 
     expect(await personalRows(m.tenantId)).toEqual({ links: 0, ledger: 0, inbox: 0 });
-    const conn = await h.api.inject({
+    // Every session of the tenant ended with the purge; this tab carries on with the one in the answer.
+    const before = await h.api.inject({
       method: "GET",
       url: "/api/settings/connection",
       headers: { authorization: `Bearer ${m.session}` },
+    });
+    expect(before.json()).toMatchObject({ error: "session_revoked" });
+    const mine = body.session?.token;
+    expect(mine).toBeTruthy();
+    const conn = await h.api.inject({
+      method: "GET",
+      url: "/api/settings/connection",
+      headers: { authorization: `Bearer ${mine}` },
     });
     expect(conn.json()).toMatchObject({ bling: { state: "not_connected", companyName: null } });
     // The history the page shows keeps one row: what was deleted, in pt-BR.
     const ledger = await h.api.inject({
       method: "GET",
       url: "/api/settings/ledger",
-      headers: { authorization: `Bearer ${m.session}` },
+      headers: { authorization: `Bearer ${mine}` },
     });
     expect(ledger.json().items).toMatchObject([{ entity: "data", action: "purge", reason: body.message }]);
     // The operator's audit.

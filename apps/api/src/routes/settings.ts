@@ -25,7 +25,7 @@ import { z } from "zod";
 import type { AppDeps } from "../deps.js";
 import { BODY_LIMITS } from "../http/limits.js";
 import { sendError } from "../http/pages.js";
-import { requireTenant, tenantOf } from "../http/tenant-auth.js";
+import { reissueSession, requireTenant, tenantOf } from "../http/tenant-auth.js";
 import { disconnectBling } from "../use-cases/bling-connection.js";
 import { ledgerCsv } from "../use-cases/ledger-csv.js";
 import { pageStateView } from "../use-cases/page-state.js";
@@ -91,8 +91,10 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
 
   app.post("/api/settings/bling/disconnect", json, async (req): Promise<DisconnectResponse> => {
     const r = await disconnectBling(deps, tenantOf(req).id);
+    const session = r.wasConnected ? await reissueSession(deps, req) : undefined;
     return {
       ...r,
+      ...(session ? { session } : {}),
       message: r.wasConnected
         ? r.revokedAtBling
           ? "Bling desconectado. O acesso foi revogado no Bling."
@@ -240,7 +242,9 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
         "confirmation_required",
         "Digite EXCLUIR para confirmar a exclusão dos dados.",
       );
-    const answer: PurgeDataResponse = await purgeMyData(deps, tenantOf(req).id);
+    const purged = await purgeMyData(deps, tenantOf(req).id);
+    const session = await reissueSession(deps, req);
+    const answer: PurgeDataResponse = { ...purged, ...(session ? { session } : {}) };
     return answer;
   });
 

@@ -157,6 +157,40 @@ describe("ApiClient", () => {
     });
   });
 
+  it("goes on with the session Desconectar hands back (a resumed page session, kept for F5)", async () => {
+    const auth: (string | null)[] = [];
+    const expiresAt = new Date(Date.now() + 300_000).toISOString();
+    server.use(
+      http.post(url("/api/settings/bling/disconnect"), ({ request }) => {
+        auth.push(request.headers.get("authorization"));
+        return HttpResponse.json({
+          wasConnected: true,
+          revokedAtBling: true,
+          message: "Bling desconectado.",
+          session: { token: "page-2", expiresAt, tenantId: "tenant-1" },
+        });
+      }),
+      http.get(url("/api/settings/connection"), ({ request }) => {
+        auth.push(request.headers.get("authorization"));
+        return request.headers.get("authorization") === "Bearer page-2"
+          ? HttpResponse.json(connection)
+          : HttpResponse.json({ error: "session_revoked", message: "Sessão encerrada." }, { status: 401 });
+      }),
+    );
+    const kept: unknown[] = [];
+    const client = new ApiClient({
+      baseUrl: apiBase,
+      session: { pageToken: "page-1", expiresAt, tenantId: "tenant-1" },
+      onSessionReissued: (s) => kept.push(s),
+    });
+    expect((await client.disconnectBling())?.message).toBe("Bling desconectado.");
+    await client.getConnection();
+    expect(auth).toEqual(["Bearer page-1", "Bearer page-2"]);
+    expect(client.pageSession()).toEqual({ token: "page-2", expiresAt, tenantId: "tenant-1" });
+    expect(kept).toEqual([{ token: "page-2", expiresAt, tenantId: "tenant-1" }]);
+    expect(sessions).toEqual([]);
+  });
+
   it("leaves blank ledger filters out of the query", () => {
     expect(ledgerSearchParams({ search: "   " }).toString()).toBe("page=0&pageSize=20");
     expect(

@@ -22,6 +22,7 @@ import {
   purgeDataResponseSchema,
   type Readiness,
   readinessSchema,
+  reissuedSessionSchema,
   type SessionRequest,
   type Settings,
   type SettingsPreviewResponse,
@@ -213,6 +214,8 @@ export interface ApiClientOptions {
   /** Re-mint the app session this many ms before it expires. */
   refreshMarginMs?: number;
   now?: () => number;
+  /** A replacement page session arrived in an answer (Desconectar, the purge): the standalone page keeps it. */
+  onSessionReissued?: (s: { token: string; expiresAt: string; tenantId: string }) => void;
 }
 
 export const ledgerPath = "/api/settings/ledger";
@@ -251,8 +254,10 @@ export class ApiClient {
   /** The page session as the API issued it (its real expiry), for the standalone page to keep across F5. */
   private issued: { token: string; expiresAt: string; tenantId: string } | null = null;
   private pending: Promise<string> | null = null;
+  private readonly onSessionReissued: ApiClientOptions["onSessionReissued"];
 
   constructor(opts: ApiClientOptions) {
+    this.onSessionReissued = opts.onSessionReissued;
     this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
     this.session = opts.session;
     this.refreshMarginMs = opts.refreshMarginMs ?? 30_000;
@@ -344,13 +349,39 @@ export class ApiClient {
   /** The API's pt-BR `message` says whether Bling confirmed the revocation. */
   async disconnectBling(): Promise<ActionResult> {
     const body = await this.authed("/api/settings/bling/disconnect", { method: "POST" });
+    this.adoptReissued(body);
     return actionResultSchema.parse(body);
   }
 
   /** "Excluir meus dados": the typed word is the API's second confirmation; answers what was removed. */
   async purgeMyData(confirmation: string): Promise<PurgeDataResponse> {
     const body = await this.authed("/api/settings/data/purge", { method: "POST", body: { confirmation } });
-    return parse(purgeDataResponseSchema, body);
+    const parsed = parse(purgeDataResponseSchema, body);
+    this.adoptReissued(parsed);
+    return parsed;
+  }
+
+  /**
+   * Desconectar and the purge end every session of the tenant; the answer carries this tab's replacement
+   * (same expiry). Used from here on — kept for F5 by the standalone page through `pageSession()` — so the
+   * merchant's next click does not meet "sessão encerrada".
+   */
+  private adoptReissued(body: unknown): void {
+    const s = reissuedSessionSchema.safeParse((body as { session?: unknown } | null)?.session);
+    if (!s.success) return;
+    const { token, expiresAt, tenantId } = s.data;
+    const expiresAtMs = Date.parse(expiresAt);
+    // A host session is re-minted before expiry as before; a launch-born or resumed one is used until the API
+    // says it expired (nothing to renew it with), as its predecessor was.
+    this.current = {
+      token,
+      expiresAtMs:
+        isLaunch(this.session) || Number.isNaN(expiresAtMs) ? Number.POSITIVE_INFINITY : expiresAtMs,
+      tenantId,
+    };
+    this.issued = { token, expiresAt, tenantId };
+    if ("pageToken" in this.session) this.session = { pageToken: token, expiresAt, tenantId };
+    this.onSessionReissued?.(this.issued);
   }
 
   // --- the integration's one state (banner), "Aplicar mesmo assim"

@@ -80,8 +80,9 @@ export interface BlingBudgetOptions {
     exchangeTokenCallsPer60s?: number;
   };
   /**
-   * Grants are spaced `1000 / share × (1 + spacingSlack)` ms apart (default 0.02: 510 ms at share 2, 98% of
-   * the share); the slack is the jitter a grant may take on its way to Bling without bunching (see below).
+   * Grants are spaced `1000 / share × (1 + spacingSlack)` ms apart (default 0.05: 525 ms at share 2, 95% of
+   * the share); the slack is the jitter a grant may take on its way to Bling without bunching (see below). It
+   * was 0.02 (20 ms of jitter at share 2): a busy CI machine bunched 3 and 4 arrivals into one second.
    */
   spacingSlack?: number;
   /** Added to every sliding share window (default 0; the spacing already keeps them). */
@@ -96,7 +97,7 @@ export interface BlingBudgetOptions {
   /**
    * `waitFor` only: a request that would go out this much later than its slot (at most; measured from before
    * the take) gives its grant back and takes again, instead of landing next to later grants (default: what the
-   * spacing leaves of a share window less 5 ms — 15 ms at share 2).
+   * spacing leaves of a share window less 5 ms — 45 ms at share 2).
    */
   lateToleranceMs?: number;
   /** Tests: the sleep `waitFor` uses (a starved process is a late sleep). */
@@ -131,7 +132,7 @@ const KNOWN_DAYS_MAX = 10_000;
  * simulator: `Limiter.checkAccount` counts arrivals in (t − 1000, t], `stats().maxPerSecond` the most within
  * less than 1000 ms) calls a second "above the share" when share + 1 requests arrive within less than 1000 ms.
  * Any share + 1 consecutive grants span share × T = 1000 × (1 + slack) ms, so arrivals can only bunch if an
- * earlier request reaches Bling more than 1000 × slack ms (20 ms at share 2) later after its grant than one
+ * earlier request reaches Bling more than 1000 × slack ms (50 ms at share 2) later after its grant than one
  * `share` places behind it. Two rules keep that from happening: `waitFor` reserves the next slot up to one T
  * ahead and sleeps locally until it, so a late wake-up delays only that caller's sleep, never the schedule;
  * and a request whose process was starved (the slot is more than `lateToleranceMs` past when it would go)
@@ -178,7 +179,7 @@ export class BlingBudget {
     this.share = opts.share ?? 2;
     const margin = opts.windowMarginMs ?? 0;
     if (!(margin >= 0 && margin < 1000)) throw new RangeError("windowMarginMs must be in [0, 1000)");
-    const slack = opts.spacingSlack ?? 0.02;
+    const slack = opts.spacingSlack ?? 0.05;
     if (!(slack >= 0 && slack < 1)) throw new RangeError("spacingSlack must be in [0, 1)");
     this.spacingMs = (1000 / this.share) * (1 + slack);
     // Each share window widened to what the spacing already keeps (limit × T), so it never holds back a grant
@@ -187,7 +188,7 @@ export class BlingBudget {
       ...w,
       windowMs: w.windowMs + Math.max(0, Math.floor(w.limit * this.spacingMs - w.windowMs)) + margin,
     }));
-    // What the spacing leaves of every window (20 ms at share 2), less 5 ms for the way from here to the socket.
+    // What the spacing leaves of every window (50 ms at share 2), less 5 ms for the way from here to the socket.
     const room = Math.min(...shareWindows(this.share).map((w) => w.limit * this.spacingMs - w.windowMs));
     this.lateToleranceMs = opts.lateToleranceMs ?? Math.max(0, Math.floor(room) - 5);
     this.sleep = opts.sleep ?? sleep;

@@ -1,7 +1,6 @@
 import { CursorsRepository, LedgerRepository, LinksRepository, linkData } from "@zb/db";
 import { z } from "zod";
 import { contentHash } from "../domain/content-hash.js";
-import { plural } from "../domain/plural.js";
 import type { EntityPipeline, PageResult } from "../engine/initial-sync.js";
 import { mapProduct } from "../mappers/products.js";
 import type { ErpProductDetail, ErpProductSummary } from "../ports/bling-port.js";
