@@ -82,6 +82,7 @@ export const ledgerOutcomeLabels: Record<string, string> = {
 
 export const ledgerActionLabels: Record<string, string> = {
   import: "Importação",
+  duplicate: "SKU repetido",
   export: "Envio ao Bling",
   update: "Atualização",
   upload: "Envio de arquivo",

@@ -179,6 +179,32 @@ export class LedgerRepository {
     return { items, total: countRows[0]?.n ?? 0, page, pageSize };
   }
 
+  /**
+   * A Bling product was written to Zydon: close what was open about that product under keys other than its
+   * SKU — skipped for a blank code (`bling:<id>`) or for a repeated SKU (action `duplicate`, keyed by the SKU it
+   * shares with the product that kept it). The winner's own success never closes the loser's warning.
+   */
+  async resolveForBlingProduct(tenantId: string, blingId: string): Promise<number> {
+    const now = new Date();
+    const rows = await this.db
+      .update(syncLedger)
+      .set({ resolvedAt: now, updatedAt: now })
+      .where(
+        and(
+          eq(syncLedger.tenantId, tenantId),
+          eq(syncLedger.entity, "product"),
+          isNull(syncLedger.resolvedAt),
+          or(eq(syncLedger.outcome, "failed"), eq(syncLedger.outcome, "skipped")),
+          or(
+            eq(syncLedger.entityKey, `bling:${blingId}`),
+            and(eq(syncLedger.action, "duplicate"), sql`${syncLedger.details}->>'blingId' = ${blingId}`),
+          ),
+        ),
+      )
+      .returning({ id: syncLedger.id });
+    return rows.length;
+  }
+
   /** Whether this key and action has an open (unresolved) failure or skip: one indexed lookup. */
   async hasOpen(tenantId: string, entity: string, entityKey: string, action: string): Promise<boolean> {
     const rows = await this.db

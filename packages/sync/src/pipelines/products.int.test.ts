@@ -214,10 +214,9 @@ describe("syncProduct", () => {
     expect(ctx.zydon.productBySku("CAM-2")).toBeUndefined();
   });
 
-  // Known bug (reported, not fixed here): the duplicate's skip row shares its key (the SKU) with the winner's
-  // ledger rows, so the winner's next successful update resolves the duplicate warning although the duplicate
-  // is still in Bling. `it.fails` flips to a failure once the warning stays open: then drop `.fails`.
-  it.fails("the duplicate-SKU warning stays open after the winning product is updated (known bug)", async () => {
+  // The duplicate's warning shares its key (the SKU) with the winner's rows but has its own action, so the
+  // winner's next success leaves it open; it closes once the duplicate itself reaches Zydon.
+  it("the duplicate-SKU warning stays open after the winning product is updated, and closes when fixed", async () => {
     const ctx = await t.context();
     const first = ctx.bling.putProduct(blingProduct({ codigo: "DUP-2", nome: "Primeiro" }));
     const second = ctx.bling.putProduct(blingProduct({ codigo: "DUP-2", nome: "Segundo" }));
@@ -226,7 +225,23 @@ describe("syncProduct", () => {
     ctx.bling.editProduct(first.id, { nome: "Primeiro editado" });
     expect(await syncProduct(ctx, first.id)).toBe("updated");
     const warning = (await ledgerRows(ctx, "product")).find((r) => r.outcome === "skipped");
-    expect(warning?.resolvedAt).toBeNull();
+    expect(warning).toMatchObject({ entityKey: "DUP-2", action: "duplicate", resolvedAt: null });
+    // The merchant gives the second product its own code: it syncs, and its warning is over.
+    ctx.bling.editProduct(second.id, { codigo: "DUP-2B" });
+    expect(await syncProduct(ctx, second.id)).toBe("created");
+    const after = (await ledgerRows(ctx, "product")).find((r) => r.id === warning?.id);
+    expect(after?.resolvedAt).not.toBeNull();
+  });
+
+  it("a product skipped for a blank code is resolved once it has one and syncs", async () => {
+    const ctx = await t.context();
+    const p = ctx.bling.putProduct(blingProduct({ codigo: " ", nome: "Ainda sem código" }));
+    expect(await syncProduct(ctx, p.id)).toBe("skipped");
+    ctx.bling.editProduct(p.id, { codigo: "COD-NOVO" });
+    expect(await syncProduct(ctx, p.id)).toBe("created");
+    const skip = (await ledgerRows(ctx, "product")).find((r) => r.entityKey === `bling:${p.id}`);
+    expect(skip?.outcome).toBe("skipped");
+    expect(skip?.resolvedAt).not.toBeNull();
   });
 
   it("a product without SKU is skipped with a pt-BR reason", async () => {

@@ -103,7 +103,8 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
           tenantId: ctx.tenantId,
           entity: "product",
           entityKey: sku,
-          action: "import",
+          // Its own action: the winner's next success (action "import", same SKU) must not close it.
+          action: "duplicate",
           outcome: "skipped",
           reason: `SKU ${candidate} duplicado no Bling (já usado por outro produto ou variação); use um código único para cada produto e variação.`,
           details: { blingId: detail.id, conflictsWith: other.blingId, name: detail.nome },
@@ -207,6 +208,8 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
         reason: s.reason,
       });
     }
+    // This product is in Zydon now: a blank-code or repeated-SKU warning of its own is over.
+    await lg.resolveForBlingProduct(ctx.tenantId, detail.id);
     if (outcome !== "unchanged") {
       await lg.record({
         tenantId: ctx.tenantId,
