@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   CredentialsRepository,
   CursorsRepository,
@@ -177,6 +178,26 @@ describe("settings document", () => {
       before + 1,
     );
     expect(h.hookCalls).toContainEqual({ hook: "resumed", tenantId: m.tenantId });
+  });
+
+  it("resume continues a one-entity resync the pause interrupted (its steps were skipped while paused)", async () => {
+    const m = await merchant("Pausa no Meio", "Pausa no Meio Ltda");
+    await new TenantsRepository(h.db.db).markInitialSyncDone(m.tenantId);
+    const runId = randomUUID();
+    // "Sincronizar estoque de novo" had reached page 3 when the merchant paused.
+    await new CursorsRepository(h.db.db).set(m.tenantId, "initial", {
+      order: ["stock"],
+      runIds: { stock: runId },
+      index: 0,
+      page: 3,
+    });
+    expect((await as(m, "POST", "/api/settings/pause")).statusCode).toBe(200);
+    expect((await as(m, "POST", "/api/settings/resume")).json()).toEqual({
+      paused: false,
+      catchUp: "poll-changes",
+    });
+    const steps = await h.jobs({ tenantId: m.tenantId, name: "initial-sync-step" });
+    expect(steps.map((j) => j.data)).toEqual([{ tenantId: m.tenantId, runId, entity: "stock", page: 3 }]);
   });
 });
 
@@ -521,6 +542,42 @@ describe("ledger", () => {
     expect(all).not.toContain("bling:16409873812");
     expect(all).not.toContain(m.tenantId);
     expect((await as(m, "GET", "/api/settings/ledger/export.csv?outcome=talvez")).statusCode).toBe(400);
+  });
+
+  it("a saved stock setting is applied at once: its resync is queued once per save, not while paused", async () => {
+    const m = await merchant("Aplicar Configuração", "Aplicar Configuração Ltda");
+    await new TenantsRepository(h.db.db).markInitialSyncDone(m.tenantId);
+    const resyncs = async () =>
+      // One-entity passes only (connecting queued the whole first sync).
+      (await h.jobs({ tenantId: m.tenantId, name: "initial-sync-start" }))
+        .map((j) => j.data.entities)
+        .filter((e) => e !== undefined);
+    const base = {
+      stock: { depositIds: [], balance: "virtual" },
+      price: { source: "base" },
+      orders: { trigger: "all" },
+      nfe: { enabled: false },
+      paused: false,
+    };
+    expect((await as(m, "PUT", "/api/settings", base)).statusCode).toBe(200);
+    expect(await resyncs()).toEqual([]);
+    const physical = { ...base, stock: { depositIds: [], balance: "physical" } };
+    expect((await as(m, "PUT", "/api/settings", physical)).statusCode).toBe(200);
+    expect((await as(m, "PUT", "/api/settings", physical)).statusCode).toBe(200);
+    expect(await resyncs()).toEqual([["stock"]]);
+    // Another change within seconds is its own job: the first may already have read the old settings.
+    expect((await as(m, "PUT", "/api/settings", base)).statusCode).toBe(200);
+    expect(await resyncs()).toEqual([["stock"], ["stock"]]);
+    // Paused: nothing reaches Bling (a paused tenant's jobs are skipped); Retomar's catch-up applies it.
+    const paused = await as(m, "PUT", "/api/settings", { ...physical, paused: true });
+    expect(paused.statusCode, paused.body).toBe(200);
+    expect(await resyncs()).toHaveLength(2);
+    expect((await as(m, "POST", "/api/settings/resume")).statusCode).toBe(200);
+    expect(await resyncs()).toEqual([["stock"], ["stock"], ["stock"]]);
+    // Once: a second Retomar has nothing left to apply.
+    expect((await as(m, "POST", "/api/settings/pause")).statusCode).toBe(200);
+    expect((await as(m, "POST", "/api/settings/resume")).statusCode).toBe(200);
+    expect(await resyncs()).toHaveLength(3);
   });
 
   it("resync queues a one-entity sync; unknown entities are refused", async () => {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { GuardKind } from "@zb/contract";
 import type { Tenant } from "@zb/db";
 import {
@@ -12,7 +13,7 @@ import type { AppDeps } from "../deps.js";
 import { notePauseChange } from "./page-state.js";
 import { nowOf, repos } from "./repos.js";
 import { verifySettingsIds } from "./settings-verify.js";
-import { type CatchUp, queueCatchUp } from "./tenant-lifecycle.js";
+import { type CatchUp, queueCatchUp, rememberPendingResync } from "./tenant-lifecycle.js";
 
 type Deps = Pick<
   AppDeps,
@@ -21,6 +22,11 @@ type Deps = Pick<
 
 /** A click twice in a row enqueues once (BullMQ deduplication window). */
 const CLICK_DEDUP_MS = 10_000;
+
+/** A short stable name for a saved settings section (job dedup ids). */
+function digest(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
 
 export type SaveResult =
   | { ok: true; settings: TenantSettings; catchUp: CatchUp }
@@ -81,10 +87,28 @@ async function store(
 ): Promise<SaveResult> {
   await repos(deps).tenants.updateSettings(tenant.id, next as unknown as Record<string, unknown>);
   if (before.paused !== next.paused) await notePauseChange(deps, tenant.id, next.paused);
-  const catchUp =
-    before.paused && !next.paused
-      ? await queueCatchUp(deps, { ...tenant, settings: next as unknown as Record<string, unknown> })
-      : "none";
+  const updated = { ...tenant, settings: next as unknown as Record<string, unknown> };
+  const catchUp = before.paused && !next.paused ? await queueCatchUp(deps, updated) : "none";
+  // What the merchant confirmed ("isto muda o estoque de N produtos") is applied now, not at the next change
+  // or when the rolling reconciliation comes round: a stock or price setting changed queues that resync.
+  // Saved while the sync cannot run (paused): the catch-up on Retomar queues them (tenant-lifecycle.ts).
+  if (tenant.initialSyncDoneAt) {
+    const stock = JSON.stringify(next.stock);
+    const price = JSON.stringify(next.price);
+    const changed: Array<[SyncEntity, string]> = [];
+    if (JSON.stringify(before.stock) !== stock) changed.push(["stock", digest(stock)]);
+    if (JSON.stringify(before.price) !== price) changed.push(["prices", digest(price)]);
+    if (next.paused || tenant.state !== "active") {
+      if (changed.length > 0)
+        await rememberPendingResync(
+          deps,
+          tenant.id,
+          changed.map(([e]) => e),
+        );
+    } else {
+      for (const [entity, cause] of changed) await resyncEntity(deps, updated, entity, cause);
+    }
+  }
   return { ok: true, settings: next, catchUp };
 }
 
@@ -158,6 +182,8 @@ export async function resyncEntity(
   deps: Deps,
   tenant: Tenant,
   entity: SyncEntity,
+  /** A settings save passes what it saved: a burst of clicks is one job, a different save its own. */
+  cause?: string,
 ): Promise<"enqueued" | "not_active"> {
   if (tenant.state !== "active") return "not_active";
   await deps.producer.enqueue(
@@ -165,7 +191,7 @@ export async function resyncEntity(
     { tenantId: tenant.id, entities: [entity] },
     {
       deduplication: {
-        id: safeJobId("resync", tenant.id, entity),
+        id: safeJobId(...(cause ? ["resync", tenant.id, entity, cause] : ["resync", tenant.id, entity])),
         ttl: CLICK_DEDUP_MS,
       },
     },

@@ -1,5 +1,12 @@
 import type { Tenant } from "@zb/db";
-import { InitialSyncOrchestrator, readTenantSettings, safeJobId } from "@zb/sync";
+import {
+  InitialSyncOrchestrator,
+  readTenantSettings,
+  type SyncEntity,
+  safeJobId,
+  syncEntitySchema,
+} from "@zb/sync";
+import { z } from "zod";
 import type { AppDeps } from "../deps.js";
 import { nowOf, repos } from "./repos.js";
 
@@ -8,36 +15,71 @@ type Deps = Pick<AppDeps, "db" | "secretBox" | "producer" | "hooks" | "config" |
 export type CatchUp = "none" | "poll-changes" | "initial-sync-resumed" | "initial-sync-started";
 
 /**
+ * Stock or price settings saved while the sync could not run (paused, uninstalled): the passes they need,
+ * queued by the catch-up when the tenant comes back (a job of a paused tenant is skipped, not kept).
+ */
+export const PENDING_RESYNC_STREAM = "settings:pending-resync";
+const pendingResync = z.object({ entities: z.array(syncEntitySchema) });
+
+export async function rememberPendingResync(
+  deps: Deps,
+  tenantId: string,
+  entities: SyncEntity[],
+): Promise<void> {
+  const { cursors } = repos(deps);
+  const prev = await cursors.get(tenantId, PENDING_RESYNC_STREAM, pendingResync).catch(() => undefined);
+  const all = [...new Set([...(prev?.entities ?? []), ...entities])];
+  await cursors.set(tenantId, PENDING_RESYNC_STREAM, { entities: all });
+}
+
+/**
  * Work to queue when a tenant comes back (reinstall inside the retention window, Bling reconnect, merchant
- * resume). After a finished initial sync that is a catch-up poll, never a full resync. An initial sync the
- * pause interrupted continues where its checkpoint stopped: its queued step ran as a no-op while paused,
- * so the chain is re-entered with a fresh job id (the step itself is idempotent per checkpoint).
+ * resume). After a finished initial sync that is a catch-up poll (plus the passes of settings saved while
+ * paused), never a full resync. A pass the pause interrupted — the initial sync or a later one-entity
+ * resync — continues where its checkpoint stopped: its queued step ran as a no-op while paused, so the
+ * chain is re-entered with a fresh job id (the step itself is idempotent per checkpoint).
  */
 export async function queueCatchUp(deps: Deps, tenant: Tenant): Promise<CatchUp> {
   if (tenant.state !== "active") return "none";
   // Active again: the budget lets its requests through (a merchant pause still set keeps the flag).
   if (!readTenantSettings(tenant.settings).paused) await deps.hooks.setBudgetPause?.(tenant.id, false);
   const stamp = nowOf(deps).getTime();
+  // A pass the pause interrupted (the first sync, or a later "Sincronizar de novo" / settings resync: same
+  // checkpoint) continues where it stopped; otherwise its run would read "em andamento" forever.
+  const cursor = await new InitialSyncOrchestrator(deps.db.db, deps.producer).cursor(tenant.id);
+  const entity = cursor && !cursor.finishedAt ? cursor.order[cursor.index] : undefined;
+  const runId = entity ? cursor?.runIds[entity] : undefined;
+  const interrupted = cursor && entity && runId ? { runId, entity, page: cursor.page } : undefined;
+  if (interrupted) {
+    await deps.producer.enqueue(
+      "initial-sync-step",
+      {
+        tenantId: tenant.id,
+        ...interrupted,
+      },
+      { jobId: safeJobId("init", interrupted.runId, interrupted.page, "resume", stamp) },
+    );
+  }
   if (tenant.initialSyncDoneAt) {
     await deps.producer.enqueue(
       "poll-changes",
       { tenantId: tenant.id },
       { jobId: safeJobId("catchup", tenant.id, stamp) },
     );
+    const { cursors } = repos(deps);
+    const pending = await cursors.get(tenant.id, PENDING_RESYNC_STREAM, pendingResync).catch(() => undefined);
+    for (const entity of pending?.entities ?? []) {
+      await deps.producer.enqueue(
+        "initial-sync-start",
+        { tenantId: tenant.id, entities: [entity] },
+        { jobId: safeJobId("catchup", tenant.id, entity, stamp) },
+      );
+    }
+    if (pending) await cursors.delete(tenant.id, PENDING_RESYNC_STREAM);
     await deps.hooks.onTenantResumed(tenant.id);
     return "poll-changes";
   }
-  const cursor = await new InitialSyncOrchestrator(deps.db.db, deps.producer).cursor(tenant.id);
-  const entity = cursor && !cursor.finishedAt ? cursor.order[cursor.index] : undefined;
-  const runId = entity ? cursor?.runIds[entity] : undefined;
-  if (cursor && entity && runId) {
-    await deps.producer.enqueue(
-      "initial-sync-step",
-      { tenantId: tenant.id, runId, entity, page: cursor.page },
-      { jobId: safeJobId("init", runId, cursor.page, "resume", stamp) },
-    );
-    return "initial-sync-resumed";
-  }
+  if (interrupted) return "initial-sync-resumed";
   await deps.producer.enqueue("initial-sync-start", { tenantId: tenant.id });
   return "initial-sync-started";
 }
