@@ -142,6 +142,11 @@ export class BlingControl {
     return this.sim.domain.upsertDeposit(this.sim.account(accountId), deposit);
   }
 
+  /** A depósito removed in Bling's screens (not the default one): gone from the list and every balance. */
+  deleteDeposit(accountId: string, depositId: number): void {
+    this.sim.domain.deleteDeposit(this.sim.account(accountId), depositId);
+  }
+
   upsertSituacao(accountId: string, s: Partial<BlingSituacao> & { nome: string }): BlingSituacao {
     return this.sim.domain.upsertSituacao(this.sim.account(accountId), s);
   }

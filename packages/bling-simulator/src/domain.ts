@@ -340,6 +340,19 @@ export class Domain {
     return dep;
   }
 
+  /**
+   * A depósito removed in Bling's own screens (API v3 has no DELETE for it): gone from `GET /depositos` and
+   * from every balance. The default one cannot be removed, as in Bling.
+   */
+  deleteDeposit(acc: Account, id: number): void {
+    const dep = acc.deposits.get(id);
+    if (!dep) throw new Error(`unknown deposit ${id}`);
+    if (dep.padrao) throw new Error("the default deposit cannot be removed");
+    acc.deposits.delete(id);
+    for (const cells of acc.stock.values()) cells.delete(id);
+    acc.stockVersion++;
+  }
+
   upsertSituacao(acc: Account, input: Partial<BlingSituacao> & { nome: string }): BlingSituacao {
     const existing = input.id !== undefined ? acc.situacoes.get(input.id) : undefined;
     // Custom situations get large ids, as on real accounts.

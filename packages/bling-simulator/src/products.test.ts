@@ -262,6 +262,23 @@ describe("stock", () => {
     expect((await t.call("GET", "/estoques/saldos")).status).toBe(400);
   });
 
+  it("a depósito removed in Bling is gone from GET /depositos and from every balance; the default stays", async () => {
+    const t = createTestSim({ limits: { enforce: false } });
+    const second = t.sim.control.upsertDeposit(t.accountId, { descricao: "Loja" });
+    const main = t.sim.control.getAccount(t.accountId).deposits.find((d) => d.padrao)?.id as number;
+    const [a] = seedSimple(t, 1, () => 10) as [number];
+    t.sim.control.setStock(t.accountId, a, second.id, { fisico: 3 });
+    t.sim.control.deleteDeposit(t.accountId, second.id);
+    const list = await t.call("GET", "/depositos");
+    expect(list.json.data.map((d: { id: number }) => d.id)).toEqual([main]);
+    const res = await t.call("GET", `/estoques/saldos?idsProdutos[]=${a}`);
+    expect(res.json.data[0]).toMatchObject({
+      saldoFisicoTotal: 10,
+      depositos: [{ id: main, saldoFisico: 10, saldoVirtual: 10 }],
+    });
+    expect(() => t.sim.control.deleteDeposit(t.accountId, main)).toThrow(/default/);
+  });
+
   it("virtual-stock kits derive their balance from components", async () => {
     const t = createTestSim({ limits: { enforce: false } });
     const [a, b] = seedSimple(t, 2, (i) => (i === 0 ? 10 : 7)) as [number, number];

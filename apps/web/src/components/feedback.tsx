@@ -10,9 +10,12 @@ export function Loading({ children = "Carregando…" }: { children?: ReactNode }
   );
 }
 
-/** A refused or expired session: trying again cannot help, only opening the app again from the App Center. */
+/**
+ * A refused or expired session, or an app uninstalled from the organization: trying again cannot help, only
+ * opening (or installing) the app again from the App Center.
+ */
 export function isDeadSession(error: ApiError): boolean {
-  return error.status === 401 || error.reopenUrl !== null;
+  return error.status === 401 || error.reopenUrl !== null || error.code === "tenant_uninstalled";
 }
 
 export function ErrorNotice({ error, onRetry }: { error: ApiError; onRetry?: (() => void) | undefined }) {

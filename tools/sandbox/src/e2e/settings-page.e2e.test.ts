@@ -275,8 +275,11 @@ describe.skipIf(!hasChromium)(
       await page.getByTestId("tab-connection").click();
     }, 90_000);
 
-    it("connects Bling through the simulator's consent page in a popup", async () => {
+    it("connects Bling through the simulator's consent page in a popup; the first sync shows on every tab", async () => {
       showLogsOnFailure();
+      // Each Bling answer 300 ms late while connecting and shooting: the tiny catalog's first sync would
+      // otherwise be over before every tab is on record in that state.
+      world.bling.sim.control.setFaults({ latencyMs: 300 });
       const [popup] = await Promise.all([
         context.waitForEvent("page"),
         page.getByRole("button", { name: "Conectar ao Bling" }).click(),
@@ -304,7 +307,10 @@ describe.skipIf(!hasChromium)(
       await page.getByText("A primeira sincronização começou — acompanhe em Sincronização.").waitFor();
       await expect.poll(() => bannerState(page), { timeout: 10_000 }).toBe("first_sync");
       await shot(page, "05-settings-connected");
-    }, 30_000);
+      await shotEveryTab(page, "first-sync");
+      expect(await bannerState(page), "still the first sync after the last shot").toBe("first_sync");
+      world.bling.sim.control.setFaults({});
+    }, 90_000);
 
     it("shows the initial sync progressing to done", async () => {
       showLogsOnFailure();
@@ -518,6 +524,61 @@ describe.skipIf(!hasChromium)(
       expect([...seen].some((s) => s === "catching_up" || s === "active")).toBe(true);
     }, 120_000);
 
+    it("attention: a chosen depósito removed in Bling holds the stock with the reason on every tab; nothing written", async () => {
+      showLogsOnFailure();
+      const control = world.bling.sim.control;
+      const acc = control.getAccount(world.blingAccountId);
+      const filial = control.upsertDeposit(world.blingAccountId, { descricao: "Depósito Filial" });
+      const zSkus = new Set(world.zydon.sim.snapshot(world.organizationId).products.map((p) => p.sku));
+      const product = acc.products.find(
+        (p) => p.formato === "S" && !p.idProdutoPai && zSkus.has(String(p.codigo ?? "")),
+      );
+      const sku = String(product?.codigo);
+      control.setStock(world.blingAccountId, Number(product?.id), filial.id, { fisico: 42 });
+
+      // The merchant chooses only the new depósito (the list read from Bling), as the page's form saves it.
+      const admin = world.zydon.sim.issueAdminSession(world.organizationId);
+      const session = await fetch(`${apiUrl}/api/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(admin),
+      }).then((r) => r.json() as Promise<{ token: string }>);
+      const put = (depositIds: string[]) =>
+        storedSettings().then((current) =>
+          fetch(`${apiUrl}/api/settings`, {
+            method: "PUT",
+            headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
+            body: JSON.stringify({ ...current, stock: { ...current.stock, depositIds } }),
+          }),
+        );
+      expect((await put([String(filial.id)])).status).toBe(200);
+      await waitFor(
+        "the stock of the chosen depósito in Zydon",
+        async () => zydonStock().get(sku) === 42,
+        30_000,
+      );
+
+      // Then it is removed in Bling, and a stock change arrives: the sum over a depósito Bling no longer
+      // has would be 0 for every product — held as a configuration error instead.
+      control.deleteDeposit(world.blingAccountId, filial.id);
+      const main = acc.deposits.find((d) => d.padrao);
+      control.setStock(world.blingAccountId, Number(product?.id), Number(main?.id), { fisico: 7 });
+      await page.getByTestId("tab-sync").click();
+      await expect.poll(() => bannerState(page), { timeout: 60_000 }).toBe("attention");
+      const item = page.getByTestId("attention-item").first();
+      await item.waitFor({ timeout: 10_000 });
+      await expect(item.textContent()).resolves.toContain(
+        `o depósito ${filial.id} escolhido em Configurações não existe no Bling`,
+      );
+      await shotEveryTab(page, "attention");
+      expect(zydonStock().get(sku), "no stock written while the configuration is wrong").toBe(42);
+
+      // Back to the default depósito: the next pass writes, and the banner is active again.
+      expect((await put([])).status).toBe(200);
+      await waitFor("the default depósito's stock in Zydon", async () => zydonStock().get(sku) === 7, 30_000);
+      await expect.poll(() => bannerState(page), { timeout: 60_000 }).toBe("active");
+    }, 240_000);
+
     it("at 390 and 360 px every tab is in view and reachable, nothing scrolls sideways, headings do not wrap per word", async () => {
       showLogsOnFailure();
       for (const width of [390, 360]) {
@@ -548,5 +609,31 @@ describe.skipIf(!hasChromium)(
         await shot(page, `13-settings-${width}px`);
       }
     }, 45_000);
+
+    it("uninstalled from the App Center: the page says so and how to come back", async () => {
+      showLogsOnFailure();
+      const zydonPage = await context.newPage();
+      await zydonPage.goto(`${world.zydon.url}/app-center?org=${world.organizationId}`, { timeout: 10_000 });
+      await zydonPage.click(`[data-testid="uninstall-${world.credentials.zydonPluginId}"]`, {
+        timeout: 10_000,
+      });
+      await zydonPage.close();
+      const tenants = new TenantsRepository(worker.db.db);
+      await waitFor(
+        "the tenant paused",
+        async () => (await tenants.findById(tenantId))?.state === "paused",
+        15_000,
+      );
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+        await page.reload({ timeout: 10_000 });
+        await page.getByText("O app foi desinstalado desta organização").first().waitFor({ timeout: 15_000 });
+        // Trying again cannot help: the page says where to install it again instead.
+        await page.getByTestId("reopen-hint").first().waitFor({ timeout: 10_000 });
+        expect(await page.getByRole("button", { name: "Tentar de novo" }).count()).toBe(0);
+        await shot(page, `state-uninstalled-${width}`);
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }, 120_000);
   },
 );
