@@ -338,6 +338,8 @@ export async function composeWorker(
     tenantSlots: {
       slots: new TenantSlots(redis, config.REDIS_PREFIX),
       limit: opts.tenantSlots ?? config.WORKER_TENANT_SLOTS ?? DEFAULT_TENANT_SLOTS,
+      // Each queue's worker runs this many jobs at once: the capacity a tenant's fair share is taken of.
+      capacity: config.WORKER_CONCURRENCY,
       ...(opts.tenantSlotDelayMs !== undefined ? { delayMs: opts.tenantSlotDelayMs } : {}),
     },
     onJobSettled: (job) => attemptsOf(job).clear(),

@@ -38,7 +38,8 @@ export interface WorkerDeps extends JobServices {
    * Per-tenant fairness: at most `limit` running jobs of one tenant per queue, across processes (absent:
    * unlimited). A job over it is delayed by about `delayMs` (jittered) without spending an attempt.
    */
-  tenantSlots?: { slots: TenantSlots; limit: number; delayMs?: number };
+  /** `capacity`: the queue's concurrency, for the fair share once it is saturated (tenant-slots.ts). */
+  tenantSlots?: { slots: TenantSlots; limit: number; capacity?: number; delayMs?: number };
   /** The job completed: drop its cross-layer retry record. */
   onJobSettled?(job: JobRef): Promise<void>;
 }
@@ -115,7 +116,11 @@ export function createProcessor(deps: WorkerDeps): Processor {
     // Fairness: one tenant holds at most `limit` of this queue's running jobs; its excess waits delayed,
     // out of any worker slot, so every other tenant's jobs keep their share of the concurrency.
     const fair = deps.tenantSlots;
-    const slot = fair ? await fair.slots.acquire(tenantId, job.queueName, ref.id, fair.limit) : undefined;
+    const slot = fair
+      ? await fair.slots.acquire(tenantId, job.queueName, ref.id, fair.limit, {
+          ...(fair.capacity !== undefined ? { capacity: fair.capacity } : {}),
+        })
+      : undefined;
     if (slot && !slot.ok) {
       const wait = fair?.delayMs ?? 1_000;
       return delay(job, token, wait + Math.floor(Math.random() * wait));

@@ -45,6 +45,31 @@ describe("TenantSlots (per-tenant fairness, issue 21 #4)", () => {
   });
 });
 
+describe("TenantSlots fair share of a saturated queue", () => {
+  it("below capacity a tenant may use its limit; saturated, each active tenant gets capacity ÷ active, at least one", async () => {
+    const slots = new TenantSlots(redis, `${redisT.prefix}:fair`);
+    const capacity = { capacity: 4 };
+    // Alone and below capacity: the flooding tenant takes its whole limit (3 of 4).
+    const flood = [];
+    for (const id of ["f1", "f2", "f3"]) flood.push(await slots.acquire("flood", "events", id, 3, capacity));
+    expect(flood.map((r) => r.ok)).toEqual([true, true, true]);
+    // Others become active, one job each: the 4th running job saturates the queue.
+    expect((await slots.acquire("n1", "events", "a", 3, capacity)).ok).toBe(true);
+    for (const t of ["n2", "n3", "n4"]) await slots.acquire(t, "events", `${t}-probe`, 3, capacity);
+    // Saturated with 5 active tenants: share = max(1, floor(4 / 5)) = 1. The flood gets no 4th job…
+    const first = flood[0];
+    if (first?.ok) await first.lease.release();
+    expect((await slots.acquire("flood", "events", "f4", 3, capacity)).ok).toBe(false);
+    // …while a tenant with nothing running still gets its one.
+    const n5 = await slots.acquire("n5", "events", "b", 3, capacity);
+    expect(n5.ok).toBe(true);
+    // Without a capacity (the old rule) only the fixed limit counts.
+    expect((await slots.acquire("flood", "events", "f4", 3)).ok).toBe(true);
+    for (const r of flood) if (r.ok) await r.lease.release();
+    if (n5.ok) await n5.lease.release();
+  });
+});
+
 describe("RedisCallAttempts (retry cap across layers, issue 17 #5)", () => {
   it("allows 10 failed requests of one call in a job's whole life, then refuses; a success ends the call", async () => {
     const cap = new RedisCallAttempts(redis, `${redisT.prefix}:callcap:events:j-1`);

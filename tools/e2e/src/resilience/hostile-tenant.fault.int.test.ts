@@ -72,8 +72,10 @@ beforeAll(async () => {
 
   for (let i = 0; i < NORMAL; i++) {
     const t = await e.addTenant(`Loja Normal ${i}`);
+    // Three products: with two, some seeds of the demo data (blank or repeated SKUs, no stock on purpose)
+    // leave no simple product with stock to time, as the 50-tenant run found.
     generateDemoAccount(e.bling.sim, t.accountId, {
-      products: 2,
+      products: 3,
       variationShare: 0,
       contacts: 1,
       paymentMethods: 1,
