@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { apiServerOptions, app, composeAppDeps } from "@zb/api";
 import { apiEnvKeys, createLogger, loadConfig, workerEnvKeys } from "@zb/config";
-import { runMigrations, TenantsRepository } from "@zb/db";
+import { LedgerRepository, runMigrations, TenantsRepository } from "@zb/db";
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, testEnv } from "@zb/testing";
 import { type ComposedWorker, composeWorker } from "@zb/worker";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
@@ -534,7 +534,15 @@ describe.skipIf(!hasChromium)(
         (p) => p.formato === "S" && !p.idProdutoPai && zSkus.has(String(p.codigo ?? "")),
       );
       const sku = String(product?.codigo);
+      // Every product has stock there too: choosing it must change values, not zero the catalog (which the
+      // mass-change breaker would rightly hold — another test's subject).
+      for (const p of acc.products.filter((q) => q.formato !== "V"))
+        control.setStock(world.blingAccountId, Number(p.id), filial.id, { fisico: 3 });
       control.setStock(world.blingAccountId, Number(product?.id), filial.id, { fisico: 42 });
+      const history = async () =>
+        (await new LedgerRepository(worker.db.db).list({ tenantId, pageSize: 8 })).items
+          .map((r) => `${r.entity} ${r.entityKey} ${r.outcome}: ${r.reason ?? ""}`)
+          .join("\n");
 
       // The merchant chooses only the new depósito (the list read from Bling), as the page's form saves it.
       const admin = world.zydon.sim.issueAdminSession(world.organizationId);
@@ -555,8 +563,12 @@ describe.skipIf(!hasChromium)(
       await waitFor(
         "the stock of the chosen depósito in Zydon",
         async () => zydonStock().get(sku) === 42,
-        30_000,
-      );
+        60_000,
+      ).catch(async (err: unknown) => {
+        throw new Error(
+          `${String(err)}; stock ${zydonStock().get(sku)}; latest history:\n${await history()}`,
+        );
+      });
 
       // Then it is removed in Bling, and a stock change arrives: the sum over a depósito Bling no longer
       // has would be 0 for every product — held as a configuration error instead.
@@ -575,7 +587,7 @@ describe.skipIf(!hasChromium)(
 
       // Back to the default depósito: the next pass writes, and the banner is active again.
       expect((await put([])).status).toBe(200);
-      await waitFor("the default depósito's stock in Zydon", async () => zydonStock().get(sku) === 7, 30_000);
+      await waitFor("the default depósito's stock in Zydon", async () => zydonStock().get(sku) === 7, 60_000);
       await expect.poll(() => bannerState(page), { timeout: 60_000 }).toBe("active");
     }, 240_000);
 
