@@ -8,6 +8,7 @@ import type { progressSchema } from "../api/client.js";
 /** Wire shape (defaults not yet applied). */
 type Progress = z.input<typeof progressSchema>;
 
+import { PageStateProvider } from "../page-state.js";
 import { renderWithApi } from "../test/render.js";
 import { server, url } from "../test/server.js";
 import { ReadinessPanel } from "./readiness-panel.js";
@@ -162,6 +163,33 @@ describe("sync panel", () => {
     renderWithApi(<SyncPanel refreshKey={0} />);
     expect(await screen.findByText(/ainda não começou/)).toBeTruthy();
     expect((await screen.findByRole("alert")).textContent).toContain("Saúde indisponível.");
+  });
+});
+
+describe("sync panel right after connecting", () => {
+  it("while the banner says the first sync is starting, the panel says so too (never 'ainda não começou')", async () => {
+    server.use(
+      http.get(url("/api/settings/progress"), () => HttpResponse.json({ running: false, entities: [] })),
+      http.get(url("/api/settings/health"), () => HttpResponse.json(health)),
+      http.get(url("/api/settings/state"), () =>
+        HttpResponse.json({
+          state: "first_sync",
+          title: "Primeira sincronização",
+          detail: "A primeira sincronização está em andamento; acompanhe em Sincronização.",
+          waiting: 0,
+          canSync: false,
+          canPause: true,
+          attention: [],
+        }),
+      ),
+    );
+    renderWithApi(
+      <PageStateProvider refreshKey={0}>
+        <SyncPanel refreshKey={0} />
+      </PageStateProvider>,
+    );
+    expect(await screen.findByText(/A primeira sincronização está começando/)).toBeTruthy();
+    expect(screen.queryByText(/ainda não começou/)).toBeNull();
   });
 });
 

@@ -28,7 +28,10 @@ interface Props {
 export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Props) {
   const api = useApi();
   const [running, setRunning] = useState(false);
-  const interval = running ? pollMs : idlePollMs;
+  // The banner already says a sync is starting (connected, steps not created yet): poll as if running, so
+  // its steps appear here within seconds instead of at the next idle refresh.
+  const starting = usePageState().state?.state === "first_sync";
+  const interval = running || starting ? pollMs : idlePollMs;
   const progress = useResource(() => api.getProgress(), String(refreshKey), interval);
   const health = useResource(() => api.getHealth(), String(refreshKey), interval);
   const activity = useResource(() => api.getActivity(), String(refreshKey), interval);
@@ -67,7 +70,9 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
         {progress.data && !progress.loading ? (
           progress.data.entities.length === 0 ? (
             <Empty>
-              A sincronização inicial ainda não começou. Ela inicia assim que o Bling é conectado.
+              {starting
+                ? "A primeira sincronização está começando: as etapas aparecem aqui em instantes."
+                : "A sincronização inicial ainda não começou. Ela inicia assim que o Bling é conectado."}
             </Empty>
           ) : (
             <>
