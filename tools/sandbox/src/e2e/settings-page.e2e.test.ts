@@ -621,31 +621,5 @@ describe.skipIf(!hasChromium)(
         await shot(page, `13-settings-${width}px`);
       }
     }, 45_000);
-
-    it("uninstalled from the App Center: the page says so and how to come back", async () => {
-      showLogsOnFailure();
-      const zydonPage = await context.newPage();
-      await zydonPage.goto(`${world.zydon.url}/app-center?org=${world.organizationId}`, { timeout: 10_000 });
-      await zydonPage.click(`[data-testid="uninstall-${world.credentials.zydonPluginId}"]`, {
-        timeout: 10_000,
-      });
-      await zydonPage.close();
-      const tenants = new TenantsRepository(worker.db.db);
-      await waitFor(
-        "the tenant paused",
-        async () => (await tenants.findById(tenantId))?.state === "paused",
-        15_000,
-      );
-      for (const width of [1280, 390]) {
-        await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
-        await page.reload({ timeout: 10_000 });
-        await page.getByText("O app foi desinstalado desta organização").first().waitFor({ timeout: 15_000 });
-        // Trying again cannot help: the page says where to install it again instead.
-        await page.getByTestId("reopen-hint").first().waitFor({ timeout: 10_000 });
-        expect(await page.getByRole("button", { name: "Tentar de novo" }).count()).toBe(0);
-        await shot(page, `state-uninstalled-${width}`);
-      }
-      await page.setViewportSize({ width: 1280, height: 900 });
-    }, 120_000);
   },
 );
