@@ -191,7 +191,7 @@ export async function resyncEntity(
     { tenantId: tenant.id, entities: [entity] },
     {
       deduplication: {
-        id: safeJobId(...(cause ? ["resync", tenant.id, entity, cause] : ["resync", tenant.id, entity])),
+        id: safeJobId("resync", tenant.id, entity, ...(cause ? [cause] : [])),
         ttl: CLICK_DEDUP_MS,
       },
     },

@@ -111,16 +111,21 @@ function zydonStock(): Map<string, number | undefined> {
   return new Map(world.zydon.sim.snapshot(world.organizationId).products.map((p) => [p.sku, p.stock]));
 }
 
-async function storedSettings(): Promise<{
-  stock: { depositIds: string[]; balance: string };
-  price: { source: string; blingStoreId?: string };
-}> {
+/** A page session from a fresh Zydon admin session, as the page gets one after a reload. */
+async function adminSession(): Promise<{ token: string }> {
   const admin = world.zydon.sim.issueAdminSession(world.organizationId);
-  const session = await fetch(`${apiUrl}/api/session`, {
+  return fetch(`${apiUrl}/api/session`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(admin),
   }).then((r) => r.json() as Promise<{ token: string }>);
+}
+
+async function storedSettings(): Promise<{
+  stock: { depositIds: string[]; balance: string };
+  price: { source: string; blingStoreId?: string };
+}> {
+  const session = await adminSession();
   return fetch(`${apiUrl}/api/settings`, { headers: { authorization: `Bearer ${session.token}` } }).then(
     (r) => r.json() as Promise<Awaited<ReturnType<typeof storedSettings>>>,
   );
@@ -375,12 +380,7 @@ describe.skipIf(!hasChromium)(
       await shot(page, "16-store-refused-connected");
       await page.getByLabel("Preço base do produto no Bling").check();
       // Depósitos are a list read from Bling now; a made-up id sent anyway (as a script would) is refused.
-      const admin = world.zydon.sim.issueAdminSession(world.organizationId);
-      const session = await fetch(`${apiUrl}/api/session`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(admin),
-      }).then((r) => r.json() as Promise<{ token: string }>);
+      const session = await adminSession();
       const current = await storedSettings();
       for (const bad of [["abc", "-1"], ["12;34"], ["99999999999"]]) {
         const res = await fetch(`${apiUrl}/api/settings`, {
@@ -450,12 +450,7 @@ describe.skipIf(!hasChromium)(
       await shot(page, "11-settings-saved");
 
       // Read back through the API with a fresh admin session, as the page would after a reload.
-      const admin = world.zydon.sim.issueAdminSession(world.organizationId);
-      const session = await fetch(`${apiUrl}/api/session`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(admin),
-      }).then((r) => r.json() as Promise<{ token: string }>);
+      const session = await adminSession();
       const settings = await fetch(`${apiUrl}/api/settings`, {
         headers: { authorization: `Bearer ${session.token}` },
       }).then((r) => r.json() as Promise<{ stock: { balance: string } }>);
@@ -545,12 +540,7 @@ describe.skipIf(!hasChromium)(
           .join("\n");
 
       // The merchant chooses only the new depósito (the list read from Bling), as the page's form saves it.
-      const admin = world.zydon.sim.issueAdminSession(world.organizationId);
-      const session = await fetch(`${apiUrl}/api/session`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(admin),
-      }).then((r) => r.json() as Promise<{ token: string }>);
+      const session = await adminSession();
       const put = (depositIds: string[]) =>
         storedSettings().then((current) =>
           fetch(`${apiUrl}/api/settings`, {
