@@ -42,6 +42,39 @@ export interface InitialSyncResult {
   workerCpuS: number;
   simulatorsCpuS: number;
   diffs: number;
+  /** Where the wall time went: each entity's requests from its first to its last, and the rate reached. */
+  timeline?: PhaseSpan[];
+}
+
+export interface PhaseSpan {
+  phase: string;
+  fromMs: number;
+  toMs: number;
+  requests: number;
+}
+
+/** Entities in the order the initial sync runs them, by endpoint. */
+const PHASE_OF: Array<[RegExp, string]> = [
+  [/situacoes|formas-pagamentos/, "readiness + payment methods"],
+  [/^GET \/produtos/, "products"],
+  [/estoques|depositos/, "stock"],
+  [/contatos/, "customers"],
+];
+
+function timelineOf(log: Array<{ at: number; endpoint: string }>, started: number): PhaseSpan[] {
+  const spans = new Map<string, PhaseSpan>();
+  for (const r of log) {
+    const phase = PHASE_OF.find(([re]) => re.test(r.endpoint))?.[1] ?? "other";
+    const at = r.at - started;
+    const s = spans.get(phase);
+    if (!s) spans.set(phase, { phase, fromMs: at, toMs: at, requests: 1 });
+    else {
+      s.toMs = Math.max(s.toMs, at);
+      s.fromMs = Math.min(s.fromMs, at);
+      s.requests++;
+    }
+  }
+  return [...spans.values()].sort((a, b) => a.fromMs - b.fromMs);
 }
 
 /** floor(n/100)+1: Bling lists have no totals, so a list ends at the first page with fewer than 100 rows. */
@@ -211,6 +244,7 @@ export async function runInitialSync(products: number, k: number): Promise<Initi
       workerCpuS,
       simulatorsCpuS,
       diffs,
+      timeline: timelineOf(log, started),
     };
   } finally {
     await w.close();

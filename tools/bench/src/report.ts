@@ -65,6 +65,24 @@ function initialSection(r: InitialSyncResult): string[] {
     out.push(
       `| requests right after "done" (first scheduled poll, not counted above) | ${after.map(([k, v]) => `${k} ×${v}`).join(", ")} |`,
     );
+  if (r.timeline?.length) {
+    out.push(
+      "",
+      "Where the wall time went (requests of each entity, first to last; the share is the rate to reach):",
+      "",
+    );
+    out.push(
+      "| phase | from | to | requests | rate | ÷ share |",
+      "| --- | ---: | ---: | ---: | ---: | ---: |",
+    );
+    for (const p of r.timeline) {
+      const rate = p.requests / Math.max(0.001, (p.toMs - p.fromMs) / 1000);
+      out.push(
+        `| ${p.phase} | ${(p.fromMs / 1000).toFixed(1)} s | ${(p.toMs / 1000).toFixed(1)} s | ${p.requests} | ${rate.toFixed(1)}/s | ${(rate / r.share).toFixed(2)} |`,
+      );
+    }
+    out.push(`| (wall) | 0 s | ${(r.wallMs / 1000).toFixed(1)} s | | | |`);
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
 import type { Database } from "@zb/db";
 import { actionOf } from "../engine/errors.js";
+import type { KeyedLock } from "../engine/page-pool.js";
 import type { BlingPort } from "../ports/bling-port.js";
 import type { ZydonPort } from "../ports/zydon-port.js";
 import type { TenantSettings } from "../settings/tenant-settings.js";
@@ -30,6 +31,11 @@ export interface SyncContext {
    * worker slot for long (a product's image upload). Absent in unit tests: then the claim is always granted.
    */
   claim?(key: string, ttlMs: number): Promise<{ release(): Promise<void> } | null>;
+  /**
+   * Set while a page's records run together (engine/page-pool.ts): held on a record's natural keys (SKUs,
+   * document) from the "already linked?" check to its link row. Absent elsewhere: records go one at a time.
+   */
+  sameKey?: KeyedLock;
   /** Queue follow-up work (image uploads, refreshes) without blocking the current step. */
   enqueueImages?(blingProductId: string): Promise<void>;
   /** Queue the NF-e step of an exported order (the worker binds it to `nfe-step` with `nfeJobId(…, 0)`). */

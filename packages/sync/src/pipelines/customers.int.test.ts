@@ -115,6 +115,27 @@ describe("customers pipeline", () => {
     expect(ctx.zydon.partners.size).toBe(1);
   });
 
+  // The page's contacts run a few at a time (engine/page-pool.ts): two with one CPF must not both create it.
+  it("two contacts with one CPF on a page, in flight together: one partner, never two", async () => {
+    const ctx = await t.context();
+    const cpf = generateCpf();
+    for (const nome of ["Ana", "Ana Filial", "Ana Matriz"])
+      ctx.bling.putContact(blingContact({ nome, numeroDocumento: cpf }));
+    // Zydon answering in a few ms, as over the network: without the lock all three would find no partner.
+    ctx.zydon.log.slow("findPartnerByDocument", 5);
+    ctx.zydon.log.slow("createPartner", 5);
+    const page = await customersPipeline.runPage(ctx, 1);
+    expect(page).toMatchObject({ synced: 1, skipped: 2, failed: 0 });
+    expect(ctx.zydon.log.count("createPartner")).toBe(1);
+    expect(ctx.zydon.partners.size).toBe(1);
+    const [dup] = (await ledgerRows(ctx, "customer")).filter((r) => r.action === "duplicate");
+    expect(dup).toMatchObject({ entityKey: cpf, outcome: "skipped" });
+    expect(dup?.reason).toContain("tem o mesmo documento");
+    // The page again (a retried step): nothing new, nothing failed.
+    expect(await customersPipeline.runPage(ctx, 1)).toMatchObject({ failed: 0 });
+    expect(ctx.zydon.log.count("createPartner")).toBe(1);
+  });
+
   it("pages through contacts: a full page of 100 says there is more", async () => {
     const ctx = await t.context();
     for (let i = 0; i < 101; i++)

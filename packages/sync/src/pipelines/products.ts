@@ -2,6 +2,7 @@ import { CursorsRepository, LedgerRepository, LinksRepository, linkData } from "
 import { z } from "zod";
 import { contentHash } from "../domain/content-hash.js";
 import type { EntityPipeline, PageResult } from "../engine/initial-sync.js";
+import { forEachPooled, KeyedLock, PAGE_CONCURRENCY } from "../engine/page-pool.js";
 import { mapProduct } from "../mappers/products.js";
 import type { ErpProductDetail, ErpProductSummary } from "../ports/bling-port.js";
 import type { PortalProductRef } from "../ports/zydon-port.js";
@@ -67,7 +68,13 @@ async function syncProductNow(
   if (detail?.idProdutoPai && detail.idProdutoPai !== detail.id)
     detail = await ctx.bling.getProduct(detail.idProdutoPai);
   if (!detail) return inactivateDeleted(ctx, blingId);
-  return writeProduct(ctx, detail);
+  if (!ctx.sameKey) return writeProduct(ctx, detail);
+  // Records of a page run together (engine/page-pool.ts): the product's SKUs are held from the duplicate
+  // check to the link rows, so two Bling products sharing a SKU cannot both create it.
+  const skus = [detail.codigo, ...detail.variacoes.map((v) => v.codigo)]
+    .map((c) => c?.trim())
+    .filter((c): c is string => Boolean(c));
+  return ctx.sameKey.run(skus, () => writeProduct(ctx, detail));
 }
 
 async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise<ProductOutcome> {
@@ -369,12 +376,21 @@ export const productsPipeline: EntityPipeline<SyncContext> = {
       filtroSaldoEstoque: PASSES[pos.pass] as 0 | 1 | 2,
     });
     const outcomes: ProductOutcome[] = [];
-    for (const s of summaries) {
-      if (s.idProdutoPai) continue;
-      outcomes.push(await syncProduct(ctx, s));
-      // Each product is a detail read (~2/s): report every few so the page moves during a page.
-      if (progress && outcomes.length % 5 === 0) await progress(tally(outcomes));
-    }
+    const pageCtx: SyncContext = { ...ctx, sameKey: new KeyedLock() };
+    // Each product is a detail read (~2/s): report every few so the bar moves during a page (in order).
+    let reported = Promise.resolve();
+    await forEachPooled(
+      summaries.filter((s) => !s.idProdutoPai),
+      PAGE_CONCURRENCY,
+      async (s) => {
+        outcomes.push(await syncProduct(pageCtx, s));
+        if (progress && outcomes.length % 5 === 0) {
+          reported = reported.then(() => progress(tally(outcomes)));
+          await reported;
+        }
+      },
+    );
+    await reported;
     const passEnded = summaries.length < 100;
     if (passEnded && pos.state.pages[pos.pass] === undefined) {
       const pages = [...pos.state.pages];

@@ -43,11 +43,20 @@ export class CallLog<M extends string> {
     this.planned.set(method, list);
   }
 
+  private readonly latencies = new Map<M, number>();
+
+  /** Calls of `method` take `ms` before touching the state (so calls in flight together can interleave). */
+  slow(method: M, ms: number): void {
+    this.latencies.set(method, ms);
+  }
+
   /** Record the call and run `fn` against the fake's state, firing a planned failure if one is due. */
   async run<T>(method: M, args: unknown[], fn: () => T | Promise<T>): Promise<T> {
     this.calls.push({ method, args });
     const failure = this.take(method);
     if (failure?.timing === "before") throw failure.error();
+    const ms = this.latencies.get(method);
+    if (ms) await new Promise((r) => setTimeout(r, ms));
     const result = await fn();
     if (failure?.timing === "after") throw failure.error();
     return result;
