@@ -35,7 +35,8 @@ export interface World {
   cdn: ImageCdn;
   /** Point a seeded account's image links at `cdn` and date its catalog a day back (no webhooks). */
   prepareCatalog(accountId: string): void;
-  startWorker(): Promise<WorkerProc>;
+  /** Another worker process; `pollMs` overrides the world's polling/reconciliation interval for it. */
+  startWorker(opts?: { pollMs?: number }): Promise<WorkerProc>;
   /** Wait until a tenant's initial sync is done; returns ms. */
   initialSync(tenantId: string, timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
@@ -131,7 +132,8 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     });
   }
 
-  const startWorker = async (): Promise<WorkerProc> => {
+  const startWorker = async (over: { pollMs?: number } = {}): Promise<WorkerProc> => {
+    const poll = over.pollMs ?? pollMs;
     const env = Object.fromEntries(
       Object.entries({ ...e.rawEnv, WORKER_CONCURRENCY: undefined, LOG_LEVEL: "warn" }).filter(
         ([, v]) => v !== undefined,
@@ -139,7 +141,8 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     ) as Record<string, string>;
     // K = 1 runs the production intervals; only the share is passed (the same 2 as the env default).
     const args = ["--share", String(share)];
-    if (k !== 1 || opts.pollMs) args.push("--poll-ms", String(pollMs), "--reconcile-ms", String(pollMs));
+    if (k !== 1 || opts.pollMs || over.pollMs)
+      args.push("--poll-ms", String(poll), "--reconcile-ms", String(poll));
     const proc = spawn(process.execPath, ["--import", "tsx", workerEntry, ...args], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -172,6 +175,8 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       output: () => out,
       kill() {
         clearInterval(sample);
+        const i = workers.indexOf(w);
+        if (i >= 0) workers.splice(i, 1);
         if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
         return new Promise((r) => {
           proc.once("exit", () => r());
@@ -226,7 +231,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       return Date.now() - started;
     },
     async close() {
-      await Promise.all(workers.map((w) => w.kill()));
+      await Promise.all([...workers].map((w) => w.kill()));
       await api?.kill();
       await e.close();
       await cdn.close();

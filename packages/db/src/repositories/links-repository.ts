@@ -81,6 +81,15 @@ export class LinksRepository {
       );
   }
 
+  /** These rows as they are now (any entity), e.g. re-read under a lease. */
+  async byIds(tenantId: string, ids: number[]): Promise<EntityLink[]> {
+    if (ids.length === 0) return [];
+    return this.db
+      .select()
+      .from(entityLinks)
+      .where(and(eq(entityLinks.tenantId, tenantId), inArray(entityLinks.id, ids)));
+  }
+
   async byZydonId(tenantId: string, entity: LinkEntity, zydonId: string): Promise<EntityLink | undefined> {
     const [row] = await this.db
       .select()

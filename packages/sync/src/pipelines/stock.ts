@@ -87,8 +87,37 @@ export async function syncStockFor(
   if (links.length === 0) return result;
   const chosen = ctx.settings.stock.depositIds;
   const depositId = opts.depositId !== undefined ? opts.depositId : await defaultDepositId(ctx);
+  // Two jobs writing one record's stock (duplicated webhooks, a refresh beside the reconciliation) both saw
+  // the old `stockQty`, wrote the same value twice, or an older balance after a newer one. Each batch now
+  // reads its balances and writes them under the tenant's stock lease, with its links re-read inside it:
+  // the second job sees the first's write and skips it, and its balance is at least as new.
+  const underLease = <T>(fn: () => Promise<T>) => (ctx.exclusive ? ctx.exclusive("stock-writes", fn) : fn());
   for (let i = 0; i < links.length; i += ctx.bling.maxBalanceBatch) {
-    const batch = links.slice(i, i + ctx.bling.maxBalanceBatch).filter((l) => l.blingId && l.zydonId);
+    const slice = links.slice(i, i + ctx.bling.maxBalanceBatch).filter((l) => l.blingId && l.zydonId);
+    const stop = await underLease(() => writeBatch(slice, i));
+    if (stop) return result;
+  }
+  await clearConfigError(
+    ctx,
+    "stock.depositIds",
+    "Depósitos confirmados no Bling; o estoque voltou a ser atualizado.",
+  );
+  return result;
+
+  /** One balance request's worth; `true` when a configuration error stops the rest. */
+  async function writeBatch(slice: EntityLink[], i: number): Promise<boolean> {
+    const fresh = new Map(
+      (
+        await new LinksRepository(ctx.db).byIds(
+          ctx.tenantId,
+          slice.map((l) => l.id),
+        )
+      ).map((l) => [l.id, l]),
+    );
+    const batch = slice
+      .map((l) => fresh.get(l.id))
+      .filter((l): l is EntityLink => !!l?.blingId && !!l.zydonId);
+    if (batch.length === 0) return false;
     const balances = await ctx.bling.getBalances(batch.map((l) => l.blingId as string));
     // A quantity summed over depósitos Bling does not have is 0 for every product: a configuration error,
     // recorded once (config-errors.ts), nothing written for this batch or the rest, never a stock of 0.
@@ -102,7 +131,7 @@ export async function syncStockFor(
         missingDepositIds: missing,
       });
       result.failed += links.length - i;
-      return result;
+      return true;
     }
     const byId = new Map(balances.map((b) => [b.productId, b]));
     // Links Bling returned no balance row for (zero, negative — or deleted: see `findGone`).
@@ -120,7 +149,7 @@ export async function syncStockFor(
     if (!(await allowStockZeroing(ctx, zeroing, massChangeShare(ctx)))) {
       // Held by the mass-change breaker (stock-guard.ts): nothing of this batch is written.
       result.failed += batch.length;
-      continue;
+      return false;
     }
     // Each write is one Zydon call (~0.3 s there, zydon-api.md §4): a few in flight, paced by the Zydon budget.
     // Variations of one Zydon product one at a time: whether Zydon merges concurrent variation writes is unknown.
@@ -168,13 +197,8 @@ export async function syncStockFor(
       result.synced++;
       result.written++;
     });
+    return false;
   }
-  await clearConfigError(
-    ctx,
-    "stock.depositIds",
-    "Depósitos confirmados no Bling; o estoque voltou a ser atualizado.",
-  );
-  return result;
 }
 
 /** Initial stock: every linked sellable record, in batches of the balance endpoint's size. */
