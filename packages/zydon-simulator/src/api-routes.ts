@@ -15,7 +15,7 @@ import {
   updateVariation,
 } from "./records.js";
 import type { ApiContext } from "./simulator.js";
-import type { Json, OrgState } from "./state.js";
+import type { Json, OrgState, ProductRecord } from "./state.js";
 
 const S = A.SALES_PREFIX;
 const str = (v: unknown): string | null =>
@@ -28,7 +28,17 @@ function org(ctx: ApiContext): OrgState {
 }
 
 /** 0-based `page`, `perPage` (default 25), `search`, `sort`/`dir` → `{currentPage, perPage, total, items}`. */
-function pageOf(ctx: ApiContext, all: Json[], searchable: (item: Json) => string[]) {
+/**
+ * One page of `all`, searched and sorted. `render` turns the page's items into their answer (after the search
+ * and the sort, so a search over 10,000 products renders one page, not the catalog); `renderedKeys` are the
+ * sort keys only the rendered item has (sorting by them renders everything first).
+ */
+function pageOf<T extends Json>(
+  ctx: ApiContext,
+  all: T[],
+  searchable: (item: T) => string[],
+  render?: { render: (item: T) => Json; renderedKeys: string[] },
+) {
   const q = ctx.url.searchParams;
   const page = Number(q.get("page") ?? A.FIRST_PAGE);
   const perPage = Number(q.get("perPage") ?? 25);
@@ -41,6 +51,11 @@ function pageOf(ctx: ApiContext, all: Json[], searchable: (item: Json) => string
     : [...all];
   const sort = q.get("sort") || "id";
   const dir = q.get("dir") === "desc" ? -1 : 1;
+  let rendered: Json[] | undefined;
+  if (render?.renderedKeys.includes(sort)) {
+    rendered = items.map(render.render);
+    items = rendered as T[];
+  }
   items = items.sort((a, b) => {
     const x = a[sort];
     const y = b[sort];
@@ -55,7 +70,9 @@ function pageOf(ctx: ApiContext, all: Json[], searchable: (item: Json) => string
     currentPage: page,
     perPage,
     total: items.length,
-    items: items.slice(page * perPage, page * perPage + perPage),
+    items: items
+      .slice(page * perPage, page * perPage + perPage)
+      .map((it) => (render && !rendered ? render.render(it) : it)),
   });
 }
 
@@ -84,12 +101,15 @@ export function registerApiRoutes(
   // ---- products
   router.add("GET", `${S}/products`, (ctx) => {
     const o = org(ctx);
-    const all = [...o.products.values()].map((p) => renderProduct(ctx.sim, o, p));
-    return pageOf(ctx, all, (p) => [
-      String(p.sku),
-      String(p.name),
-      ...((p.variations as Json[]) ?? []).map((v) => String(v.sku)),
-    ]);
+    return pageOf(
+      ctx,
+      [...o.products.values()] as unknown as Json[],
+      (p) => [String(p.sku), String(p.name), ...((p.variations as Json[]) ?? []).map((v) => String(v.sku))],
+      {
+        render: (p) => renderProduct(ctx.sim, o, p as unknown as ProductRecord),
+        renderedKeys: ["stock", "warehouse_default"],
+      },
+    );
   });
   router.add("POST", `${S}/products`, (ctx) => {
     const o = org(ctx);

@@ -47,6 +47,35 @@ describe("SKU uniqueness across products and variations", () => {
     expect(w.sim.snapshot(w.org.id).products.map((p) => p.sku)).toEqual(["CAM-2"]);
   });
 
+  // The simulator keeps a SKU → product index (no catalog scan per write): a SKU freed by a deleted variation,
+  // a renamed variation or a full-replace PUT must be usable again, and a taken one still refused.
+  it("a SKU freed by a deleted or renamed variation, or dropped by a PUT, can be used again", async () => {
+    const id = await zc.products.create(
+      shirt("CAM-7", [
+        { sku: "CAM-7-P", value: "P", stock: 5 },
+        { sku: "CAM-7-M", value: "M" },
+        { sku: "CAM-7-G", value: "G" },
+      ]),
+    );
+    const vars = (await zc.products.get(id)).variations ?? [];
+    const idOf = (sku: string) => vars.find((v) => v.sku === sku)?.id as string;
+    await zc.products.deleteVariation(id, idOf("CAM-7-M"));
+    await zc.products.updateVariation(id, idOf("CAM-7-G"), { sku: "CAM-7-GG" });
+    await expect(zc.products.create(shirt("CAM-7-M"))).resolves.toBeTruthy();
+    await expect(zc.products.create(shirt("CAM-7-G"))).resolves.toBeTruthy();
+    await expect(zc.products.create(shirt("CAM-7-GG"))).rejects.toBeInstanceOf(ZydonValidationError);
+    // A full replace without CAM-7-P: its SKU is free and its stock row gone.
+    await zc.products.modify(id, (b) => ({
+      ...b,
+      variations: ((b.variations ?? []) as Array<{ sku: string }>).filter((v) => v.sku !== "CAM-7-P"),
+    }));
+    expect(w.sim.snapshot(w.org.id).stock.filter((r) => r.product_variation_id === idOf("CAM-7-P"))).toEqual(
+      [],
+    );
+    await expect(zc.products.create(shirt("CAM-7-P"))).resolves.toBeTruthy();
+    await expect(zc.products.create(shirt("CAM-7"))).rejects.toBeInstanceOf(ZydonValidationError);
+  });
+
   it("refuses a variation value that is not in the axis", async () => {
     await expect(
       zc.products.create(shirt("CAM-4", [{ sku: "CAM-4-X", value: "XXL" }])),

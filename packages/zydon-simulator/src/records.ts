@@ -37,12 +37,40 @@ function assertSkusFree(org: OrgState, skus: string[], ownProductId: string | nu
     if (seen.has(s)) throw new SimHttpError(422, "ValidationException", `SKU ${s} duplicado no cadastro`);
     seen.add(s);
   }
-  for (const p of org.products.values()) {
-    if (p.id === ownProductId) continue;
-    for (const s of [p.sku, ...p.variations.map((v) => v.sku)]) {
-      if (seen.has(s)) throw new SimHttpError(422, "ValidationException", `SKU ${s} já cadastrado`);
-    }
+  const owners = skuOwners(org);
+  for (const s of seen) {
+    const owner = owners.get(s);
+    if (owner === undefined || owner === ownProductId) continue;
+    // The index may be stale (a variation deleted, a SKU renamed): the owner's record decides.
+    const p = org.products.get(owner);
+    if (p && (p.sku === s || p.variations.some((v) => v.sku === s)))
+      throw new SimHttpError(422, "ValidationException", `SKU ${s} já cadastrado`);
+    owners.delete(s);
   }
+}
+
+/**
+ * SKU → the product holding it (as itself or a variation), so a write's uniqueness check is not a scan of the
+ * catalog (at 10,000 products that scan made every write O(catalog)). Built from `org.products` on first use,
+ * added to by every write that places a SKU (`indexSkus`); entries left by a deleted variation or a renamed SKU
+ * are checked against the record and dropped by `assertSkusFree`.
+ */
+const skuIndex = new WeakMap<OrgState, Map<string, string>>();
+
+function skuOwners(org: OrgState): Map<string, string> {
+  let owners = skuIndex.get(org);
+  if (!owners) {
+    owners = new Map();
+    skuIndex.set(org, owners);
+    for (const p of org.products.values()) indexSkus(org, p);
+  }
+  return owners;
+}
+
+function indexSkus(org: OrgState, p: ProductRecord): void {
+  const owners = skuOwners(org);
+  owners.set(p.sku, p.id);
+  for (const v of p.variations) owners.set(v.sku, p.id);
 }
 
 function checkRefs(org: OrgState, body: Json): void {
@@ -152,12 +180,10 @@ function applyProduct(
   // Variations dropped by a full-replace PUT lose their stock rows.
   if (current) {
     const kept = new Set(rec.variations.map((v) => v.id));
-    for (const [k, s] of org.stock) {
-      if (s.product_id === rec.id && s.product_variation_id && !kept.has(s.product_variation_id))
-        org.stock.delete(k);
-    }
+    for (const v of current.variations) if (!kept.has(v.id)) sim.dropItemStock(org, rec.id, v.id);
   }
   org.products.set(rec.id, rec);
+  indexSkus(org, rec);
   // `stock` on the product/variation body is writable (zydon-api.md §7.2): it sets the default warehouse.
   // A GET-modify-PUT echoes the total back unchanged; that must not move stock between warehouses.
   const setStock = (variationId: string | null, value: number | null) => {
@@ -205,6 +231,7 @@ export function addVariation(
   if (!built) throw unprocessable("Variação inválida");
   assertSkusFree(org, [p.sku, ...p.variations.map((v) => v.sku), built.rec.sku], p.id);
   p.variations.push(built.rec);
+  indexSkus(org, p);
   if (built.stock !== null)
     sim.stockRecord(org, p.id, built.rec.id, org.defaultWarehouseId).total = built.stock;
   return built.rec;
@@ -225,6 +252,7 @@ export function updateVariation(
   if (sku && sku !== v.sku) {
     assertSkusFree(org, [p.sku, ...p.variations.filter((x) => x.id !== id).map((x) => x.sku), sku], p.id);
     v.sku = sku;
+    indexSkus(org, p);
   }
   if (body.price !== undefined) v.price = num(body.price);
   for (const k of Object.keys(body)) {

@@ -659,16 +659,42 @@ export class ZydonSimulator {
         reserved: 0,
       };
       org.stock.set(key, rec);
+      addTo(this.stockKeysOf(org), itemKey(productId, variationId), key);
     }
     return rec;
   }
 
   stockTotal(org: OrgState, productId: string, variationId: string | null): number {
     let total = 0;
-    for (const s of org.stock.values()) {
-      if (s.product_id === productId && s.product_variation_id === variationId) total += s.total;
+    for (const key of this.stockKeysOf(org).get(itemKey(productId, variationId)) ?? []) {
+      total += org.stock.get(key)?.total ?? 0;
     }
     return total;
+  }
+
+  /**
+   * The stock rows' keys per (product, variation), so a product's total is not a scan of every row (at 10,000
+   * products the scan made each product read O(catalog) and the benchmark simulator-bound). Built from
+   * `org.stock` on first use; `stockRecord` and `dropStock` keep it current.
+   */
+  private readonly stockIndex = new WeakMap<OrgState, Map<string, Set<string>>>();
+
+  private stockKeysOf(org: OrgState): Map<string, Set<string>> {
+    let index = this.stockIndex.get(org);
+    if (!index) {
+      index = new Map();
+      for (const [key, s] of org.stock) addTo(index, itemKey(s.product_id, s.product_variation_id), key);
+      this.stockIndex.set(org, index);
+    }
+    return index;
+  }
+
+  /** Remove a variation's stock rows (one dropped by a full-replace PUT). */
+  dropItemStock(org: OrgState, productId: string, variationId: string): void {
+    const index = this.stockKeysOf(org);
+    const item = itemKey(productId, variationId);
+    for (const key of index.get(item) ?? []) org.stock.delete(key);
+    index.delete(item);
   }
 
   /** Everything a test needs to compare with Bling's state. Deep copies. */
@@ -892,4 +918,14 @@ export class ZydonSimulator {
   static reject(message: string): never {
     throw unprocessable(message);
   }
+}
+
+function itemKey(productId: string, variationId: string | null): string {
+  return `${productId}|${variationId ?? ""}`;
+}
+
+function addTo(index: Map<string, Set<string>>, item: string, key: string): void {
+  const keys = index.get(item);
+  if (keys) keys.add(key);
+  else index.set(item, new Set([key]));
 }

@@ -53,18 +53,22 @@ export interface PhaseSpan {
   requests: number;
 }
 
-/** Entities in the order the initial sync runs them, by endpoint. */
+/**
+ * The endpoints only the sync's own pages call, by entity, in the order the sync runs them. List pages are
+ * left out: the readiness report (before the sync, and again when it ends) lists products, contacts and
+ * deposits too, which would stretch every span to the whole run.
+ */
 const PHASE_OF: Array<[RegExp, string]> = [
-  [/situacoes|formas-pagamentos/, "readiness + payment methods"],
-  [/^GET \/produtos/, "products"],
-  [/estoques|depositos/, "stock"],
-  [/contatos/, "customers"],
+  [/^GET \/produtos\/\{idProduto\}$/, "products (detail reads)"],
+  [/^GET \/estoques\/saldos$/, "stock (balance reads)"],
+  [/^GET \/contatos\/\{idContato\}$/, "customers (detail reads)"],
 ];
 
 function timelineOf(log: Array<{ at: number; endpoint: string }>, started: number): PhaseSpan[] {
   const spans = new Map<string, PhaseSpan>();
   for (const r of log) {
-    const phase = PHASE_OF.find(([re]) => re.test(r.endpoint))?.[1] ?? "other";
+    const phase = PHASE_OF.find(([re]) => re.test(r.endpoint))?.[1];
+    if (!phase) continue;
     const at = r.at - started;
     const s = spans.get(phase);
     if (!s) spans.set(phase, { phase, fromMs: at, toMs: at, requests: 1 });

@@ -68,7 +68,7 @@ function initialSection(r: InitialSyncResult): string[] {
   if (r.timeline?.length) {
     out.push(
       "",
-      "Where the wall time went (requests of each entity, first to last; the share is the rate to reach):",
+      "Where the wall time went: each entity's own reads (detail and balance requests; list pages left out, the readiness report lists them too), first to last. The share is the rate to reach; a phase well under it is bound by something else (Zydon writes, for stock).",
       "",
     );
     out.push(
