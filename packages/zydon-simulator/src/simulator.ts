@@ -675,7 +675,7 @@ export class ZydonSimulator {
   /**
    * The stock rows' keys per (product, variation), so a product's total is not a scan of every row (at 10,000
    * products the scan made each product read O(catalog) and the benchmark simulator-bound). Built from
-   * `org.stock` on first use; `stockRecord` and `dropStock` keep it current.
+   * `org.stock` on first use; `stockRecord` and `dropItemStock` keep it current.
    */
   private readonly stockIndex = new WeakMap<OrgState, Map<string, Set<string>>>();
 

@@ -93,8 +93,8 @@ export async function syncStockFor(
   // the second job sees the first's write and skips it, and its balance is at least as new.
   const underLease = <T>(fn: () => Promise<T>) => (ctx.exclusive ? ctx.exclusive("stock-writes", fn) : fn());
   for (let i = 0; i < links.length; i += ctx.bling.maxBalanceBatch) {
-    const slice = links.slice(i, i + ctx.bling.maxBalanceBatch).filter((l) => l.blingId && l.zydonId);
-    const stop = await underLease(() => writeBatch(slice, i));
+    // Which of them have both ids is decided on the rows re-read under the lease (writeBatch).
+    const stop = await underLease(() => writeBatch(links.slice(i, i + ctx.bling.maxBalanceBatch), i));
     if (stop) return result;
   }
   await clearConfigError(
