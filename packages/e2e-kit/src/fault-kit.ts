@@ -60,12 +60,16 @@ export async function failedJobs(e: E2E, tenantId: string): Promise<string[]> {
 }
 
 /** Waiting, active, delayed and prioritized jobs of one tenant (recurring schedulers excluded). */
-export async function pendingJobs(e: E2E, tenantId: string): Promise<string[]> {
+export async function pendingJobs(
+  e: E2E,
+  tenantId: string,
+  opts: { recurring?: boolean } = {},
+): Promise<string[]> {
   const out: string[] = [];
   for (const name of Object.values(QUEUES)) {
     const q = new Queue(name, { connection: e.redis, prefix: e.env.REDIS_PREFIX });
     for (const j of await q.getJobs(["waiting", "active", "delayed", "prioritized"], 0, 1000))
-      if (j && (j.data as { tenantId?: string }).tenantId === tenantId && !j.repeatJobKey)
+      if (j && (j.data as { tenantId?: string }).tenantId === tenantId && (opts.recurring || !j.repeatJobKey))
         out.push(`${j.name} ${j.id}`);
     await q.close();
   }
