@@ -1,5 +1,5 @@
 import { generateDemoAccount } from "@zb/bling-simulator";
-import { LinksRepository } from "@zb/db";
+import { LedgerRepository, LinksRepository } from "@zb/db";
 import { compareStates, waitFor } from "@zb/e2e-kit";
 import { type E2E, ownCpuSeconds, startWorld } from "./world.js";
 
@@ -32,6 +32,8 @@ export interface InitialSyncResult {
   /** Requests made after that mark (image jobs). */
   afterSync: Record<string, number>;
   diffSample: string[];
+  /** The run's open failures in the ledger, grouped by reason (entity: reason → count). */
+  failureReasons: Array<{ entity: string; reason: string; count: number }>;
   /** Required requests ÷ our share (the product's bound) and ÷ Bling's whole 3/s, in compressed time. */
   lowerBoundMs: number;
   lowerBoundFullRateMs: number;
@@ -225,6 +227,14 @@ export async function runInitialSync(products: number, k: number): Promise<Initi
     const totalMade = stats.total;
     const diffList = compareStates(e.bling.sim, t.accountId, e.zydon.sim, t.orgId);
     const diffs = diffList.length;
+    const reasons = new Map<string, { entity: string; reason: string; count: number }>();
+    for (const f of await new LedgerRepository(e.db.db).listOpenFailures(t.tenantId, 5000)) {
+      const reason = f.reason ?? "(sem motivo)";
+      const key = `${f.entity}\u0000${reason}`;
+      const row = reasons.get(key) ?? { entity: f.entity, reason, count: 0 };
+      row.count++;
+      reasons.set(key, row);
+    }
     return {
       products,
       variations,
@@ -240,6 +250,7 @@ export async function runInitialSync(products: number, k: number): Promise<Initi
       syncMs,
       afterSync,
       diffSample: diffList.slice(0, 5),
+      failureReasons: [...reasons.values()].sort((a, b) => b.count - a.count),
       lowerBoundMs: (totalMinimum / w.share) * 1000,
       lowerBoundFullRateMs: (totalMinimum / (3 * k)) * 1000,
       tooManyRequests: stats.tooManyRequests,

@@ -60,6 +60,10 @@ function initialSection(r: InitialSyncResult): string[] {
       `| CPU over the sync: worker process (the product) / bench process (both simulators, producer, watchers) | ${cpu(r.workerCpuS, r.wallMs)} / ${cpu(r.simulatorsCpuS, r.wallMs)} |`,
     );
   out.push(`| differences Bling ↔ Zydon after the sync (state checker) | ${r.diffs} |`);
+  if (r.failureReasons)
+    out.push(
+      `| records the run failed (open in the ledger) | ${r.failureReasons.reduce((n, f) => n + f.count, 0)} |`,
+    );
   const after = Object.entries(r.afterSync);
   if (after.length > 0)
     out.push(
@@ -83,6 +87,16 @@ function initialSection(r: InitialSyncResult): string[] {
     }
     out.push(`| (wall) | 0 s | ${(r.wallMs / 1000).toFixed(1)} s | | | |`);
   }
+  // Results written before these fields existed have neither.
+  if (r.diffSample?.length)
+    out.push("", "State checker, first differences:", "", ...r.diffSample.map((d) => `- ${d}`));
+  if (r.failureReasons?.length)
+    out.push(
+      "",
+      "Failed records by reason (as the ledger shows them to the merchant):",
+      "",
+      ...r.failureReasons.slice(0, 10).map((f) => `- ${f.entity} ×${f.count}: ${f.reason}`),
+    );
   return out;
 }
 
