@@ -236,6 +236,22 @@ export async function composeWorker(
       attemptCap,
       logger: blingLog,
     });
+    const exclusive = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+      const lock = await acquireLock(redis, `${config.REDIS_PREFIX}:lock:${tenant.id}:${key}`, {
+        // Short lease, renewed while held: a SIGKILLed holder blocks the key for at most 15 s (the advisory
+        // lock it replaces was freed with the dead connection; a 120 s lease stalled order exports).
+        ttlMs: 15_000,
+        waitMs: 30_000,
+        renewMs: 5_000,
+      });
+      // Someone else holds it for long: let the job retry later rather than wait here.
+      if (!lock) throw new LockBusyError(key);
+      try {
+        return await fn();
+      } finally {
+        await lock.release();
+      }
+    };
     return {
       tenantId: tenant.id,
       settings,
@@ -245,27 +261,14 @@ export async function composeWorker(
           { code: zydonKey.accessKeyCode, token: zydonKey.accessKeyToken },
           { budget: zydonBudgetHook(zydonBudget, tenant.id, { maxWaitMs }), attemptCap, downloadTimeoutMs },
         ),
+        // Variation axes are shared by the tenant's catalog: added to under one lease (the adapter's comment).
+        { exclusive },
       ),
       db: db.db,
       log: logger.child({ tenantId: tenant.id }),
       now: () => new Date(),
       guards: { share: config.SYNC_MASS_CHANGE_SHARE, priceChange: config.SYNC_PRICE_GUARD_CHANGE },
-      exclusive: async (key, fn) => {
-        const lock = await acquireLock(redis, `${config.REDIS_PREFIX}:lock:${tenant.id}:${key}`, {
-          // Short lease, renewed while held: a SIGKILLed holder blocks the key for at most 15 s (the advisory
-          // lock it replaces was freed with the dead connection; a 120 s lease stalled order exports).
-          ttlMs: 15_000,
-          waitMs: 30_000,
-          renewMs: 5_000,
-        });
-        // Someone else holds it for long: let the job retry later rather than wait here.
-        if (!lock) throw new LockBusyError(key);
-        try {
-          return await fn();
-        } finally {
-          await lock.release();
-        }
-      },
+      exclusive,
       // Owned by the job: the same job run again (a stall, a delay) takes its own claim back.
       claim: async (key, ttlMs) => {
         const k = `${config.REDIS_PREFIX}:claim:${tenant.id}:${key}`;

@@ -14,35 +14,79 @@ import type {
 
 type Json = Record<string, unknown>;
 
+/** Runs `fn` as the tenant's only holder of `key` across processes (SyncContext.exclusive). */
+export type Exclusive = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+
 /**
  * ZydonPort over @zb/zydon. Variation axes must exist in Zydon before a product can use them: missing
- * axes are created and missing values added (cached per adapter, i.e. per job).
+ * axes are created and missing values added. An axis is one record shared by the tenant's whole catalog and
+ * its values are replaced whole (PUT), so adding to it is a read-modify-write: two products writing at once
+ * (a page's records run three at a time, and several jobs run at once) both created "Cor" — Zydon answered
+ * the second with 422 "Variação Cor já existe" (3 of 10,000 products failed in the bench) — or each added its
+ * own value and the later PUT dropped the other's. So: the cache (per adapter, i.e. per job) answers when it
+ * already has every axis and value a product needs; otherwise the change runs under the tenant's
+ * `zydon-variation-axes` lease (across processes; a promise chain in-process when there is none), on a list
+ * read fresh inside it.
  */
 export class ZydonPortAdapter implements ZydonPort {
   private axes: Map<string, { id: string; values: string[] }> | undefined;
+  private axesTail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly zc: ZydonClient) {}
+  constructor(
+    private readonly zc: ZydonClient,
+    private readonly opts: { exclusive?: Exclusive } = {},
+  ) {}
 
   /** The configured contract window, as the client applies it to the ids it created itself. */
   get notFoundRetryWindowMs(): number {
     return this.zc.http.notFoundRetryWindowMs;
   }
 
-  private async ensureAxes(p: PortalProductWrite): Promise<Map<string, string>> {
-    if (!this.axes) {
-      this.axes = new Map();
-      for await (const a of this.zc.variationAxes.iterate({}))
-        this.axes.set(a.name, { id: a.id, values: [...(a.values ?? [])] });
-    }
-    const wanted = new Map<string, Set<string>>();
-    for (const v of p.variations)
-      for (const { name, value } of v.values) wanted.set(name, (wanted.get(name) ?? new Set()).add(value));
+  private async loadAxes(): Promise<Map<string, { id: string; values: string[] }>> {
+    const axes = new Map<string, { id: string; values: string[] }>();
+    for await (const a of this.zc.variationAxes.iterate({}))
+      axes.set(a.name, { id: a.id, values: [...(a.values ?? [])] });
+    this.axes = axes;
+    return axes;
+  }
+
+  /** The axes' ids when the cache has every axis and value wanted, else null. */
+  private cachedAxes(wanted: Map<string, Set<string>>): Map<string, string> | null {
+    if (!this.axes) return null;
     const ids = new Map<string, string>();
     for (const [name, values] of wanted) {
       const have = this.axes.get(name);
+      if (!have || [...values].some((v) => !have.values.includes(v))) return null;
+      ids.set(name, have.id);
+    }
+    return ids;
+  }
+
+  private async ensureAxes(p: PortalProductWrite): Promise<Map<string, string>> {
+    const wanted = new Map<string, Set<string>>();
+    for (const v of p.variations)
+      for (const { name, value } of v.values) wanted.set(name, (wanted.get(name) ?? new Set()).add(value));
+    if (wanted.size === 0) return new Map();
+    if (!this.axes) await this.loadAxes();
+    const cached = this.cachedAxes(wanted);
+    if (cached) return cached;
+    const change = () => this.addAxes(wanted);
+    const locked = this.opts.exclusive ? () => this.opts.exclusive?.("zydon-variation-axes", change) : change;
+    // In-process too: a page's records share this adapter.
+    const run = this.axesTail.then(locked, locked) as Promise<Map<string, string>>;
+    this.axesTail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Create the missing axes and add the missing values, from a list read now (the caller holds the lease). */
+  private async addAxes(wanted: Map<string, Set<string>>): Promise<Map<string, string>> {
+    const axes = await this.loadAxes();
+    const ids = new Map<string, string>();
+    for (const [name, values] of wanted) {
+      const have = axes.get(name);
       if (!have) {
         const id = await this.zc.variationAxes.create({ name, active: true, values: [...values] });
-        this.axes.set(name, { id, values: [...values] });
+        axes.set(name, { id, values: [...values] });
         ids.set(name, id);
         continue;
       }

@@ -1,0 +1,112 @@
+import { ZydonApp } from "@zb/zydon";
+import { type StartedZydonSimulator, startZydonSimulator } from "@zb/zydon-simulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PortalProductWrite } from "../ports/zydon-port.js";
+import { type Exclusive, ZydonPortAdapter } from "./zydon-port-adapter.js";
+
+/** The ZydonPort adapter against the Zydon simulator over HTTP: the variation axes a catalog shares. */
+
+const PLUGIN_ID = "3f9a0c1e-0000-4000-8000-0000000000ad";
+let zydonSim: StartedZydonSimulator;
+let app: ZydonApp;
+
+beforeAll(async () => {
+  zydonSim = await startZydonSimulator();
+  zydonSim.sim.registerPlugin({
+    pluginId: PLUGIN_ID,
+    accessKey: "axes-plugin-key",
+    name: "Bling",
+    callbackUrls: ["http://127.0.0.1:9/callback"],
+    installationUrl: "http://127.0.0.1:9/install",
+  });
+  app = new ZydonApp({
+    pluginId: PLUGIN_ID,
+    accessKey: "axes-plugin-key",
+    apiBaseUrl: zydonSim.url,
+    adminUrl: zydonSim.url,
+    timeoutMs: 5_000,
+  });
+});
+
+afterAll(async () => {
+  await zydonSim?.close();
+});
+
+async function newOrg(name: string): Promise<string> {
+  const orgId = zydonSim.sim.createOrganization({ name }).id;
+  await zydonSim.sim.install(orgId);
+  return orgId;
+}
+
+function shirt(sku: string, colors: string[], axis = "Cor"): PortalProductWrite {
+  return {
+    sku,
+    name: `Camiseta ${sku}`,
+    active: true,
+    price: 30,
+    variations: colors.map((c) => ({
+      sku: `${sku}-${c}`,
+      price: 30,
+      active: true,
+      values: [{ name: axis, value: c }],
+    })),
+  };
+}
+
+/** A lease per key in this process, as the worker's Redis lease behaves for these callers. */
+function memoryExclusive(): Exclusive {
+  const tails = new Map<string, Promise<unknown>>();
+  return <T>(key: string, fn: () => Promise<T>) => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(fn, fn);
+    tails.set(
+      key,
+      run.catch(() => undefined),
+    );
+    return run;
+  };
+}
+
+describe("ZydonPortAdapter: variation axes", () => {
+  it("records written at once through one adapter create the shared axis once and keep every value", async () => {
+    const orgId = await newOrg("Eixos, um job");
+    const port = new ZydonPortAdapter(app.client(zydonSim.sim.accessKeyFor(orgId)));
+    await Promise.all([
+      port.createProduct(shirt("CAM-A", ["Azul", "Verde"])),
+      port.createProduct(shirt("CAM-B", ["Preto"])),
+      port.createProduct(shirt("CAM-C", ["Branco", "Azul"])),
+    ]);
+    const axes = zydonSim.sim.snapshot(orgId).variationAxes;
+    expect(axes.map((a) => a.name)).toEqual(["Cor"]);
+    expect([...(axes[0]?.values ?? [])].sort()).toEqual(["Azul", "Branco", "Preto", "Verde"]);
+    expect(zydonSim.sim.snapshot(orgId).products).toHaveLength(3);
+  });
+
+  it("two jobs (two adapters, each with its own cache) under the tenant's lease: no 422, no lost value", async () => {
+    const orgId = await newOrg("Eixos, dois jobs");
+    const exclusive = memoryExclusive();
+    const key = zydonSim.sim.accessKeyFor(orgId);
+    const one = new ZydonPortAdapter(app.client(key), { exclusive });
+    const two = new ZydonPortAdapter(app.client(key), { exclusive });
+    zydonSim.sim.seed(orgId, { variationAxes: [{ name: "Tamanho", values: ["P"] }] });
+    // Both caches load before either writes "Cor": each believes it is missing.
+    await Promise.all([
+      one.createProduct(shirt("S-0", ["P"], "Tamanho")),
+      two.createProduct(shirt("S-1", ["P"], "Tamanho")),
+    ]);
+    await Promise.all([
+      one.createProduct(shirt("JOB1-A", ["Azul"])),
+      two.createProduct(shirt("JOB2-A", ["Vermelho"])),
+      one.createProduct(shirt("JOB1-B", ["Amarelo"])),
+      two.createProduct(shirt("JOB2-B", ["Rosa", "Azul"])),
+    ]);
+    const axes = zydonSim.sim.snapshot(orgId).variationAxes;
+    expect(axes.map((a) => a.name)).toEqual(["Tamanho", "Cor"]);
+    expect([...(axes[1]?.values ?? [])].sort()).toEqual(["Amarelo", "Azul", "Rosa", "Vermelho"]);
+    expect(
+      zydonSim.sim
+        .snapshot(orgId)
+        .products.map((p) => p.sku)
+        .sort(),
+    ).toEqual(["JOB1-A", "JOB1-B", "JOB2-A", "JOB2-B", "S-0", "S-1"]);
+  });
+});
