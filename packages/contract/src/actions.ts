@@ -38,6 +38,10 @@ export type BlingConnectStartResponse = z.infer<typeof blingConnectStartResponse
 export const enqueuedResponseSchema = z.object({ status: z.literal("enqueued") });
 export type EnqueuedResponse = z.infer<typeof enqueuedResponseSchema>;
 
+/** `POST /api/settings/ledger/:id/price-hold`: the merchant's choice on a held price (answer: 202 enqueued). */
+export const priceHoldRequestSchema = z.object({ decision: z.enum(["apply", "discard"]) });
+export type PriceHoldRequest = z.infer<typeof priceHoldRequestSchema>;
+
 /** `POST /api/settings/ledger/retry-failed`: how many failures were queued again. */
 export const retryFailedResponseSchema = z.object({ enqueued: z.number().int().min(0) });
 export type RetryFailedResponse = z.infer<typeof retryFailedResponseSchema>;

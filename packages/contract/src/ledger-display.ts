@@ -83,6 +83,7 @@ export const ledgerOutcomeLabels: Record<string, string> = {
 export const ledgerActionLabels: Record<string, string> = {
   import: "Importação",
   duplicate: "SKU repetido",
+  jump: "Trava de preço",
   export: "Envio ao Bling",
   update: "Atualização",
   upload: "Envio de arquivo",

@@ -16,6 +16,8 @@ export const settingsSchema = z.object({
     source: z.enum(["base", "store"]).default("base"),
     blingStoreId: optionalId,
     zydonPriceTableId: optionalId,
+    /** Percentage beyond which a price move is held for the merchant (null = off). */
+    jumpGuardPercent: z.number().nullable().default(50),
   }),
   orders: z.object({
     trigger: z.enum(["all", "from_status"]).default("all"),

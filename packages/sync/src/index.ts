@@ -58,6 +58,13 @@ export type { SyncContext } from "./pipelines/context.js";
 export { nfeJobId } from "./pipelines/nfe.js";
 // Order export, for tests and tools that drive one export directly.
 export { exportOrder } from "./pipelines/orders.js";
+// The price-jump guard's held rows: the page decides on them (the API checks a row before queuing the job).
+export {
+  heldDetails,
+  isOpenPriceHold,
+  PRICE_JUMP_ACTION,
+  type PriceHoldDecision,
+} from "./pipelines/price-hold.js";
 export {
   allowMassChange,
   isMassChangeHeld,

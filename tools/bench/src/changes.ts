@@ -1,4 +1,5 @@
 import { generateDemoAccount } from "@zb/bling-simulator";
+import { nudgedPrice } from "@zb/e2e-kit";
 import { type Distribution, distribution, sleep } from "./stats.js";
 import { startWorld, type World } from "./world.js";
 
@@ -167,7 +168,8 @@ async function phase(
       });
       pending.set(target.sku, { at, kind: "stock", check: (z) => z.stock === qty });
     } else {
-      const price = 500 + i * 100 + n + 0.37;
+      // +10% on the current price: within the price-jump guard's default 50%, so it is written, not held.
+      const price = nudgedPrice(e.bling.sim, t.accountId, target.blingId, 10);
       e.bling.sim.control.setPrice(t.accountId, target.blingId, price);
       pending.set(target.sku, { at, kind: "price", check: (z) => Math.abs(z.price - price) < 0.001 });
     }

@@ -478,6 +478,59 @@ describe("ledger", () => {
     );
   });
 
+  it("queues the merchant's choice on an open held price, once per click burst; refuses anything else", async () => {
+    const m = await merchant("Trava", "Trava de Preço Ltda");
+    const ledger = new LedgerRepository(h.db.db);
+    const heldId = await ledger.record({
+      tenantId: m.tenantId,
+      entity: "price",
+      entityKey: "CAM-P",
+      action: "jump",
+      outcome: "skipped",
+      reason: "Preço retido: +150% de uma vez.",
+      details: { from: 40, to: 100, source: "base", linkEntity: "product", blingId: "77", name: "Camiseta" },
+    });
+    const failedId = await ledger.record({
+      tenantId: m.tenantId,
+      entity: "price",
+      entityKey: "CAM-M",
+      action: "update",
+      outcome: "failed",
+      reason: "O Zydon recusou.",
+    });
+    const listed = (await as(m, "GET", "/api/settings/ledger?entity=price")).json();
+    expect(listed.items.find((i: { id: number }) => i.id === heldId)).toMatchObject({
+      action: "jump",
+      change: { from: "R$\u00a040,00", to: "R$\u00a0100,00" },
+    });
+
+    const path = `/api/settings/ledger/${heldId}/price-hold`;
+    expect((await as(m, "POST", path, { decision: "apply" })).statusCode).toBe(202);
+    expect((await as(m, "POST", path, { decision: "apply" })).statusCode).toBe(202);
+    const jobs = await h.jobs({ tenantId: m.tenantId, name: "price-hold" });
+    expect(jobs.map((j) => j.data)).toEqual([{ tenantId: m.tenantId, ledgerId: heldId, decision: "apply" }]);
+
+    expect((await as(m, "POST", path, { decision: "talvez" })).statusCode).toBe(400);
+    expect((await as(m, "POST", path)).statusCode).toBe(400);
+    const notHeld = await as(m, "POST", `/api/settings/ledger/${failedId}/price-hold`, { decision: "apply" });
+    expect(notHeld.statusCode).toBe(409);
+    expect(notHeld.json().message).toBe("Este preço não está mais retido: atualize o histórico.");
+    expect(
+      (await as(m, "POST", "/api/settings/ledger/999999999/price-hold", { decision: "discard" })).statusCode,
+    ).toBe(404);
+    // Decided (the worker's job closed it): refused, nothing queued.
+    await ledger.record({
+      tenantId: m.tenantId,
+      entity: "price",
+      entityKey: "CAM-P",
+      action: "jump",
+      outcome: "synced",
+      reason: "Novo preço aplicado pelo lojista.",
+    });
+    expect((await as(m, "POST", path, { decision: "discard" })).statusCode).toBe(409);
+    expect(await h.jobs({ tenantId: m.tenantId, name: "price-hold" })).toHaveLength(1);
+  });
+
   it("reads as the merchant knows the items and exports the filtered rows as a CSV for Excel", async () => {
     const m = await merchant("Exporta", "Exporta Ltda");
     const ledger = new LedgerRepository(h.db.db);

@@ -12,6 +12,7 @@ import {
   type PageStateResponse,
   type PauseResponse,
   type PurgeDataResponse,
+  priceHoldRequestSchema,
   type progressSchema,
   purgeDataRequestSchema,
   type RetryFailedResponse,
@@ -32,6 +33,7 @@ import { pageStateView } from "../use-cases/page-state.js";
 import { purgeMyData } from "../use-cases/purge-data.js";
 import { repos } from "../use-cases/repos.js";
 import {
+  decidePriceHoldEntry,
   refreshReadiness,
   releaseHeldPass,
   resyncEntity,
@@ -220,6 +222,20 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
     const r = await retryLedgerEntry(deps, tenantOf(req).id, p.data.id);
     if (r === "not_found") return sendError(reply, 404, "not_found", "Registro não encontrado.");
     if (r === "not_failed") return sendError(reply, 409, "not_failed", "Este registro não está com falha.");
+    return reply.code(202).send(enqueued);
+  });
+
+  app.post("/api/settings/ledger/:id/price-hold", json, async (req, reply) => {
+    const p = ledgerId.safeParse(req.params);
+    if (!p.success) return sendError(reply, 404, "not_found", "Registro não encontrado.");
+    // The record is looked up before the body is read: another tenant's id is a 404 whatever is sent.
+    const body = priceHoldRequestSchema.safeParse(req.body);
+    const r = await decidePriceHoldEntry(deps, tenantOf(req).id, p.data.id, body.data?.decision);
+    if (r === "not_found") return sendError(reply, 404, "not_found", "Registro não encontrado.");
+    if (r === "bad_request")
+      return sendError(reply, 400, "bad_request", "Escolha aplicar ou descartar o novo preço.");
+    if (r === "not_held")
+      return sendError(reply, 409, "not_held", "Este preço não está mais retido: atualize o histórico.");
     return reply.code(202).send(enqueued);
   });
 

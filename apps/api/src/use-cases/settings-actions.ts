@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import type { GuardKind } from "@zb/contract";
 import type { Tenant } from "@zb/db";
 import {
+  isOpenPriceHold,
+  type PriceHoldDecision,
   readTenantSettings,
   releaseMassChangeGuard,
   type SyncEntity,
@@ -134,6 +136,30 @@ export async function retryLedgerEntry(
     "retry-ledger",
     { tenantId, ledgerId },
     { deduplication: { id: safeJobId("retry", tenantId, ledgerId), ttl: CLICK_DEDUP_MS } },
+  );
+  return "enqueued";
+}
+
+/**
+ * "Aplicar" / "Descartar" on a price the jump guard held: checked here (an open hold of this tenant), decided
+ * by the worker's `price-hold` job under the product's lease (packages/sync pipelines/price-hold.ts).
+ */
+export async function decidePriceHoldEntry(
+  deps: Deps,
+  tenantId: string,
+  ledgerId: number,
+  /** Undefined when the body named no valid choice (checked after the row, so a foreign id stays a 404). */
+  decision: PriceHoldDecision | undefined,
+): Promise<"enqueued" | "not_found" | "bad_request" | "not_held"> {
+  const row = await repos(deps).ledger.get(tenantId, ledgerId);
+  if (!row) return "not_found";
+  if (!decision) return "bad_request";
+  if (!isOpenPriceHold(row)) return "not_held";
+  await deps.producer.enqueue(
+    "price-hold",
+    { tenantId, ledgerId, decision },
+    // A double click is one decision; the other button within the window is refused by the job (not held).
+    { deduplication: { id: safeJobId("price-hold", tenantId, ledgerId), ttl: CLICK_DEDUP_MS } },
   );
   return "enqueued";
 }

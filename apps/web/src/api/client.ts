@@ -502,6 +502,15 @@ export class ApiClient {
     return actionResultSchema.parse(body);
   }
 
+  /** "Aplicar" / "Descartar" on a price the jump guard held (202: the worker decides in a moment). */
+  async decidePriceHold(id: string, decision: "apply" | "discard"): Promise<ActionResult> {
+    const body = await this.authed(`${ledgerPath}/${encodeURIComponent(id)}/price-hold`, {
+      method: "POST",
+      body: { decision },
+    });
+    return actionResultSchema.parse(body);
+  }
+
   async retryFailed(): Promise<ActionResult> {
     const body = await this.authed(`${ledgerPath}/retry-failed`, { method: "POST" });
     return actionResultSchema.parse(body);

@@ -169,6 +169,75 @@ describe("ledger", () => {
     await waitFor(() => expect(requests).toHaveLength(3));
   });
 
+  it("Buscar again with the same text reads the ledger again (a row the merchant waits for shows up)", async () => {
+    mockLedger(page);
+    const user = userEvent.setup();
+    renderWithApi(<LedgerPanel refreshKey={0} />);
+    await screen.findAllByTestId("ledger-row");
+    await user.type(screen.getByLabelText("Buscar"), "SKU-77");
+    await user.click(screen.getByRole("button", { name: "Buscar" }));
+    await waitFor(() => expect(requests.at(-1)?.searchParams.get("search")).toBe("SKU-77"));
+    const reads = requests.length;
+    await user.click(screen.getByRole("button", { name: "Buscar" }));
+    await waitFor(() => expect(requests.length).toBe(reads + 1));
+    expect(requests.at(-1)?.searchParams.get("search")).toBe("SKU-77");
+  });
+
+  it("offers Aplicar and Descartar on an open held price only, and posts the choice", async () => {
+    const held = {
+      id: 51,
+      entity: "price",
+      entityKey: "CAM-P",
+      action: "jump",
+      outcome: "skipped",
+      reason: "Preço retido: +150% de uma vez, acima do limite de 50% (Configurações › Preço).",
+      attempts: 1,
+      updatedAt: "2025-03-10T14:20:00.000Z",
+      retryable: false,
+      item: "CAM-P",
+      change: { from: "R$ 40,00", to: "R$ 100,00" },
+    };
+    const decided = {
+      ...held,
+      id: 52,
+      entityKey: "CAM-M",
+      item: "CAM-M",
+      resolvedAt: "2025-03-10T14:30:00.000Z",
+    };
+    mockLedger((u) => ({
+      items: [held, decided],
+      total: 2,
+      page: Number(u.searchParams.get("page")),
+      pageSize: 20,
+    }));
+    const posts: unknown[] = [];
+    server.use(
+      http.post(url("/api/settings/ledger/:id/price-hold"), async ({ params, request }) => {
+        posts.push({ id: String(params.id), body: await request.json() });
+        return HttpResponse.json({ status: "enqueued" }, { status: 202 });
+      }),
+    );
+    const user = userEvent.setup();
+    renderWithApi(<LedgerPanel refreshKey={0} />);
+
+    const rows = await screen.findAllByTestId("ledger-row");
+    expect(within(rows[0] as HTMLElement).getByTestId("ledger-change").textContent).toContain(
+      "De R$ 40,00 para R$ 100,00",
+    );
+    expect(screen.getAllByTestId("price-hold-actions")).toHaveLength(1);
+    expect(within(rows[0] as HTMLElement).getByText("Retido")).toBeTruthy();
+    expect(within(rows[1] as HTMLElement).queryByRole("button", { name: /Aplicar/ })).toBeNull();
+
+    await user.click(screen.getByRole("button", { name: "Aplicar o novo preço: CAM-P" }));
+    expect(await screen.findByText(/Aplicando R\$ 100,00 em CAM-P/)).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Descartar o novo preço: CAM-P" }));
+    expect(await screen.findByText(/Novo preço de CAM-P descartado/)).toBeTruthy();
+    expect(posts).toEqual([
+      { id: "51", body: { decision: "apply" } },
+      { id: "51", body: { decision: "discard" } },
+    ]);
+  });
+
   it("shows the API's message when a retry is refused", async () => {
     mockLedger(page);
     server.use(

@@ -25,6 +25,11 @@ function resultQuery(r: ResultFilter | ""): Pick<LedgerQuery, "outcome" | "onlyO
   return r === "synced" ? { outcome: r } : { outcome: r, onlyOpen: true };
 }
 
+/** A price the jump guard held (packages/sync pipelines/price-hold.ts), still waiting for the merchant. */
+function isOpenHold(item: LedgerItem): boolean {
+  return item.entity === "price" && item.action === "jump" && item.outcome === "skipped" && !item.resolvedAt;
+}
+
 interface Props {
   refreshKey: number;
   pageSize?: number;
@@ -46,7 +51,10 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
 
   function onSearch(e: FormEvent) {
     e.preventDefault();
-    setSearch(draftSearch.trim());
+    const next = draftSearch.trim();
+    // "Buscar" again with the same text reads again: the merchant is waiting for a row to appear.
+    if (next === search && page === 1) void ledger.reload();
+    setSearch(next);
     setPage(1);
   }
 
@@ -67,6 +75,15 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
     act(item.id, async () => {
       await api.retryLedgerItem(item.id);
       return `Nova tentativa de ${item.entityKey} colocada na fila.`;
+    });
+
+  const decideHold = (item: LedgerItem, decision: "apply" | "discard") =>
+    act(item.id, async () => {
+      await api.decidePriceHold(item.id, decision);
+      const to = item.change?.to ?? "o novo preço";
+      return decision === "apply"
+        ? `Aplicando ${to} em ${item.item ?? item.entityKey}: o histórico mostra quando o Zydon receber.`
+        : `Novo preço de ${item.item ?? item.entityKey} descartado: o Zydon fica com o anterior enquanto o Bling mantiver ${to}.`;
     });
 
   const retryAll = () =>
@@ -210,7 +227,7 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
                       </td>
                       <td data-label="Resultado">
                         <span className={`zb-badge zb-badge--${resolved ? "synced" : item.outcome}`}>
-                          {label(outcomeLabels, shown)}
+                          {isOpenHold(item) ? "Retido" : label(outcomeLabels, shown)}
                         </span>
                         {resolved ? (
                           <span className="zb-muted">
@@ -239,6 +256,28 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
                         {item.reason ?? (item.change ? "" : "—")}
                       </td>
                       <td data-label="Ações">
+                        {isOpenHold(item) ? (
+                          <span className="zb-actions" data-testid="price-hold-actions">
+                            <button
+                              type="button"
+                              className="zb-button zb-button--small"
+                              onClick={() => void decideHold(item, "apply")}
+                              disabled={busy !== null}
+                              aria-label={`Aplicar o novo preço: ${item.item ?? item.entityKey}`}
+                            >
+                              Aplicar
+                            </button>
+                            <button
+                              type="button"
+                              className="zb-button zb-button--small zb-button--secondary"
+                              onClick={() => void decideHold(item, "discard")}
+                              disabled={busy !== null}
+                              aria-label={`Descartar o novo preço: ${item.item ?? item.entityKey}`}
+                            >
+                              Descartar
+                            </button>
+                          </span>
+                        ) : null}
                         {item.retryable && item.outcome === "failed" && !item.resolvedAt ? (
                           <button
                             type="button"

@@ -9,7 +9,7 @@ import { SettingsPanel } from "./settings-form.js";
 
 const stored: Settings = {
   stock: { depositIds: [], balance: "virtual" },
-  price: { source: "base" },
+  price: { source: "base", jumpGuardPercent: 50 },
   orders: { trigger: "all" },
   nfe: { enabled: false },
   paused: false,
@@ -86,12 +86,38 @@ describe("settings form", () => {
     expect(puts).toEqual([
       {
         stock: { depositIds: ["14886873197"], balance: "physical" },
-        price: { source: "store", blingStoreId: "204000111" },
+        price: { source: "store", blingStoreId: "204000111", jumpGuardPercent: 50 },
         orders: { trigger: "all" },
         nfe: { enabled: true, approvedZydonStatusId: "st-aprovado" },
         paused: false,
       },
     ]);
+  });
+
+  it("sets the price-jump guard's percentage, refuses a bad one before sending, and switches it off", async () => {
+    mockSettings({ withOptions: true });
+    const user = userEvent.setup();
+    renderWithApi(<SettingsPanel refreshKey={0} />);
+
+    const pct = await screen.findByLabelText(/Reter quando o preço mudar mais de/);
+    expect((pct as HTMLInputElement).value).toBe("50");
+    await user.clear(pct);
+    await user.type(pct, "2");
+    await user.click(screen.getByTestId("settings-save"));
+    expect(errorOf(pct)).toContain("entre 5% e 1000%");
+    expect(puts).toEqual([]);
+
+    await user.clear(pct);
+    await user.type(pct, "30");
+    await user.click(screen.getByTestId("settings-save"));
+    expect(await screen.findByText("Configurações salvas.")).toBeTruthy();
+    expect((puts[0] as Settings).price).toEqual({ source: "base", jumpGuardPercent: 30 });
+
+    await user.click(screen.getByLabelText(/Reter mudanças grandes de preço/));
+    expect(screen.queryByLabelText(/Reter quando o preço mudar mais de/)).toBeNull();
+    await user.click(screen.getByTestId("settings-save"));
+    await waitFor(() => expect(puts).toHaveLength(2));
+    expect((puts[1] as Settings).price).toEqual({ source: "base", jumpGuardPercent: null });
   });
 
   it("shows the API's validation errors next to the fields, and nothing is reported saved", async () => {

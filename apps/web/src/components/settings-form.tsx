@@ -12,6 +12,7 @@ export type FieldPath =
   | "price.source"
   | "price.blingStoreId"
   | "price.zydonPriceTableId"
+  | "price.jumpGuardPercent"
   | "orders.trigger"
   | "orders.zydonStatusId"
   | "nfe.enabled"
@@ -23,6 +24,7 @@ const fieldPaths: FieldPath[] = [
   "price.source",
   "price.blingStoreId",
   "price.zydonPriceTableId",
+  "price.jumpGuardPercent",
   "orders.trigger",
   "orders.zydonStatusId",
   "nfe.enabled",
@@ -35,6 +37,7 @@ const fieldIds: Record<FieldPath, string> = {
   "price.source": "zb-set-price-source",
   "price.blingStoreId": "zb-set-store",
   "price.zydonPriceTableId": "zb-set-price-table",
+  "price.jumpGuardPercent": "zb-set-price-guard",
   "orders.trigger": "zb-set-trigger",
   "orders.zydonStatusId": "zb-set-order-status",
   "nfe.enabled": "zb-set-nfe",
@@ -47,6 +50,9 @@ interface Draft {
   priceSource: Settings["price"]["source"];
   blingStoreId: string;
   zydonPriceTableId: string;
+  /** The price-jump guard: on, and its percentage as typed. */
+  jumpGuardOn: boolean;
+  jumpGuardPercent: string;
   trigger: Settings["orders"]["trigger"];
   zydonStatusId: string;
   nfeEnabled: boolean;
@@ -62,6 +68,8 @@ function toDraft(s: Settings): Draft {
     priceSource: s.price.source,
     blingStoreId: s.price.blingStoreId ?? "",
     zydonPriceTableId: s.price.zydonPriceTableId ?? "",
+    jumpGuardOn: s.price.jumpGuardPercent !== null,
+    jumpGuardPercent: String(s.price.jumpGuardPercent ?? 50),
     trigger: s.orders.trigger,
     zydonStatusId: s.orders.zydonStatusId ?? "",
     nfeEnabled: s.nfe.enabled,
@@ -82,6 +90,7 @@ export function draftToSettings(d: Draft, paused: boolean): Settings {
       source: d.priceSource,
       ...(blingStoreId ? { blingStoreId } : {}),
       ...(zydonPriceTableId ? { zydonPriceTableId } : {}),
+      jumpGuardPercent: d.jumpGuardOn ? Number(d.jumpGuardPercent.trim()) : null,
     },
     orders: { trigger: d.trigger, ...(zydonStatusId ? { zydonStatusId } : {}) },
     nfe: { enabled: d.nfeEnabled, ...(approvedZydonStatusId ? { approvedZydonStatusId } : {}) },
@@ -104,6 +113,11 @@ export function validateDraft(d: Draft): Errors {
   else if (store && !blingId.test(store))
     errors["price.blingStoreId"] =
       `Loja "${store.slice(0, 30)}" inválida: use o número da loja no Bling (só algarismos, como 203950523).`;
+  if (d.jumpGuardOn) {
+    const pct = Number(d.jumpGuardPercent.trim());
+    if (!/^\d+$/.test(d.jumpGuardPercent.trim()) || pct < 5 || pct > 1000)
+      errors["price.jumpGuardPercent"] = "Use uma porcentagem inteira entre 5% e 1000%.";
+  }
   const badDeposit = d.depositIds.find((x) => !blingId.test(x.trim()));
   if (badDeposit !== undefined)
     errors["stock.depositIds"] =
@@ -380,6 +394,41 @@ function SettingsForm(props: {
               />
             </>
           ) : null}
+          <div className="zb-check">
+            <input
+              id="zb-set-price-guard-on"
+              type="checkbox"
+              checked={draft.jumpGuardOn}
+              onChange={(e) => set("jumpGuardOn", e.target.checked)}
+              aria-describedby="zb-set-price-guard-hint"
+            />
+            <label htmlFor="zb-set-price-guard-on">Reter mudanças grandes de preço para eu conferir</label>
+          </div>
+          {draft.jumpGuardOn ? (
+            <div className="zb-field">
+              <label htmlFor={fieldIds["price.jumpGuardPercent"]}>
+                Reter quando o preço mudar mais de (%)
+              </label>
+              <input
+                id={fieldIds["price.jumpGuardPercent"]}
+                type="text"
+                inputMode="numeric"
+                value={draft.jumpGuardPercent}
+                onChange={(e) => set("jumpGuardPercent", e.target.value)}
+                {...describe("price.jumpGuardPercent", "zb-set-price-guard-hint")}
+                {...invalid("price.jumpGuardPercent")}
+              />
+              <FieldError
+                id={`${fieldIds["price.jumpGuardPercent"]}-error`}
+                message={err("price.jumpGuardPercent")}
+              />
+            </div>
+          ) : null}
+          <p id="zb-set-price-guard-hint" className="zb-hint">
+            Um preço que suba ou caia mais que isso de uma vez fica retido: o Zydon continua com o preço
+            anterior e o Histórico mostra o de → para, com Aplicar ou Descartar. Os outros produtos seguem
+            normalmente.
+          </p>
         </fieldset>
 
         <fieldset>

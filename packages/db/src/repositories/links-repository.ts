@@ -9,6 +9,12 @@ export type EntityLink = typeof entityLinks.$inferSelect;
 const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
 const idText = z.union([z.string(), z.number()]).transform(String);
 
+const priceHoldState = z.object({
+  held: z.number().optional().catch(undefined),
+  approved: z.number().optional().catch(undefined),
+  discarded: z.number().optional().catch(undefined),
+});
+
 /**
  * The fields the sync keeps in `entity_links.data` (written by the product, stock, image and payment-method
  * steps). Unknown keys are kept.
@@ -26,6 +32,16 @@ export const linkDataSchema = z.looseObject({
   stockQty: lenient(z.number()),
   /** Last store (multiloja) price written to the app's Zydon price table (the price breaker compares to it). */
   storePrice: lenient(z.number()),
+  /**
+   * The price-jump guard's state per price source (packages/sync pipelines/price-hold.ts): the new price held
+   * for the merchant, one they applied (passes once) or discarded (kept out while Bling keeps it).
+   */
+  priceHold: lenient(
+    z.object({
+      base: priceHoldState.optional().catch(undefined),
+      store: priceHoldState.optional().catch(undefined),
+    }),
+  ),
   imagesHash: lenient(z.string()),
   imageUrls: lenient(
     z.array(z.unknown()).transform((a) => a.filter((u): u is string => typeof u === "string")),
@@ -217,6 +233,21 @@ export class LinksRepository {
       .update(entityLinks)
       .set({
         data: sql`coalesce(${entityLinks.data}, '{}'::jsonb) || ${JSON.stringify(patch)}::jsonb`,
+        updatedAt: new Date(),
+      })
+      .where(eq(entityLinks.id, id));
+  }
+
+  /**
+   * Merge `patch` into the object at `data[key]`, one level down, in one statement (jsonb || alone is shallow:
+   * a read-merge-write could drop a sibling another job wrote meanwhile). A null value clears that entry.
+   */
+  async mergeDataIn(id: number, key: string, patch: Record<string, unknown>): Promise<void> {
+    const inner = sql`coalesce(${entityLinks.data} -> ${key}::text, '{}'::jsonb) || ${JSON.stringify(patch)}::jsonb`;
+    await this.db
+      .update(entityLinks)
+      .set({
+        data: sql`coalesce(${entityLinks.data}, '{}'::jsonb) || jsonb_build_object(${key}::text, ${inner})`,
         updatedAt: new Date(),
       })
       .where(eq(entityLinks.id, id));

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { syncCustomer } from "../pipelines/customers.js";
 import { advanceNfe } from "../pipelines/nfe.js";
 import { exportOrder } from "../pipelines/orders.js";
+import { decidePriceHold } from "../pipelines/price-hold.js";
 import { syncProduct, syncProductImages } from "../pipelines/products.js";
 import { mirrorOrderStatus } from "../pipelines/statuses.js";
 import { refreshStock } from "../pipelines/stock.js";
@@ -66,5 +67,29 @@ export const retryLedgerJob = defineJob({
       "nothing to retry for this entry",
     );
     return undefined;
+  },
+});
+
+/** The merchant's "Aplicar" / "Descartar" on a price the jump guard held (pipelines/price-hold.ts). */
+export const priceHoldJob = defineJob({
+  name: "price-hold",
+  queue: QUEUES.events,
+  // A merchant waiting on the page for a price: stock and price priority, not the catalog's.
+  lane: "stock_price",
+  needs: "bling",
+  schema: z.object({
+    tenantId: z.uuid(),
+    ledgerId: z.number().int().positive(),
+    decision: z.enum(["apply", "discard"]),
+  }),
+  async run(p, job) {
+    const result = await decidePriceHold(job.sync, p.ledgerId, p.decision, {
+      resyncProduct: (blingId) => syncProduct(job.sync, blingId),
+    });
+    job.log.info(
+      { tenantId: p.tenantId, ledgerId: p.ledgerId, decision: p.decision, result },
+      "price hold decided",
+    );
+    return result;
   },
 });

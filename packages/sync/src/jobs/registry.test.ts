@@ -9,7 +9,7 @@ describe("job registry", () => {
   it("registers every job once, each on a known queue", () => {
     const names = registeredJobs().map((j) => j.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(18);
+    expect(names).toHaveLength(19);
     const queues = new Set<string>(Object.values(QUEUES));
     for (const j of registeredJobs()) expect(queues.has(j.queue), j.name).toBe(true);
     expect(isJobName("export-order")).toBe(true);
@@ -37,6 +37,7 @@ describe("job registry", () => {
       "export-order": "orders/orders/bling",
       "nfe-step": "orders/orders/bling",
       "order-status": "events/status/bling",
+      "price-hold": "events/stock_price/bling",
       "bling-webhook": "events/stock_price/active-tenant",
       "zydon-order-webhook": "events/orders/nothing",
       "retry-ledger": "events/catalog/bling",

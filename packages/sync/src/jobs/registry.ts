@@ -9,7 +9,7 @@ import {
   refreshProductJob,
 } from "./catalog-jobs.js";
 import type { JobDefinition, JobNeeds } from "./define-job.js";
-import { retryLedgerJob } from "./ledger-jobs.js";
+import { priceHoldJob, retryLedgerJob } from "./ledger-jobs.js";
 import { pruneRetentionJob, purgeSecretsJob, tokenKeepaliveJob } from "./maintenance-jobs.js";
 import { exportOrderJob, nfeStepJob, orderStatusJob } from "./order-jobs.js";
 import { reconcileStockJob, refreshStockJob } from "./stock-jobs.js";
@@ -36,6 +36,7 @@ function allJobs() {
     blingWebhookJob,
     zydonOrderWebhookJob,
     retryLedgerJob,
+    priceHoldJob,
     tokenKeepaliveJob,
     purgeSecretsJob,
     pruneRetentionJob,

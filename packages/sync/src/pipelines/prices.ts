@@ -3,7 +3,21 @@ import type { EntityPipeline } from "../engine/initial-sync.js";
 import { blingIdPattern } from "../settings/tenant-settings.js";
 import { clearConfigError, recordConfigError, type SettingKey } from "./config-errors.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
-import { allowMassChange, DEFAULT_PRICE_GUARD_CHANGE, isPriceJump, massChangeShare } from "./stock-guard.js";
+import {
+  isKnownPrice,
+  type JudgedPrice,
+  judgePrice,
+  priceJumpLimit,
+  priceTableTarget,
+  recordPriceVerdicts,
+} from "./price-hold.js";
+import {
+  allowMassChange,
+  DEFAULT_PRICE_GUARD_CHANGE,
+  isMassChangeOverridden,
+  isPriceJump,
+  massChangeShare,
+} from "./stock-guard.js";
 import { checkZydonNotFound, type ReferencedRecord } from "./zydon-not-found.js";
 
 /** Why the store price settings cannot be applied (checked before any request), or null. */
@@ -70,6 +84,11 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
       linkId: number;
     }> = [];
     const jumpLimit = ctx.guards?.priceChange ?? DEFAULT_PRICE_GUARD_CHANGE;
+    // Each price is judged on its own (price-hold.ts) once the catalog breaker below lets the page through:
+    // a wrong loja moving every price is one hold with "Aplicar mesmo assim", not a row per product. While
+    // the merchant's "Aplicar mesmo assim" lasts, the per-product guard steps aside too.
+    const holdLimit = (await isMassChangeOverridden(ctx, "price")) ? null : priceJumpLimit(ctx);
+    const judged: JudgedPrice[] = [];
     let jumps = 0;
     const linked: ReferencedRecord[] = [];
     let skipped = 0;
@@ -82,11 +101,26 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
         continue;
       }
       const d = linkData(link);
-      const price = r.precoPromocional && r.precoPromocional > 0 ? r.precoPromocional : r.preco;
-      if (isPriceJump(d.storePrice, price, jumpLimit)) jumps++;
+      const incoming = r.precoPromocional && r.precoPromocional > 0 ? r.precoPromocional : r.preco;
+      const state = d.priceHold?.store;
+      const verdict = judgePrice(holdLimit, d.storePrice, incoming, state);
+      judged.push({
+        linkId: link.id,
+        linkEntity: link.entity === "variation" ? "variation" : "product",
+        sku: link.naturalKey ?? r.productId,
+        name: null,
+        blingId: (link.entity === "variation" ? d.parentBlingId : undefined) ?? link.blingId ?? r.productId,
+        source: "store",
+        from: d.storePrice ?? incoming,
+        to: incoming,
+        state,
+        verdict,
+      });
+      const price = verdict.write;
+      // A price already held, applied or discarded was counted when it first came.
+      if (!isKnownPrice(state, incoming) && isPriceJump(d.storePrice, incoming, jumpLimit)) jumps++;
       prices.push({
-        productId: d.productZydonId ?? String(link.zydonId),
-        variationId: link.entity === "variation" ? (d.variationZydonId ?? String(link.zydonId)) : null,
+        ...priceTableTarget(link),
         price,
         sku: link.naturalKey ?? r.productId,
         linkId: link.id,
@@ -105,7 +139,11 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
           tableId,
           prices.map(({ sku: _sku, linkId: _linkId, ...p }) => p),
         );
-        for (const p of prices) await links.mergeData(p.linkId, { storePrice: p.price });
+        await ctx.db.transaction(async (tx) => {
+          const l = new LinksRepository(tx);
+          for (const p of prices) await l.mergeData(p.linkId, { storePrice: p.price });
+          await recordPriceVerdicts(tx, ctx, judged);
+        });
       } catch (err) {
         // A 404 while one of these products was linked moments ago: transient (throws), else its own reason.
         const notFound = checkZydonNotFound(ctx, err, linked, {

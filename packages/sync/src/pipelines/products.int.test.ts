@@ -45,14 +45,14 @@ describe("syncProduct", () => {
     await syncProduct(ctx, p.id);
     const id = ctx.zydon.productBySku("PAR-2")?.id;
 
-    ctx.bling.editProduct(p.id, { nome: "Parafuso inox", preco: 1.8, descricaoCurta: "  Aço inox  " });
+    ctx.bling.editProduct(p.id, { nome: "Parafuso inox", preco: 1.4, descricaoCurta: "  Aço inox  " });
     expect(await syncProduct(ctx, p.id)).toBe("updated");
     expect(ctx.zydon.products.size).toBe(1);
     expect(ctx.zydon.log.count("createProduct")).toBe(1);
     expect(ctx.zydon.log.argsOf("updateProduct").map((a) => a[0])).toEqual([id]);
     expect(ctx.zydon.productBySku("PAR-2")?.write).toMatchObject({
       name: "Parafuso inox",
-      price: 1.8,
+      price: 1.4,
       short_description: "Aço inox",
     });
     expect((await ledgerRows(ctx, "product"))[0]).toMatchObject({
@@ -61,15 +61,15 @@ describe("syncProduct", () => {
     });
     // The price change is its own Histórico row, kind "price", old → new (filter Tipo = Preço finds it).
     expect(await ledgerRows(ctx, "price")).toMatchObject([
-      { entityKey: "PAR-2", outcome: "synced", details: { name: "Parafuso inox", from: 1, to: 1.8 } },
+      { entityKey: "PAR-2", outcome: "synced", details: { name: "Parafuso inox", from: 1, to: 1.4 } },
     ]);
     // An edit that leaves the price alone writes no price row.
     ctx.bling.editProduct(p.id, { nome: "Parafuso inox 3mm" });
     expect(await syncProduct(ctx, p.id)).toBe("updated");
-    expect((await ledgerRows(ctx, "price"))[0]?.details).toMatchObject({ from: 1, to: 1.8 });
+    expect((await ledgerRows(ctx, "price"))[0]?.details).toMatchObject({ from: 1, to: 1.4 });
     expect(
       linkData((await links(ctx).byBlingId(ctx.tenantId, "product", p.id)) ?? { data: null }).price,
-    ).toBe(1.8);
+    ).toBe(1.4);
   });
 
   it("a SKU Zydon already has (no link yet) is updated and linked, not created twice", async () => {

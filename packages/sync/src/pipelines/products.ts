@@ -1,4 +1,4 @@
-import { CursorsRepository, LedgerRepository, LinksRepository, linkData } from "@zb/db";
+import { CursorsRepository, type EntityLink, LedgerRepository, LinksRepository, linkData } from "@zb/db";
 import { z } from "zod";
 import { contentHash } from "../domain/content-hash.js";
 import type { EntityPipeline, PageResult } from "../engine/initial-sync.js";
@@ -7,6 +7,7 @@ import { mapProduct } from "../mappers/products.js";
 import type { ErpProductDetail, ErpProductSummary } from "../ports/bling-port.js";
 import type { PortalProductRef } from "../ports/zydon-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { type JudgedPrice, judgePrice, priceJumpLimit, recordPriceVerdicts } from "./price-hold.js";
 import { readinessTotal } from "./readiness.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
 
@@ -121,8 +122,11 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
     }
   }
 
-  const hash = contentHash(mapping.product);
   const link = await links.byBlingId(ctx.tenantId, "product", detail.id);
+  // The price-jump guard (price-hold.ts) may keep the old price of the product or of a variation: the
+  // mapping is rewritten before it is hashed, so what is hashed is what is written.
+  const judged = await judgeProductPrices(ctx, detail, mapping, link);
+  const hash = contentHash(mapping.product);
   let outcome: ProductOutcome;
   let ref: PortalProductRef;
   try {
@@ -204,6 +208,7 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
         });
       }
     }
+    await recordPriceVerdicts(tx, ctx, judged);
     const lg = new LedgerRepository(tx);
     for (const s of mapping.skippedVariations) {
       await lg.record({
@@ -251,6 +256,55 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
     await ctx.enqueueImages(detail.id);
   }
   return outcome;
+}
+
+/**
+ * Judge the product's and each linked variation's base price against the last one written (price-hold.ts),
+ * and write into the mapping the price each verdict allows.
+ */
+async function judgeProductPrices(
+  ctx: SyncContext,
+  detail: ErpProductDetail,
+  mapping: ReturnType<typeof mapProduct>,
+  link: EntityLink | undefined,
+): Promise<JudgedPrice[]> {
+  const limit = priceJumpLimit(ctx);
+  const judged: JudgedPrice[] = [];
+  const judge = (l: EntityLink, linkEntity: "product" | "variation", sku: string, to: number) => {
+    const d = linkData(l);
+    const last = typeof d.price === "number" ? d.price : undefined;
+    const state = d.priceHold?.base;
+    const verdict = judgePrice(limit, last, to, state);
+    const j: JudgedPrice = {
+      linkId: l.id,
+      linkEntity,
+      sku,
+      name: detail.nome,
+      blingId: detail.id,
+      source: "base",
+      from: last ?? to,
+      to,
+      state,
+      verdict,
+    };
+    judged.push(j);
+    return verdict.write;
+  };
+  if (link?.zydonId)
+    mapping.product.price = judge(link, "product", mapping.product.sku, mapping.product.price);
+  if (mapping.variationSkus.length > 0) {
+    const vlinks = await new LinksRepository(ctx.db).byBlingIds(
+      ctx.tenantId,
+      "variation",
+      mapping.variationSkus.map((v) => v.blingId),
+    );
+    for (const v of mapping.product.variations) {
+      const blingId = mapping.variationSkus.find((x) => x.sku === v.sku)?.blingId;
+      const vl = vlinks.find((l) => l.blingId === blingId && l.zydonId);
+      if (vl && typeof v.price === "number") v.price = judge(vl, "variation", v.sku, v.price);
+    }
+  }
+  return judged;
 }
 
 /**

@@ -130,6 +130,14 @@ export async function isMassChangeHeld(ctx: GuardContext, guard: MassChangeGuard
   return Boolean(stored?.held);
 }
 
+/** Whether the merchant's "Aplicar mesmo assim" is still letting every batch of that kind through. */
+export async function isMassChangeOverridden(ctx: GuardContext, guard: MassChangeGuard): Promise<boolean> {
+  const stored = await new CursorsRepository(ctx.db)
+    .get(ctx.tenantId, specs[guard].stream, guardState)
+    .catch(() => undefined);
+  return Boolean(stored?.overrideUntil && new Date(stored.overrideUntil).getTime() > ctx.now().getTime());
+}
+
 /**
  * "Aplicar mesmo assim": lift the hold, let every batch of that kind through for the next hour (the passes
  * write what they compute, zeros and big price moves included) and close the ledger entry with who released

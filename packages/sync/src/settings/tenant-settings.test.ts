@@ -10,7 +10,7 @@ describe("tenant settings", () => {
   it("has safe defaults: default deposit, available balance, base price, all orders, NF-e off", () => {
     expect(defaultTenantSettings).toEqual({
       stock: { depositIds: [], balance: "virtual" },
-      price: { source: "base" },
+      price: { source: "base", jumpGuardPercent: 50 },
       orders: { trigger: "all" },
       nfe: { enabled: false },
       paused: false,

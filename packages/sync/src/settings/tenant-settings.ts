@@ -32,6 +32,18 @@ export const tenantSettingsSchema = z
         blingStoreId: id.optional(),
         /** The Zydon price table the app owns and fills with that store's prices. */
         zydonPriceTableId: id.optional(),
+        /**
+         * The price-jump guard (pipelines/price-hold.ts): a product whose price would move by more than this
+         * percentage, up or down, keeps its old price in Zydon until the merchant applies or discards the
+         * new one. null = off.
+         */
+        jumpGuardPercent: z
+          .number({ message: "Informe a porcentagem como número." })
+          .int("Use um número inteiro de porcentagem.")
+          .min(5, "Use pelo menos 5%.")
+          .max(1000, "Use no máximo 1000%.")
+          .nullable()
+          .default(50),
       })
       .prefault({})
       .superRefine((p, ctx) => {

@@ -1,6 +1,6 @@
 import { generateDemoAccount } from "@zb/bling-simulator";
 import { TenantsRepository } from "@zb/db";
-import { type Child, waitFor } from "@zb/e2e-kit";
+import { type Child, nudgedPrice, waitFor } from "@zb/e2e-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type E2E, startApiProcess, startE2E } from "../world.js";
 
@@ -80,10 +80,12 @@ describe("continuous sync (API + worker + both simulators)", () => {
     const [a, b] = simpleProducts();
     if (!a || !b) throw new Error("demo account without simple products");
     e.bling.sim.control.setStock(t.accountId, a.blingId, defaultDepositId(), { fisico: 37 });
-    e.bling.sim.control.setPrice(t.accountId, b.blingId, 123.45);
+    // +20%: within the price-jump guard's default 50%, so it is written, not held for the merchant.
+    const price = nudgedPrice(e.bling.sim, t.accountId, b.blingId, 20);
+    e.bling.sim.control.setPrice(t.accountId, b.blingId, price);
     const ms = await until(
       "webhook changes in Zydon",
-      () => zydonProduct(a.sku)?.stock === 37 && zydonProduct(b.sku)?.price === 123.45,
+      () => zydonProduct(a.sku)?.stock === 37 && zydonProduct(b.sku)?.price === price,
       20_000,
     );
     // Seconds, not minutes: well under one polling interval plus the debounce.
@@ -105,13 +107,14 @@ describe("continuous sync (API + worker + both simulators)", () => {
     const [a, b] = simpleProducts();
     if (!a || !b) throw new Error("demo account without simple products");
     e.bling.sim.control.setStock(t.accountId, a.blingId, defaultDepositId(), { fisico: 5 });
-    e.bling.sim.control.setPrice(t.accountId, b.blingId, 99.9);
+    const price = nudgedPrice(e.bling.sim, t.accountId, b.blingId, 10);
+    e.bling.sim.control.setPrice(t.accountId, b.blingId, price);
     // Stock: the rolling reconciliation re-reads balances every interval. Price: the dataAlteracao poll
     // re-reads every product changed since the last window (with a 2-minute overlap, so here the whole
     // freshly seeded catalog each run), so its bound is two runs: interval + the run's own requests.
     const [stockMs, priceMs] = await Promise.all([
       until("fallback stock", () => zydonProduct(a.sku)?.stock === 5, 90_000),
-      until("fallback price", () => zydonProduct(b.sku)?.price === 99.9, 90_000),
+      until("fallback price", () => zydonProduct(b.sku)?.price === price, 90_000),
     ]);
     console.log(`fallback delays: stock ${stockMs} ms, price ${priceMs} ms (interval ${POLL_MS} ms)`);
     expect(stockMs).toBeLessThan(POLL_MS * 2);

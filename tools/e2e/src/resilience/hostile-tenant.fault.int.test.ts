@@ -5,6 +5,7 @@ import { LedgerRepository } from "@zb/db";
 import {
   FaultTally,
   failedJobs,
+  nudgedPrice,
   pendingJobs,
   reportRecovery,
   waitFor,
@@ -132,7 +133,8 @@ async function round(n: number): Promise<number[]> {
   return Promise.all(
     normal.flatMap((x) => {
       const qty = 100 + n;
-      const price = 10 + n + 0.5;
+      // +5% a round: within the price-jump guard's default 50%, so it is written, not held.
+      const price = nudgedPrice(e.bling.sim, x.t.accountId, x.productId, 5);
       const stock = (async () => {
         // Zydon shows the sellable quantity (physical less reserved), so the check is "it moved".
         const previous = zydonProduct(x.t.orgId, x.sku)?.stock;

@@ -435,6 +435,78 @@ describe.skipIf(!hasChromium)(
       await consolePage.close();
     }, 45_000);
 
+    it("holds a price tripled in Bling (the price-jump guard) until the merchant applies it in Histórico", async () => {
+      showLogsOnFailure();
+      const acc = world.bling.sim.control.getAccount(world.blingAccountId);
+      const zydonProducts = () => world.zydon.sim.snapshot(world.organizationId).products;
+      const zSkus = new Set(zydonProducts().map((p) => p.sku));
+      const product = acc.products.find(
+        (p) =>
+          p.formato === "S" && !p.idProdutoPai && zSkus.has(String(p.codigo ?? "")) && Number(p.preco) > 0,
+      );
+      expect(product, "a simple priced product synced to Zydon").toBeTruthy();
+      const sku = String(product?.codigo);
+      const before = Number(product?.preco);
+      const tripled = Math.round(before * 3 * 100) / 100;
+
+      const consolePage = await context.newPage();
+      await consolePage.goto(`${simConsole.url}/?q=${encodeURIComponent(sku)}`);
+      await consolePage.getByLabel("Novo preço").first().fill(String(tripled).replace(".", ","));
+      await consolePage.getByRole("button", { name: "Salvar preço" }).first().click();
+      await consolePage.getByRole("status").waitFor();
+      await consolePage.close();
+
+      await page.getByTestId("tab-ledger").click();
+      const held = page
+        .getByTestId("ledger-row")
+        .filter({ hasText: "Preço retido" })
+        .filter({ hasText: sku });
+      await expect
+        .poll(
+          async () => {
+            await page.getByLabel("Buscar").fill(sku);
+            await page.getByRole("button", { name: "Buscar" }).click();
+            return held.count();
+          },
+          { timeout: 30_000, interval: 1_000 },
+        )
+        .toBeGreaterThan(0)
+        .catch(async (err) => {
+          const rows = await page.getByTestId("ledger-row").allTextContents();
+          const z = zydonProducts().find((p) => p.sku === sku)?.price;
+          throw new Error(
+            `${(err as Error).message}: ${sku} ${before} → ${tripled}, Zydon ${z}; rows: ${rows.join(" | ")}`,
+          );
+        });
+      await expect(held.first().textContent()).resolves.toMatch(/\+200%.*limite de 50%/);
+      // Zydon kept the old price while the hold stands.
+      expect(zydonProducts().find((p) => p.sku === sku)?.price).toBe(before);
+      await shot(page, "10b-ledger-price-held");
+
+      await held
+        .first()
+        .getByRole("button", { name: /^Aplicar o novo preço/ })
+        .click();
+      await page.getByText(/Aplicando .* em /).waitFor({ timeout: 10_000 });
+      await waitFor(
+        "the applied price in the Zydon simulator",
+        async () => zydonProducts().find((p) => p.sku === sku)?.price === tripled,
+        30_000,
+      );
+      await expect
+        .poll(
+          async () => {
+            await page.getByRole("button", { name: "Buscar" }).click();
+            return page.getByTestId("ledger-row").filter({ hasText: "aplicado pelo lojista" }).count();
+          },
+          { timeout: 20_000, interval: 1_000 },
+        )
+        .toBeGreaterThan(0);
+      await shot(page, "10c-ledger-price-applied");
+      await page.getByLabel("Buscar").fill("");
+      await page.getByRole("button", { name: "Buscar" }).click();
+    }, 90_000);
+
     it("saves a setting (Configurações)", async () => {
       showLogsOnFailure();
       await page.getByTestId("tab-settings").click();
