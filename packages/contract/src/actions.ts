@@ -42,6 +42,20 @@ export type EnqueuedResponse = z.infer<typeof enqueuedResponseSchema>;
 export const priceHoldRequestSchema = z.object({ decision: z.enum(["apply", "discard"]) });
 export type PriceHoldRequest = z.infer<typeof priceHoldRequestSchema>;
 
+/** `POST /api/settings/resync-item`: "Sincronizar um item", by SKU or by Zydon order. */
+export const resyncItemRequestSchema = z.object({
+  kind: z.enum(["sku", "order"], { message: "Escolha SKU ou pedido do Zydon." }),
+  value: z
+    .string({ message: "Informe o SKU ou o número do pedido." })
+    .trim()
+    .min(1, "Informe o SKU ou o número do pedido.")
+    .max(60, "Use no máximo 60 caracteres."),
+});
+export type ResyncItemRequest = z.infer<typeof resyncItemRequestSchema>;
+/** 202: queued; the page waits for the item's "resync" ledger row updated at or after `requestedAt`. */
+export const resyncItemResponseSchema = z.object({ status: z.literal("enqueued"), requestedAt: z.string() });
+export type ResyncItemResponse = z.infer<typeof resyncItemResponseSchema>;
+
 /** `POST /api/settings/ledger/retry-failed`: how many failures were queued again. */
 export const retryFailedResponseSchema = z.object({ enqueued: z.number().int().min(0) });
 export type RetryFailedResponse = z.infer<typeof retryFailedResponseSchema>;

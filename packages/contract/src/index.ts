@@ -24,8 +24,12 @@ export {
   purgeDataRequestSchema,
   purgeDataResponseSchema,
   type ReissuedSession,
+  type ResyncItemRequest,
+  type ResyncItemResponse,
   type RetryFailedResponse,
   reissuedSessionSchema,
+  resyncItemRequestSchema,
+  resyncItemResponseSchema,
   retryFailedResponseSchema,
 } from "./actions.js";
 export {

@@ -478,6 +478,37 @@ describe("ledger", () => {
     );
   });
 
+  it("Sincronizar um item: queues one SKU or one order, once per click burst; refuses bad input and a paused sync", async () => {
+    const m = await merchant("Um item", "Um Item Ltda");
+    const sku = await as(m, "POST", "/api/settings/resync-item", { kind: "sku", value: "  CAM-P  " });
+    expect(sku.statusCode).toBe(202);
+    expect(sku.json()).toEqual({ status: "enqueued", requestedAt: expect.any(String) });
+    expect(
+      (await as(m, "POST", "/api/settings/resync-item", { kind: "sku", value: "CAM-P" })).statusCode,
+    ).toBe(202);
+    expect(
+      (await as(m, "POST", "/api/settings/resync-item", { kind: "order", value: "ZP-1042" })).statusCode,
+    ).toBe(202);
+    expect((await h.jobs({ tenantId: m.tenantId, name: "resync-sku" })).map((j) => j.data)).toEqual([
+      { tenantId: m.tenantId, sku: "CAM-P" },
+    ]);
+    expect((await h.jobs({ tenantId: m.tenantId, name: "resync-order" })).map((j) => j.data)).toEqual([
+      { tenantId: m.tenantId, zydonOrderId: "ZP-1042" },
+    ]);
+
+    const blank = await as(m, "POST", "/api/settings/resync-item", { kind: "sku", value: "   " });
+    expect(blank.statusCode).toBe(400);
+    expect(blank.json().message).toBe("Informe o SKU ou o número do pedido.");
+    expect(
+      (await as(m, "POST", "/api/settings/resync-item", { kind: "cliente", value: "1" })).statusCode,
+    ).toBe(400);
+    await as(m, "POST", "/api/settings/pause");
+    const paused = await as(m, "POST", "/api/settings/resync-item", { kind: "sku", value: "OUTRO" });
+    expect(paused.statusCode).toBe(409);
+    expect(paused.json().message).toBe("A integração está pausada. Retome para sincronizar.");
+    expect(await h.jobs({ tenantId: m.tenantId, name: "resync-sku" })).toHaveLength(1);
+  });
+
   it("queues the merchant's choice on an open held price, once per click burst; refuses anything else", async () => {
     const m = await merchant("Trava", "Trava de Preço Ltda");
     const ledger = new LedgerRepository(h.db.db);

@@ -16,6 +16,7 @@ import {
   type progressSchema,
   purgeDataRequestSchema,
   type RetryFailedResponse,
+  resyncItemRequestSchema,
   type SettingsPreviewResponse,
   type settingsOptionsResponseSchema,
   type settingsSchema,
@@ -37,6 +38,7 @@ import {
   refreshReadiness,
   releaseHeldPass,
   resyncEntity,
+  resyncItem,
   retryAllFailed,
   retryLedgerEntry,
   saveSettings,
@@ -237,6 +239,18 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
     if (r === "not_held")
       return sendError(reply, 409, "not_held", "Este preço não está mais retido: atualize o histórico.");
     return reply.code(202).send(enqueued);
+  });
+
+  app.post("/api/settings/resync-item", json, async (req, reply) => {
+    const body = resyncItemRequestSchema.safeParse(req.body);
+    if (!body.success)
+      return sendError(reply, 400, "bad_request", body.error.issues[0]?.message ?? "Item inválido.");
+    const r = await resyncItem(deps, tenantOf(req), body.data);
+    if (r.kind === "not_active")
+      return sendError(reply, 409, "not_active", "Conecte o Bling antes de sincronizar.");
+    if (r.kind === "paused")
+      return sendError(reply, 409, "paused", "A integração está pausada. Retome para sincronizar.");
+    return reply.code(202).send({ status: "enqueued", requestedAt: r.requestedAt });
   });
 
   app.post("/api/settings/resync/:entity", json, async (req, reply) => {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { GuardKind } from "@zb/contract";
+import type { GuardKind, ResyncItemRequest } from "@zb/contract";
 import type { Tenant } from "@zb/db";
 import {
   isOpenPriceHold,
@@ -162,6 +162,28 @@ export async function decidePriceHoldEntry(
     { deduplication: { id: safeJobId("price-hold", tenantId, ledgerId), ttl: CLICK_DEDUP_MS } },
   );
   return "enqueued";
+}
+
+/**
+ * "Sincronizar um item": one SKU (the product, its price and stock) or one Zydon order (exported, or its status
+ * read again), by the worker's resync-sku / resync-order jobs (packages/sync pipelines/resync-item.ts). Clicks on
+ * the same item within a few seconds are one job.
+ */
+export async function resyncItem(
+  deps: Deps,
+  tenant: Tenant,
+  item: ResyncItemRequest,
+): Promise<{ kind: "enqueued"; requestedAt: string } | { kind: "not_active" } | { kind: "paused" }> {
+  if (tenant.state !== "active") return { kind: "not_active" };
+  if (readTenantSettings(tenant.settings).paused) return { kind: "paused" };
+  const requestedAt = nowOf(deps).toISOString();
+  const dedup = {
+    deduplication: { id: safeJobId("resync-item", tenant.id, item.kind, item.value), ttl: 5_000 },
+  };
+  if (item.kind === "sku")
+    await deps.producer.enqueue("resync-sku", { tenantId: tenant.id, sku: item.value }, dedup);
+  else await deps.producer.enqueue("resync-order", { tenantId: tenant.id, zydonOrderId: item.value }, dedup);
+  return { kind: "enqueued", requestedAt };
 }
 
 /** "Tentar novamente todas": every open failure of this tenant (bounded per click). */

@@ -21,8 +21,10 @@ import {
   progressSchema,
   purgeDataResponseSchema,
   type Readiness,
+  type ResyncItemResponse,
   readinessSchema,
   reissuedSessionSchema,
+  resyncItemResponseSchema,
   type SessionRequest,
   type Settings,
   type SettingsPreviewResponse,
@@ -500,6 +502,12 @@ export class ApiClient {
   async retryLedgerItem(id: string): Promise<ActionResult> {
     const body = await this.authed(`${ledgerPath}/${encodeURIComponent(id)}/retry`, { method: "POST" });
     return actionResultSchema.parse(body);
+  }
+
+  /** "Sincronizar um item": one SKU or one Zydon order; the answer lands in the item's "resync" ledger row. */
+  async resyncItem(kind: "sku" | "order", value: string): Promise<ResyncItemResponse> {
+    const body = await this.authed("/api/settings/resync-item", { method: "POST", body: { kind, value } });
+    return parse(resyncItemResponseSchema, body);
   }
 
   /** "Aplicar" / "Descartar" on a price the jump guard held (202: the worker decides in a moment). */

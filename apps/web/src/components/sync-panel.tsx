@@ -16,6 +16,7 @@ import {
 import { usePageState } from "../page-state.js";
 import { HourlyChart, RequestsChart } from "./activity-charts.js";
 import { Empty, ErrorNotice, LiveStatus, Loading } from "./feedback.js";
+import { ResyncItemCard } from "./resync-item.js";
 
 interface Props {
   refreshKey: number;
@@ -122,6 +123,7 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
         ) : null}
         <LiveStatus message={status?.message ?? null} tone={status?.tone ?? "info"} />
       </section>
+      <ResyncItemCard />
       {activity.data === null && !activity.loading && !activity.error ? null : (
         <section className="zb-card" aria-labelledby="zb-activity-title">
           <h2 id="zb-activity-title">Últimas 24 horas</h2>

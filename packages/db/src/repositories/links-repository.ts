@@ -187,6 +187,20 @@ export class LinksRepository {
       .where(eq(entityLinks.id, id));
   }
 
+  /** A parent product's variation links (by `data.parentBlingId`; one tenant's variations scanned, a click's cost). */
+  async variationsOf(tenantId: string, parentBlingId: string): Promise<EntityLink[]> {
+    return this.db
+      .select()
+      .from(entityLinks)
+      .where(
+        and(
+          eq(entityLinks.tenantId, tenantId),
+          eq(entityLinks.entity, "variation"),
+          sql`${entityLinks.data}->>'parentBlingId' = ${parentBlingId}`,
+        ),
+      );
+  }
+
   async listByEntity(tenantId: string, entity: LinkEntity): Promise<EntityLink[]> {
     return this.db
       .select()

@@ -124,6 +124,7 @@ export function createBlingPort(client: BlingClient, opts: BlingPortAdapterOptio
         ...(q.dataAlteracaoInicial ? { dataAlteracaoInicial: q.dataAlteracaoInicial } : {}),
         ...(q.dataAlteracaoFinal ? { dataAlteracaoFinal: q.dataAlteracaoFinal } : {}),
         ...(q.idsProdutos ? { idsProdutos: q.idsProdutos.map(num) } : {}),
+        ...(q.codigos ? { codigos: q.codigos } : {}),
       });
       return rows.map((r) => ({
         id: String(r.id),

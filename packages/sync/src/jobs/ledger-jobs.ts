@@ -5,6 +5,7 @@ import { advanceNfe } from "../pipelines/nfe.js";
 import { exportOrder } from "../pipelines/orders.js";
 import { decidePriceHold } from "../pipelines/price-hold.js";
 import { syncProduct, syncProductImages } from "../pipelines/products.js";
+import { resyncOrder, resyncSku } from "../pipelines/resync-item.js";
 import { mirrorOrderStatus } from "../pipelines/statuses.js";
 import { refreshStock } from "../pipelines/stock.js";
 import { QUEUES } from "../queues/queues.js";
@@ -92,4 +93,24 @@ export const priceHoldJob = defineJob({
     );
     return result;
   },
+});
+
+/** "Sincronizar um item" by SKU (pipelines/resync-item.ts): the product, its price and its stock. */
+export const resyncSkuJob = defineJob({
+  name: "resync-sku",
+  queue: QUEUES.events,
+  lane: "stock_price",
+  needs: "bling",
+  schema: z.object({ tenantId: z.uuid(), sku: z.string().trim().min(1).max(60) }),
+  run: (p, job) => resyncSku(job.sync, p.sku),
+});
+
+/** "Sincronizar um item" by Zydon order: exported if it never was, else its status read again. */
+export const resyncOrderJob = defineJob({
+  name: "resync-order",
+  queue: QUEUES.orders,
+  lane: "orders",
+  needs: "bling",
+  schema: z.object({ tenantId: z.uuid(), zydonOrderId: z.string().trim().min(1).max(60) }),
+  run: (p, job) => resyncOrder(job.sync, p.zydonOrderId),
 });

@@ -9,7 +9,7 @@ describe("job registry", () => {
   it("registers every job once, each on a known queue", () => {
     const names = registeredJobs().map((j) => j.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(19);
+    expect(names).toHaveLength(21);
     const queues = new Set<string>(Object.values(QUEUES));
     for (const j of registeredJobs()) expect(queues.has(j.queue), j.name).toBe(true);
     expect(isJobName("export-order")).toBe(true);
@@ -38,6 +38,8 @@ describe("job registry", () => {
       "nfe-step": "orders/orders/bling",
       "order-status": "events/status/bling",
       "price-hold": "events/stock_price/bling",
+      "resync-sku": "events/stock_price/bling",
+      "resync-order": "orders/orders/bling",
       "bling-webhook": "events/stock_price/active-tenant",
       "zydon-order-webhook": "events/orders/nothing",
       "retry-ledger": "events/catalog/bling",

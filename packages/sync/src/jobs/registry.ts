@@ -9,7 +9,7 @@ import {
   refreshProductJob,
 } from "./catalog-jobs.js";
 import type { JobDefinition, JobNeeds } from "./define-job.js";
-import { priceHoldJob, retryLedgerJob } from "./ledger-jobs.js";
+import { priceHoldJob, resyncOrderJob, resyncSkuJob, retryLedgerJob } from "./ledger-jobs.js";
 import { pruneRetentionJob, purgeSecretsJob, tokenKeepaliveJob } from "./maintenance-jobs.js";
 import { exportOrderJob, nfeStepJob, orderStatusJob } from "./order-jobs.js";
 import { reconcileStockJob, refreshStockJob } from "./stock-jobs.js";
@@ -37,6 +37,8 @@ function allJobs() {
     zydonOrderWebhookJob,
     retryLedgerJob,
     priceHoldJob,
+    resyncSkuJob,
+    resyncOrderJob,
     tokenKeepaliveJob,
     purgeSecretsJob,
     pruneRetentionJob,

@@ -185,6 +185,8 @@ export interface BlingPort {
     dataAlteracaoInicial?: Date;
     dataAlteracaoFinal?: Date;
     idsProdutos?: string[];
+    /** Products (and variations) by SKU (`codigos[]`). */
+    codigos?: string[];
   }): Promise<ErpProductSummary[]>;
   getProduct(id: string): Promise<ErpProductDetail | null>;
   /** Balances for many products in one request (the client caps the batch). */

@@ -189,6 +189,7 @@ export class FakeBling implements BlingPort {
           if (q.criterio === 2 && r.situacao !== "A") continue;
           if (q.criterio === 3 && r.situacao !== "I") continue;
           if (q.criterio === 4 && r.situacao !== "E") continue;
+          if (q.codigos && !q.codigos.includes(r.codigo)) continue;
           const stock = this.balances.get(r.id)?.saldoFisicoTotal ?? 0;
           const filtro = stock > 0 ? 1 : stock < 0 ? 2 : 0;
           if (filtro !== q.filtroSaldoEstoque) continue;

@@ -507,6 +507,23 @@ describe.skipIf(!hasChromium)(
       await page.getByRole("button", { name: "Buscar" }).click();
     }, 90_000);
 
+    it("Sincronizar um item: a SKU typed in Sincronização comes back with its answer inline", async () => {
+      showLogsOnFailure();
+      const product = world.zydon.sim.snapshot(world.organizationId).products[0];
+      expect(product, "a product synced to Zydon").toBeTruthy();
+      const sku = String(product?.sku);
+      await page.getByTestId("tab-sync").click();
+      await page.getByLabel("SKU", { exact: true }).fill(sku);
+      await page.getByTestId("resync-item-submit").click();
+      const result = page.getByTestId("resync-item-result");
+      await result.waitFor({ timeout: 30_000 });
+      await expect(result.textContent()).resolves.toMatch(
+        /^Sincronizado ?Sincronização pedida pelo lojista: /,
+      );
+      await expect(result.getAttribute("data-outcome")).resolves.toBe("synced");
+      await shot(page, "10d-sync-one-item");
+    }, 45_000);
+
     it("saves a setting (Configurações)", async () => {
       showLogsOnFailure();
       await page.getByTestId("tab-settings").click();
