@@ -91,7 +91,6 @@ export interface JudgedPrice {
   source: PriceSource;
   from: number;
   to: number;
-  state: PriceHoldState | undefined;
   verdict: PriceVerdict;
 }
 

@@ -104,16 +104,16 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
       const incoming = r.precoPromocional && r.precoPromocional > 0 ? r.precoPromocional : r.preco;
       const state = d.priceHold?.store;
       const verdict = judgePrice(holdLimit, d.storePrice, incoming, state);
+      const sku = link.naturalKey ?? r.productId;
       judged.push({
         linkId: link.id,
         linkEntity: link.entity === "variation" ? "variation" : "product",
-        sku: link.naturalKey ?? r.productId,
+        sku,
         name: null,
         blingId: (link.entity === "variation" ? d.parentBlingId : undefined) ?? link.blingId ?? r.productId,
         source: "store",
         from: d.storePrice ?? incoming,
         to: incoming,
-        state,
         verdict,
       });
       const price = verdict.write;
@@ -122,7 +122,7 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
       prices.push({
         ...priceTableTarget(link),
         price,
-        sku: link.naturalKey ?? r.productId,
+        sku,
         linkId: link.id,
       });
       linked.push(link);

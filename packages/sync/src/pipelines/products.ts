@@ -273,8 +273,7 @@ async function judgeProductPrices(
   const judge = (l: EntityLink, linkEntity: "product" | "variation", sku: string, to: number) => {
     const d = linkData(l);
     const last = typeof d.price === "number" ? d.price : undefined;
-    const state = d.priceHold?.base;
-    const verdict = judgePrice(limit, last, to, state);
+    const verdict = judgePrice(limit, last, to, d.priceHold?.base);
     const j: JudgedPrice = {
       linkId: l.id,
       linkEntity,
@@ -284,7 +283,6 @@ async function judgeProductPrices(
       source: "base",
       from: last ?? to,
       to,
-      state,
       verdict,
     };
     judged.push(j);

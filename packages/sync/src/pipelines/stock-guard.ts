@@ -80,7 +80,7 @@ export async function allowMassChange(
   const spec = specs[guard];
   const cursors = new CursorsRepository(ctx.db);
   const now = ctx.now();
-  const stored = await cursors.get(ctx.tenantId, spec.stream, guardState).catch(() => undefined);
+  const stored = await storedGuard(ctx, guard);
   let state: GuardState =
     stored && now.getTime() - new Date(stored.windowStartedAt).getTime() < WINDOW_MS
       ? stored
@@ -90,7 +90,7 @@ export async function allowMassChange(
           held: stored?.held ?? null,
           overrideUntil: stored?.overrideUntil ?? null,
         };
-  if (state.overrideUntil && new Date(state.overrideUntil).getTime() > now.getTime()) return true;
+  if (overriding(state, now)) return true;
   if (state.held) return false;
   const sellable = await new LinksRepository(ctx.db).countSellable(ctx.tenantId);
   const limit = Math.max(STOCK_ZERO_MIN_PRODUCTS, Math.floor(share * sellable));
@@ -124,18 +124,23 @@ export function isPriceJump(before: number | undefined, after: number, limit: nu
 
 /** Whether a breaker is holding right now (nothing of that kind is written until it is released). */
 export async function isMassChangeHeld(ctx: GuardContext, guard: MassChangeGuard): Promise<boolean> {
-  const stored = await new CursorsRepository(ctx.db)
-    .get(ctx.tenantId, specs[guard].stream, guardState)
-    .catch(() => undefined);
-  return Boolean(stored?.held);
+  return Boolean((await storedGuard(ctx, guard))?.held);
 }
 
 /** Whether the merchant's "Aplicar mesmo assim" is still letting every batch of that kind through. */
 export async function isMassChangeOverridden(ctx: GuardContext, guard: MassChangeGuard): Promise<boolean> {
-  const stored = await new CursorsRepository(ctx.db)
+  const stored = await storedGuard(ctx, guard);
+  return stored ? overriding(stored, ctx.now()) : false;
+}
+
+function storedGuard(ctx: GuardContext, guard: MassChangeGuard): Promise<GuardState | undefined> {
+  return new CursorsRepository(ctx.db)
     .get(ctx.tenantId, specs[guard].stream, guardState)
     .catch(() => undefined);
-  return Boolean(stored?.overrideUntil && new Date(stored.overrideUntil).getTime() > ctx.now().getTime());
+}
+
+function overriding(state: GuardState, now: Date): boolean {
+  return Boolean(state.overrideUntil && new Date(state.overrideUntil).getTime() > now.getTime());
 }
 
 /**
