@@ -123,7 +123,7 @@ async function adminSession(): Promise<{ token: string }> {
 
 async function storedSettings(): Promise<{
   stock: { depositIds: string[]; balance: string };
-  price: { source: string; blingStoreId?: string };
+  price: { source: string; blingStoreId?: string; jumpGuardPercent?: number | null };
 }> {
   const session = await adminSession();
   return fetch(`${apiUrl}/api/settings`, { headers: { authorization: `Bearer ${session.token}` } }).then(
@@ -527,6 +527,17 @@ describe.skipIf(!hasChromium)(
     it("saves a setting (Configurações)", async () => {
       showLogsOnFailure();
       await page.getByTestId("tab-settings").click();
+      // What a hurried merchant types in the price-jump guard: refused beside the field, nothing saved.
+      for (const bad of ["50%", "2", "abc", "5000", "12,5"])
+        expect(await refusedValue(page, "zb-set-price-guard", bad)).toBe(
+          "Use uma porcentagem inteira entre 5% e 1000%.",
+        );
+      await shot(page, "11b-settings-price-guard-refused");
+      await page.setViewportSize({ width: 390, height: 844 });
+      await shot(page, "11c-settings-price-guard-refused-390");
+      await page.setViewportSize({ width: 1280, height: 900 });
+      expect((await storedSettings()).price.jumpGuardPercent).toBe(50);
+      await page.locator("#zb-set-price-guard").fill("50");
       await page.getByLabel("Saldo físico").check();
       await page.getByTestId("settings-save").click();
       // The change recomputes every product's stock: its effect is shown and confirmed first.
