@@ -52,8 +52,10 @@ import {
   ZydonPortAdapter,
   zydonBudgetHook,
 } from "@zb/sync";
+import { zydonAdapter } from "@zb/zydon";
 import type { WorkerOptions } from "bullmq";
 import { Redis } from "ioredis";
+import { createAlertTransport } from "./alert-transport.js";
 import { type MetricsServer, startMetricsServer } from "./metrics-server.js";
 import { createProcessor, type JobRef, type WorkerDeps } from "./processors.js";
 import { createWorkerRuntime, type WorkerRuntime } from "./runtime.js";
@@ -295,6 +297,7 @@ export async function composeWorker(
     };
   }
 
+  const alertTransport = createAlertTransport(config, logger);
   const deps: WorkerDeps = {
     db: db.db,
     redis,
@@ -346,6 +349,11 @@ export async function composeWorker(
       ...(opts.tenantSlotDelayMs !== undefined ? { delayMs: opts.tenantSlotDelayMs } : {}),
     },
     onJobSettled: (job) => attemptsOf(job).clear(),
+    alerts: {
+      transport: alertTransport,
+      // The app inside Zydon's admin, where plugin front ends live (zydon-api.md §2, [TPL]).
+      pageUrl: new URL(zydonAdapter.APP_PAGE_PATH, config.ZYDON_ADMIN_URL).toString(),
+    },
   };
 
   // Durations and failures by job name, webhook lag: observed around the one processor.
@@ -412,6 +420,7 @@ export async function composeWorker(
         await runtime.close();
         await metricsServer?.close();
         await producer.close();
+        await alertTransport.close();
         redis.disconnect();
         await db.close();
       })();

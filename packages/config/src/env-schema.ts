@@ -152,6 +152,20 @@ export const envSchema = z.object({
   METRICS_TOP_ACCOUNTS: z.coerce.number().int().min(0).max(100).default(10),
 
   /**
+   * Where the worker sends merchant alert e-mails (issue 18 #1): `smtp://user:pass@host:587` or
+   * `smtps://…:465`. Unset = e-mail alerts are recorded as not deliverable ("envio de e-mail não configurado");
+   * webhook alerts still go out. `pnpm dev` points it at the sandbox's mail catcher.
+   */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL")
+    .optional(),
+  /** The From of alert e-mails. */
+  ALERT_FROM: z.string().min(3).default("Zydon ↔ Bling <alertas@localhost>"),
+  /** Longest wait for one alert delivery (SMTP or webhook) before it counts as failed and is retried. */
+  ALERT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
+
+  /**
    * Host names or IP literals that URLs from tenant data (image and NF-e links) may reach although they
    * resolve to a loopback/private address: the simulators and the demo image server in development and
    * tests (`127.0.0.1,localhost`). Comma-separated. Leave unset in production: only public addresses pass.

@@ -102,6 +102,8 @@ export const purgeDataResponseSchema = z.object({
     syncRunErrorsCleared: z.number().int().min(0),
     readinessReports: z.number().int().min(0),
     companyNames: z.number().int().min(0),
+    alerts: z.number().int().min(0).default(0),
+    alertSettings: z.number().int().min(0).default(0),
   }),
   blingDisconnected: z.boolean(),
   message: z.string(),

@@ -33,6 +33,20 @@ export {
   retryFailedResponseSchema,
 } from "./actions.js";
 export {
+  type AlertItem,
+  type AlertKindId,
+  type AlertSettingsBody,
+  type AlertSettingsView,
+  type AlertsResponse,
+  type AlertTestResponse,
+  alertItemSchema,
+  alertKindIds,
+  alertSettingsInputSchema,
+  alertSettingsViewSchema,
+  alertsResponseSchema,
+  alertTestResponseSchema,
+} from "./alerts.js";
+export {
   type ErrorBody,
   errorBodySchema,
   idLike,

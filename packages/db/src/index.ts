@@ -10,6 +10,13 @@ export {
 } from "./client.js";
 export { migrationsFolder, runMigrations } from "./migrate.js";
 export {
+  type AlertRow,
+  AlertsRepository,
+  type OpenFailure,
+  type RaiseAlert,
+  type RaiseResult,
+} from "./repositories/alerts-repository.js";
+export {
   type BlingConnection,
   type BlingTokens,
   CompanyAlreadyBoundError,

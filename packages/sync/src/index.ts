@@ -4,6 +4,28 @@
 
 export { createBlingPort } from "./adapters/bling-port-adapter.js";
 export { ZydonPortAdapter } from "./adapters/zydon-port-adapter.js";
+export {
+  type AlertKind,
+  type AlertSettings,
+  type AlertSettingsInput,
+  type AnyAlertKind,
+  alertKinds,
+  alertSettingsSchema,
+  defaultAlertSettings,
+  hasAlertChannel,
+  MAX_ALERT_EMAILS,
+  readAlertSettings,
+} from "./alerts/alert-settings.js";
+export {
+  ALERT_MAX_TRIES,
+  type AlertDeliveries,
+  type AlertTransport,
+  type ChannelDelivery,
+  deliverAlert,
+  readDeliveries,
+} from "./alerts/deliver.js";
+export { alertMessage, alertSubject } from "./alerts/messages.js";
+export { ALERT_THROTTLE_MS, raiseAlert, watchAlerts } from "./alerts/watch.js";
 // Per-Bling-account budget, tokens, locks.
 export { BlingBudget } from "./budget/bling-budget.js";
 export { budgetHook } from "./budget/budget-hook.js";
@@ -21,6 +43,7 @@ export {
   type ZydonOrderInboxPayload,
   zydonOrderInboxPayload,
 } from "./inbox/webhook-payloads.js";
+export { enqueueAlertDelivery } from "./jobs/alert-jobs.js";
 // Jobs: the registry the worker looks up, the producer the API enqueues with, schedulers, ids.
 export {
   CALL_WINDOW_MS,

@@ -26,6 +26,13 @@ export const AUTHORIZE_PATH = "/oauth/authorize";
  */
 export const TOKEN_EXCHANGE_PATH = DEFAULT_ZYDON_CONTRACT.tokenExchangePath;
 
+/**
+ * zydon-api.md §2 (hosts table and "Frontend plugins are served under `/store/apps/${APP_NAME}`" [TPL]): where
+ * the merchant opens our page inside Zydon's admin; APP_NAME is our plugin's, zydon-bling, as in apps/web's Vite
+ * base and the API's WEB_BASE_PATH. Alerts link here (the admin opens the page with the merchant's session).
+ */
+export const APP_PAGE_PATH = "/store/apps/zydon-bling/";
+
 /** zydon-api.md §3: portal JWT login with the access-key pair (documented by integrators [M-poc]). */
 export const ACCESS_KEY_LOGIN_PATH = "/api/account/access-key/login";
 

@@ -293,6 +293,52 @@ export class OutboundFetcher {
     }
   }
 
+  /**
+   * POSTs a JSON body to `url` (a merchant's alert webhook) with the same address checks as `fetch`.
+   * Redirects are not followed (a POST is not replayed elsewhere): a 3xx, like any non-2xx, is an error whose
+   * message is pt-BR and names the host only (the path of an incoming webhook is its secret).
+   */
+  async postJson(url: string, body: unknown, opts: { timeoutMs: number }): Promise<void> {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new Error("o endereço do webhook não é válido.");
+    }
+    const refusedHere = (refusal: OutboundRefusal) =>
+      new Error(
+        refusal === "scheme"
+          ? `o endereço ${u.host} não é permitido: use https.`
+          : refusal === "address"
+            ? `o endereço ${u.host} não é permitido: aponta para uma rede interna.`
+            : `o endereço ${u.host} não é válido.`,
+      );
+    try {
+      this.checkUrl(u);
+    } catch (err) {
+      throw err instanceof OutboundRefusedError ? refusedHere(err.refusal) : err;
+    }
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(u, {
+        method: "POST",
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(opts.timeoutMs),
+        headers: { "content-type": "application/json; charset=utf-8", "user-agent": "zydon-bling-alerts" },
+        body: JSON.stringify(body),
+      });
+    } catch (err) {
+      if (hasCode(err, "EOUTBOUNDREFUSED")) throw refusedHere("address");
+      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+      throw new Error(
+        timedOut ? `o endereço ${u.host} não respondeu a tempo.` : `não foi possível conectar a ${u.host}.`,
+      );
+    }
+    discard(res.body);
+    if (res.statusCode < 200 || res.statusCode >= 300)
+      throw new Error(`o endereço ${u.host} respondeu ${res.statusCode}.`);
+  }
+
   private async readCapped(u: URL, body: Dispatcher.ResponseData["body"]): Promise<Uint8Array> {
     const chunks: Buffer[] = [];
     let total = 0;

@@ -31,6 +31,7 @@ const HTML = "<!doctype html><html><body>Painel interno</body></html>";
 let server: Server;
 let port: number;
 const hits = new Map<string, number>();
+const posted: string[] = [];
 
 /** Test DNS: made-up names resolve where the attack needs them; anything else asks the system. */
 const NAMES: Record<string, string> = {
@@ -96,6 +97,17 @@ beforeAll(async () => {
       res.writeHead(307, { location: `http://evil.test:${port}/ok.png` }).end();
     } else if (path === "/to-file") {
       res.writeHead(302, { location: "file:///etc/passwd" }).end();
+    } else if (path === "/services/T1/B1/hook-token" && req.method === "POST") {
+      let body = "";
+      req.on("data", (c) => {
+        body += c;
+      });
+      req.on("end", () => {
+        posted.push(body);
+        res.writeHead(200).end("ok");
+      });
+    } else if (path === "/services/redirect" && req.method === "POST") {
+      res.writeHead(307, { location: `http://127.0.0.1:${port}/services/T1/B1/hook-token` }).end();
     } else if (path.startsWith("/hop/")) {
       const n = Number(path.slice(5));
       res.writeHead(302, { location: n > 0 ? `/hop/${n - 1}` : "/ok.png" }).end();
@@ -248,6 +260,57 @@ describe("the guarded fetcher of tenant-supplied URLs", () => {
       "ZydonClient.uploadFromUrl (NF-e link) to metadata",
       zc.files.uploadFromUrl("http://169.254.169.254/latest/meta-data/", { fileName: "NFe1.xml" }),
       "address",
+    );
+  });
+});
+
+describe("a merchant's alert webhook URL (issue 18 #1) goes through the same guard", () => {
+  async function postRefused(label: string, url: string, want: RegExp, untouched?: string) {
+    const before = untouched ? (hits.get(untouched) ?? 0) : 0;
+    const err = await guarded.postJson(url, { text: "oi" }, { timeoutMs: 2_000 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const msg = err instanceof Error ? err.message : "";
+    // The message names the host only: an incoming webhook's path is its secret.
+    const ok =
+      want.test(msg) && !msg.includes("hook-token") && (!untouched || hits.get(untouched) === before);
+    tally.record(label, ok, msg || "posted");
+    expect(msg).toMatch(want);
+    expect(msg).not.toContain("hook-token");
+    if (untouched) expect(hits.get(untouched) ?? 0).toBe(before);
+  }
+
+  it("posts JSON to an allowlisted host, and refuses loopback, internal names, redirects and non-2xx", async () => {
+    await guarded.postJson(
+      allowed("/services/T1/B1/hook-token"),
+      { text: "Pedido PED-1 não foi enviado" },
+      { timeoutMs: 2_000 },
+    );
+    expect(JSON.parse(posted.at(-1) ?? "{}")).toEqual({ text: "Pedido PED-1 não foi enviado" });
+    const path = "/services/T1/B1/hook-token";
+    await postRefused("alert webhook to loopback", `http://127.0.0.1:${port}${path}`, /rede interna/, path);
+    await postRefused(
+      "alert webhook to a name resolving inside",
+      `http://evil.test:${port}${path}`,
+      /rede interna/,
+      path,
+    );
+    await postRefused(
+      "alert webhook to cloud metadata",
+      "http://169.254.169.254/services/T1/B1/hook-token",
+      /rede interna/,
+    );
+    await postRefused(
+      "alert webhook to a non-http scheme",
+      "ftp://hooks.example/services/T1/B1/hook-token",
+      /use https/,
+    );
+    await postRefused("alert webhook redirecting inside", allowed("/services/redirect"), /respondeu 307/);
+    await postRefused(
+      "alert webhook answering 404",
+      allowed("/services/T1/B1/hook-token-missing"),
+      /respondeu 404/,
     );
   });
 });

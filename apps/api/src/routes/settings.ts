@@ -54,6 +54,7 @@ import {
   progressView,
   readinessView,
 } from "../use-cases/settings-views.js";
+import { alertRoutes } from "./alerts.js";
 
 /**
  * What a handler hands Fastify to serialize, typed by the page's contract (@zb/contract): the schema's input
@@ -87,6 +88,7 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
   app.decorateRequest("tenantSession", null);
   app.addHook("onRequest", requireTenant(deps));
   const json = { bodyLimit: BODY_LIMITS.json };
+  alertRoutes(app, deps);
 
   app.get(
     "/api/settings/connection",

@@ -2,6 +2,8 @@ import { and, eq, isNotNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../client.js";
 import {
+  alertSettings,
+  alerts,
   blingConnections,
   entityLinks,
   orderExports,
@@ -24,6 +26,7 @@ import { CursorsRepository } from "./cursors-repository.js";
  *   quote the buyer) cleared.
  * - `sync_runs.error` cleared; `sync_cursors` "readiness" (samples of contacts without CPF/CNPJ) deleted.
  * - `bling_connections.company_name` (may be a person's name for a sole trader) cleared.
+ * - `alerts` (subjects and facts quote orders and reasons) and `alert_settings` (the recipients' e-mails) deleted.
  * Secrets are the credentials repository's (`purgeExpired`, `disconnectBling`).
  */
 export interface PersonalDataPurgeCounts {
@@ -34,6 +37,8 @@ export interface PersonalDataPurgeCounts {
   syncRunErrorsCleared: number;
   readinessReports: number;
   companyNames: number;
+  alerts: number;
+  alertSettings: number;
 }
 
 export const PURGE_AUDIT_STREAM = "audit:personal-data-purges";
@@ -115,6 +120,14 @@ export class PersonalDataRepository {
         .set({ companyName: null, updatedAt: new Date() })
         .where(and(eq(blingConnections.tenantId, tenantId), isNotNull(blingConnections.companyName)))
         .returning({ tenantId: blingConnections.tenantId });
+      const alertRows = await tx
+        .delete(alerts)
+        .where(eq(alerts.tenantId, tenantId))
+        .returning({ id: alerts.id });
+      const alertConfig = await tx
+        .delete(alertSettings)
+        .where(eq(alertSettings.tenantId, tenantId))
+        .returning({ tenantId: alertSettings.tenantId });
       return {
         customerLinks: customerLinks.length,
         ledgerRows: ledgerRows.length,
@@ -123,6 +136,8 @@ export class PersonalDataRepository {
         syncRunErrorsCleared: runsCleared.length,
         readinessReports: reports.length,
         companyNames: names.length,
+        alerts: alertRows.length,
+        alertSettings: alertConfig.length,
       };
     });
   }

@@ -315,3 +315,52 @@ export const orderExports = pgTable(
     ),
   ],
 );
+
+/**
+ * A merchant's alert settings (issue 18 #1), zod-validated on read and write by packages/sync alerts: who
+ * receives e-mail, the optional outgoing webhook, which kinds are on. Apart from `tenants.settings` so the
+ * sync settings' save and its checks never touch them.
+ */
+export const alertSettings = pgTable("alert_settings", {
+  tenantId: uuid("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  config: jsonb("config").$type<Record<string, unknown>>().notNull().default({}),
+  ...timestamps,
+});
+
+export const alertStatuses = ["pending", "sent", "failed", "suppressed"] as const;
+export type AlertStatus = (typeof alertStatuses)[number];
+
+/**
+ * Every alert raised for a tenant, delivered or not. `(tenant, kind, dedupe_key)` is one occurrence (an order's
+ * failure, one daily-limit pause…): raising it again is a no-op. `suppressed` = raised within an hour of a sent
+ * alert of the same kind (counted on that one, listed in the daily summary, never sent).
+ */
+export const alerts = pgTable(
+  "alerts",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    dedupeKey: text("dedupe_key").notNull(),
+    status: text("status").$type<AlertStatus>().notNull().default("pending"),
+    /** pt-BR, as the e-mail's subject and the page's list show it. */
+    subject: text("subject").notNull(),
+    /** What the message is written from (counts, order number, reason); never a secret. */
+    facts: jsonb("facts").$type<Record<string, unknown>>().notNull().default({}),
+    /** Per channel (email, webhook): status, attempts, last error, when. */
+    deliveries: jsonb("deliveries").$type<Record<string, unknown>>().notNull().default({}),
+    /** Alerts of this kind held back by the hourly limit since this one was sent. */
+    suppressedCount: integer("suppressed_count").notNull().default(0),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("alerts_occurrence_uq").on(t.tenantId, t.kind, t.dedupeKey),
+    index("alerts_tenant_time_idx").on(t.tenantId, t.createdAt),
+    check("alerts_status_ck", sql`${t.status} in ('pending','sent','failed','suppressed')`),
+  ],
+);

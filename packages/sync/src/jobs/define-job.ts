@@ -1,6 +1,7 @@
 import type { Database, Tenant } from "@zb/db";
 import type { Redis } from "ioredis";
 import type { z } from "zod";
+import type { AlertTransport } from "../alerts/deliver.js";
 import type { SyncContext, SyncLog } from "../pipelines/context.js";
 import type { BlingLane } from "../ports/bling-port.js";
 import type { JobProducer } from "../queues/producer.js";
@@ -30,6 +31,8 @@ export interface JobServices {
     pruneRetention(): Promise<void>;
   };
   onInitialSyncFinished?(tenantId: string): Promise<void>;
+  /** Merchant alerts' way out and the link they carry (issue 18 #1); unset = alerts stay pending. */
+  alerts?: { transport: AlertTransport; pageUrl: string };
 }
 
 /** One run of one job, as its handler sees it. */

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { alertDeliverJob, alertWatchJob } from "./alert-jobs.js";
 import {
   driftAuditJob,
   initialSyncStartJob,
@@ -42,6 +43,8 @@ function allJobs() {
     tokenKeepaliveJob,
     purgeSecretsJob,
     pruneRetentionJob,
+    alertWatchJob,
+    alertDeliverJob,
   ] as const;
 }
 

@@ -1,4 +1,6 @@
 import {
+  AlertsRepository,
+  alerts,
   CredentialsRepository,
   createDb,
   type DbHandle,
@@ -75,6 +77,14 @@ async function tenantWithData(org: string): Promise<string> {
     },
     { tenantId: id, entity: "product", entityKey: "SKU-1", action: "upsert", outcome: "synced" },
   ]);
+  await new AlertsRepository(h.db).saveConfig(id, { emails: ["maria@silva.com.br"] });
+  await h.db.insert(alerts).values({
+    tenantId: id,
+    kind: "order_failed",
+    dedupeKey: "1:1",
+    subject: "Pedido Z-1 não foi enviado ao Bling",
+    facts: { zydonOrderId: "Z-1", reason: 'Cliente "Maria da Silva" sem CPF' },
+  });
   await h.db.insert(webhookInbox).values({
     provider: "zydon",
     eventId: `ev-${org}`,
@@ -127,6 +137,7 @@ async function remains(tenantId: string) {
     orderExports: exportsLeft.map((r) => ({ ...r })),
     ledger: await count("sync_ledger"),
     inbox: await count("webhook_inbox"),
+    alerts: (await count("alerts")) + (await count("alert_settings")),
     cursors: cursors.map((r) => r.stream as string),
     runs: runs.map((r) => ({ ...r })),
     connection: { ...conn[0] },
@@ -155,6 +166,8 @@ describe("personal data purged with the secrets (issue 17 #7)", () => {
           syncRunErrorsCleared: 1,
           readinessReports: 1,
           companyNames: 1,
+          alerts: 1,
+          alertSettings: 1,
         },
       },
     ]);
@@ -174,6 +187,7 @@ describe("personal data purged with the secrets (issue 17 #7)", () => {
       ],
       ledger: 0,
       inbox: 0,
+      alerts: 0,
       cursors: [PURGE_AUDIT_STREAM, "poll:products"],
       runs: [{ status: "failed", error: null }],
       connection: {

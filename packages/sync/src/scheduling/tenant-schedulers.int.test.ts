@@ -42,6 +42,7 @@ describe("tenant schedulers", () => {
     expect(await list()).toEqual([`drift-audit-${t2}`, `poll-changes-${t2}`, `reconcile-stock-${t2}`].sort());
     const maintenance = await producer.queue(QUEUES.maintenance).getJobSchedulers();
     expect(maintenance.map((s) => s.key).sort()).toEqual([
+      "alert-watch",
       "prune-retention",
       "purge-secrets",
       "token-keepalive",

@@ -73,6 +73,7 @@ export async function ensureGlobalSchedulers(producer: JobProducer): Promise<voi
   const q = producer.queue(QUEUES.maintenance);
   await q.upsertJobScheduler("token-keepalive", { every: 3_600_000 }, { name: "token-keepalive", data: {} });
   await q.upsertJobScheduler("purge-secrets", { every: 3_600_000 }, { name: "purge-secrets", data: {} });
+  await q.upsertJobScheduler("alert-watch", { every: 60_000 }, { name: "alert-watch", data: {} });
   await q.upsertJobScheduler(
     "prune-retention",
     { pattern: pruneRetentionPattern, tz: "America/Sao_Paulo" },
