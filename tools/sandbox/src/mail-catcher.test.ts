@@ -57,6 +57,8 @@ describe("the demo's mail catcher (issue 18)", () => {
     ]);
     expect(mails[0]?.to).toEqual(["b@exemplo.com.br", "c@exemplo.com.br"]);
     expect(mails[0]).not.toHaveProperty("html");
+    // Text-only: the body's last line break is SMTP's, so one is always there.
+    expect(mails.map((m) => m.text)).toEqual(["2\n", "1\n"]);
     // A copy: the caller cannot edit the catcher's list.
     mails.pop();
     expect(catcher.messages()).toHaveLength(2);

@@ -22,7 +22,10 @@ export interface CaughtMail {
   /** The envelope recipients (RCPT TO): who the message was actually delivered to, Cc and Bcc included. */
   to: string[];
   subject: string;
-  /** The plain-text body ("" when the message has none). */
+  /**
+   * The plain-text body ("" when the message has none). Exactly as sent in a text + HTML message; a text-only
+   * one always ends with a line break (on the wire its body ends with CRLF, so "a" and "a\n" look the same).
+   */
   text: string;
   html?: string;
 }
