@@ -1,11 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { DemoWorld } from "./demo-world.js";
+import { CAUGHT_LIMIT, keepNewest } from "./mail-catcher.js";
 
 /**
  * The simulator console of `pnpm dev`: one plain HTML page (no script) where a newcomer acts as the merchant
  * in Bling (stock, price, order situação) and as a buyer in Zydon (place an order). Every action goes through
  * the simulators' control API, so Bling and Zydon fire their webhooks at our API exactly as the real systems
  * would; the tables show both sides, so the effect is visible after a reload.
+ *
+ * Two more pages show what the integration sends the merchant: /mail the alert e-mails that reached the
+ * demo's SMTP catcher (world.mail), /hooks the alert webhooks POSTed to /hooks/alerts (a stand-in for a Slack
+ * incoming webhook: the merchant pastes that URL as "URL do webhook").
  */
 
 const esc = (v: unknown): string =>
@@ -28,13 +33,36 @@ export interface ConsoleOptions {
 
 export interface StartedConsole {
   url: string;
+  /** `${url}/hooks/alerts`: the alert webhook catcher, a URL the merchant can paste as "URL do webhook". */
+  hookUrl: string;
+  /** The webhook bodies POSTed to hookUrl, newest first, at most CAUGHT_LIMIT. */
+  hooks(): CaughtHook[];
   server: Server;
   close(): Promise<void>;
 }
 
+export interface CaughtHook {
+  /** 1, 2, 3… in arrival order. */
+  id: number;
+  /** ISO time the POST arrived. */
+  receivedAt: string;
+  /** The JSON body, parsed. */
+  body: unknown;
+}
+
+/** A bigger webhook body is answered 413 and not kept. */
+export const MAX_HOOK_BYTES = 64 * 1024;
+
+interface ConsoleState {
+  hooks: CaughtHook[];
+  nextHookId: number;
+  hookUrl: string;
+}
+
 export async function startSimulatorConsole(opts: ConsoleOptions): Promise<StartedConsole> {
+  const state: ConsoleState = { hooks: [], nextHookId: 1, hookUrl: "" };
   const server = createServer((req, res) => {
-    handle(opts, req, res).catch((err: unknown) => {
+    handle(opts, state, req, res).catch((err: unknown) => {
       redirect(res, `/?erro=${encodeURIComponent((err as Error).message)}`);
     });
   });
@@ -45,8 +73,12 @@ export async function startSimulatorConsole(opts: ConsoleOptions): Promise<Start
   });
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : (opts.port ?? 0);
+  const url = `http://${host}:${port}`;
+  state.hookUrl = `${url}/hooks/alerts`;
   return {
-    url: `http://${host}:${port}`,
+    url,
+    hookUrl: state.hookUrl,
+    hooks: () => state.hooks.slice(),
     server,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -74,6 +106,41 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
 
+/** The whole body, or null when it is over `limit` bytes (read to the end anyway, so the client gets the answer). */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= limit) chunks.push(chunk as Buffer);
+  }
+  return size > limit ? null : Buffer.concat(chunks);
+}
+
+function text(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
+  res.end(body);
+}
+
+function html(res: ServerResponse, body: string): void {
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+  res.end(body);
+}
+
+/** Like a Slack incoming webhook: 200 "ok" for a JSON body, 400 "invalid_payload" otherwise. */
+async function catchHook(state: ConsoleState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const raw = await readBody(req, MAX_HOOK_BYTES);
+  if (raw === null) return text(res, 413, `corpo maior que ${MAX_HOOK_BYTES / 1024} KiB`);
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString("utf8"));
+  } catch {
+    return text(res, 400, "invalid_payload");
+  }
+  keepNewest(state.hooks, { id: state.nextHookId++, receivedAt: new Date().toISOString(), body });
+  text(res, 200, "ok");
+}
+
 function num(form: URLSearchParams, name: string): number {
   const raw = (form.get(name) ?? "").replace(",", ".").trim();
   const n = Number(raw);
@@ -81,15 +148,27 @@ function num(form: URLSearchParams, name: string): number {
   return n;
 }
 
-async function handle(opts: ConsoleOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  opts: ConsoleOptions,
+  state: ConsoleState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const { world } = opts;
   const url = new URL(req.url ?? "/", "http://console");
   const bling = world.bling.sim.control;
   const account = world.blingAccountId;
 
-  if (req.method === "GET" && url.pathname === "/") {
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
-    res.end(renderPage(opts, url));
+  if (req.method === "GET" && url.pathname === "/") return html(res, renderPage(opts, state, url));
+  if (req.method === "GET" && url.pathname === "/mail") return html(res, renderMailPage(world, state));
+  if (req.method === "GET" && url.pathname === "/hooks") return html(res, renderHooksPage(world, state));
+  if (req.method === "POST" && url.pathname === "/hooks/alerts") {
+    try {
+      await catchHook(state, req, res);
+    } catch {
+      // The client went away mid-body: nothing to answer.
+      res.destroy();
+    }
     return;
   }
   if (req.method === "GET" && url.pathname === "/abrir-configuracoes") {
@@ -145,7 +224,73 @@ async function handle(opts: ConsoleOptions, req: IncomingMessage, res: ServerRes
   }
 }
 
-function renderPage(opts: ConsoleOptions, url: URL): string {
+/** The console's pages share one head (title, styles) and the links between them. */
+function layout(title: string, world: DemoWorld, state: ConsoleState, body: string): string {
+  return `<!doctype html><html lang="pt-BR"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} — demo Zydon ↔ Bling</title>
+<style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1f2937;line-height:1.4}table{border-collapse:collapse;margin:.5rem 0 1.5rem}
+td,th{border:1px solid #d1d5db;padding:.25rem .5rem;text-align:left;font-size:.9rem}th{background:#f3f4f6}.ok{background:#dcfce7;padding:.5rem}
+.erro{background:#fee2e2;padding:.5rem}form{margin:0;display:inline}h2{margin-top:2rem}
+nav{margin-bottom:1rem}article{border:1px solid #d1d5db;border-radius:.25rem;padding:.5rem 1rem;margin:0 0 1rem}
+article h2{margin:.25rem 0;font-size:1.1rem}.meta{color:#4b5563;font-size:.9rem;margin:.25rem 0}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f9fafb;padding:.5rem;margin:.5rem 0}
+iframe{width:100%;height:24rem;border:1px solid #d1d5db}</style></head><body>
+<nav><a href="/">Console dos simuladores</a>
+· <a href="/mail">E-mails recebidos (${world.mail.messages().length})</a>
+· <a href="/hooks">Webhooks recebidos (${state.hooks.length})</a></nav>
+${body}
+</body></html>`;
+}
+
+const when = (iso: string): string => new Date(iso).toLocaleString("pt-BR");
+
+function renderMailPage(world: DemoWorld, state: ConsoleState): string {
+  const items = world.mail
+    .messages()
+    .map(
+      (m) => `<article data-testid="mail-item" data-mail-id="${m.id}">
+<h2 data-testid="mail-subject">${esc(m.subject || "(sem assunto)")}</h2>
+<p class="meta"><time datetime="${esc(m.receivedAt)}">${esc(when(m.receivedAt))}</time> · Para: <span data-testid="mail-to">${esc(m.to.join(", "))}</span> · De: ${esc(m.from)}</p>
+<pre data-testid="mail-text">${esc(m.text || "(sem texto)")}</pre>
+${
+  m.html
+    ? `<details><summary>Ver a versão HTML</summary><iframe sandbox="" title="Versão HTML: ${esc(m.subject)}" srcdoc="${esc(m.html)}"></iframe></details>`
+    : ""
+}</article>`,
+    )
+    .join("\n");
+  return layout(
+    "E-mails recebidos",
+    world,
+    state,
+    `<h1>E-mails recebidos</h1>
+<p>Os e-mails de alerta que a integração envia ao lojista chegam aqui: o servidor SMTP de teste <code>${esc(world.mail.url)}</code>
+aceita tudo e não entrega nada a ninguém. Os ${CAUGHT_LIMIT} mais recentes, o mais novo primeiro. <a href="/mail">Atualizar</a></p>
+${items || "<p>Nenhum e-mail recebido ainda.</p>"}`,
+  );
+}
+
+function renderHooksPage(world: DemoWorld, state: ConsoleState): string {
+  const items = state.hooks
+    .map(
+      (h) => `<article data-testid="hook-item" data-hook-id="${h.id}">
+<p class="meta"><time datetime="${esc(h.receivedAt)}">${esc(when(h.receivedAt))}</time></p>
+<pre data-testid="hook-body">${esc(JSON.stringify(h.body, null, 2))}</pre></article>`,
+    )
+    .join("\n");
+  return layout(
+    "Webhooks recebidos",
+    world,
+    state,
+    `<h1>Webhooks recebidos</h1>
+<p>Para receber os alertas por webhook, cole <code>${esc(state.hookUrl)}</code> em "URL do webhook" nas configurações
+da integração. Este endereço responde como um webhook do Slack (200 <code>ok</code>) e guarda os ${CAUGHT_LIMIT} envios
+mais recentes, o mais novo primeiro. <a href="/hooks">Atualizar</a></p>
+${items || "<p>Nenhum webhook recebido ainda.</p>"}`,
+  );
+}
+
+function renderPage(opts: ConsoleOptions, state: ConsoleState, url: URL): string {
   const { world } = opts;
   const acc = world.bling.sim.control.getAccount(world.blingAccountId);
   const snap = world.zydon.sim.snapshot(world.organizationId);
@@ -227,12 +372,11 @@ function renderPage(opts: ConsoleOptions, url: URL): string {
   const ok = url.searchParams.get("ok");
   const erro = url.searchParams.get("erro");
 
-  return `<!doctype html><html lang="pt-BR"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Console dos simuladores — demo Zydon ↔ Bling</title>
-<style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1f2937;line-height:1.4}table{border-collapse:collapse;margin:.5rem 0 1.5rem}
-td,th{border:1px solid #d1d5db;padding:.25rem .5rem;text-align:left;font-size:.9rem}th{background:#f3f4f6}.ok{background:#dcfce7;padding:.5rem}
-.erro{background:#fee2e2;padding:.5rem}form{margin:0;display:inline}h2{margin-top:2rem}</style></head><body>
-<h1>Console dos simuladores</h1>
+  return layout(
+    "Console dos simuladores",
+    world,
+    state,
+    `<h1>Console dos simuladores</h1>
 ${ok ? `<p class="ok" role="status">${esc(ok)}</p>` : ""}${erro ? `<p class="erro" role="alert">${esc(erro)}</p>` : ""}
 <p><a href="/abrir-configuracoes"><strong>Abrir a página de configurações da integração</strong></a> (sessão nova do admin Zydon a cada clique)
 · <a href="${esc(world.zydon.url)}/app-center?org=${esc(world.organizationId)}">App Center (Zydon)</a>
@@ -265,6 +409,6 @@ ${
 <table><thead><tr><th>Origem</th><th>Evento</th><th>Resultado</th></tr></thead><tbody>
 ${blingHooks.map((d) => `<tr><td>Bling</td><td>${esc(d.event)}</td><td>${esc(d.status ?? d.error)}</td></tr>`).join("")}
 ${zydonHooks.map((d) => `<tr><td>Zydon</td><td>${esc(d.event)}</td><td>${esc(d.status ?? d.error)}</td></tr>`).join("")}
-</tbody></table>
-</body></html>`;
+</tbody></table>`,
+  );
 }

@@ -6,6 +6,7 @@ import {
 } from "@zb/bling-simulator";
 import { type ImageCdn, startImageCdn } from "@zb/e2e-kit";
 import { appManifestFiles, type StartedZydonSimulator, startZydonSimulator } from "@zb/zydon-simulator";
+import { type MailCatcher, startMailCatcher } from "./mail-catcher.js";
 
 /** The secret the sandbox plugin's webhooks.yml declares (a demo value, never a deployment's). */
 const SANDBOX_WEBHOOK_SECRET = "sandbox-webhook-secret-0123456789abcdef";
@@ -24,6 +25,8 @@ export interface DemoWorldOptions extends OurAppCredentials {
   host?: string;
   blingPort?: number;
   zydonPort?: number;
+  /** The merchant's mailbox (SMTP, see mail-catcher.ts); 0 or unset = any free port. */
+  mailPort?: number;
   /** Demo catalog in Bling (generateDemoAccount); products are top-level entries. */
   account: {
     products: number;
@@ -43,6 +46,8 @@ export interface DemoWorld {
   zydon: StartedZydonSimulator;
   /** Serves the demo products' images (the generated links point here). */
   images: ImageCdn;
+  /** Where the merchant's alert e-mails land: point SMTP_URL at `mail.url`, read them with `mail.messages()`. */
+  mail: MailCatcher;
   blingAccountId: string;
   blingCompanyId: string;
   organizationId: string;
@@ -57,7 +62,8 @@ export interface DemoWorld {
  * Both simulators, set up the way Bling and Zydon would be for a merchant about to install us: our OAuth app
  * registered at Bling (redirect to our callback, webhooks to our intake), one Bling company with a demo
  * catalog, our plugin registered at Zydon's App Studio (install/uninstall/order webhooks to our API, launch
- * URL = our install route) and one Zydon organization that has not installed it yet.
+ * URL = our install route) and one Zydon organization that has not installed it yet; plus the merchant's mailbox
+ * (a local SMTP catcher) for the alerts.
  */
 export async function startDemoWorld(opts: DemoWorldOptions): Promise<DemoWorld> {
   const host = opts.host ?? "127.0.0.1";
@@ -81,7 +87,9 @@ export async function startDemoWorld(opts: DemoWorldOptions): Promise<DemoWorld>
   });
   let zydon: StartedZydonSimulator | undefined;
   let images: ImageCdn | undefined;
+  let mail: MailCatcher | undefined;
   try {
+    mail = await startMailCatcher({ host, port: opts.mailPort ?? 0 });
     images = await startImageCdn({ host });
     const { accountId, companyId } = bling.sim.control.createAccount({
       companyName: opts.companyName ?? "Distribuidora Demo Ltda",
@@ -125,10 +133,12 @@ export async function startDemoWorld(opts: DemoWorldOptions): Promise<DemoWorld>
     });
     const z = zydon;
     const cdn = images;
+    const inbox = mail;
     return {
       bling,
       zydon: z,
       images: cdn,
+      mail: inbox,
       blingAccountId: accountId,
       blingCompanyId: companyId,
       organizationId: org.id,
@@ -154,12 +164,14 @@ export async function startDemoWorld(opts: DemoWorldOptions): Promise<DemoWorld>
         await z.close();
         await bling.close();
         await cdn.close();
+        await inbox.close();
       },
     };
   } catch (err) {
     await zydon?.close();
     await bling.close();
     await images?.close();
+    await mail?.close();
     throw err;
   }
 }

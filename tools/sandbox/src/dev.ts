@@ -20,6 +20,7 @@ const apiPort = Number(env.DEV_API_PORT ?? 3000);
 const blingPort = Number(env.DEV_BLING_SIM_PORT ?? 4010);
 const zydonPort = Number(env.DEV_ZYDON_SIM_PORT ?? 4020);
 const consolePort = Number(env.DEV_CONSOLE_PORT ?? 4000);
+const smtpPort = Number(env.DEV_SMTP_PORT ?? 4025);
 const workerMetricsPort = Number(env.DEV_WORKER_METRICS_PORT ?? 9464);
 const demoProducts = Number(env.DEV_DEMO_PRODUCTS ?? 120);
 const demoContacts = Number(env.DEV_DEMO_CONTACTS ?? 80);
@@ -71,6 +72,7 @@ try {
     apiUrl: publicUrl,
     blingPort,
     zydonPort,
+    mailPort: smtpPort,
     blingClientId: "demo-bling-app",
     blingClientSecret: secrets.blingClientSecret,
     zydonPluginId: "00000000-0000-4000-8000-00000000b11e",
@@ -81,7 +83,7 @@ try {
   const e = err as NodeJS.ErrnoException;
   if (e.code === "EADDRINUSE") {
     console.error(
-      `\nA simulator port is taken (${e.message}). Stop the other \`pnpm dev\`, or set DEV_BLING_SIM_PORT / DEV_ZYDON_SIM_PORT.\n`,
+      `\nA simulator port is taken (${e.message}). Stop the other \`pnpm dev\`, or set DEV_BLING_SIM_PORT / DEV_ZYDON_SIM_PORT / DEV_SMTP_PORT.\n`,
     );
     await services.stop();
     process.exit(1);
@@ -89,8 +91,15 @@ try {
   throw err;
 }
 say(
-  `Bling simulator on ${world.bling.url} (company ${world.blingAccountId}: ${demoProducts} products, ${demoContacts} contacts); Zydon simulator on ${world.zydon.url}`,
+  `Bling simulator on ${world.bling.url} (company ${world.blingAccountId}: ${demoProducts} products, ${demoContacts} contacts); Zydon simulator on ${world.zydon.url}; mail catcher on ${world.mail.url}`,
 );
+
+// Alert e-mails go to the demo's mail catcher, unless the user points SMTP_URL at a server of their own.
+const ownSmtp = env.SMTP_URL !== undefined && env.SMTP_URL !== "";
+// The name is quoted: bare, "(demo)" would be an address comment and dropped from the sender's name.
+const mailEnv: Record<string, string> = ownSmtp
+  ? {}
+  : { SMTP_URL: world.mail.url, ALERT_FROM: env.ALERT_FROM ?? '"Zydon ↔ Bling (demo)" <alertas@demo.local>' };
 
 const childEnv: Record<string, string> = {
   ...(env as Record<string, string>),
@@ -104,11 +113,13 @@ const childEnv: Record<string, string> = {
   SECRETS_KEY: secrets.secretsKey,
   SECRETS_KEY_ID: "demo1",
   SESSION_SECRET: secrets.sessionSecret,
-  // The demo image server and the simulators are on loopback; production leaves this unset.
+  // The demo image server, the simulators and the console's webhook catcher are on loopback; production
+  // leaves this unset.
   OUTBOUND_ALLOW_HOSTS: "127.0.0.1,localhost",
   OPS_TOKEN: opsToken,
   WORKER_METRICS_PORT: String(workerMetricsPort),
   ...world.productEnv(),
+  ...mailEnv,
 };
 
 const children = createChildSupervisor({
@@ -180,6 +191,10 @@ Zydon ↔ Bling demo is running (Ctrl+C stops everything).
 
   Act as the merchant in Bling (stock, price, order situação) and as a buyer in Zydon (place an order):
     simulator console   ${consoleServer.url}
+
+  Alerts to the merchant, caught on this machine:
+    e-mails             ${ownSmtp ? `sent through your SMTP_URL (${consoleServer.url}/mail stays empty)` : `${consoleServer.url}/mail  (SMTP catcher ${world.mail.url})`}
+    webhooks            ${consoleServer.url}/hooks  (paste ${consoleServer.hookUrl} as "URL do webhook")
 
   Bling simulator      ${world.bling.url}  (API ${world.bling.apiBaseUrl}, control ${world.bling.url}/__control/<method>)
   Zydon simulator      ${world.zydon.url}  (App Center ${appCenter})
