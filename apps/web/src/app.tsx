@@ -1,4 +1,5 @@
 import { type KeyboardEvent, useRef, useState } from "react";
+import { AlertsCard } from "./components/alerts-card.js";
 import { ConnectionCard } from "./components/connection-card.js";
 import { DeleteData } from "./components/delete-data.js";
 import { LedgerPanel } from "./components/ledger-panel.js";
@@ -95,6 +96,7 @@ export function App({ initialTab = "connection", hostRefreshKey = 0 }: AppProps)
           {tab === "sync" ? <SyncPanel refreshKey={refreshKey} /> : null}
           {tab === "ledger" ? <LedgerPanel refreshKey={refreshKey} /> : null}
           {tab === "settings" ? <SettingsPanel refreshKey={refreshKey} /> : null}
+          {tab === "settings" ? <AlertsCard refreshKey={refreshKey} /> : null}
           {tab === "settings" ? <DeleteData /> : null}
         </div>
       </div>

@@ -1,8 +1,15 @@
 import {
   type ActionResult,
   type Activity,
+  type AlertSettingsBody,
+  type AlertSettingsView,
+  type AlertsResponse,
+  type AlertTestResponse,
   actionResultSchema,
   activitySchema,
+  alertSettingsViewSchema,
+  alertsResponseSchema,
+  alertTestResponseSchema,
   blingConnectStartResponseSchema,
   type Connection,
   connectionSchema,
@@ -48,6 +55,11 @@ import { z } from "zod";
 export type {
   ActionResult,
   Activity,
+  AlertItem,
+  AlertKindId,
+  AlertSettingsBody,
+  AlertSettingsView,
+  AlertsResponse,
   AttentionItem,
   BlingState,
   Connection,
@@ -508,6 +520,23 @@ export class ApiClient {
   async resyncItem(kind: "sku" | "order", value: string): Promise<ResyncItemResponse> {
     const body = await this.authed("/api/settings/resync-item", { method: "POST", body: { kind, value } });
     return parse(resyncItemResponseSchema, body);
+  }
+
+  // --- alerts (issue 18 #1)
+
+  getAlerts(): Promise<AlertsResponse> {
+    return this.get("/api/settings/alerts", alertsResponseSchema);
+  }
+
+  /** `webhookUrl` omitted keeps the saved one; null removes it. A 400 throws an ApiError with `fieldErrors`. */
+  async saveAlertSettings(body: AlertSettingsBody): Promise<AlertSettingsView> {
+    const answer = await this.authed("/api/settings/alerts", { method: "PUT", body });
+    return parse(alertSettingsViewSchema, answer);
+  }
+
+  async sendTestAlert(): Promise<AlertTestResponse> {
+    const body = await this.authed("/api/settings/alerts/test", { method: "POST", body: {} });
+    return parse(alertTestResponseSchema, body);
   }
 
   /** "Aplicar" / "Descartar" on a price the jump guard held (202: the worker decides in a moment). */
