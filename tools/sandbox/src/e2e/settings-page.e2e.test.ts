@@ -180,6 +180,9 @@ describe.skipIf(!hasChromium)(
         BLING_RATE_SHARE: "3",
         WORKER_CONCURRENCY: "4",
         ...world.productEnv(),
+        // Alerts leave through the world's SMTP catcher, as in `pnpm dev`.
+        SMTP_URL: world.mail.url,
+        ALERT_FROM: '"Zydon ↔ Bling (demo)" <alertas@demo.local>',
       });
       const logger = createLogger({ level: "warn", destination: { write: (s) => logs.push(s) } });
 
@@ -556,6 +559,45 @@ describe.skipIf(!hasChromium)(
       }).then((r) => r.json() as Promise<{ stock: { balance: string } }>);
       expect(settings.stock.balance).toBe("physical");
     }, 30_000);
+
+    it("alerts: a recipient saved in Configurações gets the test alert, and the demo's catcher shows it", async () => {
+      showLogsOnFailure();
+      await page.getByTestId("tab-settings").click();
+      const card = page.getByTestId("alerts-card");
+      await card.waitFor({ timeout: 10_000 });
+      const emails = page.getByLabel("E-mails que recebem os alertas");
+      // A typo is refused beside the field and nothing is saved.
+      await emails.fill("dono@distribuidora-demo.com.br, financeiro");
+      await page.getByTestId("alerts-save").click();
+      await page
+        .getByText('E-mail "financeiro" inválido: use o formato nome@empresa.com.br.')
+        .waitFor({ timeout: 10_000 });
+      await emails.fill("dono@distribuidora-demo.com.br");
+      await page.getByTestId("alerts-save").click();
+      await page.getByText("Alertas salvos.").waitFor({ timeout: 10_000 });
+      await page.getByTestId("alerts-test").click();
+      // The worker delivers it through SMTP; the card follows it until "Enviado".
+      const sent = card.locator('[data-testid="alert-item"][data-kind="test"][data-status="sent"]');
+      await sent.waitFor({ timeout: 30_000 });
+      await expect(sent.getByTestId("alert-channel").textContent()).resolves.toBe(
+        "E-mail (1 destinatário): entregue",
+      );
+      await card.scrollIntoViewIfNeeded();
+      await shot(page, "12a-settings-alerts-test-sent");
+
+      const mail = world.mail.messages().find((m) => m.subject === "Alerta de teste do Zydon ↔ Bling");
+      expect(mail?.to).toEqual(["dono@distribuidora-demo.com.br"]);
+      expect(mail?.from).toContain("alertas@demo.local");
+      expect(mail?.text).toContain("O que fazer: Nada a fazer.");
+      expect(mail?.text).toMatch(/Abrir o app: http\S+\/store\/apps\/zydon-bling\//);
+      // The console's mail page, as a merchant trying the demo sees it.
+      const consolePage = await context.newPage();
+      await consolePage.goto(`${simConsole.url}/mail`);
+      const subjects = await consolePage.getByTestId("mail-subject").allTextContents();
+      expect(subjects).toContain("Alerta de teste do Zydon ↔ Bling");
+      await shot(consolePage, "12b-console-alert-email");
+      await consolePage.close();
+    }, 60_000);
 
     it("pauses: no more Bling requests for the tenant, even when Bling sends webhooks", async () => {
       showLogsOnFailure();
