@@ -1,5 +1,5 @@
 import { createLogger } from "@zb/config";
-import { createDb, type DbHandle, runMigrations, TenantsRepository } from "@zb/db";
+import { createDb, type DbHandle, LedgerRepository, runMigrations, TenantsRepository } from "@zb/db";
 import { type BlingLane, JobProducer } from "@zb/sync";
 import { createTestDatabase, createTestRedis, type TestDatabase } from "@zb/testing";
 import { Queue, UnrecoverableError } from "bullmq";
@@ -108,6 +108,26 @@ describe("the worker's processor (registry lookup + one pipeline)", () => {
     expect(contexts).toEqual([]);
     expect(lines.some((l) => l.includes("job skipped: tenant not active") && l.includes('"paused"'))).toBe(
       true,
+    );
+  });
+
+  it("an order whose export fails through its last attempt becomes a ledger failure (never a silent stop)", async () => {
+    const tenantId = await activeTenant("org-proc-give-up", { initialSyncDone: true });
+    const p = createProcessor(deps());
+    // Not the last attempt: BullMQ retries it, nothing is recorded yet.
+    await expect(
+      p(await queue.add("export-order", { tenantId, zydonOrderId: "z-9" }, { attempts: 3 }), "token"),
+    ).rejects.toBeInstanceOf(ContextRequested);
+    const ledger = new LedgerRepository(h.db);
+    expect((await ledger.list({ tenantId, pageSize: 10 })).items).toEqual([]);
+    // The last one: the order is an open, retryable failure with its reason.
+    await expect(
+      p(await queue.add("export-order", { tenantId, zydonOrderId: "z-9" }, { attempts: 1 }), "token"),
+    ).rejects.toBeInstanceOf(ContextRequested);
+    const [row] = (await ledger.list({ tenantId, pageSize: 10 })).items;
+    expect(row).toMatchObject({ entity: "order", entityKey: "z-9", action: "export", outcome: "failed" });
+    expect(row?.reason).toBe(
+      "O pedido z-9 não foi enviado ao Bling depois de 1 tentativa: orders. Tente de novo pelo Histórico; se persistir, verifique se o Bling está no ar.",
     );
   });
 

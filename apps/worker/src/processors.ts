@@ -108,9 +108,24 @@ export function createProcessor(deps: WorkerDeps): Processor {
       deps.log.info({ tenantId, job: job.name, reason }, "job skipped: tenant not active");
       return undefined;
     };
-    if (def.needs === "nothing") {
-      return def.run(payload, base).catch((err: unknown) => mapError(err, job, token, deps, tenantId));
-    }
+    // A job that fails for good (last attempt, or an error that gives up) tells its definition once.
+    const mapped = async (err: unknown): Promise<never> => {
+      try {
+        return await mapError(err, job, token, deps, tenantId);
+      } catch (final) {
+        const attempts = job.attemptsMade + 1;
+        const last = final instanceof UnrecoverableError || attempts >= (job.opts.attempts ?? 1);
+        if (def.onGiveUp && last && !(final instanceof DelayedError) && actionOf(err) !== "reconnect") {
+          await def
+            .onGiveUp(payload, base, { err, attempts })
+            .catch((hookErr: unknown) =>
+              deps.log.warn({ tenantId, job: job.name, err: (hookErr as Error).name }, "onGiveUp failed"),
+            );
+        }
+        throw final;
+      }
+    };
+    if (def.needs === "nothing") return def.run(payload, base).catch(mapped);
     if (!tenantId) throw new UnrecoverableError(`job ${job.name} carries no tenant`);
     const ref: JobRef = { id: String(job.id), queue: job.queueName, prepay: def.prepayBudget };
     // Fairness: one tenant holds at most `limit` of this queue's running jobs; its excess waits delayed,
@@ -146,7 +161,7 @@ export function createProcessor(deps: WorkerDeps): Processor {
       return result;
     } catch (err) {
       // The retry record stays across attempts and delays (it expires by itself once the job is gone).
-      return await mapError(err, job, token, deps, tenantId);
+      return await mapped(err);
     } finally {
       if (slot?.ok) await slot.lease.release();
     }

@@ -78,6 +78,15 @@ export interface JobSpec<Name extends string, Schema extends z.ZodType, Needs ex
    */
   prepayBudget?: boolean;
   run(payload: z.output<Schema>, job: JobRunFor<Needs>): Promise<unknown>;
+  /**
+   * Called once when the job fails for good (its last attempt, or an error that gives up): what the merchant
+   * must see instead of a job that silently stopped (e.g. a ledger failure, which the alerts watch).
+   */
+  onGiveUp?(
+    payload: z.output<Schema>,
+    job: JobRun,
+    failure: { err: unknown; attempts: number },
+  ): Promise<void>;
 }
 
 export interface JobDefinition<
@@ -95,6 +104,9 @@ export interface JobDefinition<
   /** The tenant a payload belongs to (every tenant job's payload carries `tenantId`). */
   tenantIdOf(payload: z.output<Schema>): string | undefined;
   run(payload: z.output<Schema>, job: JobRunFor<Needs>): Promise<unknown>;
+  readonly onGiveUp:
+    | ((payload: z.output<Schema>, job: JobRun, failure: { err: unknown; attempts: number }) => Promise<void>)
+    | undefined;
 }
 
 function tenantIdOf(payload: unknown): string | undefined {
@@ -116,5 +128,6 @@ export function defineJob<const Name extends string, Schema extends z.ZodType, c
     prepayBudget: spec.prepayBudget ?? spec.needs === "bling",
     tenantIdOf,
     run: spec.run,
+    onGiveUp: spec.onGiveUp,
   };
 }

@@ -1,4 +1,6 @@
+import { LedgerRepository } from "@zb/db";
 import { z } from "zod";
+import { errorMessage } from "../pipelines/context.js";
 import { advanceNfe, type NfeStepResult, nfeJobId } from "../pipelines/nfe.js";
 import { exportOrder } from "../pipelines/orders.js";
 import { mirrorOrderStatus } from "../pipelines/statuses.js";
@@ -15,6 +17,21 @@ export const exportOrderJob = defineJob({
   needs: "bling",
   schema: z.object({ tenantId, zydonOrderId: z.string().min(1) }),
   run: (p, job) => exportOrder(job.sync, p.zydonOrderId),
+  // Bling kept failing (5xx, timeouts) through every attempt: the order is a failure the merchant sees
+  // (Histórico, alerts) and can retry, not a job that silently stopped.
+  async onGiveUp(p, job, f) {
+    const reason = `O pedido ${p.zydonOrderId} não foi enviado ao Bling depois de ${f.attempts} ${f.attempts === 1 ? "tentativa" : "tentativas"}: ${errorMessage(f.err)}. Tente de novo pelo Histórico; se persistir, verifique se o Bling está no ar.`;
+    await new LedgerRepository(job.db).record({
+      tenantId: p.tenantId,
+      entity: "order",
+      entityKey: p.zydonOrderId,
+      action: "export",
+      outcome: "failed",
+      reason,
+      retryable: true,
+      details: { attempts: f.attempts },
+    });
+  },
 });
 
 /**
