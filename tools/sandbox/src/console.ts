@@ -10,7 +10,7 @@ import { CAUGHT_LIMIT, keepNewest } from "./mail-catcher.js";
  *
  * Two more pages show what the integration sends the merchant: /mail the alert e-mails that reached the
  * demo's SMTP catcher (world.mail), /hooks the alert webhooks POSTed to /hooks/alerts (a stand-in for a Slack
- * incoming webhook: the merchant pastes that URL as "URL do webhook").
+ * incoming webhook: the merchant pastes that URL as "Webhook (opcional)" in Configurações → Alertas).
  */
 
 const esc = (v: unknown): string =>
@@ -33,7 +33,7 @@ export interface ConsoleOptions {
 
 export interface StartedConsole {
   url: string;
-  /** `${url}/hooks/alerts`: the alert webhook catcher, a URL the merchant can paste as "URL do webhook". */
+  /** `${url}/hooks/alerts`: the alert webhook catcher, a URL the merchant can paste as "Webhook (opcional)". */
   hookUrl: string;
   /** The webhook bodies POSTed to hookUrl, newest first, at most CAUGHT_LIMIT. */
   hooks(): CaughtHook[];
@@ -283,7 +283,7 @@ function renderHooksPage(world: DemoWorld, state: ConsoleState): string {
     world,
     state,
     `<h1>Webhooks recebidos</h1>
-<p>Para receber os alertas por webhook, cole <code>${esc(state.hookUrl)}</code> em "URL do webhook" nas configurações
+<p>Para receber os alertas por webhook, cole <code>${esc(state.hookUrl)}</code> em "Webhook (opcional)", no cartão Alertas das configurações
 da integração. Este endereço responde como um webhook do Slack (200 <code>ok</code>) e guarda os ${CAUGHT_LIMIT} envios
 mais recentes, o mais novo primeiro. <a href="/hooks">Atualizar</a></p>
 ${items || "<p>Nenhum webhook recebido ainda.</p>"}`,

@@ -194,7 +194,7 @@ Zydon ↔ Bling demo is running (Ctrl+C stops everything).
 
   Alerts to the merchant, caught on this machine:
     e-mails             ${ownSmtp ? `sent through your SMTP_URL (${consoleServer.url}/mail stays empty)` : `${consoleServer.url}/mail  (SMTP catcher ${world.mail.url})`}
-    webhooks            ${consoleServer.url}/hooks  (paste ${consoleServer.hookUrl} as "URL do webhook")
+    webhooks            ${consoleServer.url}/hooks  (paste ${consoleServer.hookUrl} as "Webhook (opcional)" in Configurações → Alertas)
 
   Bling simulator      ${world.bling.url}  (API ${world.bling.apiBaseUrl}, control ${world.bling.url}/__control/<method>)
   Zydon simulator      ${world.zydon.url}  (App Center ${appCenter})
