@@ -81,6 +81,8 @@ export {
   sessionResponseSchema,
 } from "./session.js";
 export {
+  type FieldGroupId,
+  fieldGroupIds,
   type Option,
   optionSchema,
   type Settings,

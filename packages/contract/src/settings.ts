@@ -2,6 +2,9 @@ import { z } from "zod";
 import { idLike } from "./common.js";
 
 const optionalId = z.string().nullish();
+const fieldOwner = z.enum(["bling", "zydon"]).default("bling");
+export const fieldGroupIds = ["content", "images", "dimensions", "price", "stock", "active"] as const;
+export type FieldGroupId = (typeof fieldGroupIds)[number];
 
 /**
  * `GET /api/settings`, the body of `PUT /api/settings` and its answer. The reader's side of
@@ -27,6 +30,17 @@ export const settingsSchema = z.object({
     enabled: z.boolean().default(false),
     approvedZydonStatusId: optionalId,
   }),
+  /** Per field group, who keeps it: "bling" (the app mirrors Bling) or "zydon" (the app never overwrites). */
+  ownership: z
+    .object({
+      content: fieldOwner,
+      images: fieldOwner,
+      dimensions: fieldOwner,
+      price: fieldOwner,
+      stock: fieldOwner,
+      active: fieldOwner,
+    })
+    .prefault({}),
   paused: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof settingsSchema>;

@@ -10,7 +10,9 @@ import type { ZydonSimulator } from "@zb/zydon-simulator";
  *   first synced is in Zydon (the ledger reports the other); the same for two variations of one product;
  * - stock = available ("virtual") balance in Bling's default deposit, negatives as 0;
  * - every active Bling contact with CPF/CNPJ or IE/RG is one Zydon partner with that document; no other;
- * - every Bling payment method exists in Zydon by name; nothing is duplicated on either side.
+ * - every Bling payment method exists in Zydon by name; nothing is duplicated on either side;
+ * - a field group the merchant gave to Zydon (`ownership`, issue 18 #2) is not compared: name for "content",
+ *   price for "price", stock for "stock", active/inactive (and products Bling turned off) for "active".
  * Returns human-readable differences (empty = in sync).
  */
 export function compareStates(
@@ -18,9 +20,17 @@ export function compareStates(
   accountId: string,
   zydon: ZydonSimulator,
   orgId: string,
-  opts: { checkStock?: boolean; checkCustomers?: boolean } = {},
+  opts: {
+    checkStock?: boolean;
+    checkCustomers?: boolean;
+    ownership?: Partial<Record<"content" | "images" | "dimensions" | "price" | "stock" | "active", string>>;
+  } = {},
 ): string[] {
   const diffs: string[] = [];
+  const owns = (g: "content" | "price" | "stock" | "active") => opts.ownership?.[g] === "zydon";
+  const checkName = !owns("content");
+  const checkPrice = !owns("price");
+  const checkStock = opts.checkStock !== false && !owns("stock");
   const acc = bling.control.getAccount(accountId);
   const products = acc.products.map((p) => {
     const r = p as unknown as Record<string, unknown>;
@@ -49,8 +59,12 @@ export function compareStates(
     zBySku.set(z.sku, z);
   }
   const expectedSkus = new Set(expected.map((p) => p.codigo));
+  // With active/inactive kept in Zydon, a product Bling turned off may stay on there.
+  const inBling = new Set(products.filter((p) => !p.idProdutoPai).map((p) => p.codigo));
   for (const z of snap.products) {
-    if (!expectedSkus.has(z.sku) && z.active) diffs.push(`Zydon has active product ${z.sku} not expected`);
+    if (expectedSkus.has(z.sku) || !z.active) continue;
+    if (owns("active") && inBling.has(z.sku)) continue;
+    diffs.push(`Zydon has active product ${z.sku} not expected`);
   }
   const chosen = new Set<number>();
   for (const sku of expectedSkus) {
@@ -61,9 +75,9 @@ export function compareStates(
       candidates.find(
         (c) =>
           z &&
-          c.nome === z.name &&
-          (c.formato === "V" || Math.abs((z.price ?? 0) - c.preco) <= 0.001) &&
-          (c.formato === "V" || opts.checkStock === false || z.stock === stockOf(c.id)),
+          (!checkName || c.nome === z.name) &&
+          (c.formato === "V" || !checkPrice || Math.abs((z.price ?? 0) - c.preco) <= 0.001) &&
+          (c.formato === "V" || !checkStock || z.stock === stockOf(c.id)),
       ) ??
       candidates.find((c) => z && c.nome === z.name) ??
       candidates[0];
@@ -77,9 +91,9 @@ export function compareStates(
       diffs.push(`product ${sku} (${p.nome}) missing in Zydon`);
       continue;
     }
-    if (z.name !== p.nome) diffs.push(`product ${sku}: name "${z.name}" ≠ "${p.nome}"`);
-    if (!z.active) diffs.push(`product ${sku}: inactive in Zydon`);
-    if (p.formato !== "V" && Math.abs((z.price ?? 0) - (p.preco ?? 0)) > 0.001)
+    if (checkName && z.name !== p.nome) diffs.push(`product ${sku}: name "${z.name}" ≠ "${p.nome}"`);
+    if (!owns("active") && !z.active) diffs.push(`product ${sku}: inactive in Zydon`);
+    if (checkPrice && p.formato !== "V" && Math.abs((z.price ?? 0) - (p.preco ?? 0)) > 0.001)
       diffs.push(`product ${sku}: price ${z.price} ≠ ${p.preco}`);
     const children = products.filter((c) => c.idProdutoPai === p.id && c.situacao === "A" && c.codigo !== "");
     if (p.formato === "V") {
@@ -93,15 +107,14 @@ export function compareStates(
         const candidates = children.filter((c) => c.codigo === v.sku);
         if (candidates.length === 0) continue;
         const priceOk = (c: (typeof children)[number]) =>
-          v.price === null || Math.abs(v.price - (c.preco ?? 0)) <= 0.001;
-        const stockOk = (c: (typeof children)[number]) =>
-          opts.checkStock === false || v.stock === stockOf(c.id);
+          !checkPrice || v.price === null || Math.abs(v.price - (c.preco ?? 0)) <= 0.001;
+        const stockOk = (c: (typeof children)[number]) => !checkStock || v.stock === stockOf(c.id);
         if (candidates.some((c) => priceOk(c) && stockOk(c))) continue;
         const c = candidates[0] as (typeof children)[number];
         if (!priceOk(c)) diffs.push(`variation ${v.sku}: price ${v.price} ≠ ${c.preco}`);
         if (!stockOk(c)) diffs.push(`variation ${v.sku}: stock ${v.stock} ≠ ${stockOf(c.id)}`);
       }
-    } else if (opts.checkStock !== false && z.stock !== stockOf(p.id)) {
+    } else if (checkStock && z.stock !== stockOf(p.id)) {
       diffs.push(`product ${sku}: stock ${z.stock} ≠ ${stockOf(p.id)}`);
     }
   }

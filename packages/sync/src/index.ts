@@ -111,10 +111,13 @@ export {
 } from "./scheduling/tenant-schedulers.js";
 export {
   blingIdPattern,
+  type FieldGroup,
+  fieldGroups,
   readTenantSettings,
   type TenantSettings,
   tenantSettingsInputSchema,
   tenantSettingsSchema,
+  zydonOwns,
 } from "./settings/tenant-settings.js";
 export { acquireLock } from "./tokens/redis-lock.js";
 export {

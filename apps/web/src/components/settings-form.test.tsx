@@ -12,6 +12,14 @@ const stored: Settings = {
   price: { source: "base", jumpGuardPercent: 50 },
   orders: { trigger: "all" },
   nfe: { enabled: false },
+  ownership: {
+    content: "bling",
+    images: "bling",
+    dimensions: "bling",
+    price: "bling",
+    stock: "bling",
+    active: "bling",
+  },
   paused: false,
 };
 
@@ -80,6 +88,9 @@ describe("settings form", () => {
     await user.type(screen.getByLabelText(/Loja do Bling/), "204000111");
     await user.click(screen.getByLabelText(/Emitir a NF-e/));
     await user.selectOptions(screen.getByLabelText(/pedido aprovado/), "st-aprovado");
+    // Field ownership: the merchant keeps names, descriptions and images in Zydon.
+    await user.selectOptions(screen.getByLabelText("Nome e descrições"), "zydon");
+    await user.selectOptions(screen.getByLabelText("Imagens"), "zydon");
     await user.click(screen.getByTestId("settings-save"));
 
     expect(await screen.findByText("Configurações salvas.")).toBeTruthy();
@@ -89,6 +100,7 @@ describe("settings form", () => {
         price: { source: "store", blingStoreId: "204000111", jumpGuardPercent: 50 },
         orders: { trigger: "all" },
         nfe: { enabled: true, approvedZydonStatusId: "st-aprovado" },
+        ownership: { ...stored.ownership, content: "zydon", images: "zydon" },
         paused: false,
       },
     ]);

@@ -5,6 +5,16 @@ import { toApiError, useResource } from "../hooks/use-resource.js";
 import { usePageState } from "../page-state.js";
 import { ErrorNotice, LiveStatus, Loading } from "./feedback.js";
 
+/** Field ownership (issue 18 #2): the groups the settings page offers, in its order. */
+export const ownershipGroups: ReadonlyArray<[keyof Settings["ownership"], string]> = [
+  ["content", "Nome e descrições"],
+  ["images", "Imagens"],
+  ["dimensions", "Pesos e dimensões"],
+  ["price", "Preço"],
+  ["stock", "Estoque"],
+  ["active", "Ativo/inativo"],
+];
+
 /** Field paths exactly as the API's `errors` map names them. */
 export type FieldPath =
   | "stock.depositIds"
@@ -57,6 +67,7 @@ interface Draft {
   zydonStatusId: string;
   nfeEnabled: boolean;
   approvedZydonStatusId: string;
+  ownership: Settings["ownership"];
 }
 
 type Errors = Partial<Record<FieldPath, string>>;
@@ -74,6 +85,7 @@ function toDraft(s: Settings): Draft {
     zydonStatusId: s.orders.zydonStatusId ?? "",
     nfeEnabled: s.nfe.enabled,
     approvedZydonStatusId: s.nfe.approvedZydonStatusId ?? "",
+    ownership: { ...s.ownership },
   };
 }
 
@@ -94,6 +106,7 @@ export function draftToSettings(d: Draft, paused: boolean): Settings {
     },
     orders: { trigger: d.trigger, ...(zydonStatusId ? { zydonStatusId } : {}) },
     nfe: { enabled: d.nfeEnabled, ...(approvedZydonStatusId ? { approvedZydonStatusId } : {}) },
+    ownership: d.ownership,
     paused,
   };
 }
@@ -491,6 +504,33 @@ function SettingsForm(props: {
               invalid={invalid("nfe.approvedZydonStatusId")}
             />
           ) : null}
+        </fieldset>
+
+        <fieldset data-testid="settings-ownership">
+          <legend>Quem é dono de cada campo</legend>
+          <p className="zb-hint" id="zb-set-ownership-hint">
+            “O Zydon é dono”: o que você editar no Zydon fica como está, o app não sobrescreve. Um produto
+            novo no Zydon ainda recebe os dados do Bling uma vez, ao ser criado.
+          </p>
+          {ownershipGroups.map(([group, title]) => (
+            <div className="zb-field" key={group}>
+              <label htmlFor={`zb-set-owner-${group}`}>{title}</label>
+              <select
+                id={`zb-set-owner-${group}`}
+                value={draft.ownership[group]}
+                aria-describedby="zb-set-ownership-hint"
+                onChange={(e) =>
+                  set("ownership", {
+                    ...draft.ownership,
+                    [group]: e.target.value === "zydon" ? "zydon" : "bling",
+                  })
+                }
+              >
+                <option value="bling">O app mantém igual ao Bling</option>
+                <option value="zydon">O Zydon é dono (o app não altera)</option>
+              </select>
+            </div>
+          ))}
         </fieldset>
 
         {otherErrors.length > 0 ? (

@@ -110,3 +110,53 @@ describe("ZydonPortAdapter: variation axes", () => {
     ).toEqual(["JOB1-A", "JOB1-B", "JOB2-A", "JOB2-B", "S-0", "S-1"]);
   });
 });
+
+describe("ZydonPortAdapter: field groups Zydon owns (issue 18 #2)", () => {
+  it("an update keeps the kept groups as Zydon has them, variations matched by SKU, and writes the rest", async () => {
+    const orgId = await newOrg("Dono dos campos");
+    const zc = app.client(zydonSim.sim.accessKeyFor(orgId));
+    const port = new ZydonPortAdapter(zc);
+    const ref = await port.createProduct({
+      ...shirt("OWN-1", ["Azul", "Verde"]),
+      short_description: "do Bling",
+    });
+    // The merchant edits in Zydon: name, description, price of the product and of one variation.
+    await zc.products.modify(ref.id, (b) => ({
+      ...b,
+      name: "Camiseta do lojista",
+      short_description: "texto do lojista",
+      price: 25,
+      variations: (b.variations as Array<Record<string, unknown>>).map((v) =>
+        v.sku === "OWN-1-Azul" ? { ...v, price: 19.9 } : v,
+      ),
+    }));
+    await port.updateProduct(
+      ref.id,
+      {
+        ...shirt("OWN-1", ["Azul", "Verde", "Rosa"]),
+        name: "Camiseta do Bling",
+        short_description: "novo do Bling",
+        price: 35,
+        ean_gtin: "7891234567895",
+        variations: shirt("OWN-1", ["Azul", "Verde", "Rosa"]).variations.map((v) => ({ ...v, price: 35 })),
+      },
+      { keep: ["content", "price"] },
+    );
+    const p = zydonSim.sim.snapshot(orgId).products.find((x) => x.sku === "OWN-1");
+    expect(p).toMatchObject({ name: "Camiseta do lojista", price: 25 });
+    expect(Object.fromEntries((p?.variations ?? []).map((v) => [v.sku, v.price]))).toEqual({
+      "OWN-1-Azul": 19.9,
+      "OWN-1-Verde": 30,
+      "OWN-1-Rosa": 35,
+    });
+    const raw = await zc.products.get(ref.id);
+    expect(raw).toMatchObject({ short_description: "texto do lojista", ean_gtin: "7891234567895" });
+
+    // Without keep, Bling's values go in.
+    await port.updateProduct(ref.id, { ...shirt("OWN-1", ["Azul"]), name: "Camiseta do Bling", price: 35 });
+    expect(zydonSim.sim.snapshot(orgId).products.find((x) => x.sku === "OWN-1")).toMatchObject({
+      name: "Camiseta do Bling",
+      price: 35,
+    });
+  });
+});

@@ -1,15 +1,18 @@
 import { type ZydonClient, ZydonError } from "@zb/zydon";
-import type {
-  PortalImagesResult,
-  PortalImageUploadOptions,
-  PortalOrder,
-  PortalPartner,
-  PortalPartnerWrite,
-  PortalPaymentMethod,
-  PortalProductRef,
-  PortalProductWrite,
-  PortalStatus,
-  ZydonPort,
+import {
+  type PortalImagesResult,
+  type PortalImageUploadOptions,
+  type PortalOrder,
+  type PortalPartner,
+  type PortalPartnerWrite,
+  type PortalPaymentMethod,
+  type PortalProductRef,
+  type PortalProductWrite,
+  type PortalStatus,
+  PRODUCT_FIELDS_BY_GROUP,
+  type UpdateProductOptions,
+  VARIATION_FIELDS_BY_GROUP,
+  type ZydonPort,
 } from "../ports/zydon-port.js";
 
 type Json = Record<string, unknown>;
@@ -157,11 +160,32 @@ export class ZydonPortAdapter implements ZydonPort {
     return this.ref(id);
   }
 
-  async updateProduct(id: string, p: PortalProductWrite): Promise<PortalProductRef> {
+  async updateProduct(
+    id: string,
+    p: PortalProductWrite,
+    opts: UpdateProductOptions = {},
+  ): Promise<PortalProductRef> {
     const current = await this.ref(id);
     const body = await this.body(p, current.variations);
-    // PUT is a full replace: keep what Zydon owns (images, category, unit...) by editing the current record.
-    await this.zc.products.modify(id, (b) => ({ ...b, ...body }));
+    const keep = opts.keep ?? [];
+    for (const g of keep) for (const k of PRODUCT_FIELDS_BY_GROUP[g]) delete body[k];
+    const keptVariationFields = keep.flatMap((g) => VARIATION_FIELDS_BY_GROUP[g]);
+    // PUT is a full replace: keep what Zydon owns (images, category, unit, and the field groups the merchant
+    // gave to Zydon) by editing the current record.
+    await this.zc.products.modify(id, (b) => {
+      const next: Json = { ...b, ...body };
+      if (keptVariationFields.length > 0 && Array.isArray(body.variations)) {
+        const before = Array.isArray(b.variations) ? (b.variations as Json[]) : [];
+        next.variations = (body.variations as Json[]).map((v) => {
+          const old = before.find((o) => o.sku === v.sku);
+          if (!old) return v;
+          const kept: Json = { ...v };
+          for (const k of keptVariationFields) if (k in old) kept[k] = old[k];
+          return kept;
+        });
+      }
+      return next;
+    });
     return this.ref(id);
   }
 

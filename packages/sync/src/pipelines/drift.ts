@@ -1,5 +1,6 @@
 import { LedgerRepository, LinksRepository, linkData } from "@zb/db";
 import { plural } from "../domain/plural.js";
+import { zydonOwns } from "../settings/tenant-settings.js";
 import type { SyncContext } from "./context.js";
 import { syncProduct } from "./products.js";
 
@@ -54,8 +55,10 @@ export async function auditDrift(ctx: SyncContext, opts: { maxRepairs?: number }
     report.unlinked++;
     toRepair.add(id);
   }
+  // Active/inactive kept in Zydon (field ownership): a product off in Bling and on in Zydon is the merchant's.
+  const activeOwnedByZydon = zydonOwns(ctx.settings, "active");
   for (const l of linked) {
-    if (!l.blingId || active.has(l.blingId)) continue;
+    if (!l.blingId || active.has(l.blingId) || activeOwnedByZydon) continue;
     if (linkData(l).inactive === true) continue;
     report.goneFromBling++;
     toRepair.add(l.blingId);

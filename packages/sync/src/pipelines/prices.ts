@@ -1,6 +1,6 @@
 import { LedgerRepository, LinksRepository, linkData } from "@zb/db";
 import type { EntityPipeline } from "../engine/initial-sync.js";
-import { blingIdPattern } from "../settings/tenant-settings.js";
+import { blingIdPattern, zydonOwns } from "../settings/tenant-settings.js";
 import { clearConfigError, recordConfigError, type SettingKey } from "./config-errors.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import {
@@ -50,7 +50,9 @@ export const pricesPipeline: EntityPipeline<SyncContext> = {
   entity: "prices",
   async runPage(ctx, page) {
     const { source, blingStoreId, zydonPriceTableId } = ctx.settings.price;
-    if (source !== "store") return { hasMore: false, synced: 0, skipped: 0, failed: 0, total: 0 };
+    // The merchant keeps prices in Zydon (field ownership): the store's prices are not copied either.
+    if (source !== "store" || zydonOwns(ctx.settings, "price"))
+      return { hasMore: false, synced: 0, skipped: 0, failed: 0, total: 0 };
     // A store or price table that does not resolve is a configuration error (config-errors.ts): recorded
     // once, nothing written, never a "Concluído · 0 de 0".
     const problem = storeConfigProblem(blingStoreId, zydonPriceTableId);

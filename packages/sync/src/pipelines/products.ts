@@ -5,7 +5,8 @@ import type { EntityPipeline, PageResult } from "../engine/initial-sync.js";
 import { forEachPooled, KeyedLock, PAGE_CONCURRENCY } from "../engine/page-pool.js";
 import { mapProduct } from "../mappers/products.js";
 import type { ErpProductDetail, ErpProductSummary } from "../ports/bling-port.js";
-import type { PortalProductRef } from "../ports/zydon-port.js";
+import { type PortalProductRef, productFieldGroups } from "../ports/zydon-port.js";
+import { zydonOwns } from "../settings/tenant-settings.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { type JudgedPrice, judgePrice, priceJumpLimit, recordPriceVerdicts } from "./price-hold.js";
 import { readinessTotal } from "./readiness.js";
@@ -125,8 +126,12 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
   const link = await links.byBlingId(ctx.tenantId, "product", detail.id);
   // The price-jump guard (price-hold.ts) may keep the old price of the product or of a variation: the
   // mapping is rewritten before it is hashed, so what is hashed is what is written.
-  const judged = await judgeProductPrices(ctx, detail, mapping, link);
-  const hash = contentHash(mapping.product);
+  // Field groups the merchant keeps in Zydon (issue 18 #2): an update leaves them as they are there; a
+  // product new to Zydon gets them from Bling once. Price kept in Zydon: nothing to judge.
+  const keep = productFieldGroups.filter((g) => zydonOwns(ctx.settings, g));
+  const judged = keep.includes("price") ? [] : await judgeProductPrices(ctx, detail, mapping, link);
+  // The groups kept are part of what was written: handing one back to Bling rewrites the product.
+  const hash = contentHash(keep.length > 0 ? { product: mapping.product, keep } : mapping.product);
   let outcome: ProductOutcome;
   let ref: PortalProductRef;
   try {
@@ -134,12 +139,12 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
       outcome = "unchanged";
       ref = { id: link.zydonId, sku, variations: [] };
     } else if (link?.zydonId) {
-      ref = await ctx.zydon.updateProduct(link.zydonId, mapping.product);
+      ref = await ctx.zydon.updateProduct(link.zydonId, mapping.product, { keep });
       outcome = "updated";
     } else {
       const existing = await ctx.zydon.findProductBySku(sku);
       ref = existing
-        ? await ctx.zydon.updateProduct(existing.id, mapping.product)
+        ? await ctx.zydon.updateProduct(existing.id, mapping.product, { keep })
         : await ctx.zydon.createProduct(mapping.product);
       outcome = existing ? "updated" : "created";
     }
@@ -240,7 +245,12 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
     }
     // A price change is its own kind in Histórico ("Preço", old → new), apart from the product update.
     const oldPrice = typeof previousData.price === "number" ? previousData.price : null;
-    if (outcome === "updated" && oldPrice !== null && oldPrice !== mapping.product.price) {
+    if (
+      outcome === "updated" &&
+      !keep.includes("price") &&
+      oldPrice !== null &&
+      oldPrice !== mapping.product.price
+    ) {
       await lg.record({
         tenantId: ctx.tenantId,
         entity: "price",
@@ -252,7 +262,14 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
       });
     }
   });
-  if (mapping.imageUrls.length > 0 && previousData.imagesHash !== imagesHash && ctx.enqueueImages) {
+  // Images kept in Zydon: only a product the app just created gets Bling's images.
+  const imagesAllowed = !zydonOwns(ctx.settings, "images") || outcome === "created";
+  if (
+    mapping.imageUrls.length > 0 &&
+    previousData.imagesHash !== imagesHash &&
+    imagesAllowed &&
+    ctx.enqueueImages
+  ) {
     await ctx.enqueueImages(detail.id);
   }
   return outcome;
@@ -317,6 +334,8 @@ async function judgeProductPrices(
  * An unlinked id, or one already inactive, is skipped.
  */
 async function inactivateDeleted(ctx: SyncContext, blingId: string): Promise<ProductOutcome> {
+  // Active/inactive kept in Zydon (field ownership): the merchant decides there.
+  if (zydonOwns(ctx.settings, "active")) return "skipped";
   const links = new LinksRepository(ctx.db);
   const link = await links.byBlingId(ctx.tenantId, "product", blingId);
   if (!link?.zydonId || linkData(link).inactive === true) return "skipped";
@@ -360,6 +379,7 @@ async function inactivateDeleted(ctx: SyncContext, blingId: string): Promise<Pro
 }
 
 async function deactivateProduct(ctx: SyncContext, detail: ErpProductDetail): Promise<ProductOutcome> {
+  if (zydonOwns(ctx.settings, "active")) return "skipped";
   const links = new LinksRepository(ctx.db);
   const link = await links.byBlingId(ctx.tenantId, "product", detail.id);
   if (!link?.zydonId) return "skipped";

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { stockQuantity } from "../domain/stock.js";
 import type { EntityPipeline } from "../engine/initial-sync.js";
 import { forEachPooled, KeyedLock, PAGE_CONCURRENCY } from "../engine/page-pool.js";
+import { zydonOwns } from "../settings/tenant-settings.js";
 import { clearConfigError, recordConfigError } from "./config-errors.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { syncProduct } from "./products.js";
@@ -79,11 +80,16 @@ function target(link: EntityLink) {
  */
 export async function syncStockFor(
   ctx: SyncContext,
-  links: EntityLink[],
+  given: EntityLink[],
   opts: { depositId?: string | null; absent?: EntityLink[] } = {},
 ) {
   const ledger = new LedgerRepository(ctx.db);
   const result = { synced: 0, skipped: 0, failed: 0, written: 0 };
+  // Stock kept in Zydon (field ownership): only a record that never had a stock written gets Bling's once.
+  // (null: the drift audit re-linked the record, so nothing was written to this one yet).
+  const links = zydonOwns(ctx.settings, "stock")
+    ? given.filter((l) => (linkData(l).stockQty ?? null) === null)
+    : given;
   if (links.length === 0) return result;
   const chosen = ctx.settings.stock.depositIds;
   const depositId = opts.depositId !== undefined ? opts.depositId : await defaultDepositId(ctx);

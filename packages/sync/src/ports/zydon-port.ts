@@ -34,6 +34,33 @@ export interface PortalProductWrite {
   variations: PortalVariationWrite[];
 }
 
+/**
+ * Product field groups the merchant may give to Zydon (settings `ownership`, issue 18 #2): an update leaves
+ * these fields as Zydon has them. Images and stock have pipelines of their own and are not here.
+ */
+export type ProductFieldGroup = "content" | "dimensions" | "price" | "active";
+export const productFieldGroups: readonly ProductFieldGroup[] = ["content", "dimensions", "price", "active"];
+export const PRODUCT_FIELDS_BY_GROUP: Record<ProductFieldGroup, ReadonlyArray<keyof PortalProductWrite>> = {
+  content: ["name", "short_description", "long_description"],
+  dimensions: ["product_weight", "packaging_weight", "product_width", "product_height", "product_depth"],
+  price: ["price"],
+  active: ["active"],
+};
+export const VARIATION_FIELDS_BY_GROUP: Record<
+  ProductFieldGroup,
+  ReadonlyArray<keyof PortalVariationWrite>
+> = {
+  content: [],
+  dimensions: ["weight"],
+  price: ["price"],
+  active: ["active"],
+};
+
+export interface UpdateProductOptions {
+  /** Groups Zydon owns: their fields keep Zydon's current values (variations matched by SKU). */
+  keep?: readonly ProductFieldGroup[];
+}
+
 export interface PortalProductRef {
   id: string;
   sku: string;
@@ -128,7 +155,7 @@ export interface ZydonPort {
   readonly notFoundRetryWindowMs: number;
   findProductBySku(sku: string): Promise<PortalProductRef | null>;
   createProduct(p: PortalProductWrite): Promise<PortalProductRef>;
-  updateProduct(id: string, p: PortalProductWrite): Promise<PortalProductRef>;
+  updateProduct(id: string, p: PortalProductWrite, opts?: UpdateProductOptions): Promise<PortalProductRef>;
   /** Switch a product on or off for sale without rewriting it (hard-deleted in Bling: nothing left to map). */
   setProductActive(productId: string, active: boolean): Promise<void>;
   /**

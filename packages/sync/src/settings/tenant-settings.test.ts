@@ -7,14 +7,32 @@ import {
 } from "./tenant-settings.js";
 
 describe("tenant settings", () => {
-  it("has safe defaults: default deposit, available balance, base price, all orders, NF-e off", () => {
+  it("has safe defaults: default deposit, available balance, base price, all orders, NF-e off, Bling owns every field", () => {
     expect(defaultTenantSettings).toEqual({
       stock: { depositIds: [], balance: "virtual" },
       price: { source: "base", jumpGuardPercent: 50 },
       orders: { trigger: "all" },
       nfe: { enabled: false },
+      ownership: {
+        content: "bling",
+        images: "bling",
+        dimensions: "bling",
+        price: "bling",
+        stock: "bling",
+        active: "bling",
+      },
       paused: false,
     });
+  });
+
+  it("field ownership: one owner per group, anything else refused in pt-BR", () => {
+    const owned = tenantSettingsSchema.parse({ ownership: { content: "zydon", stock: "zydon" } });
+    expect(owned.ownership).toMatchObject({ content: "zydon", stock: "zydon", price: "bling" });
+    const bad = tenantSettingsSchema.safeParse({ ownership: { content: "merchant", color: "zydon" } });
+    expect(bad.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual(
+      expect.arrayContaining([["ownership.content", "Escolha quem é dono deste campo."]]),
+    );
+    expect(bad.error?.issues.some((i) => i.code === "unrecognized_keys")).toBe(true);
   });
 
   it("reports dependent-field problems in pt-BR on the field's path", () => {

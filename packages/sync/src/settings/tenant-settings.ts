@@ -11,6 +11,15 @@ const id = z
   .min(1, "Informe um identificador válido.")
   .max(64, "Identificador longo demais.");
 
+/**
+ * Field ownership (issue 18 #2): per group of product fields, "bling" = the app keeps Zydon equal to Bling,
+ * "zydon" = the merchant edits it in Zydon and the app never overwrites it (a product new to Zydon still gets
+ * Bling's values once, when it is created).
+ */
+export const fieldGroups = ["content", "images", "dimensions", "price", "stock", "active"] as const;
+export type FieldGroup = (typeof fieldGroups)[number];
+const owner = z.enum(["bling", "zydon"], { message: "Escolha quem é dono deste campo." }).default("bling");
+
 export const tenantSettingsSchema = z
   .object({
     stock: z
@@ -86,12 +95,32 @@ export const tenantSettingsSchema = z
             message: "Escolha o status do Zydon que indica pedido aprovado para emitir a NF-e.",
           });
       }),
+    ownership: z
+      .object({
+        /** Name and short and long descriptions. */
+        content: owner,
+        images: owner,
+        /** Weights and dimensions of the product and its variations. */
+        dimensions: owner,
+        /** Base price, variation prices and the store price table. */
+        price: owner,
+        stock: owner,
+        /** Active/inactive of the product and its variations. */
+        active: owner,
+      } satisfies Record<FieldGroup, z.ZodType>)
+      .strict()
+      .prefault({}),
     /** Merchant pause from the settings page (independent of uninstall). */
     paused: z.boolean({ message: "Valor inválido." }).default(false),
   })
   .strict();
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
+
+/** Whether the merchant made Zydon the owner of a field group (the app then leaves it alone). */
+export function zydonOwns(settings: Pick<TenantSettings, "ownership">, group: FieldGroup): boolean {
+  return settings.ownership[group] === "zydon";
+}
 
 export const defaultTenantSettings: TenantSettings = tenantSettingsSchema.parse({});
 

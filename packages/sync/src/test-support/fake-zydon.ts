@@ -1,15 +1,18 @@
 import { DEFAULT_ZYDON_CONTRACT } from "@zb/zydon";
-import type {
-  PortalImagesResult,
-  PortalImageUploadOptions,
-  PortalOrder,
-  PortalPartner,
-  PortalPartnerWrite,
-  PortalPaymentMethod,
-  PortalProductRef,
-  PortalProductWrite,
-  PortalStatus,
-  ZydonPort,
+import {
+  type PortalImagesResult,
+  type PortalImageUploadOptions,
+  type PortalOrder,
+  type PortalPartner,
+  type PortalPartnerWrite,
+  type PortalPaymentMethod,
+  type PortalProductRef,
+  type PortalProductWrite,
+  type PortalStatus,
+  PRODUCT_FIELDS_BY_GROUP,
+  type UpdateProductOptions,
+  VARIATION_FIELDS_BY_GROUP,
+  type ZydonPort,
 } from "../ports/zydon-port.js";
 import { CallLog } from "./call-log.js";
 
@@ -155,11 +158,25 @@ export class FakeZydon implements ZydonPort {
     });
   }
 
-  updateProduct(id: string, write: PortalProductWrite): Promise<PortalProductRef> {
-    return this.log.run("updateProduct", [id, write], () => {
+  updateProduct(
+    id: string,
+    write: PortalProductWrite,
+    opts: UpdateProductOptions = {},
+  ): Promise<PortalProductRef> {
+    return this.log.run("updateProduct", [id, write, opts], () => {
       const p = this.products.get(id);
       if (!p) throw new Error(`fake zydon: no product ${id}`);
-      p.write = structuredClone(write);
+      // As the adapter does: the groups Zydon owns keep what the product has now.
+      const next = structuredClone(write) as PortalProductWrite & Record<string, unknown>;
+      for (const g of opts.keep ?? []) {
+        for (const k of PRODUCT_FIELDS_BY_GROUP[g]) next[k] = p.write[k] as never;
+        for (const k of VARIATION_FIELDS_BY_GROUP[g])
+          for (const v of next.variations) {
+            const old = p.write.variations.find((o) => o.sku === v.sku);
+            if (old) (v as unknown as Record<string, unknown>)[k] = old[k];
+          }
+      }
+      p.write = next;
       // Variations keep their ids by SKU; new SKUs get new ids.
       p.variations = write.variations.map(
         (v) => p.variations.find((x) => x.sku === v.sku) ?? { id: this.newId("zv"), sku: v.sku },

@@ -1,6 +1,6 @@
 import { generateDemoAccount } from "@zb/bling-simulator";
-import { TenantsRepository } from "@zb/db";
-import { type Child, nudgedPrice, waitFor } from "@zb/e2e-kit";
+import { LinksRepository, TenantsRepository } from "@zb/db";
+import { type Child, compareStates, nudgedPrice, waitFor } from "@zb/e2e-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type E2E, startApiProcess, startE2E } from "../world.js";
 
@@ -144,6 +144,55 @@ describe("continuous sync (API + worker + both simulators)", () => {
     const stats = e.bling.sim.control.stats(t.accountId);
     expect(stats.tooManyRequests).toBe(0);
     expect(stats.maxPerSecond).toBeLessThanOrEqual(e.env.BLING_RATE_SHARE);
+  }, 60_000);
+
+  it("field ownership: a name and price the merchant keeps in Zydon survive Bling's changes; stock still follows", async () => {
+    const tenants = new TenantsRepository(e.db.db);
+    const before = (await tenants.findById(t.tenantId))?.settings ?? {};
+    const ownership = { content: "zydon", price: "zydon" };
+    await tenants.updateSettings(t.tenantId, { ...before, ownership });
+    try {
+      const [a] = simpleProducts();
+      if (!a) throw new Error("demo account without simple products");
+      // The merchant edits the product in Zydon's admin.
+      const record = [...e.zydon.sim.org(t.orgId).products.values()].find((p) => p.sku === a.sku);
+      if (!record) throw new Error(`no Zydon product ${a.sku}`);
+      record.name = "Nome escrito pelo lojista";
+      record.price = 12.34;
+      const links = new LinksRepository(e.db.db);
+      const hashBefore = (await links.byBlingId(t.tenantId, "product", String(a.blingId)))?.contentHash;
+      // Bling changes the name, the price and the stock.
+      e.bling.sim.control.upsertProduct(t.accountId, { id: a.blingId, nome: "Nome novo no Bling" });
+      const price = nudgedPrice(e.bling.sim, t.accountId, a.blingId, 20);
+      e.bling.sim.control.setPrice(t.accountId, a.blingId, price);
+      e.bling.sim.control.setStock(t.accountId, a.blingId, defaultDepositId(), { fisico: 41 });
+      await until("stock in Zydon", () => zydonProduct(a.sku)?.stock === 41, 20_000);
+      // The product itself was written again (its hash moved), keeping what the merchant owns.
+      await waitFor(
+        "product rewritten",
+        async () =>
+          (await links.byBlingId(t.tenantId, "product", String(a.blingId)))?.contentHash !== hashBefore,
+        20_000,
+      );
+      expect(zydonProduct(a.sku)).toMatchObject({
+        name: "Nome escrito pelo lojista",
+        price: 12.34,
+        stock: 41,
+      });
+      // The state checker honors ownership, and without it sees exactly the two kept fields.
+      const mine = (d: string) => d.includes(a.sku);
+      expect(
+        compareStates(e.bling.sim, t.accountId, e.zydon.sim, t.orgId, { ownership }).filter(mine),
+      ).toEqual([]);
+      expect(compareStates(e.bling.sim, t.accountId, e.zydon.sim, t.orgId).filter(mine).sort()).toEqual(
+        [
+          `product ${a.sku}: name "Nome escrito pelo lojista" ≠ "Nome novo no Bling"`,
+          `product ${a.sku}: price 12.34 ≠ ${price}`,
+        ].sort(),
+      );
+    } finally {
+      await tenants.updateSettings(t.tenantId, before);
+    }
   }, 60_000);
 });
 
