@@ -9,6 +9,7 @@ import type { progressSchema } from "../api/client.js";
 type Progress = z.input<typeof progressSchema>;
 
 import { PageStateProvider } from "../page-state.js";
+import { wireProgress } from "../test/progress.js";
 import { renderWithApi } from "../test/render.js";
 import { server, url } from "../test/server.js";
 import { ReadinessPanel } from "./readiness-panel.js";
@@ -28,8 +29,9 @@ const health = {
 };
 
 function progress(productsDone: number, running: boolean): Progress {
-  return {
+  return wireProgress({
     running,
+    initialSyncDoneAt: running ? null : "2025-03-10T14:00:00.000Z",
     entities: [
       {
         entity: "payment_methods",
@@ -49,9 +51,11 @@ function progress(productsDone: number, running: boolean): Progress {
         skipped: 0,
         etaSeconds: running ? 750 : null,
       },
-      { entity: "stock", status: "queued", done: 0, total: null, failed: 0, skipped: 0, etaSeconds: null },
+      running
+        ? { entity: "stock", status: "queued", done: 0, total: null, failed: 0, skipped: 0, etaSeconds: null }
+        : { entity: "stock", status: "done", done: 10000, total: 10000, failed: 0, skipped: 0 },
     ],
-  };
+  });
 }
 
 describe("sync panel", () => {
@@ -195,7 +199,7 @@ describe("sync panel right after connecting", () => {
 
 describe("sync panel: progress from the budget", () => {
   it("shows whole-sync progress, estimated totals, prices with products and both finish times", async () => {
-    const body: Progress = {
+    const body: Progress = wireProgress({
       running: true,
       etaSeconds: 118,
       overall: { processed: 96, total: 341 },
@@ -231,7 +235,7 @@ describe("sync panel: progress from the budget", () => {
           etaSeconds: 40,
         },
       ],
-    };
+    });
     server.use(
       http.get(url("/api/settings/progress"), () => HttpResponse.json(body)),
       http.get(url("/api/settings/health"), () => HttpResponse.json(health)),
