@@ -49,8 +49,9 @@ export function describeStepFailure(err: unknown, attempts: number): RunFailure 
   if (err instanceof ZydonAuthError)
     return {
       reason: "O Zydon recusou a chave de acesso do app (o app pode ter sido removido no App Center).",
+      // A reinstall after an uninstall continues the pass by itself (apps/api queueCatchUp); else the button.
       nextStep:
-        "Instale o app de novo pelo App Center do Zydon; depois clique em “Tentar de novo”: a sincronização continua de onde parou.",
+        "Instale o app de novo pelo App Center do Zydon; se a sincronização não continuar sozinha, clique em “Tentar de novo”.",
     };
   if (action === "reconnect")
     return {
