@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useRef, useState } from "react";
+import { type KeyboardEvent, useMemo, useRef, useState } from "react";
 import { AlertsCard } from "./components/alerts-card.js";
 import { ConnectionCard } from "./components/connection-card.js";
 import { DeleteData } from "./components/delete-data.js";
@@ -6,6 +6,7 @@ import { LedgerPanel } from "./components/ledger-panel.js";
 import { ReadinessPanel } from "./components/readiness-panel.js";
 import { SettingsPanel } from "./components/settings-form.js";
 import { SyncPanel } from "./components/sync-panel.js";
+import { type LedgerFilter, NavigationProvider } from "./navigation.js";
 import { PageStateProvider, StateBanner } from "./page-state.js";
 
 export const tabs = [
@@ -25,8 +26,24 @@ export interface AppProps {
 
 /** The settings page: one tab per concern, only the visible tab loads and polls. */
 export function App({ initialTab = "connection", hostRefreshKey = 0 }: AppProps) {
-  const [tab, setTab] = useState<TabId>(initialTab);
+  const [tab, setTabState] = useState<TabId>(initialTab);
+  // Histórico's filters when another tab opened it ("ver quais"); a tab the merchant picks opens it unfiltered.
+  const [ledgerFilter, setLedgerFilter] = useState<LedgerFilter | null>(null);
   const tabRefs = useRef<Partial<Record<TabId, HTMLButtonElement | null>>>({});
+  const setTab = (id: TabId) => {
+    setLedgerFilter(null);
+    setTabState(id);
+  };
+  const navigation = useMemo(
+    () => ({
+      showLedger(filter: LedgerFilter) {
+        setLedgerFilter(filter);
+        setTabState("ledger");
+        tabRefs.current.ledger?.focus();
+      },
+    }),
+    [],
+  );
   // Only the visible tab is mounted, so a tab that changes something reloads itself; the host's new session
   // reloads everything.
   const refreshKey = hostRefreshKey;
@@ -47,59 +64,61 @@ export function App({ initialTab = "connection", hostRefreshKey = 0 }: AppProps)
 
   return (
     <PageStateProvider refreshKey={refreshKey}>
-      <div className="zb-page">
-        <header className="zb-header">
-          <h1>Integração Bling</h1>
-          <p className="zb-hint">Produtos, estoque, preços, clientes e pedidos entre o Zydon e o Bling.</p>
-        </header>
-        <div
-          className="zb-tabs"
-          role="tablist"
-          aria-label="Seções da integração"
-          onKeyDown={onKeyDown}
-          tabIndex={-1}
-        >
-          {tabs.map((t) => (
-            <button
-              key={t.id}
-              ref={(el) => {
-                tabRefs.current[t.id] = el;
-              }}
-              type="button"
-              role="tab"
-              id={`zb-tab-${t.id}`}
-              aria-selected={tab === t.id}
-              aria-controls={`zb-panel-${t.id}`}
-              tabIndex={tab === t.id ? 0 : -1}
-              className="zb-tab"
-              onClick={() => {
-                setTab(t.id);
-                tabRefs.current[t.id]?.scrollIntoView?.({ block: "nearest", inline: "nearest" });
-              }}
-              data-testid={`tab-${t.id}`}
-            >
-              {t.label}
-            </button>
-          ))}
+      <NavigationProvider value={navigation}>
+        <div className="zb-page">
+          <header className="zb-header">
+            <h1>Integração Bling</h1>
+            <p className="zb-hint">Produtos, estoque, preços, clientes e pedidos entre o Zydon e o Bling.</p>
+          </header>
+          <div
+            className="zb-tabs"
+            role="tablist"
+            aria-label="Seções da integração"
+            onKeyDown={onKeyDown}
+            tabIndex={-1}
+          >
+            {tabs.map((t) => (
+              <button
+                key={t.id}
+                ref={(el) => {
+                  tabRefs.current[t.id] = el;
+                }}
+                type="button"
+                role="tab"
+                id={`zb-tab-${t.id}`}
+                aria-selected={tab === t.id}
+                aria-controls={`zb-panel-${t.id}`}
+                tabIndex={tab === t.id ? 0 : -1}
+                className="zb-tab"
+                onClick={() => {
+                  setTab(t.id);
+                  tabRefs.current[t.id]?.scrollIntoView?.({ block: "nearest", inline: "nearest" });
+                }}
+                data-testid={`tab-${t.id}`}
+              >
+                {t.label}
+              </button>
+            ))}
+          </div>
+          <div
+            className="zb-panel"
+            role="tabpanel"
+            id={`zb-panel-${tab}`}
+            aria-labelledby={`zb-tab-${tab}`}
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: tab panels are focusable per the WAI-ARIA tabs pattern
+            tabIndex={0}
+          >
+            <StateBanner />
+            {tab === "connection" ? <ConnectionCard refreshKey={refreshKey} /> : null}
+            {tab === "readiness" ? <ReadinessPanel refreshKey={refreshKey} /> : null}
+            {tab === "sync" ? <SyncPanel refreshKey={refreshKey} /> : null}
+            {tab === "ledger" ? <LedgerPanel refreshKey={refreshKey} initialFilter={ledgerFilter} /> : null}
+            {tab === "settings" ? <SettingsPanel refreshKey={refreshKey} /> : null}
+            {tab === "settings" ? <AlertsCard refreshKey={refreshKey} /> : null}
+            {tab === "settings" ? <DeleteData /> : null}
+          </div>
         </div>
-        <div
-          className="zb-panel"
-          role="tabpanel"
-          id={`zb-panel-${tab}`}
-          aria-labelledby={`zb-tab-${tab}`}
-          // biome-ignore lint/a11y/noNoninteractiveTabindex: tab panels are focusable per the WAI-ARIA tabs pattern
-          tabIndex={0}
-        >
-          <StateBanner />
-          {tab === "connection" ? <ConnectionCard refreshKey={refreshKey} /> : null}
-          {tab === "readiness" ? <ReadinessPanel refreshKey={refreshKey} /> : null}
-          {tab === "sync" ? <SyncPanel refreshKey={refreshKey} /> : null}
-          {tab === "ledger" ? <LedgerPanel refreshKey={refreshKey} /> : null}
-          {tab === "settings" ? <SettingsPanel refreshKey={refreshKey} /> : null}
-          {tab === "settings" ? <AlertsCard refreshKey={refreshKey} /> : null}
-          {tab === "settings" ? <DeleteData /> : null}
-        </div>
-      </div>
+      </NavigationProvider>
     </PageStateProvider>
   );
 }

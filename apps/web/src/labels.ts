@@ -1,14 +1,12 @@
 /** Every code the API sends, in the words a merchant reads (pt-BR). Unknown codes fall back to the code. */
 
-import { ledgerActionLabels, ledgerEntityLabels, ledgerOutcomeLabels } from "@zb/contract";
+import { ledgerActionLabels, ledgerEntityLabels, ledgerOutcomeLabels, syncStepLabels } from "@zb/contract";
 
 export const entityLabels: Record<string, string> = {
-  // The ledger's singular kinds come from the contract (the CSV export says the same words).
+  // The ledger's singular kinds come from the contract (the CSV export says the same words), and so do the
+  // sync steps (the outcome sentences name them).
   ...ledgerEntityLabels,
-  payment_methods: "Formas de pagamento",
-  products: "Produtos",
-  prices: "Preços",
-  customers: "Clientes",
+  ...syncStepLabels,
   orders: "Pedidos",
   data: "Dados pessoais",
 };
@@ -31,14 +29,6 @@ export const ledgerEntities = [
 export const outcomeLabels: Record<string, string> = ledgerOutcomeLabels;
 
 export const actionLabels: Record<string, string> = ledgerActionLabels;
-
-export const runStatusLabels: Record<string, string> = {
-  queued: "Na fila",
-  running: "Em andamento",
-  done: "Concluído",
-  failed: "Falhou",
-  cancelled: "Cancelado",
-};
 
 /** The Bling access (never "token" on the page). */
 export const tokenStateLabels: Record<string, string> = {

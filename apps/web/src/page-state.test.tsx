@@ -5,6 +5,7 @@ import { mergeLastSuccess } from "./api/client.js";
 import { App } from "./app.js";
 import { SettingsPanel } from "./components/settings-form.js";
 import { plural } from "./labels.js";
+import { wireProgress } from "./test/progress.js";
 import { renderWithApi } from "./test/render.js";
 import { server, url } from "./test/server.js";
 
@@ -103,11 +104,13 @@ describe("the state banner on top of every tab", () => {
         }),
       ),
       http.get(url("/api/settings/progress"), () =>
-        HttpResponse.json({
-          running: false,
-          initialSyncDoneAt: "2026-03-01T12:00:00.000Z",
-          entities: [{ entity: "products", status: "done", done: 10, total: 10, failed: 0, skipped: 0 }],
-        }),
+        HttpResponse.json(
+          wireProgress({
+            running: false,
+            initialSyncDoneAt: "2026-03-01T12:00:00.000Z",
+            entities: [{ entity: "products", status: "done", done: 10, total: 10, failed: 0, skipped: 0 }],
+          }),
+        ),
       ),
       http.get(url("/api/settings/health"), () =>
         HttpResponse.json({ paused: true, token: { state: "valid" }, lastSuccess: {}, webhooks: {} }),

@@ -1,6 +1,19 @@
 import { createLogger } from "@zb/config";
-import { createDb, type DbHandle, LedgerRepository, runMigrations, TenantsRepository } from "@zb/db";
-import { type BlingLane, JobProducer } from "@zb/sync";
+import {
+  createDb,
+  type DbHandle,
+  LedgerRepository,
+  runMigrations,
+  SyncRunsRepository,
+  TenantsRepository,
+} from "@zb/db";
+import {
+  type BlingLane,
+  BlingReauthRequiredError,
+  InitialSyncOrchestrator,
+  JobProducer,
+  readRunFailure,
+} from "@zb/sync";
 import { createTestDatabase, createTestRedis, type TestDatabase } from "@zb/testing";
 import { Queue, UnrecoverableError } from "bullmq";
 import { Redis } from "ioredis";
@@ -21,7 +34,7 @@ const contexts: BlingLane[] = [];
 /** Stands for "the pipeline got as far as building the job's context". */
 class ContextRequested extends Error {}
 
-function deps(): WorkerDeps {
+function deps(contextError: (lane: BlingLane) => Error = (lane) => new ContextRequested(lane)): WorkerDeps {
   return {
     db: h.db,
     redis,
@@ -30,7 +43,7 @@ function deps(): WorkerDeps {
     log: createLogger({ level: "info", destination: { write: (s) => void lines.push(s) } }),
     async contextFor(_tenant, _settings, lane) {
       contexts.push(lane);
-      throw new ContextRequested(lane);
+      throw contextError(lane);
     },
     maintenance: {
       keepAliveAll: async () => undefined,
@@ -145,5 +158,44 @@ describe("the worker's processor (registry lookup + one pipeline)", () => {
     };
     await createProcessor(d)(await queue.add("prune-retention", {}), "token");
     expect(pruned).toBe(1);
+  });
+
+  describe("a sync step that fails for the last time", () => {
+    async function stepJob(org: string, attempts: number, error: Error) {
+      const tenantId = await activeTenant(org, { initialSyncDone: false });
+      const cursor = await new InitialSyncOrchestrator(h.db, producer).start(tenantId, ["products", "stock"]);
+      const ids = { products: cursor.runIds.products as string, stock: cursor.runIds.stock as string };
+      const job = await queue.add(
+        "initial-sync-step",
+        { tenantId, runId: ids.products, entity: "products", page: 1 },
+        { attempts },
+      );
+      await expect(createProcessor(deps(() => error))(job, "token")).rejects.toBeInstanceOf(Error);
+      const runs = new SyncRunsRepository(h.db);
+      return { products: await runs.get(ids.products), stock: await runs.get(ids.stock) };
+    }
+
+    it("stops its pass with the reason and the next step (the steps after it will not start)", async () => {
+      const r = await stepJob("org-proc-giveup", 1, new Error("socket hang up"));
+      expect(r.products?.status).toBe("failed");
+      expect(readRunFailure(r.products?.error)).toEqual({
+        reason: "A etapa parou por uma falha interna da integração na única tentativa.",
+        nextStep: expect.stringContaining("Tentar de novo"),
+      });
+      expect(r.stock?.status).toBe("cancelled");
+    });
+
+    it("a Bling access refused ends it at once and says to reconnect", async () => {
+      const r = await stepJob("org-proc-reauth", 8, new BlingReauthRequiredError("t"));
+      expect(r.products?.status).toBe("failed");
+      expect(readRunFailure(r.products?.error)?.nextStep).toMatch(/^Reconecte o Bling em Conexão/);
+    });
+
+    it("an attempt BullMQ will retry leaves the run as it was", async () => {
+      const r = await stepJob("org-proc-retry", 3, new Error("socket hang up"));
+      expect(r.products?.status).toBe("queued");
+      expect(r.products?.error).toBeNull();
+      expect(r.stock?.status).toBe("queued");
+    });
   });
 });

@@ -88,6 +88,16 @@ async function mapError(
 }
 
 /**
+ * Whether `thrown` (what the processor hands BullMQ) ends the job for good: an error BullMQ never retries,
+ * or the last of its attempts (BullMQ counts `attemptsMade` after this run fails). A delay is no failure.
+ */
+function isLastFailure(job: Job, thrown: unknown): boolean {
+  if (thrown instanceof DelayedError) return false;
+  if (thrown instanceof UnrecoverableError) return true;
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/**
  * The worker's one processor: look the job up in the registry (packages/sync/src/jobs/), parse its payload,
  * check what it needs (tenant state, Bling connection, initial sync), build its context, run it, map errors.
  */
@@ -97,6 +107,21 @@ export function createProcessor(deps: WorkerDeps): Processor {
   async function runJob(def: RegisteredJob, job: Job, token: string | undefined): Promise<unknown> {
     const payload: unknown = def.schema.parse(job.data);
     const tenantId = def.tenantIdOf(payload);
+    // Map the error, then, when that ends the job for good, let the job record it (onGiveUp).
+    const fail = (err: unknown): Promise<never> =>
+      mapError(err, job, token, deps, tenantId).catch(async (thrown: unknown) => {
+        if (def.onGiveUp && isLastFailure(job, thrown)) {
+          await def
+            .onGiveUp(payload, { error: err, attempts: job.attemptsMade + 1 }, deps)
+            .catch((e: unknown) =>
+              deps.log.error(
+                { tenantId, job: job.name, err: e instanceof Error ? e.message : String(e) },
+                "could not record the job's last failure",
+              ),
+            );
+        }
+        throw thrown;
+      });
     const base: JobRun = {
       ...deps,
       jobId: job.id,
@@ -108,24 +133,9 @@ export function createProcessor(deps: WorkerDeps): Processor {
       deps.log.info({ tenantId, job: job.name, reason }, "job skipped: tenant not active");
       return undefined;
     };
-    // A job that fails for good (last attempt, or an error that gives up) tells its definition once.
-    const mapped = async (err: unknown): Promise<never> => {
-      try {
-        return await mapError(err, job, token, deps, tenantId);
-      } catch (final) {
-        const attempts = job.attemptsMade + 1;
-        const last = final instanceof UnrecoverableError || attempts >= (job.opts.attempts ?? 1);
-        if (def.onGiveUp && last && !(final instanceof DelayedError) && actionOf(err) !== "reconnect") {
-          await def
-            .onGiveUp(payload, base, { err, attempts })
-            .catch((hookErr: unknown) =>
-              deps.log.warn({ tenantId, job: job.name, err: (hookErr as Error).name }, "onGiveUp failed"),
-            );
-        }
-        throw final;
-      }
-    };
-    if (def.needs === "nothing") return def.run(payload, base).catch(mapped);
+    if (def.needs === "nothing") {
+      return def.run(payload, base).catch(fail);
+    }
     if (!tenantId) throw new UnrecoverableError(`job ${job.name} carries no tenant`);
     const ref: JobRef = { id: String(job.id), queue: job.queueName, prepay: def.prepayBudget };
     // Fairness: one tenant holds at most `limit` of this queue's running jobs; its excess waits delayed,
@@ -161,7 +171,7 @@ export function createProcessor(deps: WorkerDeps): Processor {
       return result;
     } catch (err) {
       // The retry record stays across attempts and delays (it expires by itself once the job is gone).
-      return await mapped(err);
+      return await fail(err);
     } finally {
       if (slot?.ok) await slot.lease.release();
     }

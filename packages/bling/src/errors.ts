@@ -186,7 +186,7 @@ export class BlingRetryCapError extends BlingError {
   }
 
   ptBrMessage(): string {
-    return `o Bling falhou ${this.failures} vez(es) seguidas nesta chamada; o envio foi interrompido e será tentado de novo na próxima sincronização`;
+    return `o Bling falhou ${this.failures === 1 ? "1 vez" : `${this.failures} vezes seguidas`} nesta chamada; o envio foi interrompido e será tentado de novo na próxima sincronização`;
   }
 }
 

@@ -47,6 +47,12 @@ describe("@zb/contract", () => {
   it("request schemas: the ledger query coerces and defaults, the session body is trimmed and bounded", () => {
     expect(ledgerQuerySchema.parse({ page: "2" })).toEqual({ page: 2, pageSize: 50 });
     expect(ledgerQuerySchema.safeParse({ pageSize: "500" }).success).toBe(false);
+    // "ver quais" of one run: an ISO instant, nothing else reaches the query.
+    expect(ledgerQuerySchema.parse({ since: "2026-03-01T12:00:00.000Z" }).since).toBe(
+      "2026-03-01T12:00:00.000Z",
+    );
+    expect(ledgerQuerySchema.safeParse({ since: "ontem" }).success).toBe(false);
+    expect(ledgerQuerySchema.safeParse({ since: "2026-03-01" }).success).toBe(false);
     expect(sessionRequestSchema.parse({ organizationId: " org-1 ", accessToken: "t" })).toEqual({
       organizationId: "org-1",
       accessToken: "t",

@@ -73,6 +73,18 @@ export {
   ledgerOutcomeLabels,
 } from "./ledger-display.js";
 export {
+  describeProgress,
+  type OutcomeReview,
+  outcomeReviewSchema,
+  type RunOutcome,
+  type RunOutcomeKind,
+  runOutcomeKinds,
+  runOutcomeSchema,
+  type StepFacts,
+  stepLedgerEntities,
+  syncStepLabels,
+} from "./run-outcome.js";
+export {
   type LaunchExchangeRequest,
   launchExchangeRequestSchema,
   type SessionRequest,

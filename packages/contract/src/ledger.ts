@@ -15,6 +15,8 @@ export const ledgerQuerySchema = z.object({
   onlyOpen: z.enum(["true", "false", "1", "0"]).optional(),
   /** Only failures and skips a later success closed (what the page shows as "Resolvido"). */
   resolved: z.enum(["true", "false", "1", "0"]).optional(),
+  /** Only rows recorded (or recorded again) since then: "ver quais" of one sync run. */
+  since: z.iso.datetime({ offset: true }).optional(),
 });
 export type LedgerQueryParams = z.input<typeof ledgerQuerySchema>;
 

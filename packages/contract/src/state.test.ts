@@ -43,6 +43,24 @@ describe("computePageState", () => {
   it("first sync, attention and active, each a valid answer of the contract", () => {
     const first = computePageState({ ...active, initialSyncDone: false, initialSyncRunning: true });
     expect(first).toMatchObject({ state: "first_sync", canSync: false });
+    // Stopped: never "em andamento" beside a step that failed, and "Tentar de novo" can act.
+    const stopped = computePageState({ ...active, initialSyncDone: false, initialSyncStopped: true });
+    expect(stopped).toMatchObject({
+      state: "first_sync",
+      title: "Primeira sincronização parou",
+      canSync: true,
+    });
+    expect(stopped.detail).not.toMatch(/em andamento/);
+    expect(pageStateSchema.parse(stopped)).toEqual(stopped);
+    // Continued: running again.
+    expect(
+      computePageState({
+        ...active,
+        initialSyncDone: false,
+        initialSyncStopped: true,
+        initialSyncRunning: true,
+      }),
+    ).toMatchObject({ title: "Primeira sincronização", canSync: false });
     const held = computePageState({
       ...active,
       attention: [{ setting: "stock.zeroGuard", reason: "retida", guard: "stock" }],

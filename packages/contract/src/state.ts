@@ -57,6 +57,8 @@ export interface PageStateFacts {
   initialSyncDone: boolean;
   /** First sync steps queued or running. */
   initialSyncRunning: boolean;
+  /** A step of the first sync stopped (its job gave up): nothing runs until "Tentar de novo" or a reconnect. */
+  initialSyncStopped?: boolean | undefined;
   /** Changes received while paused and not yet caught up. */
   waiting: number;
   /** Resumed, and the catch-up has not run yet. */
@@ -128,6 +130,16 @@ export function computePageState(f: PageStateFacts): PageStateResponse {
         f.waiting > 0
           ? `Aplicando ${plural(f.waiting, "alteração recebida", "alterações recebidas")} durante a pausa.`
           : "Buscando no Bling o que mudou durante a pausa.",
+      canSync: true,
+      canPause: true,
+    };
+  if (!f.initialSyncDone && f.initialSyncStopped && !f.initialSyncRunning)
+    return {
+      ...base,
+      state: "first_sync",
+      title: "Primeira sincronização parou",
+      detail: "Uma etapa não terminou; o motivo e o que fazer estão em Sincronização.",
+      // "Tentar de novo" continues it (the only sync action offered until it finishes).
       canSync: true,
       canPause: true,
     };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { wireDate } from "./common.js";
+import { runOutcomeSchema } from "./run-outcome.js";
 
 /*
  * The read-only views of the settings page. Fields marked "not read by the page" are sent by the API for
@@ -90,6 +91,8 @@ export const progressEntitySchema = z.object({
   /** Not read by the page. */
   startedAt: wireDate.nullish(),
   finishedAt: wireDate.nullish(),
+  /** The step's one outcome (run-outcome.ts): badge, sentence, why it stopped, the "ver quais" links. */
+  outcome: runOutcomeSchema,
 });
 export type ProgressEntity = z.infer<typeof progressEntitySchema>;
 
@@ -105,6 +108,8 @@ export const progressSchema = z.object({
   initialSyncDoneAt: wireDate.nullish(),
   /** The latest resync's finish, when one ran after the first sync. */
   lastResyncDoneAt: wireDate.nullish(),
+  /** The pass's one outcome over every step shown (null before any step exists). */
+  outcome: runOutcomeSchema.nullish(),
   /** Not read by the page. */
   remainingRequests: z.number().nullish(),
   /** Not read by the page. */

@@ -34,6 +34,12 @@ export { ZydonBudget, zydonBudgetHook } from "./budget/zydon-budget.js";
 // What errors ask the job layer to do.
 export { actionOf, ClaimBusyError, LockBusyError, RetryLaterError, waitHintOf } from "./engine/errors.js";
 export { InitialSyncOrchestrator } from "./engine/initial-sync.js";
+export {
+  describeStepFailure,
+  type RunFailure,
+  readRunFailure,
+  runFailureSchema,
+} from "./engine/run-failure.js";
 export { guardTenant } from "./engine/tenant-guard.js";
 // Webhook inbox: one schema for what the API stores and the worker reads.
 export {
@@ -51,7 +57,7 @@ export {
   MAX_FAILURES_PER_CALL,
   RedisCallAttempts,
 } from "./jobs/call-attempts.js";
-export { type JobRun, type JobServices, RunAgainSignal } from "./jobs/define-job.js";
+export { type GiveUp, type JobRun, type JobServices, RunAgainSignal } from "./jobs/define-job.js";
 export {
   findJob,
   isJobName,

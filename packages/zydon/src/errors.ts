@@ -110,7 +110,7 @@ export class ZydonRetryCapError extends ZydonError {
   }
 
   ptBrMessage(): string {
-    return `o Zydon falhou ${this.attempts} vez(es) seguidas nesta chamada; o envio foi interrompido e será tentado de novo na próxima sincronização`;
+    return `o Zydon falhou ${this.attempts === 1 ? "1 vez" : `${this.attempts} vezes seguidas`} nesta chamada; o envio foi interrompido e será tentado de novo na próxima sincronização`;
   }
 }
 

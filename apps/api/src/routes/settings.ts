@@ -41,6 +41,7 @@ import {
   resyncItem,
   retryAllFailed,
   retryLedgerEntry,
+  retryStoppedStep,
   saveSettings,
   setMerchantPause,
 } from "../use-cases/settings-actions.js";
@@ -74,6 +75,7 @@ function ledgerFilters(tenantId: string, q: z.infer<typeof ledgerQuerySchema>) {
     search: q.search,
     onlyOpen: yes(q.onlyOpen),
     resolved: yes(q.resolved),
+    since: q.since ? new Date(q.since) : undefined,
   };
 }
 
@@ -262,6 +264,23 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
     if (r === "not_active") {
       return sendError(reply, 409, "not_active", "Conecte o Bling antes de sincronizar.");
     }
+    return reply.code(202).send(enqueued);
+  });
+
+  // "Tentar de novo" on a step that stopped: its pass continues from where it stopped.
+  app.post("/api/settings/resync/:entity/retry", json, async (req, reply) => {
+    const e = syncEntitySchema.safeParse((req.params as { entity?: string }).entity);
+    if (!e.success) return sendError(reply, 400, "bad_request", "Entidade desconhecida.");
+    const r = await retryStoppedStep(deps, tenantOf(req), e.data);
+    if (r === "not_active")
+      return sendError(reply, 409, "not_active", "Conecte o Bling antes de sincronizar.");
+    if (r === "not_stopped")
+      return sendError(
+        reply,
+        409,
+        "not_stopped",
+        "Esta etapa não está parada: atualize a página para ver o andamento.",
+      );
     return reply.code(202).send(enqueued);
   });
 

@@ -87,6 +87,7 @@ export async function pageStateView(deps: Deps, tenant: Tenant): Promise<PageSta
     merchantPaused: settings.paused,
     initialSyncDone: Boolean(tenant.initialSyncDoneAt),
     initialSyncRunning: latest.some((r) => r.status === "queued" || r.status === "running"),
+    initialSyncStopped: latest.some((r) => r.status === "failed"),
     waiting,
     catchingUp,
     attention,

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { GuardKind, ResyncItemRequest } from "@zb/contract";
 import type { Tenant } from "@zb/db";
 import {
+  InitialSyncOrchestrator,
   isOpenPriceHold,
   type PriceHoldDecision,
   readTenantSettings,
@@ -246,6 +247,23 @@ export async function resyncEntity(
   );
   deps.logger.info({ tenantId: tenant.id, entity, at: nowOf(deps).toISOString() }, "resync requested");
   return "enqueued";
+}
+
+/**
+ * "Tentar de novo" on a step whose job gave up (packages/sync InitialSyncOrchestrator.stop): the same pass
+ * continues from its checkpoint, then the steps it held back. Apart from `resyncEntity` on purpose: a
+ * settings save wants a fresh pass from page 1, never the rest of an old one.
+ */
+export async function retryStoppedStep(
+  deps: Deps,
+  tenant: Tenant,
+  entity: SyncEntity,
+): Promise<"enqueued" | "not_active" | "not_stopped"> {
+  if (tenant.state !== "active") return "not_active";
+  const orchestrator = new InitialSyncOrchestrator(deps.db.db, deps.producer);
+  const retried = await orchestrator.retryStopped(tenant.id, entity, nowOf(deps).getTime());
+  deps.logger.info({ tenantId: tenant.id, entity, retried }, "stopped step retry requested");
+  return retried ? "enqueued" : "not_stopped";
 }
 
 /**

@@ -1,6 +1,6 @@
-import { describeLedgerRow } from "@zb/contract";
+import { describeLedgerRow, describeProgress } from "@zb/contract";
 import type { BlingConnection, LedgerOutcome, Tenant } from "@zb/db";
-import { readTenantSettings, SETTINGS_ENTITY, type SyncEntity, syncEntities } from "@zb/sync";
+import { readRunFailure, readTenantSettings, SETTINGS_ENTITY, type SyncEntity, syncEntities } from "@zb/sync";
 import { z } from "zod";
 import type { AppDeps } from "../deps.js";
 import { estimateProgress } from "./progress-estimate.js";
@@ -186,7 +186,17 @@ export async function progressView(deps: Deps, tenant: Tenant) {
     pricesWithProducts: settings.price.source !== "store",
   });
   const firstDoneAt = tenant.initialSyncDoneAt;
-  const finished = est.steps.map((s) => s.finishedAt).filter((d): d is Date => d !== null);
+  // Each step's and the pass's one outcome (@zb/contract run-outcome.ts), with the reason a stopped step stored.
+  const stored = new Map(rows.map((r) => [r.entity, readRunFailure(r.error)]));
+  const outcomes = describeProgress(
+    est.steps.map((s) => ({ ...s, failure: stored.get(s.entity) ?? null })),
+    { initialSyncDone: Boolean(firstDoneAt) },
+  );
+  // A stopped or cancelled step has a finish time too; "concluída em" is only a step that finished.
+  const finished = est.steps
+    .filter((s) => s.status === "done")
+    .map((s) => s.finishedAt)
+    .filter((d): d is Date => d !== null);
   const lastFinish = finished.length > 0 ? new Date(Math.max(...finished.map((d) => d.getTime()))) : null;
   const lastResyncDoneAt =
     firstDoneAt && lastFinish && lastFinish.getTime() > firstDoneAt.getTime() + 1000 ? lastFinish : null;
@@ -194,7 +204,11 @@ export async function progressView(deps: Deps, tenant: Tenant) {
     initialSyncDoneAt: firstDoneAt,
     lastResyncDoneAt,
     running: est.running,
-    entities: est.steps,
+    entities: outcomes.steps.map(({ step: { failure: _stored, ...step }, outcome }) => ({
+      ...step,
+      outcome,
+    })),
+    outcome: outcomes.overall,
     overall: est.overall,
     remainingRequests: est.remainingRequests,
     etaSeconds: est.etaSeconds,

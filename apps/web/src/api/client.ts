@@ -73,6 +73,7 @@ export type {
   ProgressEntity,
   Readiness,
   ReadinessProblem,
+  RunOutcome,
   SessionResponse,
   Settings,
   TenantState,
@@ -155,6 +156,8 @@ export interface LedgerQuery {
   onlyOpen?: boolean | undefined;
   /** Only failures and skips a later success closed ("Resolvido"). */
   resolved?: boolean | undefined;
+  /** Only rows recorded since then (ISO): one sync run's records ("ver quais"). */
+  since?: string | null | undefined;
   page?: number | undefined;
   pageSize?: number | undefined;
 }
@@ -244,6 +247,7 @@ export function ledgerSearchParams(q: LedgerQuery): URLSearchParams {
     ...(search ? { search } : {}),
     ...(q.onlyOpen ? { onlyOpen: "true" as const } : {}),
     ...(q.resolved ? { resolved: "true" as const } : {}),
+    ...(q.since ? { since: q.since } : {}),
     page: Math.max(0, (q.page ?? 1) - 1),
     pageSize: q.pageSize ?? 20,
   };
@@ -441,6 +445,14 @@ export class ApiClient {
 
   async resync(entity: string): Promise<ActionResult> {
     const body = await this.authed(`/api/settings/resync/${encodeURIComponent(entity)}`, { method: "POST" });
+    return actionResultSchema.parse(body);
+  }
+
+  /** "Tentar de novo" on a step that stopped: its pass continues from where it stopped. */
+  async retryStep(entity: string): Promise<ActionResult> {
+    const body = await this.authed(`/api/settings/resync/${encodeURIComponent(entity)}/retry`, {
+      method: "POST",
+    });
     return actionResultSchema.parse(body);
   }
 

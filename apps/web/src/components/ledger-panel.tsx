@@ -12,6 +12,7 @@ import {
   outcomeLabels,
   plural,
 } from "../labels.js";
+import type { LedgerFilter } from "../navigation.js";
 import { Empty, ErrorNotice, LiveStatus, Loading } from "./feedback.js";
 
 /** What the Resultado filter offers: what a row shows (a closed failure or skip reads "Resolvido"). */
@@ -33,21 +34,25 @@ function isOpenHold(item: LedgerItem): boolean {
 interface Props {
   refreshKey: number;
   pageSize?: number;
+  /** Filters set by another tab ("ver quais" in Sincronização), read when the panel opens. */
+  initialFilter?: LedgerFilter | null | undefined;
 }
 
-export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
+export function LedgerPanel({ refreshKey, pageSize = 20, initialFilter }: Props) {
   const api = useApi();
-  const [entity, setEntity] = useState("");
-  const [outcome, setOutcome] = useState<ResultFilter | "">("");
+  const [entity, setEntity] = useState(initialFilter?.entity ?? "");
+  const [outcome, setOutcome] = useState<ResultFilter | "">(initialFilter?.outcome ?? "");
+  // One sync run's records: no field of its own, shown (and removable) above the list.
+  const [since, setSince] = useState<string | null>(initialFilter?.since ?? null);
   const [draftSearch, setDraftSearch] = useState("");
   const [search, setSearch] = useState("");
   const [page, setPage] = useState(1);
   const [status, setStatus] = useState<{ message: string; tone: "info" | "error" } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
 
-  const query: LedgerQuery = { entity, ...resultQuery(outcome), search, page, pageSize };
+  const query: LedgerQuery = { entity, ...resultQuery(outcome), search, since, page, pageSize };
   const ledger = useResource(() => api.getLedger(query), `${refreshKey}:${JSON.stringify(query)}`);
-  const filtered = Boolean(entity || outcome || search);
+  const filtered = Boolean(entity || outcome || search || since);
 
   function onSearch(e: FormEvent) {
     e.preventDefault();
@@ -97,7 +102,7 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
 
   const exportCsv = () =>
     act("csv", async () => {
-      const blob = await api.exportLedgerCsv({ entity, ...resultQuery(outcome), search });
+      const blob = await api.exportLedgerCsv({ entity, ...resultQuery(outcome), search, since });
       const href = URL.createObjectURL(blob);
       const a = document.createElement("a");
       a.href = href;
@@ -187,6 +192,21 @@ export function LedgerPanel({ refreshKey, pageSize = 20 }: Props) {
         </button>
       </form>
 
+      {since ? (
+        <p className="zb-filter-note" data-testid="ledger-since">
+          Só o que foi registrado desde {formatDateTime(since)}, quando a sincronização começou.{" "}
+          <button
+            type="button"
+            className="zb-button zb-button--link"
+            onClick={() => {
+              setSince(null);
+              setPage(1);
+            }}
+          >
+            Ver de qualquer data
+          </button>
+        </p>
+      ) : null}
       {ledger.loading ? <Loading /> : null}
       {ledger.error ? <ErrorNotice error={ledger.error} onRetry={() => void ledger.reload()} /> : null}
       {data && !ledger.loading && !ledger.error ? (

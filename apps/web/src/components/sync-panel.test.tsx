@@ -8,7 +8,9 @@ import type { progressSchema } from "../api/client.js";
 /** Wire shape (defaults not yet applied). */
 type Progress = z.input<typeof progressSchema>;
 
+import { App } from "../app.js";
 import { PageStateProvider } from "../page-state.js";
+import { wireProgress } from "../test/progress.js";
 import { renderWithApi } from "../test/render.js";
 import { server, url } from "../test/server.js";
 import { ReadinessPanel } from "./readiness-panel.js";
@@ -28,8 +30,9 @@ const health = {
 };
 
 function progress(productsDone: number, running: boolean): Progress {
-  return {
+  return wireProgress({
     running,
+    initialSyncDoneAt: running ? null : "2025-03-10T14:00:00.000Z",
     entities: [
       {
         entity: "payment_methods",
@@ -49,9 +52,11 @@ function progress(productsDone: number, running: boolean): Progress {
         skipped: 0,
         etaSeconds: running ? 750 : null,
       },
-      { entity: "stock", status: "queued", done: 0, total: null, failed: 0, skipped: 0, etaSeconds: null },
+      running
+        ? { entity: "stock", status: "queued", done: 0, total: null, failed: 0, skipped: 0, etaSeconds: null }
+        : { entity: "stock", status: "done", done: 10000, total: 10000, failed: 0, skipped: 0 },
     ],
-  };
+  });
 }
 
 describe("sync panel", () => {
@@ -195,7 +200,7 @@ describe("sync panel right after connecting", () => {
 
 describe("sync panel: progress from the budget", () => {
   it("shows whole-sync progress, estimated totals, prices with products and both finish times", async () => {
-    const body: Progress = {
+    const body: Progress = wireProgress({
       running: true,
       etaSeconds: 118,
       overall: { processed: 96, total: 341 },
@@ -231,7 +236,7 @@ describe("sync panel: progress from the budget", () => {
           etaSeconds: 40,
         },
       ],
-    };
+    });
     server.use(
       http.get(url("/api/settings/progress"), () => HttpResponse.json(body)),
       http.get(url("/api/settings/health"), () => HttpResponse.json(health)),
@@ -273,6 +278,199 @@ describe("sync panel: progress from the budget", () => {
     const summary = await screen.findByTestId("progress-summary");
     expect(summary.textContent).toMatch(/Sincronização inicial concluída em 10\/03\/2025/);
     expect(summary.textContent).toMatch(/Última ressincronização concluída em 12\/03\/2025/);
+  });
+});
+
+describe("sync panel: one outcome per run", () => {
+  const T0 = "2025-03-10T14:00:00.000Z";
+  const stopped = {
+    reason: "O Zydon respondeu com erro (HTTP 500) em 8 tentativas seguidas.",
+    nextStep: "Clique em “Tentar de novo”: a sincronização continua de onde parou.",
+  };
+
+  function serve(body: Progress) {
+    const calls = { retries: [] as string[] };
+    server.use(
+      http.get(url("/api/settings/progress"), () => HttpResponse.json(body)),
+      http.get(url("/api/settings/health"), () => HttpResponse.json(health)),
+      http.post(url("/api/settings/resync/:entity/retry"), ({ params }) => {
+        calls.retries.push(String(params.entity));
+        return HttpResponse.json({ status: "enqueued" }, { status: 202 });
+      }),
+    );
+    return calls;
+  }
+
+  const rowOf = (entity: string) =>
+    screen.getAllByTestId("progress-row").find((r) => r.dataset.entity === entity) as HTMLElement;
+  const badgeOf = (row: HTMLElement) => row.querySelector(".zb-badge")?.textContent;
+
+  it("a clean step, one with skips and one with failures: each badge agrees with its sentence", async () => {
+    serve(
+      wireProgress({
+        running: false,
+        initialSyncDoneAt: T0,
+        entities: [
+          { entity: "payment_methods", status: "done", done: 6, total: 6, startedAt: T0 },
+          { entity: "products", status: "done", done: 106, total: 115, skipped: 9, startedAt: T0 },
+          { entity: "customers", status: "done", done: 62, total: 65, failed: 2, skipped: 1, startedAt: T0 },
+        ],
+      }),
+    );
+    renderWithApi(<SyncPanel refreshKey={0} />);
+    await screen.findAllByTestId("progress-row");
+
+    const overall = screen.getByTestId("progress-outcome");
+    expect(overall.dataset.kind).toBe("partial");
+    expect(overall.textContent).toContain("Com falhas");
+    expect(overall.textContent).toContain("Concluída com 2 falhas e 10 itens ignorados.");
+
+    const pm = rowOf("payment_methods");
+    expect(badgeOf(pm)).toBe("Concluída");
+    expect(within(pm).getByTestId("outcome-sentence").textContent).toBe("Concluída sem falhas.");
+
+    const products = rowOf("products");
+    expect(badgeOf(products)).toBe("Concluída com avisos");
+    expect(within(products).getByTestId("outcome-sentence").textContent).toBe(
+      "Concluída com 9 itens ignorados.",
+    );
+    // Rendered alone there is no Histórico to open: no dead link.
+    expect(within(products).queryByTestId("outcome-review")).toBeNull();
+
+    const customers = rowOf("customers");
+    expect(badgeOf(customers)).toBe("Com falhas");
+    expect(within(customers).getByTestId("outcome-sentence").textContent).toBe(
+      "Concluída com 2 falhas e 1 item ignorado.",
+    );
+    expect(within(customers).getByTestId("outcome-next-step").textContent).toContain("Histórico");
+    // The counts are said once, in the sentence: no "· 2 com falha" beside it.
+    expect(customers.querySelector(".zb-progress-numbers")?.textContent).toBe("65 de 65");
+    expect(within(customers).getByRole("button", { name: "Sincronizar clientes de novo" })).toBeTruthy();
+
+    for (const row of screen.getAllByTestId("progress-row")) {
+      if (/\d falhas?\b/.test(row.textContent ?? "")) expect(badgeOf(row)).not.toMatch(/^Concluída/);
+    }
+  });
+
+  it("a stopped first sync: the pass and the step say why and what to do; 'Tentar de novo' continues it", async () => {
+    const calls = serve(
+      wireProgress({
+        running: false,
+        entities: [
+          { entity: "payment_methods", status: "done", done: 6, total: 6, startedAt: T0 },
+          {
+            entity: "products",
+            status: "failed",
+            done: 40,
+            total: 115,
+            failed: 1,
+            startedAt: T0,
+            failure: stopped,
+          },
+          { entity: "stock", status: "cancelled", done: 0, total: null },
+        ],
+      }),
+    );
+    const user = userEvent.setup();
+    renderWithApi(<SyncPanel refreshKey={0} />);
+    await screen.findAllByTestId("progress-row");
+
+    const overall = screen.getByTestId("progress-outcome");
+    expect(overall.dataset.kind).toBe("failed");
+    expect(within(overall).getByTestId("outcome-sentence").textContent).toBe(
+      "A sincronização parou na etapa Produtos; até então, 1 falha.",
+    );
+    expect(within(overall).getByTestId("outcome-reason").textContent).toBe(stopped.reason);
+    expect(within(overall).getByTestId("outcome-next-step").textContent).toBe(stopped.nextStep);
+    expect(screen.getByTestId("progress-summary").textContent).not.toMatch(/concluída|Nenhuma/);
+    expect(document.body.textContent).not.toMatch(/desconhecido/i);
+
+    const products = rowOf("products");
+    expect(badgeOf(products)).toBe("Falhou");
+    expect(within(products).getByTestId("outcome-reason").textContent).toBe(stopped.reason);
+    const stock = rowOf("stock");
+    expect(badgeOf(stock)).toBe("Não iniciada");
+    expect(stock.textContent).toContain("Não começou porque a etapa Produtos parou antes.");
+    expect(within(stock).queryByRole("button")).toBeNull();
+    // During the first sync a done step offers no fresh pass (it would replace the first sync's checkpoint).
+    expect(within(rowOf("payment_methods")).queryByRole("button")).toBeNull();
+
+    await user.click(within(products).getByRole("button", { name: "Tentar de novo: Produtos" }));
+    expect(calls.retries).toEqual(["products"]);
+    expect(await screen.findByText("Produtos: a sincronização continua de onde parou.")).toBeTruthy();
+  });
+
+  it("'ver quais' opens Histórico filtered to exactly those records: that type, Ignorado, since the run began", async () => {
+    serve(
+      wireProgress({
+        running: false,
+        initialSyncDoneAt: T0,
+        entities: [
+          { entity: "payment_methods", status: "done", done: 6, total: 6, startedAt: T0 },
+          { entity: "products", status: "done", done: 106, total: 115, skipped: 9, startedAt: T0 },
+        ],
+      }),
+    );
+    const ledgerQueries: URLSearchParams[] = [];
+    server.use(
+      http.get(url("/api/settings/ledger"), ({ request }) => {
+        const q = new URL(request.url).searchParams;
+        ledgerQueries.push(q);
+        const skipped = q.get("outcome") === "skipped";
+        return HttpResponse.json({
+          items: skipped
+            ? [
+                {
+                  id: 7,
+                  entity: "product",
+                  entityKey: "bling:9001",
+                  action: "import",
+                  outcome: "skipped",
+                  reason: "Produto sem código (SKU) no Bling.",
+                  attempts: 1,
+                  updatedAt: "2025-03-10T14:02:00.000Z",
+                  retryable: false,
+                },
+              ]
+            : [],
+          total: skipped ? 1 : 0,
+          page: 0,
+          pageSize: 20,
+        });
+      }),
+    );
+    const user = userEvent.setup();
+    renderWithApi(<App initialTab="sync" />);
+    const overall = await screen.findByTestId("progress-outcome");
+    expect(overall.textContent).toContain("Concluída com 9 itens ignorados.");
+    await user.click(
+      within(overall).getByRole("button", { name: "ver quais: 9 itens ignorados no Histórico" }),
+    );
+
+    expect(screen.getByTestId("tab-ledger").getAttribute("aria-selected")).toBe("true");
+    const rows = await screen.findAllByTestId("ledger-row");
+    expect(rows.map((r) => r.dataset.outcome)).toEqual(["skipped"]);
+    expect(rows[0]?.textContent).toContain("Produto sem código (SKU) no Bling.");
+    expect((screen.getByLabelText("Tipo") as HTMLSelectElement).value).toBe("product");
+    expect((screen.getByLabelText("Resultado") as HTMLSelectElement).value).toBe("skipped");
+    expect(screen.getByTestId("ledger-since").textContent).toContain("10/03/2025");
+    const q = ledgerQueries.at(-1);
+    expect(Object.fromEntries(q ?? [])).toMatchObject({
+      entity: "product",
+      outcome: "skipped",
+      onlyOpen: "true",
+      since: T0,
+    });
+
+    // The run's window can be dropped; the other filters stay.
+    await user.click(screen.getByRole("button", { name: "Ver de qualquer data" }));
+    await waitFor(() => expect(ledgerQueries.at(-1)?.has("since")).toBe(false));
+    expect(ledgerQueries.at(-1)?.get("entity")).toBe("product");
+    // Histórico opened by its own tab later: unfiltered.
+    await user.click(screen.getByTestId("tab-sync"));
+    await user.click(screen.getByTestId("tab-ledger"));
+    await waitFor(() => expect(ledgerQueries.at(-1)?.has("outcome")).toBe(false));
+    expect((screen.getByLabelText("Tipo") as HTMLSelectElement).value).toBe("");
   });
 });
 

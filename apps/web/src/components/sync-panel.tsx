@@ -1,6 +1,6 @@
-import { useEffect, useState } from "react";
+import { Fragment, useEffect, useState } from "react";
 import { useApi } from "../api/api-context.js";
-import type { Health, ProgressEntity } from "../api/client.js";
+import type { Health, ProgressEntity, RunOutcome } from "../api/client.js";
 import { useResource } from "../hooks/use-resource.js";
 import {
   entityLabels,
@@ -10,9 +10,9 @@ import {
   formatNumber,
   label,
   plural,
-  runStatusLabels,
   tokenStateLabels,
 } from "../labels.js";
+import { useNavigation } from "../navigation.js";
 import { usePageState } from "../page-state.js";
 import { HourlyChart, RequestsChart } from "./activity-charts.js";
 import { Empty, ErrorNotice, LiveStatus, Loading } from "./feedback.js";
@@ -43,13 +43,22 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
     setRunning(progress.data?.running ?? false);
   }, [progress.data]);
 
-  async function resync(entity: string) {
+  // The pass's one outcome once nothing runs (while it runs, the summary below says so with the ETA).
+  const overall = progress.data?.outcome ?? null;
+  const finished = overall && overall.kind !== "running" && overall.kind !== "queued" ? overall : null;
+
+  /** A step's button: a fresh pass of it ("resync"), or the stopped pass continued ("retry"). */
+  async function act(entity: string, action: "resync" | "retry") {
     setBusyEntity(entity);
     setStatus(null);
     try {
-      await api.resync(entity);
+      if (action === "retry") await api.retryStep(entity);
+      else await api.resync(entity);
       setStatus({
-        message: `${label(entityLabels, entity)}: nova sincronização colocada na fila.`,
+        message:
+          action === "retry"
+            ? `${label(entityLabels, entity)}: a sincronização continua de onde parou.`
+            : `${label(entityLabels, entity)}: nova sincronização colocada na fila.`,
         tone: "info",
       });
       await progress.reload();
@@ -77,6 +86,14 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
             </Empty>
           ) : (
             <>
+              {finished ? (
+                <div className="zb-outcome-overall" data-testid="progress-outcome" data-kind={finished.kind}>
+                  <span className={`zb-badge zb-badge--${outcomeTone[finished.kind] ?? "muted"}`}>
+                    {finished.badge}
+                  </span>
+                  <OutcomeDetails outcome={finished} />
+                </div>
+              ) : null}
               <p className="zb-hint" aria-live="polite" data-testid="progress-summary">
                 {progress.data.running
                   ? `Sincronizando… esta lista se atualiza a cada poucos segundos.${
@@ -86,7 +103,9 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
                     }`
                   : progress.data.initialSyncDoneAt
                     ? `Sincronização inicial concluída em ${formatDateTime(progress.data.initialSyncDoneAt)}.`
-                    : "Nenhuma sincronização em andamento."}
+                    : finished
+                      ? ""
+                      : "Nenhuma sincronização em andamento."}
                 {progress.data.initialSyncDoneAt && progress.data.lastResyncDoneAt
                   ? ` Última ressincronização concluída em ${formatDateTime(progress.data.lastResyncDoneAt)}.`
                   : ""}
@@ -114,7 +133,7 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
                     key={e.entity}
                     row={e}
                     busy={busyEntity === e.entity}
-                    onResync={() => void resync(e.entity)}
+                    onAction={(action) => void act(e.entity, action)}
                   />
                 ))}
               </ul>
@@ -159,10 +178,75 @@ export function SyncPanel({ refreshKey, pollMs = 3000, idlePollMs = 60_000 }: Pr
   );
 }
 
-function ProgressRow({ row, busy, onResync }: { row: ProgressEntity; busy: boolean; onResync: () => void }) {
+/** Badge colour per outcome kind; the words come with the outcome (@zb/contract run-outcome.ts). */
+const outcomeTone: Record<string, string> = {
+  ok: "ok",
+  ok_with_skips: "warn",
+  partial: "failed",
+  failed: "failed",
+  not_run: "muted",
+  running: "info",
+  queued: "info",
+};
+
+/** The outcome's sentence with its "ver quais" links, then why it stopped and what to do. */
+function OutcomeDetails({ outcome }: { outcome: RunOutcome }) {
+  const navigation = useNavigation();
+  return (
+    <div className="zb-outcome">
+      <p className="zb-outcome-sentence" data-testid="outcome-sentence">
+        {outcome.sentence}
+        {navigation
+          ? outcome.review.map((r, i) => (
+              <Fragment key={r.outcome}>
+                {i === 0 ? " — " : " · "}
+                <button
+                  type="button"
+                  className="zb-button zb-button--link"
+                  data-testid="outcome-review"
+                  data-outcome={r.outcome}
+                  aria-label={`${r.label}: ${
+                    r.outcome === "failed"
+                      ? plural(r.count, "falha", "falhas")
+                      : plural(r.count, "item ignorado", "itens ignorados")
+                  } no Histórico`}
+                  onClick={() =>
+                    navigation.showLedger({ entity: r.entity ?? "", outcome: r.outcome, since: r.since })
+                  }
+                >
+                  {r.label}
+                </button>
+              </Fragment>
+            ))
+          : null}
+      </p>
+      {outcome.reason ? (
+        <p className="zb-outcome-reason" data-testid="outcome-reason">
+          {outcome.reason}
+        </p>
+      ) : null}
+      {outcome.nextStep ? (
+        <p className="zb-hint" data-testid="outcome-next-step">
+          {outcome.nextStep}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function ProgressRow({
+  row,
+  busy,
+  onAction,
+}: {
+  row: ProgressEntity;
+  busy: boolean;
+  onAction: (action: "resync" | "retry") => void;
+}) {
   // Paused, not connected or uninstalled: a resync could not run (the page state says why, on top).
   const canSync = usePageState().state?.canSync !== false;
   const name = label(entityLabels, row.entity);
+  const outcome = row.outcome;
   const total = row.total ?? null;
   // The API counts synced, failed and skipped apart; the bar shows everything already handled.
   const processed = row.done + row.failed + row.skipped;
@@ -189,12 +273,11 @@ function ProgressRow({ row, busy, onResync }: { row: ProgressEntity; busy: boole
       data-testid="progress-row"
       data-entity={row.entity}
       data-status={row.status}
+      data-outcome={outcome.kind}
     >
       <div className="zb-progress-head">
         <strong id={`zb-progress-${row.entity}`}>{name}</strong>
-        <span className={`zb-badge zb-badge--run-${row.status}`}>
-          {row.withProducts && !active ? "Junto com os produtos" : label(runStatusLabels, row.status)}
-        </span>
+        <span className={`zb-badge zb-badge--${outcomeTone[outcome.kind] ?? "muted"}`}>{outcome.badge}</span>
       </div>
       {/* A queued step has not started: no bar (an empty <progress> would animate as indeterminate). */}
       {!queued && !row.withProducts && total !== 0 ? (
@@ -206,20 +289,23 @@ function ProgressRow({ row, busy, onResync }: { row: ProgressEntity; busy: boole
       ) : null}
       <p className="zb-progress-numbers">
         {numbers}
-        {!row.withProducts && row.failed > 0 ? ` · ${plural(row.failed, "com falha", "com falha")}` : ""}
-        {!row.withProducts && row.skipped > 0 ? ` · ${plural(row.skipped, "ignorado", "ignorados")}` : ""}
+        {/* While it runs, the counts so far; once it ended, the outcome below says them in one sentence. */}
+        {active && row.failed > 0 ? ` · ${plural(row.failed, "com falha", "com falha")}` : ""}
+        {active && row.skipped > 0 ? ` · ${plural(row.skipped, "ignorado", "ignorados")}` : ""}
         {row.status === "running" && row.etaSeconds != null
           ? ` · tempo restante: ${formatDuration(row.etaSeconds)}`
           : ""}
       </p>
-      {!active && !row.withProducts ? (
+      {!active && !row.withProducts ? <OutcomeDetails outcome={outcome} /> : null}
+      {outcome.action ? (
         <button
           type="button"
           className="zb-button zb-button--link"
-          onClick={onResync}
+          onClick={() => onAction(outcome.action === "retry" ? "retry" : "resync")}
           disabled={busy || !canSync}
+          aria-label={outcome.action === "retry" ? `Tentar de novo: ${name}` : undefined}
         >
-          Sincronizar {name.toLowerCase()} de novo
+          {outcome.action === "retry" ? "Tentar de novo" : `Sincronizar ${name.toLowerCase()} de novo`}
         </button>
       ) : null}
     </li>

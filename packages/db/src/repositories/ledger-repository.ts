@@ -1,4 +1,18 @@
-import { and, desc, eq, ilike, inArray, isNotNull, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  desc,
+  eq,
+  gte,
+  ilike,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  ne,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type { DbOrTx } from "../client.js";
 import { type LedgerOutcome, syncLedger } from "../schema/index.js";
 
@@ -26,6 +40,8 @@ export interface LedgerQuery {
   onlyOpen?: boolean | undefined;
   /** Only failures and skips a later success closed. */
   resolved?: boolean | undefined;
+  /** Only rows recorded (or recorded again) at or after this instant: one sync run's records. */
+  since?: Date | undefined;
   page?: number | undefined;
   pageSize?: number | undefined;
 }
@@ -151,6 +167,7 @@ export class LedgerRepository {
     if (q.outcome) conds.push(eq(syncLedger.outcome, q.outcome));
     if (q.onlyOpen) conds.push(isNull(syncLedger.resolvedAt));
     if (q.resolved) conds.push(isNotNull(syncLedger.resolvedAt), ne(syncLedger.outcome, "synced"));
+    if (q.since) conds.push(gte(syncLedger.updatedAt, q.since));
     if (q.search?.trim()) {
       const text = q.search.trim();
       const pattern = `%${escapeLike(text)}%`;

@@ -25,12 +25,15 @@ export class SyncRunsRepository {
     return row;
   }
 
+  /** Running (again, after a stop): the first start's time is kept, a stop's finish and reason cleared. */
   async start(id: string, total?: number | null): Promise<void> {
     await this.db
       .update(syncRuns)
       .set({
         status: "running",
         startedAt: sql`coalesce(${syncRuns.startedAt}, now())`,
+        finishedAt: null,
+        error: null,
         ...(total !== undefined ? { total } : {}),
         updatedAt: new Date(),
       })
@@ -70,6 +73,33 @@ export class SyncRunsRepository {
       .update(syncRuns)
       .set({ status, finishedAt: new Date(), error: error ?? null, updatedAt: new Date() })
       .where(eq(syncRuns.id, id));
+  }
+
+  /** Steps that will not start (an earlier step of their pass stopped): "cancelled", if still queued. */
+  async cancelQueued(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .update(syncRuns)
+      .set({ status: "cancelled", finishedAt: new Date(), updatedAt: new Date() })
+      .where(and(inArray(syncRuns.id, ids), eq(syncRuns.status, "queued")));
+  }
+
+  /**
+   * Back to "queued" the runs among `ids` in `from` (a stopped step and the ones it held back), their finish
+   * and reason cleared. Returns the ids it moved: a conditional update, so of two concurrent callers only one
+   * moves a given run.
+   */
+  async requeue(
+    ids: string[],
+    from: Array<Extract<SyncRunStatus, "failed" | "cancelled">>,
+  ): Promise<string[]> {
+    if (ids.length === 0 || from.length === 0) return [];
+    const rows = await this.db
+      .update(syncRuns)
+      .set({ status: "queued", finishedAt: null, error: null, updatedAt: new Date() })
+      .where(and(inArray(syncRuns.id, ids), inArray(syncRuns.status, from)))
+      .returning({ id: syncRuns.id });
+    return rows.map((r) => r.id);
   }
 
   /**

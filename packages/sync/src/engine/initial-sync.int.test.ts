@@ -6,6 +6,7 @@ import { initialSyncStepJob } from "../jobs/catalog-jobs.js";
 import { JobProducer } from "../queues/producer.js";
 import { QUEUES, type SyncEntity } from "../queues/queues.js";
 import { type EntityPipeline, InitialSyncOrchestrator } from "./initial-sync.js";
+import { readRunFailure } from "./run-failure.js";
 
 const redisT = createTestRedis();
 let tdb: TestDatabase;
@@ -145,5 +146,71 @@ describe("InitialSyncOrchestrator", () => {
       "finished",
     );
     expect((await new TenantsRepository(h.db).findById(tenant.id))?.initialSyncDoneAt).toEqual(first);
+  });
+
+  it("a step that gave up stops its pass with the reason; 'Tentar de novo' continues it from the checkpoint", async () => {
+    const { tenant } = await new TenantsRepository(h.db).install("org-stopped");
+    const orch = new InitialSyncOrchestrator(h.db, producer);
+    const runs = new SyncRunsRepository(h.db);
+    for (const j of await waitingSteps()) await j.remove();
+    const cursor = await orch.start(tenant.id, ["products", "stock", "customers"]);
+    const id = (e: SyncEntity) => cursor.runIds[e] as string;
+    const run = async (entity: SyncEntity, page: number, p: EntityPipeline<unknown> = pipelines[entity]) => {
+      for (const j of await waitingSteps()) await j.remove();
+      return orch.step(tenant.id, { runId: id(entity), entity, page }, p, {});
+    };
+    expect(await run("products", 1)).toBe("ran");
+    const failure = {
+      reason: "O Bling respondeu com erro (HTTP 503).",
+      nextStep: "Clique em “Tentar de novo”.",
+    };
+
+    // A job of a step the checkpoint is not at (stale, or another entity) stops nothing.
+    expect(await orch.stop(tenant.id, { runId: id("stock"), entity: "stock" }, failure)).toBe(false);
+    expect(await orch.stop(tenant.id, { runId: id("products"), entity: "products" }, failure)).toBe(true);
+    const stopped = await runs.get(id("products"));
+    expect(stopped).toMatchObject({ status: "failed", done: 10, skipped: 1 });
+    expect(stopped?.finishedAt).toBeInstanceOf(Date);
+    expect(readRunFailure(stopped?.error)).toEqual(failure);
+    // The steps behind it will not start: "cancelled", not "queued" forever.
+    expect((await runs.get(id("stock")))?.status).toBe("cancelled");
+    expect((await runs.get(id("customers")))?.status).toBe("cancelled");
+    expect((await new TenantsRepository(h.db).findById(tenant.id))?.initialSyncDoneAt).toBeNull();
+
+    // Only the stopped step can be retried, and two clicks enqueue one step, at the page it stopped at.
+    for (const j of await waitingSteps()) await j.remove();
+    expect(await orch.retryStopped(tenant.id, "stock", 1)).toBe(false);
+    expect(await orch.retryStopped(tenant.id, "products", 1)).toBe(true);
+    expect(await orch.retryStopped(tenant.id, "products", 2)).toBe(false);
+    const queued = await waitingSteps();
+    expect(queued.map((j) => j.data)).toEqual([
+      { tenantId: tenant.id, runId: id("products"), entity: "products", page: 2 },
+    ]);
+    expect(await runs.get(id("products"))).toMatchObject({ status: "queued", error: null, finishedAt: null });
+    expect((await runs.get(id("stock")))?.status).toBe("queued");
+
+    // The continued pass reads "running" from the page it resumes at, then walks on to the end.
+    const watch: EntityPipeline<unknown> = {
+      entity: "products",
+      async runPage(ctx, page) {
+        expect((await runs.get(id("products")))?.status).toBe("running");
+        return pipelines.products.runPage(ctx, page);
+      },
+    };
+    expect(await run("products", 2, watch)).toBe("ran");
+    expect(await run("products", 3)).toBe("ran");
+    expect(await run("stock", 1)).toBe("ran");
+    expect(await run("stock", 2)).toBe("ran");
+    expect(await run("customers", 1)).toBe("ran");
+    expect(await run("customers", 2)).toBe("finished");
+    const after = await runs.latestByEntity(tenant.id, "initial");
+    expect(after.map((r) => [r.entity, r.status, r.error])).toEqual(
+      expect.arrayContaining([
+        ["products", "done", null],
+        ["stock", "done", null],
+        ["customers", "done", null],
+      ]),
+    );
+    expect((await new TenantsRepository(h.db).findById(tenant.id))?.initialSyncDoneAt).toBeInstanceOf(Date);
   });
 });

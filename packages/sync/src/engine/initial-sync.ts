@@ -3,6 +3,7 @@ import { z } from "zod";
 import { safeJobId } from "../queues/job-ids.js";
 import type { JobProducer } from "../queues/producer.js";
 import { type SyncEntity, syncEntities } from "../queues/queues.js";
+import type { RunFailure } from "./run-failure.js";
 
 export interface PageResult {
   hasMore: boolean;
@@ -115,7 +116,9 @@ export class InitialSyncOrchestrator {
       await this.enqueueCurrent(tenantId, before);
       return "stale";
     }
-    if (step.page === 1) await new SyncRunsRepository(this.db).start(step.runId);
+    // Every page, not only the first: a step continued after a stop ("Tentar de novo", a reconnect's
+    // catch-up) reads "running" again from the page it resumes at.
+    await new SyncRunsRepository(this.db).start(step.runId);
     // A cursor written before `base` existed, mid-run: keep adding deltas as then.
     const base: RunCounts | undefined =
       before.base ?? (step.page === 1 ? { done: 0, failed: 0, skipped: 0 } : undefined);
@@ -158,6 +161,56 @@ export class InitialSyncOrchestrator {
     if (next.finishedAt) return "finished";
     await this.enqueueCurrent(tenantId, next);
     return "ran";
+  }
+
+  /**
+   * The current step's job gave up (no retry left): its run reads "failed" with `failure`, the steps after it
+   * "cancelled" (nothing would start them), and the checkpoint stays where it stopped, so `retryStopped` (the
+   * page's "Tentar de novo") or a reconnect's catch-up continues from there. A job of a step the checkpoint
+   * has already moved past changes nothing (returns false).
+   */
+  async stop(
+    tenantId: string,
+    step: { runId: string; entity: SyncEntity },
+    failure: RunFailure,
+  ): Promise<boolean> {
+    const c = await this.cursor(tenantId);
+    if (!c || c.finishedAt || c.order[c.index] !== step.entity || c.runIds[step.entity] !== step.runId)
+      return false;
+    const later = c.order.slice(c.index + 1).flatMap((e) => c.runIds[e] ?? []);
+    await this.db.transaction(async (tx) => {
+      const runs = new SyncRunsRepository(tx);
+      await runs.finish(step.runId, "failed", JSON.stringify(failure));
+      await runs.cancelQueued(later);
+    });
+    return true;
+  }
+
+  /**
+   * "Tentar de novo" on a stopped step: the pass continues from its checkpoint (the page it stopped at, then
+   * the steps it held back), under a job id of its own — the given-up job keeps the step's usual id in
+   * BullMQ's failed set. False when `entity` is not a stopped current step (nothing is enqueued); of two
+   * clicks at once only one moves the run back to "queued", so only one enqueues.
+   */
+  async retryStopped(tenantId: string, entity: SyncEntity, stamp: number): Promise<boolean> {
+    const c = await this.cursor(tenantId);
+    const runId = c?.runIds[entity];
+    if (!c || !runId || c.finishedAt || c.order[c.index] !== entity) return false;
+    const later = c.order.slice(c.index + 1).flatMap((e) => c.runIds[e] ?? []);
+    const moved = await this.db.transaction(async (tx) => {
+      const runs = new SyncRunsRepository(tx);
+      const [current] = await runs.requeue([runId], ["failed"]);
+      if (!current) return false;
+      await runs.requeue(later, ["cancelled"]);
+      return true;
+    });
+    if (!moved) return false;
+    await this.producer.enqueue(
+      "initial-sync-step",
+      { tenantId, runId, entity, page: c.page },
+      { jobId: safeJobId("init", runId, c.page, "retry", stamp) },
+    );
+    return true;
   }
 
   private async enqueueCurrent(tenantId: string, c: InitialCursor): Promise<void> {

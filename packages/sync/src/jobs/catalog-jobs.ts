@@ -1,6 +1,7 @@
 import { CursorsRepository } from "@zb/db";
 import { z } from "zod";
 import { type EntityPipeline, InitialSyncOrchestrator } from "../engine/initial-sync.js";
+import { describeStepFailure } from "../engine/run-failure.js";
 import type { SyncContext } from "../pipelines/context.js";
 import { customersPipeline } from "../pipelines/customers.js";
 import { auditDrift } from "../pipelines/drift.js";
@@ -72,6 +73,14 @@ export const initialSyncStepJob = defineJob({
     const r = await orchestrator.step(p.tenantId, p, pipelines[p.entity], job.sync);
     if (r === "finished") await job.onInitialSyncFinished?.(p.tenantId);
     return r;
+  },
+  // Nothing else would end the pass: without this its run read "Em andamento" forever, with no reason.
+  async onGiveUp(p, failure, services) {
+    await new InitialSyncOrchestrator(services.db, services.producer).stop(
+      p.tenantId,
+      p,
+      describeStepFailure(failure.error, failure.attempts),
+    );
   },
 });
 

@@ -79,14 +79,16 @@ export interface JobSpec<Name extends string, Schema extends z.ZodType, Needs ex
   prepayBudget?: boolean;
   run(payload: z.output<Schema>, job: JobRunFor<Needs>): Promise<unknown>;
   /**
-   * Called once when the job fails for good (its last attempt, or an error that gives up): what the merchant
-   * must see instead of a job that silently stopped (e.g. a ledger failure, which the alerts watch).
+   * The job failed for the last time (no attempt left, or an error never retried): record what the merchant
+   * must read. `error` is what the handler threw, `attempts` how many runs it had.
    */
-  onGiveUp?(
-    payload: z.output<Schema>,
-    job: JobRun,
-    failure: { err: unknown; attempts: number },
-  ): Promise<void>;
+  onGiveUp?(payload: z.output<Schema>, failure: GiveUp, services: JobServices): Promise<void>;
+}
+
+/** A job's last failure, as `onGiveUp` receives it. */
+export interface GiveUp {
+  error: unknown;
+  attempts: number;
 }
 
 export interface JobDefinition<
@@ -104,9 +106,7 @@ export interface JobDefinition<
   /** The tenant a payload belongs to (every tenant job's payload carries `tenantId`). */
   tenantIdOf(payload: z.output<Schema>): string | undefined;
   run(payload: z.output<Schema>, job: JobRunFor<Needs>): Promise<unknown>;
-  readonly onGiveUp:
-    | ((payload: z.output<Schema>, job: JobRun, failure: { err: unknown; attempts: number }) => Promise<void>)
-    | undefined;
+  onGiveUp?(payload: z.output<Schema>, failure: GiveUp, services: JobServices): Promise<void>;
 }
 
 function tenantIdOf(payload: unknown): string | undefined {
@@ -128,6 +128,6 @@ export function defineJob<const Name extends string, Schema extends z.ZodType, c
     prepayBudget: spec.prepayBudget ?? spec.needs === "bling",
     tenantIdOf,
     run: spec.run,
-    onGiveUp: spec.onGiveUp,
+    ...(spec.onGiveUp ? { onGiveUp: spec.onGiveUp } : {}),
   };
 }

@@ -19,9 +19,9 @@ export const exportOrderJob = defineJob({
   run: (p, job) => exportOrder(job.sync, p.zydonOrderId),
   // Bling kept failing (5xx, timeouts) through every attempt: the order is a failure the merchant sees
   // (Histórico, alerts) and can retry, not a job that silently stopped.
-  async onGiveUp(p, job, f) {
-    const reason = `O pedido ${p.zydonOrderId} não foi enviado ao Bling depois de ${f.attempts} ${f.attempts === 1 ? "tentativa" : "tentativas"}: ${errorMessage(f.err)}. Tente de novo pelo Histórico; se persistir, verifique se o Bling está no ar.`;
-    await new LedgerRepository(job.db).record({
+  async onGiveUp(p, f, services) {
+    const reason = `O pedido ${p.zydonOrderId} não foi enviado ao Bling depois de ${f.attempts} ${f.attempts === 1 ? "tentativa" : "tentativas"}: ${errorMessage(f.error)}. Tente de novo pelo Histórico; se persistir, verifique se o Bling está no ar.`;
+    await new LedgerRepository(services.db).record({
       tenantId: p.tenantId,
       entity: "order",
       entityKey: p.zydonOrderId,

@@ -1,4 +1,6 @@
+import { BlingError, BlingValidationError } from "@zb/bling";
 import type { Database } from "@zb/db";
+import { ZydonError } from "@zb/zydon";
 import { actionOf } from "../engine/errors.js";
 import type { KeyedLock } from "../engine/page-pool.js";
 import type { BlingPort } from "../ports/bling-port.js";
@@ -53,11 +55,35 @@ export function isTransient(err: unknown): boolean {
   return action === "retry" || action === "wait" || action === "reconnect";
 }
 
+/** What a vendor says when it says nothing: never shown as the reason of a failure. */
+const SAYS_NOTHING =
+  /^(erro desconhecido|unknown error|internal server error|erro interno|error|erro|null)\.?$/i;
+
+/**
+ * The part of a ledger reason after "O Zydon recusou o produto X: ". Bling and Zydon errors read in pt-BR as
+ * what the vendor answered (its own words and the HTTP status), never our English message with the method
+ * and path, and never a bare "Erro desconhecido": an answer without a reason says so.
+ */
 export function errorMessage(err: unknown): string {
   if (err && typeof err === "object") {
-    const e = err as { pt?: string; message?: string; ptBrMessage?: () => string };
+    const e = err as { ptBrMessage?: () => string };
     if (typeof e.ptBrMessage === "function") return e.ptBrMessage();
-    if (typeof e.message === "string") return e.message;
   }
+  if (err instanceof BlingError || err instanceof ZydonError) {
+    const who = err instanceof BlingError ? "o Bling" : "o Zydon";
+    const status = err.status ?? null;
+    if (status === null) return `${who} não respondeu`;
+    const words = (
+      err instanceof BlingError
+        ? err instanceof BlingValidationError
+          ? err.fieldLines().join("; ")
+          : (err.description ?? "")
+        : (err.zydonMessage ?? "")
+    ).trim();
+    return words && !SAYS_NOTHING.test(words)
+      ? `${who} respondeu “${words}” (HTTP ${status})`
+      : `${who} respondeu com erro (HTTP ${status}) sem informar o motivo`;
+  }
+  if (err instanceof Error) return err.message;
   return String(err);
 }

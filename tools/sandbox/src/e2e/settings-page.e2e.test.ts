@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { apiServerOptions, app, composeAppDeps } from "@zb/api";
 import { apiEnvKeys, createLogger, loadConfig, workerEnvKeys } from "@zb/config";
-import { LedgerRepository, runMigrations, TenantsRepository } from "@zb/db";
+import { LedgerRepository, runMigrations, SyncRunsRepository, TenantsRepository } from "@zb/db";
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, testEnv } from "@zb/testing";
 import { type ComposedWorker, composeWorker } from "@zb/worker";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
@@ -368,6 +368,65 @@ describe.skipIf(!hasChromium)(
       await expect.poll(() => bannerState(page), { timeout: 20_000 }).toBe("active");
       await shotEveryTab(page, "active");
     }, 180_000);
+
+    it("the first sync has one outcome ('Concluída com N itens ignorados') and 'ver quais' opens Histórico with those rows", async () => {
+      showLogsOnFailure();
+      const runs = await new SyncRunsRepository(worker.db.db).latestByEntity(tenantId, "initial");
+      const failed = runs.reduce((n, r) => n + r.failed, 0);
+      const skipped = runs.reduce((n, r) => n + r.skipped, 0);
+      // The demo's deliberate problems are skips (the customer without CPF/CNPJ among them), never failures.
+      expect(failed).toBe(0);
+      expect(skipped).toBeGreaterThan(0);
+      const sentence = `Concluída com ${skipped} ${skipped === 1 ? "item ignorado" : "itens ignorados"}.`;
+
+      await page.getByTestId("tab-sync").click();
+      const outcome = page.getByTestId("progress-outcome");
+      await outcome.waitFor({ timeout: 10_000 });
+      await expect(outcome.getAttribute("data-kind")).resolves.toBe("ok_with_skips");
+      await expect(outcome.getByTestId("outcome-sentence").textContent()).resolves.toBe(
+        `${sentence} — ver quais`,
+      );
+      await expect(outcome.locator(".zb-badge").textContent()).resolves.toBe("Concluída com avisos");
+      // One outcome: no row reads a plain success beside a count of failures, none reads "Falhou".
+      const rowTexts = await page.getByTestId("progress-row").allTextContents();
+      for (const text of rowTexts) expect(text).not.toMatch(/Falhou|\d falhas?\b/);
+      await shot(page, "07b-sync-outcome-ignored");
+
+      const holders = runs.filter((r) => r.skipped > 0);
+      const since = new Date(Math.min(...holders.map((r) => r.startedAt?.getTime() ?? 0)));
+      await outcome.getByRole("button", { name: /^ver quais/ }).click();
+      await expect
+        .poll(() => page.getByTestId("tab-ledger").getAttribute("aria-selected"), { timeout: 5_000 })
+        .toBe("true");
+      await page.getByTestId("ledger-since").waitFor({ timeout: 10_000 });
+      await page.getByTestId("ledger-row").first().waitFor({ timeout: 10_000 });
+      const outcomes = await page
+        .getByTestId("ledger-row")
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-outcome")));
+      await expect(page.getByLabel("Resultado").inputValue()).resolves.toBe("skipped");
+      // One step holding the skips: its type; several: every type.
+      const tipo = await page.getByLabel("Tipo").inputValue();
+      expect(tipo === "").toBe(holders.length > 1);
+      // Exactly the records the filter means: open skips of that type since the run began.
+      const expected = await new LedgerRepository(worker.db.db).list({
+        tenantId,
+        outcome: "skipped",
+        onlyOpen: true,
+        since,
+        ...(tipo ? { entity: tipo } : {}),
+        pageSize: 20,
+      });
+      expect(expected.total).toBeGreaterThan(0);
+      expect(outcomes.length).toBe(Math.min(20, expected.total));
+      expect(new Set(outcomes)).toEqual(new Set(["skipped"]));
+      console.info(
+        `ver quais: the run skipped ${skipped}; Histórico lists ${expected.total} (${holders.map((r) => r.entity).join(", ")})`,
+      );
+      await expect(page.getByTestId("ledger-row").filter({ hasText: NO_DOC_CUSTOMER }).count()).resolves.toBe(
+        1,
+      );
+      await shot(page, "07c-ledger-ver-quais");
+    }, 30_000);
 
     it("connected: a made-up loja is refused against Bling, and no stock is written in Zydon", async () => {
       showLogsOnFailure();
