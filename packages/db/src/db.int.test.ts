@@ -56,6 +56,8 @@ describe("migrations", () => {
       const tables =
         await c.sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`;
       expect(tables.map((t) => t.table_name)).toEqual([
+        "alert_settings",
+        "alerts",
         "bling_connections",
         "entity_links",
         "oauth_states",

@@ -10,6 +10,7 @@ import {
   readDeliveries,
 } from "@zb/sync";
 import type { AppDeps } from "../deps.js";
+import { fieldErrors } from "./field-errors.js";
 import { nowOf } from "./repos.js";
 
 type Deps = Pick<AppDeps, "db" | "producer" | "logger" | "now">;
@@ -76,19 +77,7 @@ export async function saveAlertSettings(
   const input = { ...(body as Record<string, unknown>) };
   if (!("webhookUrl" in input) || input.webhookUrl === undefined) input.webhookUrl = before.webhookUrl;
   const parsed = alertSettingsSchema.safeParse(input, { error: () => "Valor inválido." });
-  if (!parsed.success) {
-    const errors = new Map<string, string>();
-    for (const issue of parsed.error.issues) {
-      const key = issue.path.map(String).join(".") || "_";
-      if (issue.code === "unrecognized_keys") {
-        for (const k of issue.keys)
-          if (!errors.has(k)) errors.set(key === "_" ? k : `${key}.${k}`, "Campo desconhecido.");
-        continue;
-      }
-      if (!errors.has(key)) errors.set(key, issue.message);
-    }
-    return { ok: false, errors: Object.fromEntries(errors) };
-  }
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   await repo.saveConfig(tenant.id, parsed.data);
   deps.logger.info(
     { tenantId: tenant.id, emails: parsed.data.emails.length, webhook: parsed.data.webhookUrl !== null },

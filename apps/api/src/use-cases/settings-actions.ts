@@ -13,6 +13,7 @@ import {
   tenantSettingsInputSchema,
 } from "@zb/sync";
 import type { AppDeps } from "../deps.js";
+import { fieldErrors } from "./field-errors.js";
 import { notePauseChange } from "./page-state.js";
 import { nowOf, repos } from "./repos.js";
 import { verifySettingsIds } from "./settings-verify.js";
@@ -59,23 +60,7 @@ export async function validateSettings(
   if (body === undefined || body === null) return { ok: false, errors: { _: "Envie as configurações." } };
   // Issues the schema has no pt-BR text for (wrong types, mostly) get a generic one instead of zod's English.
   const parsed = tenantSettingsInputSchema.safeParse(body, { error: () => "Valor inválido." });
-  if (!parsed.success) {
-    // A Map, not an object literal: a field named `constructor` or `toString` would find the inherited
-    // member already "set" and get no message at all.
-    const errors = new Map<string, string>();
-    const add = (k: string, m: string) => {
-      if (!errors.has(k)) errors.set(k, m);
-    };
-    for (const issue of parsed.error.issues) {
-      const key = issue.path.map(String).join(".") || "_";
-      if (issue.code === "unrecognized_keys") {
-        for (const k of issue.keys) add(key === "_" ? k : `${key}.${k}`, "Campo desconhecido.");
-        continue;
-      }
-      add(key, issue.message);
-    }
-    return { ok: false, errors: Object.fromEntries(errors) };
-  }
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   const before = readTenantSettings(tenant.settings);
   const missing = await verifySettingsIds(deps, tenant, before, parsed.data);
   if (Object.keys(missing).length > 0) return { ok: false, errors: missing };

@@ -1,3 +1,4 @@
+import { TenantsRepository } from "@zb/db";
 import { describe, expect, it } from "vitest";
 import { blingProduct, blingVariation } from "../test-support/fake-bling.js";
 import { ledgerRows, links, useSyncTestDatabase } from "../test-support/test-context.js";
@@ -90,12 +91,9 @@ describe("field ownership", () => {
     await syncProduct(owned, p.id);
     expect(owned.zydon.productBySku("CAN-1")?.write.name).toBe("Caneca do lojista");
 
-    // Same tenant, same fakes, settings back to "o app mantém igual ao Bling".
-    const mirrored = {
-      ...owned,
-      settings: { ...owned.settings, ownership: { ...owned.settings.ownership, content: "bling" as const } },
-    };
-    expect(await syncProduct(mirrored, p.id)).toBe("updated");
+    // The merchant hands names back to Bling: a job already running reads it at its next product.
+    await new TenantsRepository(t.db).updateSettings(owned.tenantId, { ownership: { content: "bling" } });
+    expect(await syncProduct(owned, p.id)).toBe("updated");
     expect(owned.zydon.productBySku("CAN-1")?.write.name).toBe("Caneca 300 ml");
   });
 

@@ -8,6 +8,7 @@ import type { ErpProductDetail, ErpProductSummary } from "../ports/bling-port.js
 import { type PortalProductRef, productFieldGroups } from "../ports/zydon-port.js";
 import { zydonOwns } from "../settings/tenant-settings.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { withFreshOwnership } from "./ownership.js";
 import { type JudgedPrice, judgePrice, priceJumpLimit, recordPriceVerdicts } from "./price-hold.js";
 import { readinessTotal } from "./readiness.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
@@ -48,9 +49,10 @@ export async function syncProduct(
 }
 
 async function syncProductNow(
-  ctx: SyncContext,
+  jobCtx: SyncContext,
   summaryOrId: ErpProductSummary | string,
 ): Promise<ProductOutcome> {
+  const ctx = await withFreshOwnership(jobCtx);
   const ledger = new LedgerRepository(ctx.db);
   const blingId = typeof summaryOrId === "string" ? summaryOrId : summaryOrId.id;
   if (typeof summaryOrId !== "string" && !summaryOrId.codigo?.trim()) {

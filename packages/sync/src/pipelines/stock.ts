@@ -6,6 +6,7 @@ import { forEachPooled, KeyedLock, PAGE_CONCURRENCY } from "../engine/page-pool.
 import { zydonOwns } from "../settings/tenant-settings.js";
 import { clearConfigError, recordConfigError } from "./config-errors.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { withFreshOwnership } from "./ownership.js";
 import { syncProduct } from "./products.js";
 import { allowStockZeroing, massChangeShare } from "./stock-guard.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
@@ -79,12 +80,14 @@ function target(link: EntityLink) {
  * One Bling request per batch (`maxBalanceBatch` ids). Returns counts.
  */
 export async function syncStockFor(
-  ctx: SyncContext,
+  jobCtx: SyncContext,
   given: EntityLink[],
   opts: { depositId?: string | null; absent?: EntityLink[] } = {},
 ) {
-  const ledger = new LedgerRepository(ctx.db);
   const result = { synced: 0, skipped: 0, failed: 0, written: 0 };
+  if (given.length === 0) return result;
+  const ctx = await withFreshOwnership(jobCtx);
+  const ledger = new LedgerRepository(ctx.db);
   // Stock kept in Zydon (field ownership): only a record that never had a stock written gets Bling's once.
   // (null: the drift audit re-linked the record, so nothing was written to this one yet).
   const links = zydonOwns(ctx.settings, "stock")

@@ -97,7 +97,14 @@ export function useSyncTestDatabase(): SyncTestDatabase {
       return (await new TenantsRepository(api.db).install(`org-${randomUUID()}`)).tenant.id;
     },
     async context(opts = {}) {
-      return testContext({ ...opts, db: api.db, tenantId: await api.newTenant() });
+      const tenantId = await api.newTenant();
+      // Stored too: pipelines re-read what must be current (field ownership) from the tenant row.
+      if (opts.settings !== undefined)
+        await new TenantsRepository(api.db).updateSettings(
+          tenantId,
+          opts.settings as Record<string, unknown>,
+        );
+      return testContext({ ...opts, db: api.db, tenantId });
     },
   };
   return api;

@@ -658,6 +658,67 @@ describe.skipIf(!hasChromium)(
       await consolePage.close();
     }, 60_000);
 
+    it("field ownership: a name the merchant keeps in Zydon survives a rename in Bling", async () => {
+      showLogsOnFailure();
+      // Remount Configurações, so an earlier "Configurações salvas." is not taken for this save's.
+      await page.getByTestId("tab-sync").click();
+      await page.getByTestId("tab-settings").click();
+      await page.getByLabel("Nome e descrições").selectOption("zydon");
+      await page.getByTestId("settings-save").click();
+      await page.getByText("Configurações salvas.").waitFor({ timeout: 10_000 });
+      await page.getByTestId("settings-ownership").scrollIntoViewIfNeeded();
+      await shot(page, "11d-settings-field-ownership");
+      const session = await adminSession();
+      const stored = await fetch(`${apiUrl}/api/settings`, {
+        headers: { authorization: `Bearer ${session.token}` },
+      }).then((r) => r.json() as Promise<{ ownership: Record<string, string> }>);
+      expect(stored.ownership).toMatchObject({ content: "zydon", price: "bling", stock: "bling" });
+
+      // The merchant renames a product in Zydon's admin; then it is renamed in Bling too.
+      const acc = world.bling.sim.control.getAccount(world.blingAccountId);
+      const org = world.zydon.sim.org(world.organizationId);
+      const record = [...org.products.values()].find((z) =>
+        acc.products.some((p) => p.formato === "S" && !p.idProdutoPai && p.codigo === z.sku),
+      );
+      const product = acc.products.find((p) => p.codigo === record?.sku && !p.idProdutoPai);
+      if (!record || !product) throw new Error("no simple product synced to Zydon");
+      record.name = "Nome escrito pelo lojista no Zydon";
+      const since = Date.now();
+      world.bling.sim.control.upsertProduct(world.blingAccountId, {
+        id: Number(product.id),
+        nome: "Renomeado no Bling",
+      });
+      await waitFor(
+        "the product to be written again",
+        async () => {
+          const page1 = await fetch(
+            `${apiUrl}/api/settings/ledger?entity=product&search=${encodeURIComponent(record.sku)}`,
+            { headers: { authorization: `Bearer ${session.token}` } },
+          ).then((r) => r.json() as Promise<{ items: Array<{ reason: string | null; updatedAt: string }> }>);
+          return page1.items.some(
+            (i) => i.reason === "Produto atualizado no Zydon." && Date.parse(i.updatedAt) >= since - 1_000,
+          );
+        },
+        30_000,
+      );
+      expect(
+        world.zydon.sim.snapshot(world.organizationId).products.find((z) => z.sku === record.sku)?.name,
+      ).toBe("Nome escrito pelo lojista no Zydon");
+      // Back to "o app mantém igual ao Bling" for the tests after this one.
+      await page.getByLabel("Nome e descrições").selectOption("bling");
+      await page.getByTestId("settings-save").click();
+      await waitFor(
+        "ownership back to Bling",
+        async () =>
+          (
+            await fetch(`${apiUrl}/api/settings`, {
+              headers: { authorization: `Bearer ${session.token}` },
+            }).then((r) => r.json() as Promise<{ ownership: Record<string, string> }>)
+          ).ownership.content === "bling",
+        10_000,
+      );
+    }, 60_000);
+
     it("pauses: no more Bling requests for the tenant, even when Bling sends webhooks", async () => {
       showLogsOnFailure();
       const control = world.bling.sim.control;
