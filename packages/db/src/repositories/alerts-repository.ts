@@ -156,7 +156,7 @@ export class AlertsRepository {
 
   async recordDelivery(
     id: number,
-    patch: { status: AlertStatus; deliveries: Record<string, unknown>; sentAt?: Date | null },
+    patch: { status: AlertStatus; deliveries: Record<string, unknown>; sentAt?: Date | null; at?: Date },
   ): Promise<void> {
     await this.db
       .update(alerts)
@@ -164,9 +164,22 @@ export class AlertsRepository {
         status: patch.status,
         deliveries: patch.deliveries,
         ...(patch.sentAt !== undefined ? { sentAt: patch.sentAt } : {}),
-        updatedAt: new Date(),
+        updatedAt: patch.at ?? new Date(),
       })
       .where(eq(alerts.id, id));
+  }
+
+  /**
+   * Alerts still pending that nobody touched since `before`: their delivery job was lost (Redis restarted
+   * empty) or never enqueued (a crash between the insert and the enqueue). The watcher hands them over again.
+   */
+  async stalePending(before: Date, limit = 100): Promise<Array<{ id: number; tenantId: string }>> {
+    return this.db
+      .select({ id: alerts.id, tenantId: alerts.tenantId })
+      .from(alerts)
+      .where(and(eq(alerts.status, "pending"), lt(alerts.updatedAt, before)))
+      .orderBy(alerts.id)
+      .limit(limit);
   }
 
   /** The page's list, newest first. */

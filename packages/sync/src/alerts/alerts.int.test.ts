@@ -228,6 +228,28 @@ describe("alerts", () => {
     expect(JSON.stringify(pending)).not.toContain("user:pw");
   });
 
+  it("hands a pending alert whose delivery job was lost to delivery again, once it is stale", async () => {
+    const w = await tenantWithAlerts();
+    const lost = await w.repo.raise({
+      tenantId: w.tenantId,
+      kind: "order_failed",
+      dedupeKey: "lost-job",
+      subject: "Pedido PED-404 não foi enviado ao Bling",
+      facts: { zydonOrderId: "PED-404", reason: "Recusado." },
+      throttleMs: 0,
+      now: w.now,
+    });
+    if (lost.kind !== "raised") throw new Error("not raised");
+    await t.sql`update alerts set updated_at = ${new Date(w.now.getTime() - 5 * 60_000).toISOString()} where id = ${lost.alert.id}`;
+    await w.watch();
+    expect(w.delivered).not.toContain(lost.alert.id); // a retry may still be waiting
+    await t.sql`update alerts set updated_at = ${new Date(w.now.getTime() - 20 * 60_000).toISOString()} where id = ${lost.alert.id}`;
+    await w.watch();
+    expect(w.delivered).toContain(lost.alert.id);
+    expect(w.fake.mails.map((m) => m.subject)).toContain("Pedido PED-404 não foi enviado ao Bling");
+    expect((await w.repo.get(lost.alert.id))?.status).toBe("sent");
+  });
+
   it("sends the daily summary once a day, from 08:00 in São Paulo", async () => {
     const w = await tenantWithAlerts({
       emails: ["dono@loja.com.br"],

@@ -102,6 +102,7 @@ export async function deliverAlert(deps: AlertDeliveryDeps, alertId: number): Pr
   }
   if (jobs.length === 0) {
     await repo.recordDelivery(alert.id, {
+      at: now,
       status: "failed",
       deliveries: {
         email: {
@@ -145,6 +146,7 @@ export async function deliverAlert(deps: AlertDeliveryDeps, alertId: number): Pr
         ? "failed"
         : "pending";
   await repo.recordDelivery(alert.id, {
+    at: now,
     status,
     deliveries,
     ...(allSent ? { sentAt: now } : {}),

@@ -66,8 +66,16 @@ export async function watchAlerts(deps: AlertWatchDeps): Promise<{ raised: numbe
       if (r === "suppressed") suppressed++;
     }
   }
+  // A pending alert untouched for longer than any retry wait lost its delivery job: hand it over again (one
+  // job per alert id, so one still waiting is not doubled; a delivered one is a no-op).
+  for (const a of await repo.stalePending(new Date(now.getTime() - STALE_PENDING_MS))) {
+    await deps.deliver(a.tenantId, a.id);
+  }
   return { raised, suppressed };
 }
+
+/** Longer than the longest wait between two delivery tries (alertRetryDelayMs at its last try: 4 min). */
+const STALE_PENDING_MS = 15 * 60_000;
 
 /** Raise one occurrence and, when it is to be sent, hand it to delivery. */
 export async function raiseAlert(
