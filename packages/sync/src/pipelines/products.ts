@@ -52,12 +52,11 @@ async function syncProductNow(
   jobCtx: SyncContext,
   summaryOrId: ErpProductSummary | string,
 ): Promise<ProductOutcome> {
-  const ctx = await withFreshOwnership(jobCtx);
-  const ledger = new LedgerRepository(ctx.db);
+  const ledger = new LedgerRepository(jobCtx.db);
   const blingId = typeof summaryOrId === "string" ? summaryOrId : summaryOrId.id;
   if (typeof summaryOrId !== "string" && !summaryOrId.codigo?.trim()) {
     await ledger.record({
-      tenantId: ctx.tenantId,
+      tenantId: jobCtx.tenantId,
       entity: "product",
       entityKey: `bling:${blingId}`,
       action: "import",
@@ -67,10 +66,13 @@ async function syncProductNow(
     });
     return "skipped";
   }
-  let detail = await ctx.bling.getProduct(blingId);
+  let detail = await jobCtx.bling.getProduct(blingId);
   // A variation's own id (e.g. from a webhook): the unit of sync is its parent.
   if (detail?.idProdutoPai && detail.idProdutoPai !== detail.id)
-    detail = await ctx.bling.getProduct(detail.idProdutoPai);
+    detail = await jobCtx.bling.getProduct(detail.idProdutoPai);
+  // Ownership is read after Bling's answer: an edit Bling made after the merchant's save is never written
+  // under the ownership from before it.
+  const ctx = await withFreshOwnership(jobCtx);
   if (!detail) return inactivateDeleted(ctx, blingId);
   if (!ctx.sameKey) return writeProduct(ctx, detail);
   // Records of a page run together (engine/page-pool.ts): the product's SKUs are held from the duplicate

@@ -151,6 +151,9 @@ describe("continuous sync (API + worker + both simulators)", () => {
     const before = (await tenants.findById(t.tenantId))?.settings ?? {};
     const ownership = { content: "zydon", price: "zydon" };
     await tenants.updateSettings(t.tenantId, { ...before, ownership });
+    // A job already between its ownership read and its Zydon write finishes first (the merchant's edit comes
+    // after the save, not within the same instant).
+    await new Promise((r) => setTimeout(r, 1_500));
     try {
       const [a] = simpleProducts();
       if (!a) throw new Error("demo account without simple products");

@@ -674,7 +674,9 @@ describe.skipIf(!hasChromium)(
       }).then((r) => r.json() as Promise<{ ownership: Record<string, string> }>);
       expect(stored.ownership).toMatchObject({ content: "zydon", price: "bling", stock: "bling" });
 
-      // The merchant renames a product in Zydon's admin; then it is renamed in Bling too.
+      // The merchant renames a product in Zydon's admin (after the save: a job already between its ownership
+      // read and its Zydon write finishes first); then it is renamed in Bling too.
+      await page.waitForTimeout(1_500);
       const acc = world.bling.sim.control.getAccount(world.blingAccountId);
       const org = world.zydon.sim.org(world.organizationId);
       const record = [...org.products.values()].find((z) =>
