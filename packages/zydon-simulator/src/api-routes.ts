@@ -160,6 +160,7 @@ export function registerApiRoutes(
     const before = prod.variations.length;
     prod.variations = prod.variations.filter((x) => x.id !== p.id);
     if (prod.variations.length === before) throw notFound("ProductVariation", p.id as string);
+    ctx.sim.dropItemStock(o, prod.id, p.id as string);
     return jsonResponse(204, undefined);
   });
 

@@ -695,6 +695,19 @@ export class ZydonSimulator {
     const item = itemKey(productId, variationId);
     for (const key of index.get(item) ?? []) org.stock.delete(key);
     index.delete(item);
+    this.dropItemPrices(org, productId, variationId);
+  }
+
+  /**
+   * Remove a removed variation's rows from every price table. INFERENCE (zydon-api.md §7.1 shows table rows
+   * referencing `product_variation_id`; nothing says what happens when the variation goes): a row naming a
+   * variation that no longer exists would make every later PUT of the table's products fail.
+   */
+  dropItemPrices(org: OrgState, productId: string, variationId: string): void {
+    for (const table of org.priceTables.values())
+      table.products = table.products.filter(
+        (r) => !(r.product_id === productId && r.product_variation_id === variationId),
+      );
   }
 
   /** Everything a test needs to compare with Bling's state. Deep copies. */

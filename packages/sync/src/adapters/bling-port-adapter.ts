@@ -270,7 +270,13 @@ export function createBlingPort(client: BlingClient, opts: BlingPortAdapterOptio
     },
 
     async listStorePrices(q) {
-      const rows = await client.produtosLojas.list({ pagina: q.page, limite: PAGE, idLoja: num(q.idLoja) });
+      const rows = await client.produtosLojas.list({
+        pagina: q.page,
+        limite: PAGE,
+        idLoja: num(q.idLoja),
+        ...(q.dataAlteracaoInicial ? { dataAlteracaoInicial: q.dataAlteracaoInicial } : {}),
+        ...(q.dataAlteracaoFinal ? { dataAlteracaoFinal: q.dataAlteracaoFinal } : {}),
+      });
       return rows.map((r) => ({
         productId: String(r.produto.id),
         preco: r.preco ?? 0,

@@ -1,7 +1,7 @@
 import { ZydonApp } from "@zb/zydon";
 import { type StartedZydonSimulator, startZydonSimulator } from "@zb/zydon-simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PortalProductWrite } from "../ports/zydon-port.js";
+import type { PortalProductRef, PortalProductWrite } from "../ports/zydon-port.js";
 import { type Exclusive, ZydonPortAdapter } from "./zydon-port-adapter.js";
 
 /** The ZydonPort adapter against the Zydon simulator over HTTP: the variation axes a catalog shares. */
@@ -158,5 +158,55 @@ describe("ZydonPortAdapter: field groups Zydon owns (issue 18 #2)", () => {
       name: "Camiseta do Bling",
       price: 35,
     });
+  });
+});
+
+describe("ZydonPortAdapter: the app's price table", () => {
+  it("pages and polls each set their rows and keep the table's others, also from two jobs at once", async () => {
+    const orgId = await newOrg("Tabela de preço");
+    const key = zydonSim.sim.accessKeyFor(orgId);
+    const ids = zydonSim.sim.seed(orgId, { priceTables: [{ name: "Tabela do app" }] });
+    const tableId = ids.priceTables?.["Tabela do app"] as string;
+    const exclusive = memoryExclusive();
+    const one = new ZydonPortAdapter(app.client(key), { exclusive });
+    const two = new ZydonPortAdapter(app.client(key), { exclusive });
+    const refs: PortalProductRef[] = [];
+    for (const sku of ["T-1", "T-2", "T-3", "T-4"]) refs.push(await one.createProduct(shirt(sku, [])));
+    const shirtWithColors = await one.createProduct(shirt("T-5", ["Azul", "Verde"]));
+    const row = (i: number, price: number) => ({
+      productId: refs[i]?.id as string,
+      variationId: null,
+      price,
+    });
+
+    await one.setPriceTablePrices(tableId, [row(0, 10), row(1, 20)]);
+    await one.setPriceTablePrices(tableId, [row(2, 30)]);
+    // Two jobs write at once: neither loses the other's rows.
+    await Promise.all([
+      one.setPriceTablePrices(tableId, [row(3, 40)]),
+      two.setPriceTablePrices(tableId, [
+        row(0, 11),
+        ...shirtWithColors.variations.map((v) => ({
+          productId: shirtWithColors.id,
+          variationId: v.id,
+          price: 50,
+        })),
+      ]),
+    ]);
+    const prices = () =>
+      Object.fromEntries(
+        (zydonSim.sim.snapshot(orgId).priceTables.find((t) => t.id === tableId)?.products ?? []).map((r) => [
+          r.sku,
+          r.price,
+        ]),
+      );
+    expect(prices()).toEqual({ "T-1": 11, "T-2": 20, "T-3": 30, "T-4": 40, "T-5-Azul": 50, "T-5-Verde": 50 });
+
+    // A variation removed in Zydon takes its row with it; the next write still goes through.
+    await app
+      .client(key)
+      .products.deleteVariation(shirtWithColors.id, shirtWithColors.variations[0]?.id as string);
+    await one.setPriceTablePrices(tableId, [row(1, 21)]);
+    expect(prices()).toEqual({ "T-1": 11, "T-2": 21, "T-3": 30, "T-4": 40, "T-5-Verde": 50 });
   });
 });

@@ -34,6 +34,7 @@ export type Exclusive = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 export class ZydonPortAdapter implements ZydonPort {
   private axes: Map<string, { id: string; values: string[] }> | undefined;
   private axesTail: Promise<unknown> = Promise.resolve();
+  private readonly tableTails = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly zc: ZydonClient,
@@ -240,14 +241,46 @@ export class ZydonPortAdapter implements ZydonPort {
     await this.zc.products.modify(target.productId, (b) => ({ ...b, price }));
   }
 
+  /**
+   * The port sets these rows and leaves the table's others as they are, but the PUT of a table's products
+   * replaces them whole (adapter guess `priceTableProductsPath`): written page by page (100 a page) or a few at
+   * a time by the store-prices poll, page 2 would erase page 1. So it is a read-merge-write of the whole table,
+   * under the tenant's `zydon-price-table:<id>` lease (across processes; a promise chain in-process).
+   */
   async setPriceTablePrices(
     priceTableId: string,
     prices: Array<{ productId: string; variationId: string | null; price: number }>,
   ): Promise<void> {
-    await this.zc.priceTables.putProducts(
-      priceTableId,
-      prices.map((p) => ({ product_id: p.productId, product_variation_id: p.variationId, price: p.price })),
+    const key = (productId: string, variationId: string | null) => `${productId}:${variationId ?? ""}`;
+    const change = async () => {
+      const table = await this.zc.priceTables.get(priceTableId);
+      const rows = new Map<
+        string,
+        { product_id: string; product_variation_id: string | null; price: number }
+      >();
+      for (const r of table.products ?? [])
+        if (r.product_id && typeof r.price === "number")
+          rows.set(key(r.product_id, r.product_variation_id ?? null), {
+            product_id: r.product_id,
+            product_variation_id: r.product_variation_id ?? null,
+            price: r.price,
+          });
+      for (const p of prices)
+        rows.set(key(p.productId, p.variationId), {
+          product_id: p.productId,
+          product_variation_id: p.variationId,
+          price: p.price,
+        });
+      await this.zc.priceTables.putProducts(priceTableId, [...rows.values()]);
+    };
+    const lease = `zydon-price-table:${priceTableId}`;
+    const locked = this.opts.exclusive ? () => (this.opts.exclusive as Exclusive)(lease, change) : change;
+    const run = (this.tableTails.get(lease) ?? Promise.resolve()).then(locked, locked);
+    this.tableTails.set(
+      lease,
+      run.catch(() => undefined),
     );
+    await run;
   }
 
   async findPartnerByDocument(document: string): Promise<PortalPartner | null> {

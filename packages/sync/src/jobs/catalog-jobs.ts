@@ -7,7 +7,12 @@ import { customersPipeline } from "../pipelines/customers.js";
 import { auditDrift } from "../pipelines/drift.js";
 import { pollNewZydonOrders } from "../pipelines/orders.js";
 import { paymentMethodsPipeline } from "../pipelines/payment-methods.js";
-import { pricesPipeline } from "../pipelines/prices.js";
+import {
+  pollStorePrices,
+  pollStorePricesCursor,
+  pricesPipeline,
+  STORE_PRICES_CURSOR,
+} from "../pipelines/prices.js";
 import { productsPipeline, syncProduct, syncProductImages } from "../pipelines/products.js";
 import { pollProductChanges, pollProductsCursor } from "../pipelines/products-poll.js";
 import { buildReadinessReport } from "../pipelines/readiness.js";
@@ -42,6 +47,8 @@ export const initialSyncStartJob = defineJob({
     const cursors = new CursorsRepository(job.db);
     if (!(await cursors.get(p.tenantId, "poll:products", pollProductsCursor).catch(() => undefined)))
       await cursors.set(p.tenantId, "poll:products", { productsSince: new Date().toISOString() });
+    if (!(await cursors.get(p.tenantId, STORE_PRICES_CURSOR, pollStorePricesCursor).catch(() => undefined)))
+      await cursors.set(p.tenantId, STORE_PRICES_CURSOR, { since: new Date().toISOString() });
     await new InitialSyncOrchestrator(job.db, job.producer).start(p.tenantId, p.entities);
   },
 });
@@ -111,8 +118,8 @@ export const productImagesJob = defineJob({
 });
 
 /**
- * Polling fallbacks: new Zydon orders whose webhook was lost (always), and products/prices changed in Bling
- * (`dataAlteracao` windows; once the initial sync has finished).
+ * Polling fallbacks: new Zydon orders whose webhook was lost (always), and products, prices and store prices
+ * changed in Bling (`dataAlteracao` windows; once the initial sync has finished).
  */
 export const pollChangesJob = defineJob({
   name: "poll-changes",
@@ -129,7 +136,10 @@ export const pollChangesJob = defineJob({
       );
     }
     if (!job.initialSyncDone) return undefined;
-    return pollProductChanges(job.sync);
+    // Store prices (promotions included) have no webhook at all: this poll is their only path after the sync.
+    // First, as it costs one request per 100 changed links and must not wait behind a long products window.
+    const storePrices = await pollStorePrices(job.sync);
+    return { ...(await pollProductChanges(job.sync)), storePrices };
   },
 });
 

@@ -1,7 +1,8 @@
+import { CursorsRepository } from "@zb/db";
 import { describe, expect, it } from "vitest";
 import { zydonErrors } from "../test-support/call-log.js";
 import { ledgerRows, links, type TestContext, useSyncTestDatabase } from "../test-support/test-context.js";
-import { pricesPipeline } from "./prices.js";
+import { pollStorePrices, pricesPipeline, STORE_PRICES_CURSOR } from "./prices.js";
 import { releaseMassChangeGuard } from "./stock-guard.js";
 
 const t = useSyncTestDatabase();
@@ -154,5 +155,74 @@ describe("prices pipeline", () => {
     );
     expect(await pricesPipeline.runPage(ctx, 1)).toMatchObject({ synced: 40 });
     expect((await ledgerRows(ctx, "settings")).filter((r) => r.outcome === "failed")).toEqual([]);
+  });
+
+  describe("store-prices poll (no Bling webhook for product-store links)", () => {
+    it("a promotion started and then ended in Bling after the first sync reaches the app's table, and nothing else is written", async () => {
+      const ctx = await t.context({ settings: storeSettings });
+      await linked(ctx);
+      const old = new Date(ctx.now().getTime() - 3 * 86_400_000);
+      ctx.bling.storePrices.set("203950523", [
+        { productId: "101", preco: 10, precoPromocional: 0, changedAt: old },
+        { productId: "202", preco: 79.9, precoPromocional: 0, changedAt: old },
+      ]);
+      await pricesPipeline.runPage(ctx, 1);
+      await new CursorsRepository(ctx.db).set(ctx.tenantId, STORE_PRICES_CURSOR, {
+        since: ctx.now().toISOString(),
+      });
+      const writes = ctx.zydon.log.count("setPriceTablePrices");
+
+      // Nothing changed in Bling: one list request, no Zydon write.
+      ctx.advance(60_000);
+      expect(await pollStorePrices(ctx)).toEqual({ checked: 0, synced: 0, failed: 0 });
+      expect(ctx.zydon.log.count("setPriceTablePrices")).toBe(writes);
+      const [q] = ctx.bling.log.argsOf("listStorePrices").at(-1) as [
+        { dataAlteracaoInicial: Date; dataAlteracaoFinal: Date },
+      ];
+      // The window starts before the last poll (overlap) and ends now.
+      expect(q.dataAlteracaoInicial.getTime()).toBeLessThan(ctx.now().getTime() - 60_000);
+      expect(q.dataAlteracaoFinal.toISOString()).toBe(ctx.now().toISOString());
+
+      // The merchant starts a promotion on 101 (a 10% drop: under the hold's limit).
+      ctx.advance(60_000);
+      ctx.bling.storePrices.set("203950523", [
+        { productId: "101", preco: 10, precoPromocional: 9, changedAt: ctx.now() },
+        { productId: "202", preco: 79.9, precoPromocional: 0, changedAt: old },
+      ]);
+      ctx.advance(60_000);
+      expect(await pollStorePrices(ctx)).toEqual({ checked: 1, synced: 1, failed: 0 });
+      expect(ctx.zydon.priceTablePriceOf("tab-app", { productId: "zp-1", variationId: null })).toBe(9);
+      expect(ctx.zydon.log.argsOf("setPriceTablePrices").at(-1)).toEqual([
+        "tab-app",
+        [{ productId: "zp-1", variationId: null, price: 9 }],
+      ]);
+
+      // It ends (precoPromocional cleared): the store price is back.
+      ctx.advance(60_000);
+      ctx.bling.storePrices.set("203950523", [
+        { productId: "101", preco: 10, precoPromocional: 0, changedAt: ctx.now() },
+        { productId: "202", preco: 79.9, precoPromocional: 0, changedAt: ctx.now() },
+      ]);
+      ctx.advance(60_000);
+      // 202 was saved again in Bling with the same price: read, not written.
+      expect(await pollStorePrices(ctx)).toEqual({ checked: 2, synced: 1, failed: 0 });
+      expect(ctx.zydon.priceTablePriceOf("tab-app", { productId: "zp-1", variationId: null })).toBe(10);
+      expect(ctx.zydon.log.argsOf("setPriceTablePrices").at(-1)?.[1]).toEqual([
+        { productId: "zp-1", variationId: null, price: 10 },
+      ]);
+    });
+
+    it("reads nothing from Bling when prices come from the product, when Zydon owns price, or with a store that does not resolve", async () => {
+      for (const settings of [
+        {},
+        { ...storeSettings, ownership: { price: "zydon" } },
+        { price: { source: "store", blingStoreId: "loja-x", zydonPriceTableId: "tab-app" } },
+      ]) {
+        const ctx = await t.context({ settings });
+        expect(await pollStorePrices(ctx)).toEqual({ checked: 0, synced: 0, failed: 0 });
+        expect(ctx.bling.log.count()).toBe(0);
+        expect(ctx.zydon.log.count()).toBe(0);
+      }
+    });
   });
 });

@@ -6,7 +6,7 @@ import { syncProduct } from "./products.js";
 /** Overlap between consecutive `dataAlteracao` windows, so an edit saved at a window's edge is not missed. */
 export const POLL_OVERLAP_MS = 2 * 60_000;
 /** Bling refuses date windows over one year. */
-const MAX_WINDOW_MS = 364 * 86_400_000;
+export const MAX_POLL_WINDOW_MS = 364 * 86_400_000;
 
 /** Where the products poll resumes (`productsSince`, ISO); the initial sync sets it when it starts. */
 export const pollProductsCursor = z.object({ productsSince: z.string() });
@@ -22,7 +22,8 @@ export async function pollProductChanges(ctx: SyncContext): Promise<{ checked: n
   let since = cursor
     ? new Date(new Date(cursor.productsSince).getTime() - POLL_OVERLAP_MS)
     : new Date(now.getTime() - 10 * 60_000);
-  if (now.getTime() - since.getTime() > MAX_WINDOW_MS) since = new Date(now.getTime() - MAX_WINDOW_MS);
+  if (now.getTime() - since.getTime() > MAX_POLL_WINDOW_MS)
+    since = new Date(now.getTime() - MAX_POLL_WINDOW_MS);
   let checked = 0;
   let changed = 0;
   const seen = new Set<string>();

@@ -204,9 +204,15 @@ export interface BlingPort {
   getOrder(id: string): Promise<ErpOrderSummary | null>;
   /** Situações of the sales module ("Vendas"). */
   listSalesSituacoes(): Promise<ErpSituacao[]>;
+  /**
+   * One page of a store's prices (`/produtos/lojas`). Bling sends no webhook for these links, so the poll reads
+   * the ones changed in a `dataAlteracao` window.
+   */
   listStorePrices(q: {
     page: number;
     idLoja: string;
+    dataAlteracaoInicial?: Date;
+    dataAlteracaoFinal?: Date;
   }): Promise<Array<{ productId: string; preco: number; precoPromocional: number | null }>>;
   generateNfe(orderId: string): Promise<string>;
   sendNfe(nfeId: string): Promise<void>;

@@ -19,7 +19,8 @@ export type BlingMethod = {
 }[keyof BlingPort];
 
 type Deposit = { id: string; descricao: string; padrao: boolean; situacao: number | null };
-type StorePrice = { productId: string; preco: number; precoPromocional: number | null };
+/** `changedAt`: when the merchant last saved it (the `dataAlteracao` filter); absent = long ago. */
+type StorePrice = { productId: string; preco: number; precoPromocional: number | null; changedAt?: Date };
 
 const PAGE = 100;
 
@@ -326,8 +327,21 @@ export class FakeBling implements BlingPort {
     return this.log.run("listSalesSituacoes", [], () => this.situacoes.map((s) => ({ ...s })));
   }
 
-  listStorePrices(q: { page: number; idLoja: string }): Promise<StorePrice[]> {
-    return this.log.run("listStorePrices", [q], () => page(this.storePrices.get(q.idLoja) ?? [], q.page));
+  listStorePrices(q: {
+    page: number;
+    idLoja: string;
+    dataAlteracaoInicial?: Date;
+    dataAlteracaoFinal?: Date;
+  }): Promise<StorePrice[]> {
+    return this.log.run("listStorePrices", [q], () => {
+      const at = (r: StorePrice) => r.changedAt?.getTime() ?? 0;
+      const rows = (this.storePrices.get(q.idLoja) ?? []).filter(
+        (r) =>
+          (!q.dataAlteracaoInicial || at(r) >= q.dataAlteracaoInicial.getTime()) &&
+          (!q.dataAlteracaoFinal || at(r) <= q.dataAlteracaoFinal.getTime()),
+      );
+      return page(rows, q.page).map(({ changedAt: _c, ...r }) => r);
+    });
   }
 
   generateNfe(orderId: string): Promise<string> {
