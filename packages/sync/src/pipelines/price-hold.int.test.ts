@@ -1,4 +1,4 @@
-import { linkData } from "@zb/db";
+import { linkData, TenantsRepository } from "@zb/db";
 import { describe, expect, it } from "vitest";
 import { blingProduct, blingVariation } from "../test-support/fake-bling.js";
 import { ledgerRows, links, type TestContext, useSyncTestDatabase } from "../test-support/test-context.js";
@@ -209,5 +209,29 @@ describe("price-jump guard: store prices", () => {
     // The next pass finds the table at Bling's price: nothing held again.
     await pricesPipeline.runPage(ctx, 1);
     expect(await holdRow(ctx, "LJ-1")).toMatchObject({ resolvedAt: expect.any(Date) });
+  });
+
+  it("a store price applied after the merchant made Zydon the owner of prices is not written", async () => {
+    const ctx = await t.context({ settings: storeSettings });
+    await links(ctx).upsert({
+      tenantId: ctx.tenantId,
+      entity: "product",
+      blingId: "601",
+      zydonId: "zp-601",
+      naturalKey: "LJ-6",
+      data: { kind: "simple", productZydonId: "zp-601", storePrice: 20 },
+    });
+    ctx.bling.storePrices.set("203950523", [{ productId: "601", preco: 60, precoPromocional: null }]);
+    await pricesPipeline.runPage(ctx, 1);
+    const held = await holdRow(ctx, "LJ-6");
+    // Saved on the page while the job's context still says Bling owns prices.
+    await new TenantsRepository(ctx.db).updateSettings(ctx.tenantId, {
+      ...storeSettings,
+      ownership: { price: "zydon" },
+    });
+    const writes = ctx.zydon.log.count("setPriceTablePrices");
+    expect(await decidePriceHold(ctx, held?.id as number, "apply", resync(ctx))).toBe("applied");
+    expect(ctx.zydon.log.count("setPriceTablePrices")).toBe(writes);
+    expect(ctx.zydon.priceTablePriceOf("tab-app", { productId: "zp-601", variationId: null })).toBe(20);
   });
 });

@@ -7,7 +7,9 @@ import {
   linkData,
 } from "@zb/db";
 import { z } from "zod";
+import { zydonOwns } from "../settings/tenant-settings.js";
 import type { SyncContext } from "./context.js";
+import { withFreshOwnership } from "./ownership.js";
 
 /**
  * The price-jump guard (issue 18 #3): one product at a time, where the mass-change breaker (stock-guard.ts)
@@ -255,6 +257,9 @@ async function writeApprovedStorePrice(
   const tableId = ctx.settings.price.source === "store" ? ctx.settings.price.zydonPriceTableId : undefined;
   // The price source changed since: the next prices pass judges afresh (the approval waits on the link).
   if (!tableId) return;
+  // The merchant made Zydon the owner of prices since the hold (field ownership, read as stored now): the app
+  // writes no price at all; the approval stays on the link for when Bling owns prices again.
+  if (zydonOwns((await withFreshOwnership(ctx)).settings, "price")) return;
   const links = new LinksRepository(ctx.db);
   const link = await links.byNaturalKey(ctx.tenantId, linkEntity, sku);
   if (!link?.zydonId) return;
