@@ -57,8 +57,8 @@ import type { WorkerOptions } from "bullmq";
 import { Redis } from "ioredis";
 import { createAlertTransport } from "./alert-transport.js";
 import { type MetricsServer, startMetricsServer } from "./metrics-server.js";
-import { createProcessor, type JobRef, type WorkerDeps } from "./processors.js";
-import { createWorkerRuntime, type WorkerRuntime } from "./runtime.js";
+import { createProcessor, createStalledGiveUp, type JobRef, type WorkerDeps } from "./processors.js";
+import { createWorkerRuntime, MAX_STALLED_COUNT, type WorkerRuntime } from "./runtime.js";
 
 export type WorkerEnv = Pick<Env, (typeof workerEnvKeys)[number]>;
 
@@ -378,6 +378,7 @@ export async function composeWorker(
     concurrency: config.WORKER_CONCURRENCY,
     logger,
     ...(opts.workerOptions ? { workerOptions: opts.workerOptions } : {}),
+    onFailedUnrun: createStalledGiveUp(deps, opts.workerOptions?.maxStalledCount ?? MAX_STALLED_COUNT),
   });
 
   // Recurring work survives restarts and lost scheduler keys: upserts are idempotent.

@@ -19,7 +19,8 @@ import { Queue, UnrecoverableError } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
-import { createProcessor, type WorkerDeps } from "./processors.js";
+import { createProcessor, createStalledGiveUp, type WorkerDeps } from "./processors.js";
+import { createWorkerRuntime } from "./runtime.js";
 
 const redisT = createTestRedis();
 let tdb: TestDatabase;
@@ -196,6 +197,71 @@ describe("the worker's processor (registry lookup + one pipeline)", () => {
       expect(r.products?.status).toBe("queued");
       expect(r.products?.error).toBeNull();
       expect(r.stock?.status).toBe("queued");
+    });
+  });
+
+  describe("a job BullMQ fails without running it (it stalled more often than the limit allows)", () => {
+    /** Runs `name` through a real worker runtime after marking it as BullMQ's stall checker does. */
+    async function failStalled(name: string, data: object): Promise<number> {
+      const q = new Queue("stall-test", { connection: redis, prefix: redisT.prefix });
+      let ran = 0;
+      const runtime = createWorkerRuntime({
+        redisUrl: redisT.url,
+        prefix: redisT.prefix,
+        processors: {
+          "stall-test": async () => {
+            ran++;
+          },
+        },
+        concurrency: 1,
+        logger: createLogger({ level: "silent" }),
+        onFailedUnrun: createStalledGiveUp(deps(), 10),
+      });
+      try {
+        await runtime.workers[0]?.pause();
+        const job = await q.add(name, data);
+        // What BullMQ's moveStalledJobsToWait writes once a job stalled more than maxStalledCount times.
+        await redis.hset(
+          `${redisT.prefix}:stall-test:${job.id}`,
+          "defa",
+          "job stalled more than allowable limit",
+        );
+        runtime.workers[0]?.resume();
+        const deadline = Date.now() + 10_000;
+        while ((await job.getState()) !== "failed" || !(await q.getJob(job.id as string))?.finishedOn) {
+          if (Date.now() > deadline) throw new Error("the job never failed");
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        // The failed listener runs the give-up asynchronously.
+        await new Promise((r) => setTimeout(r, 300));
+      } finally {
+        await runtime.close();
+        await q.close();
+      }
+      return ran;
+    }
+
+    it("an order export still becomes an open ledger failure, in pt-BR", async () => {
+      const tenantId = await activeTenant("org-proc-stalled", { initialSyncDone: true });
+      expect(await failStalled("export-order", { tenantId, zydonOrderId: "z-stall" })).toBe(0);
+      const [row] = (await new LedgerRepository(h.db).list({ tenantId, pageSize: 10 })).items;
+      expect(row).toMatchObject({ entity: "order", entityKey: "z-stall", outcome: "failed", retryable: 1 });
+      expect(row?.reason).toContain("o processo da integração parou 11 vezes durante o trabalho");
+    });
+
+    it("a sync step stops its pass with why, instead of reading “Em andamento” forever", async () => {
+      const tenantId = await activeTenant("org-proc-stalled-step", { initialSyncDone: false });
+      const cursor = await new InitialSyncOrchestrator(h.db, producer).start(tenantId, ["products", "stock"]);
+      const runId = cursor.runIds.products as string;
+      expect(await failStalled("initial-sync-step", { tenantId, runId, entity: "products", page: 1 })).toBe(
+        0,
+      );
+      const runs = new SyncRunsRepository(h.db);
+      expect((await runs.get(runId))?.status).toBe("failed");
+      expect(readRunFailure((await runs.get(runId))?.error)?.reason).toBe(
+        "A etapa foi interrompida: o processo da integração parou 11 vezes enquanto a executava (reinício ou falta de memória).",
+      );
+      expect((await runs.get(cursor.runIds.stock as string))?.status).toBe("cancelled");
     });
   });
 });

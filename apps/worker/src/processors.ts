@@ -8,6 +8,7 @@ import {
   guardTenant,
   type JobRun,
   type JobServices,
+  JobStalledError,
   type RegisteredJob,
   RunAgainSignal,
   type SyncContext,
@@ -181,5 +182,27 @@ export function createProcessor(deps: WorkerDeps): Processor {
     const def = findJob(job.name);
     if (!def) throw new UnrecoverableError(`unknown job ${job.name}`);
     return runJob(def, job, token);
+  };
+}
+
+/**
+ * A job BullMQ failed without running it: it stalled more times than `MAX_STALLED_COUNT` allows (its process
+ * died under it again and again), so the next worker to take it failed it at once with the stall reason and
+ * our processor never saw it. Its `onGiveUp` would then never record it (an order export left with no
+ * ledger row, a sync step "Em andamento" forever): the runtime calls this from its `failed` listener.
+ */
+export function createStalledGiveUp(deps: WorkerDeps, stallLimit: number) {
+  return async (job: Job): Promise<void> => {
+    if (!job.deferredFailure) return;
+    const def: RegisteredJob | undefined = findJob(job.name);
+    if (!def?.onGiveUp) return;
+    const parsed = def.schema.safeParse(job.data);
+    if (!parsed.success) return;
+    const payload: unknown = parsed.data;
+    await def.onGiveUp(
+      payload,
+      { error: new JobStalledError(stallLimit + 1), attempts: Math.max(1, job.attemptsMade) },
+      deps,
+    );
   };
 }

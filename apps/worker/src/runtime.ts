@@ -1,5 +1,5 @@
 import type { Logger } from "@zb/config";
-import { type Processor, Worker, type WorkerOptions } from "bullmq";
+import { type Job, type Processor, Worker, type WorkerOptions } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 
 /**
@@ -24,6 +24,11 @@ export interface WorkerRuntimeOptions {
   concurrency: number;
   logger: Logger;
   workerOptions?: Partial<WorkerOptions>;
+  /**
+   * Called for a job BullMQ failed without running it (over the stall limit: `job.deferredFailure` is set), so
+   * the job can still record its end (processors.ts `createStalledGiveUp`).
+   */
+  onFailedUnrun?: (job: Job) => Promise<void>;
 }
 
 export interface WorkerRuntime {
@@ -50,9 +55,18 @@ export function createWorkerRuntime(opts: WorkerRuntimeOptions): WorkerRuntime {
       ...opts.workerOptions,
     });
     worker.on("error", (err) => opts.logger.error({ err: err.message, queue }, "worker error"));
-    worker.on("failed", (job, err) =>
-      opts.logger.warn({ queue, jobName: job?.name, jobId: job?.id, err: err.message }, "job failed"),
-    );
+    worker.on("failed", (job, err) => {
+      opts.logger.warn({ queue, jobName: job?.name, jobId: job?.id, err: err.message }, "job failed");
+      if (job?.deferredFailure && opts.onFailedUnrun)
+        opts
+          .onFailedUnrun(job)
+          .catch((e: unknown) =>
+            opts.logger.error(
+              { queue, jobName: job.name, jobId: job.id, err: e instanceof Error ? e.message : String(e) },
+              "could not record the stalled job's end",
+            ),
+          );
+    });
     return worker;
   });
   let closing: Promise<void> | undefined;

@@ -32,7 +32,14 @@ export { budgetHook } from "./budget/budget-hook.js";
 export { BudgetWaitError } from "./budget/errors.js";
 export { ZydonBudget, zydonBudgetHook } from "./budget/zydon-budget.js";
 // What errors ask the job layer to do.
-export { actionOf, ClaimBusyError, LockBusyError, RetryLaterError, waitHintOf } from "./engine/errors.js";
+export {
+  actionOf,
+  ClaimBusyError,
+  JobStalledError,
+  LockBusyError,
+  RetryLaterError,
+  waitHintOf,
+} from "./engine/errors.js";
 export { InitialSyncOrchestrator } from "./engine/initial-sync.js";
 export {
   describeStepFailure,

@@ -63,6 +63,22 @@ export class ZydonNotFoundYetError extends Error {
   }
 }
 
+/**
+ * BullMQ failed a job without running it: its process died while running it more often than the stall limit
+ * allows (SIGKILL, OOM, a deploy), so the worker that picked it up next failed it at once. The job's
+ * `onGiveUp` still records it (the worker's runtime calls it), with this as the error.
+ */
+export class JobStalledError extends Error {
+  constructor(readonly stalls: number) {
+    super(`job stalled ${stalls} times`);
+    this.name = new.target.name;
+  }
+  /** For ledger reasons (`errorMessage`). */
+  ptBrMessage(): string {
+    return `o processo da integração parou ${this.stalls} vezes durante o trabalho (reinício ou falta de memória)`;
+  }
+}
+
 /** The action of a known error class; `undefined` for anything else (a bug, an unexpected library error). */
 /**
  * Redis unreachable (restarting, failing over): ioredis gives up on a command with MaxRetriesPerRequestError

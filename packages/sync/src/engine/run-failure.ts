@@ -1,7 +1,7 @@
 import { BlingError, BlingNetworkError, BlingRetryCapError, BlingValidationError } from "@zb/bling";
 import { ZydonAuthError, ZydonError, ZydonNetworkError, ZydonRetryCapError } from "@zb/zydon";
 import { z } from "zod";
-import { actionOf } from "./errors.js";
+import { actionOf, JobStalledError } from "./errors.js";
 
 /**
  * Why a sync step stopped for good and what the merchant does next, both pt-BR. Stored as JSON in
@@ -87,6 +87,11 @@ export function describeStepFailure(err: unknown, attempts: number): RunFailure 
       nextStep: `${RETRY} ${support}`,
     };
   }
+  if (err instanceof JobStalledError)
+    return {
+      reason: `A etapa foi interrompida: o processo da integração parou ${err.stalls} vezes enquanto a executava (reinício ou falta de memória).`,
+      nextStep: `${RETRY} ${support}`,
+    };
   return {
     reason: `A etapa parou por uma falha interna da integração ${inAttempts(attempts)}.`,
     nextStep: `${RETRY} ${support}`,
