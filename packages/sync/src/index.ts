@@ -23,6 +23,7 @@ export {
   type ChannelDelivery,
   deliverAlert,
   readDeliveries,
+  webhookHost,
 } from "./alerts/deliver.js";
 export { alertMessage, alertSubject } from "./alerts/messages.js";
 export { ALERT_THROTTLE_MS, raiseAlert, watchAlerts } from "./alerts/watch.js";

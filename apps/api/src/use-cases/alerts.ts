@@ -8,6 +8,7 @@ import {
   raiseAlert,
   readAlertSettings,
   readDeliveries,
+  webhookHost,
 } from "@zb/sync";
 import type { AppDeps } from "../deps.js";
 import { fieldErrors } from "./field-errors.js";
@@ -19,14 +20,7 @@ type Deps = Pick<AppDeps, "db" | "producer" | "logger" | "now">;
 const LISTED = 20;
 
 function view(s: AlertSettings): AlertSettingsView {
-  let host: string | null = null;
-  if (s.webhookUrl) {
-    try {
-      host = new URL(s.webhookUrl).host;
-    } catch {
-      host = "endereço inválido";
-    }
-  }
+  const host = s.webhookUrl ? webhookHost(s.webhookUrl) : null;
   return {
     emails: s.emails,
     webhook: host === null ? null : { host },

@@ -96,7 +96,7 @@ export async function deliverAlert(deps: AlertDeliveryDeps, alertId: number): Pr
     const url = settings.webhookUrl;
     jobs.push({
       channel: "webhook",
-      target: hostOf(url),
+      target: webhookHost(url),
       send: () => deps.transport.postWebhook(url, alertWebhookBody(alert.kind as AnyAlertKind, message, now)),
     });
   }
@@ -159,7 +159,8 @@ export async function deliverAlert(deps: AlertDeliveryDeps, alertId: number): Pr
   return { kind: "failed" };
 }
 
-function hostOf(url: string): string {
+/** The webhook's host, the only part of its URL the page and the delivery record show (it may hold a token). */
+export function webhookHost(url: string): string {
   try {
     return new URL(url).host;
   } catch {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { brasiliaDateTime } from "../domain/brasilia-time.js";
 import type { AnyAlertKind } from "./alert-settings.js";
 
 /**
@@ -16,20 +17,12 @@ export interface AlertMessage {
   html: string;
 }
 
-const WHEN = new Intl.DateTimeFormat("pt-BR", {
-  timeZone: "America/Sao_Paulo",
-  day: "2-digit",
-  month: "2-digit",
-  year: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-});
 const NUMBER = new Intl.NumberFormat("pt-BR");
 
 function when(iso: string | null | undefined): string {
   if (!iso) return "—";
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? "—" : WHEN.format(d);
+  return Number.isNaN(d.getTime()) ? "—" : brasiliaDateTime(d);
 }
 
 function count(n: number, one: string, many: string): string {

@@ -1,4 +1,5 @@
 import { AlertsRepository, type Database, type Tenant } from "@zb/db";
+import { saoPauloDate, saoPauloHour } from "../domain/brasilia-time.js";
 import type { SyncLog } from "../pipelines/context.js";
 import type { AlertKind, AlertSettings, AnyAlertKind } from "./alert-settings.js";
 import { hasAlertChannel, readAlertSettings } from "./alert-settings.js";
@@ -24,18 +25,6 @@ interface Occurrence<K extends AnyAlertKind = AnyAlertKind> {
   dedupeKey: string;
   facts: AlertFacts<K>;
 }
-
-const SP_DATE = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "America/Sao_Paulo",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-});
-const SP_HOUR = new Intl.DateTimeFormat("en-US", {
-  timeZone: "America/Sao_Paulo",
-  hour: "numeric",
-  hourCycle: "h23",
-});
 
 /**
  * Alerts are derived from state, not fired from inside the pipelines: once a minute the watcher reads, per
@@ -174,8 +163,8 @@ async function occurrences(
       facts: { finishedAt: tenant.initialSyncDoneAt.toISOString(), counts },
     });
   }
-  if (settings.dailySummary && !merchantPaused && Number(SP_HOUR.format(now)) >= DAILY_SUMMARY_HOUR) {
-    const date = SP_DATE.format(now);
+  if (settings.dailySummary && !merchantPaused && saoPauloHour(now) >= DAILY_SUMMARY_HOUR) {
+    const date = saoPauloDate(now);
     const outcomes = await repo.outcomesSince(tenant.id, new Date(now.getTime() - 24 * 3_600_000));
     const recent = await repo.since(tenant.id, new Date(now.getTime() - 24 * 3_600_000));
     const [y, m, d] = date.split("-");

@@ -1,6 +1,9 @@
+import { saoPauloDate } from "../domain/brasilia-time.js";
 import { fromCents, splitInstallments, toCents } from "../domain/money.js";
 import type { ErpOrderInput } from "../ports/bling-port.js";
 import type { PortalOrder } from "../ports/zydon-port.js";
+
+export { saoPauloDate };
 
 export class OrderMappingError extends Error {
   constructor(
@@ -10,17 +13,6 @@ export class OrderMappingError extends Error {
     super(reasonPtBr);
     this.name = "OrderMappingError";
   }
-}
-
-/** YYYY-MM-DD in America/Sao_Paulo (Bling's dates carry no zone and mean Brasília time). */
-export function saoPauloDate(d: Date): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone: "America/Sao_Paulo",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(d);
-  return parts;
 }
 
 /**

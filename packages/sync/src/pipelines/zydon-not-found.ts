@@ -1,4 +1,5 @@
 import { isWithinNotFoundRetryWindow, ZydonNotFoundError } from "@zb/zydon";
+import { brasiliaTime } from "../domain/brasilia-time.js";
 import { ZydonNotFoundYetError } from "../engine/errors.js";
 import { errorMessage, type SyncContext } from "./context.js";
 
@@ -13,24 +14,6 @@ export const ZYDON_READ_MISSING: unique symbol = Symbol("zydon read answered not
 
 /** The shortest wait before running a job again after a 404 on a fresh record. */
 const MIN_WAIT_MS = 2_000;
-
-const TIME = new Intl.DateTimeFormat("pt-BR", {
-  timeZone: "America/Sao_Paulo",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-});
-const DATE = new Intl.DateTimeFormat("pt-BR", {
-  timeZone: "America/Sao_Paulo",
-  day: "2-digit",
-  month: "2-digit",
-  year: "numeric",
-});
-
-/** "14:03 de 10/03/2026", Brasília time. */
-function brasiliaTime(d: Date): string {
-  return `${TIME.format(d)} de ${DATE.format(d)}`;
-}
 
 /** When the sync last created, linked or wrote the record. */
 export function lastReferencedAt(r: ReferencedRecord): Date {
