@@ -46,8 +46,11 @@ export {
   type BlingInboxPayload,
   blingInboxPayload,
   blingInboxSchema,
+  ZYDON_ORDER_UPDATED_EVENT,
   type ZydonOrderInboxPayload,
+  type ZydonOrderUpdateInboxPayload,
   zydonOrderInboxPayload,
+  zydonOrderUpdateInboxPayload,
 } from "./inbox/webhook-payloads.js";
 export { enqueueAlertDelivery } from "./jobs/alert-jobs.js";
 // Jobs: the registry the worker looks up, the producer the API enqueues with, schedulers, ids.
