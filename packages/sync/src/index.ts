@@ -103,6 +103,8 @@ export {
   type MassChangeGuard,
   releaseMassChangeGuard,
 } from "./pipelines/stock-guard.js";
+// The NF-e trigger's start time, recorded by the settings save (Zydon-side approvals start NF-e from then on).
+export { noteNfeTriggerChange } from "./pipelines/zydon-status-watch.js";
 export type { BlingLane } from "./ports/bling-port.js";
 export { safeJobId } from "./queues/job-ids.js";
 export { JobProducer } from "./queues/producer.js";

@@ -2,12 +2,14 @@ import { CursorsRepository, OrderExportsRepository } from "@zb/db";
 import { generateCnpj } from "@zb/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { readTenantSettings } from "../settings/tenant-settings.js";
 import { zydonErrors } from "../test-support/call-log.js";
 import { zydonOrder } from "../test-support/fake-zydon.js";
 import { ledgerRows, links, type TestContext, useSyncTestDatabase } from "../test-support/test-context.js";
 import { exportOrder } from "./orders.js";
 import {
   checkZydonOrderStatus,
+  noteNfeTriggerChange,
   pollZydonOrderStatuses,
   ZYDON_STATUS_ACTION,
   zydonStatusExportJobId,
@@ -25,12 +27,21 @@ async function world(settings: unknown) {
   ctx.zydon.putStatus("Aprovado", { id: APPROVED });
   const place = (id: string, statusId: string = OPEN) =>
     ctx.zydon.putOrder(zydonOrder({ id, partnerId: "partner-1", statusId }));
-  /** A merchant moves the order in Zydon's admin. */
+  /** A merchant moves the order in Zydon's admin (Zydon stamps when: `statuses[].created_at`). */
   const move = (id: string, statusId: string) => {
     const o = ctx.zydon.orders.get(id);
     if (!o) throw new Error(`no order ${id}`);
     o.statusId = statusId;
+    o.statusSince = new Date().toISOString();
   };
+  // Saved through the page a minute ago: NF-e on from then (what the settings save records).
+  await noteNfeTriggerChange(
+    ctx.db,
+    ctx.tenantId,
+    readTenantSettings({}).nfe,
+    ctx.settings.nfe,
+    new Date(Date.now() - 60_000),
+  );
   return { ctx, place, move, repo: new OrderExportsRepository(ctx.db) };
 }
 
@@ -113,6 +124,77 @@ describe("Zydon-side status changes: one order read again", () => {
     const [entry] = await ledgerRows(ctx, "nfe");
     expect(entry?.reason).toBe('Pedido Z-5 aprovado no Zydon ("Aprovado"): emissão da NF-e iniciada.');
     expect(entry?.action).toBe(ZYDON_STATUS_ACTION);
+  });
+
+  it("approved before NF-e was switched on (or at an unknown time): no NF-e; switched on later: from then on", async () => {
+    // NF-e off while the order is approved in Zydon; the merchant switches it on afterwards.
+    const ctx = await t.context({ settings: nfeOnApproved, now: new Date() });
+    ctx.zydon.putStatus("Aprovado", { id: APPROVED });
+    const approvedAt = new Date(Date.now() - 10 * 60_000).toISOString();
+    ctx.zydon.putOrder(
+      zydonOrder({ id: "Z-OLD", partnerId: "p", statusId: APPROVED, statusSince: approvedAt }),
+    );
+    ctx.zydon.putOrder(zydonOrder({ id: "Z-WHEN", partnerId: "p", statusId: APPROVED }));
+    await exportedRow(ctx, "Z-OLD", "8001");
+    await exportedRow(ctx, "Z-WHEN", "8002");
+    const off = readTenantSettings({}).nfe;
+    await noteNfeTriggerChange(ctx.db, ctx.tenantId, off, ctx.settings.nfe, new Date(Date.now() - 60_000));
+    expect(await checkZydonOrderStatus(ctx, "Z-OLD")).toEqual({
+      kind: "approved_before_nfe",
+      zydonOrderId: "Z-OLD",
+      statusId: APPROVED,
+    });
+    expect((await checkZydonOrderStatus(ctx, "Z-WHEN")).kind).toBe("approved_before_nfe");
+    expect(ctx.enqueued.nfe).toEqual([]);
+    expect(await ledgerRows(ctx)).toEqual([]);
+    // Approved again after the switch (cancelled and re-approved, say): that arrival starts the NF-e.
+    const o = ctx.zydon.orders.get("Z-OLD");
+    if (o) o.statusSince = new Date().toISOString();
+    expect((await checkZydonOrderStatus(ctx, "Z-OLD")).kind).toBe("nfe_started");
+    expect(ctx.enqueued.nfe).toEqual(["Z-OLD"]);
+  });
+
+  it("the NF-e start is recorded only when switched on or pointed elsewhere; without a record it starts now", async () => {
+    const ctx = await t.context({ settings: nfeOnApproved, now: new Date() });
+    ctx.zydon.putStatus("Aprovado", { id: APPROVED });
+    const stream = "watch:nfe-trigger";
+    const read = () =>
+      new CursorsRepository(ctx.db).get(
+        ctx.tenantId,
+        stream,
+        z.object({ since: z.string(), statusId: z.string() }),
+      );
+    // No record (switched on before this build): the first look records "now" (the context's clock).
+    ctx.zydon.putOrder(
+      zydonOrder({ id: "Z-L", partnerId: "p", statusId: APPROVED, statusSince: new Date().toISOString() }),
+    );
+    await exportedRow(ctx, "Z-L");
+    expect((await checkZydonOrderStatus(ctx, "Z-L")).kind).toBe("nfe_started");
+    expect(await read()).toEqual({ since: ctx.now().toISOString(), statusId: APPROVED });
+
+    const on = ctx.settings.nfe;
+    const t1 = new Date("2026-05-01T10:00:00.000Z");
+    await noteNfeTriggerChange(ctx.db, ctx.tenantId, readTenantSettings({}).nfe, on, t1);
+    expect(await read()).toEqual({ since: t1.toISOString(), statusId: APPROVED });
+    // Saved again unchanged (or switched off): the start stays.
+    await noteNfeTriggerChange(ctx.db, ctx.tenantId, on, on, new Date("2026-05-02T10:00:00.000Z"));
+    await noteNfeTriggerChange(
+      ctx.db,
+      ctx.tenantId,
+      on,
+      { enabled: false },
+      new Date("2026-05-03T10:00:00Z"),
+    );
+    expect(await read()).toEqual({ since: t1.toISOString(), statusId: APPROVED });
+    const t2 = new Date("2026-05-04T10:00:00.000Z");
+    await noteNfeTriggerChange(
+      ctx.db,
+      ctx.tenantId,
+      on,
+      { enabled: true, approvedZydonStatusId: "st-x" },
+      t2,
+    );
+    expect(await read()).toEqual({ since: t2.toISOString(), statusId: "st-x" });
   });
 
   it("NF-e already started (any state), NF-e off, or an order not exported: no NF-e from the watch", async () => {

@@ -1,6 +1,13 @@
-import { CursorsRepository, LedgerRepository, type OrderExport, OrderExportsRepository } from "@zb/db";
+import {
+  CursorsRepository,
+  type Database,
+  LedgerRepository,
+  type OrderExport,
+  OrderExportsRepository,
+} from "@zb/db";
 import { z } from "zod";
 import { safeJobId } from "../queues/job-ids.js";
+import type { TenantSettings } from "../settings/tenant-settings.js";
 import { isTransient, type SyncContext } from "./context.js";
 import { isNfeTrigger } from "./nfe.js";
 import { isEligible } from "./orders.js";
@@ -28,6 +35,11 @@ export type ZydonStatusCheck =
   | { kind: "export"; zydonOrderId: string; statusId: string }
   /** Exported and now approved on the Zydon side: its NF-e step was queued. */
   | { kind: "nfe_started"; zydonOrderId: string; statusId: string }
+  /**
+   * In the approved status since before NF-e emission was switched on (or pointed at this status): no NF-e
+   * (the trigger is reaching the status, PRODUCT.md #7; switching NF-e on must not emit notes for old orders).
+   */
+  | { kind: "approved_before_nfe"; zydonOrderId: string; statusId: string }
   /** Watched, but not at the status it waits for. */
   | { kind: "waiting"; zydonOrderId: string; statusId: string | null }
   /** Nothing to watch for this order (exported without NF-e to start, being exported, failed, settings). */
@@ -109,6 +121,17 @@ export async function checkZydonOrderStatus(
   }
 
   if (!statusId || !isNfeTrigger(ctx, statusId)) return { kind: "waiting", zydonOrderId, statusId };
+  const since = await nfeTriggerSince(ctx, statusId);
+  const reached = order.statusSince ? Date.parse(order.statusSince) : Number.NaN;
+  // Unknown arrival time: not started (a note emitted by mistake cannot be taken back; one missed can be
+  // emitted in Bling by the merchant).
+  if (!(reached >= since.getTime())) {
+    ctx.log.info(
+      { tenantId: ctx.tenantId, zydonOrderId, statusSince: order.statusSince ?? null },
+      "Zydon status watch: approved before NF-e emission was switched on: no NF-e started",
+    );
+    return { kind: "approved_before_nfe", zydonOrderId, statusId };
+  }
   // The same start as a Bling-side move (statuses.ts): the NF-e step, whose own claims make it once.
   await ctx.enqueueNfe?.(zydonOrderId);
   const name = await statusName(ctx, statusId);
@@ -122,6 +145,40 @@ export async function checkZydonOrderStatus(
     details: { zydonStatusId: statusId, blingOrderId: row?.blingOrderId ?? null },
   });
   return { kind: "nfe_started", zydonOrderId, statusId };
+}
+
+/** Since when NF-e emission has been on for its current approved status (see `noteNfeTriggerChange`). */
+const NFE_TRIGGER_CURSOR = "watch:nfe-trigger";
+const nfeTriggerCursor = z.object({ since: z.string(), statusId: z.string() });
+
+function nfeTriggerStatus(n: TenantSettings["nfe"]): string | null {
+  return n.enabled && n.approvedZydonStatusId ? n.approvedZydonStatusId : null;
+}
+
+/**
+ * The settings save calls this: NF-e switched on, or pointed at another approved status, at `now`. From then on
+ * an order reaching that status on the Zydon side starts its NF-e; orders already in it do not.
+ */
+export async function noteNfeTriggerChange(
+  db: Database,
+  tenantId: string,
+  before: TenantSettings["nfe"],
+  next: TenantSettings["nfe"],
+  now: Date,
+): Promise<void> {
+  const statusId = nfeTriggerStatus(next);
+  if (!statusId || statusId === nfeTriggerStatus(before)) return;
+  await new CursorsRepository(db).set(tenantId, NFE_TRIGGER_CURSOR, { since: now.toISOString(), statusId });
+}
+
+async function nfeTriggerSince(ctx: SyncContext, statusId: string): Promise<Date> {
+  const cursors = new CursorsRepository(ctx.db);
+  const c = await cursors.get(ctx.tenantId, NFE_TRIGGER_CURSOR, nfeTriggerCursor).catch(() => undefined);
+  if (c && c.statusId === statusId) return new Date(c.since);
+  // Switched on before this build (or outside the page): from the first time the watch sees it.
+  const since = ctx.now();
+  await cursors.set(ctx.tenantId, NFE_TRIGGER_CURSOR, { since: since.toISOString(), statusId });
+  return since;
 }
 
 const watchCursor = z.object({ afterId: z.number().int().nonnegative() });

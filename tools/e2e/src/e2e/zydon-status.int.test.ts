@@ -1,6 +1,11 @@
 import { LedgerRepository, LinksRepository, OrderExportsRepository, TenantsRepository } from "@zb/db";
 import { type Child, PLUGIN_ID, PLUGIN_KEY, waitFor } from "@zb/e2e-kit";
-import { ensureTenantSchedulers, removeTenantSchedulers } from "@zb/sync";
+import {
+  ensureTenantSchedulers,
+  noteNfeTriggerChange,
+  readTenantSettings,
+  removeTenantSchedulers,
+} from "@zb/sync";
 import { generateCnpj } from "@zb/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type E2E, startApiProcess, startE2E } from "../world.js";
@@ -43,6 +48,15 @@ async function tenantWorld(
   });
   const statuses = ids.statuses as Record<string, string>;
   await new TenantsRepository(e.db.db).updateSettings(t.tenantId, settings(statuses));
+  // What the page's save records with it: since when an approval made in Zydon starts an NF-e.
+  const off = readTenantSettings({}).nfe;
+  await noteNfeTriggerChange(
+    e.db.db,
+    t.tenantId,
+    off,
+    readTenantSettings(settings(statuses)).nfe,
+    new Date(),
+  );
   // The catalog link an initial sync would have made: the order's SKU is this Bling product.
   const produto = e.bling.sim.control.upsertProduct(t.accountId, {
     nome: "Caneca",
