@@ -530,7 +530,8 @@ export function parseOrderWebhookBody(
  *   words), the new status (`status_id`, or a `status {id | status_id}` object as `GET /sales` lists it,
  *   §8.2) and when (`updated_at`).
  * Only the order id and the organization are required; the consumer never decides on the body's status: it
- * reads the order again (`GET /orders/{id}` `statuses[]`, §8.1).
+ * reads the order again (`GET /orders/{id}` `statuses[{status_id, created_at}]`, §8.1 [D-orders]). INFERENCE:
+ * the last entry by `created_at` is the current status and its `created_at` is when the order entered it.
  */
 export const ORDER_UPDATE_WEBHOOK_EVENT = "order.updated";
 /** INFERENCE [ZS-233]: the `event` values of the update body ("status, edit"). */
