@@ -27,6 +27,7 @@ export type ZydonGateway = Pick<
   | "verifyAdminSession"
   | "verifyNotification"
   | "verifyOrderWebhook"
+  | "verifyOrderUpdateWebhook"
 >;
 
 /** Access tokens for Bling calls (BlingTokenManager from @zb/sync satisfies it). */

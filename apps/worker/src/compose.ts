@@ -94,7 +94,7 @@ export interface ComposeWorkerOptions {
   /** Longest download of one tenant-supplied file before that link is given up (default 20 s). */
   downloadTimeoutMs?: number;
   /** Tests shorten the per-tenant polling/reconciliation intervals. */
-  schedulerIntervals?: { pollChangesMs?: number; reconcileStockMs?: number };
+  schedulerIntervals?: { pollChangesMs?: number; reconcileStockMs?: number; watchZydonOrdersMs?: number };
   /**
    * Overrides BLING_RATE_SHARE (capped at Bling's 3 req/s by the config schema) for compressed-time tests and
    * benchmarks, which raise the Bling simulator's limit by the same factor so every ratio holds.

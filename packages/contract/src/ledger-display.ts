@@ -95,4 +95,6 @@ export const ledgerActionLabels: Record<string, string> = {
   apply: "Aplicação",
   audit: "Auditoria",
   purge: "Exclusão",
+  /** A Zydon-side status change started the export or the NF-e (issue 19 #3). */
+  zydon_status: "Status no Zydon",
 };

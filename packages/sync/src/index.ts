@@ -54,8 +54,11 @@ export {
   type BlingInboxPayload,
   blingInboxPayload,
   blingInboxSchema,
+  ZYDON_ORDER_UPDATED_EVENT,
   type ZydonOrderInboxPayload,
+  type ZydonOrderUpdateInboxPayload,
   zydonOrderInboxPayload,
+  zydonOrderUpdateInboxPayload,
 } from "./inbox/webhook-payloads.js";
 export { enqueueAlertDelivery } from "./jobs/alert-jobs.js";
 // Jobs: the registry the worker looks up, the producer the API enqueues with, schedulers, ids.
@@ -108,6 +111,8 @@ export {
   type MassChangeGuard,
   releaseMassChangeGuard,
 } from "./pipelines/stock-guard.js";
+// The NF-e trigger's start time, recorded by the settings save (Zydon-side approvals start NF-e from then on).
+export { noteNfeTriggerChange } from "./pipelines/zydon-status-watch.js";
 export type { BlingLane } from "./ports/bling-port.js";
 export { safeJobId } from "./queues/job-ids.js";
 export { JobProducer } from "./queues/producer.js";

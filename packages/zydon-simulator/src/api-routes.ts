@@ -433,7 +433,10 @@ export function registerApiRoutes(
     const b = ctx.json();
     const statusId = str(b[c.orderStatusField]);
     if (!statusId) throw unprocessable(`${c.orderStatusField} é obrigatório`);
-    changeOrderStatus(ctx.sim, org(ctx), p.id as string, statusId);
+    const o = org(ctx);
+    const moved = changeOrderStatus(ctx.sim, o, p.id as string, statusId);
+    // Zydon announces the change to plugins like any other (zydon-api.md §9 [ZS-233]), after answering.
+    if (moved) ctx.sim.announceOrderUpdate(o, moved);
     return jsonResponse(204, undefined);
   });
   router.add("POST", A.orderInvoicePath(":id"), (ctx, p) => {

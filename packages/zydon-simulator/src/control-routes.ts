@@ -76,6 +76,14 @@ export function registerControlRoutes(router: Router<ApiContext>): void {
       await wrapAsync(() => ctx.sim.placeOrder(p.org as string, ctx.json() as unknown as PlaceOrderInput)),
     ),
   );
+  // The merchant moves an order in Zydon's admin: `{ "statusId": "..." }` → the order-update webhook.
+  router.add("POST", `${C}/organizations/:org/orders/:id/status`, async (ctx, p) => {
+    const b = ctx.json();
+    const r = await wrapAsync(() =>
+      ctx.sim.setOrderStatusAsMerchant(p.org as string, p.id as string, String(b.statusId ?? "")),
+    );
+    return jsonResponse(200, r);
+  });
   router.add("POST", `${C}/organizations/:org/install`, async (ctx, p) => {
     const b = ctx.json();
     const r = await wrapAsync(() =>

@@ -451,20 +451,28 @@ export function renderSale(org: OrgState, o: OrderRecord): Json {
   };
 }
 
-/** Status change through the adapter's guessed endpoint, with the adapter's transition rule. */
+/**
+ * Status change through the adapter's guessed endpoint, with the adapter's transition rule; `by: "merchant"`
+ * is a move in Zydon's admin, where `can_edit_by_api` (an API gate, INFERENCE §8.3) does not apply but the
+ * allowed next statuses (`relations`) do. Returns the order when it moved (null when already there).
+ */
 export function changeOrderStatus(
   sim: ZydonSimulator,
   org: OrgState,
   orderId: string,
   statusId: string,
-): void {
+  by: "api" | "merchant" = "api",
+): OrderRecord | null {
   const order = org.orders.get(orderId);
   if (!order) throw notFound("Order", orderId);
   const target = org.statuses.get(statusId);
   if (!target) throw notFound("Status", statusId);
   const current = currentStatus(org, order);
-  if (current?.id === target.id) return;
-  const verdict = A.statusTransitionAllowed({ current, target });
+  if (current?.id === target.id) return null;
+  const verdict = A.statusTransitionAllowed({
+    current,
+    target: by === "merchant" ? { ...target, can_edit_by_api: true } : target,
+  });
   if (!verdict.ok) {
     throw unprocessable(
       verdict.reason === "not_editable_by_api"
@@ -473,4 +481,5 @@ export function changeOrderStatus(
     );
   }
   order.statuses.push({ status_id: target.id, created_at: sim.now().toISOString() });
+  return order;
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import {
   zydonAdapter as A,
+  ORDER_UPDATE_WEBHOOK_ID,
   ORDER_WEBHOOK_ID,
   parsePluginManifest,
   resolveZydonContract,
@@ -22,7 +23,7 @@ import {
   unprocessable,
 } from "./http-util.js";
 import { registerOAuthRoutes } from "./oauth-routes.js";
-import { createPartnerRecord, createProductRecord, seedDefaults } from "./records.js";
+import { changeOrderStatus, createPartnerRecord, createProductRecord, seedDefaults } from "./records.js";
 import type {
   Installation,
   Json,
@@ -234,6 +235,9 @@ export class ZydonSimulator {
     const c = m.configuration;
     const order =
       m.webhooks.find((w) => w.id === ORDER_WEBHOOK_ID) ?? m.webhooks.find((w) => w.resource === "ORDER");
+    const update =
+      m.webhooks.find((w) => w.id === ORDER_UPDATE_WEBHOOK_ID) ??
+      m.webhooks.find((w) => w !== order && w.resource === "ORDER" && w.event === "UPDATED");
     return this.registerPlugin({
       pluginId: c.auth.client_id,
       accessKey: extra.accessKey,
@@ -247,6 +251,12 @@ export class ZydonSimulator {
         ? {
             orderWebhookUrl: order.url,
             orderWebhookHeaders: Object.fromEntries(order.headers.map((h) => [h.name, h.value])),
+          }
+        : {}),
+      ...(update
+        ? {
+            orderUpdateWebhookUrl: update.url,
+            orderUpdateWebhookHeaders: Object.fromEntries(update.headers.map((h) => [h.name, h.value])),
           }
         : {}),
     });
@@ -582,6 +592,69 @@ export class ZydonSimulator {
           plugin.orderWebhookUrl,
           raw,
           plugin.orderWebhookHeaders,
+        );
+        order.webhookError = d.error ?? (d.status && d.status >= 300 ? `HTTP ${d.status}` : null);
+        out.push(d);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The merchant moves an order in Zydon's admin (allowed next statuses apply, the API gate does not); Zydon
+   * then sends the order-update webhook to every installed plugin that declared one.
+   */
+  async setOrderStatusAsMerchant(
+    orgId: string,
+    orderId: string,
+    statusId: string,
+  ): Promise<{ moved: boolean; deliveries: WebhookDelivery[] }> {
+    const org = this.org(orgId);
+    const moved = changeOrderStatus(this, org, orderId, statusId, "merchant");
+    if (!moved) return { moved: false, deliveries: [] };
+    return { moved: true, deliveries: await this.fireOrderUpdateWebhook(org, moved) };
+  }
+
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /** After an API status change: the webhook goes out once the API has answered (not awaited by it). */
+  announceOrderUpdate(org: OrgState, order: OrderRecord): void {
+    const p = this.fireOrderUpdateWebhook(org, order).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  /** Waits for webhooks sent in the background (API status changes) to be answered. */
+  async settleWebhooks(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * The order-update webhook (zydon-api.md §9 [ZS-233]; body and event are the adapter's guesses), with the
+   * same faults as the order webhook: dropped (lost) or delivered twice.
+   */
+  private async fireOrderUpdateWebhook(org: OrgState, order: OrderRecord): Promise<WebhookDelivery[]> {
+    const out: WebhookDelivery[] = [];
+    if (this.faults.dropWebhooks) return out;
+    const times = this.faults.duplicateWebhooks ? 2 : 1;
+    const last = order.statuses.at(-1);
+    const raw = A.orderUpdateWebhookBody({
+      orderId: order.id,
+      organizationId: org.id,
+      statusId: last?.status_id ?? null,
+      kind: A.ORDER_UPDATE_KINDS.status,
+      updatedAt: last?.created_at ?? this.now().toISOString(),
+    });
+    for (const inst of org.installations.values()) {
+      const plugin = this.plugins.get(inst.pluginId);
+      if (!plugin?.orderUpdateWebhookUrl) continue;
+      for (let i = 0; i < times; i++) {
+        const d = await this.deliver(
+          org,
+          plugin,
+          A.ORDER_UPDATE_WEBHOOK_EVENT,
+          plugin.orderUpdateWebhookUrl,
+          raw,
+          plugin.orderUpdateWebhookHeaders,
         );
         order.webhookError = d.error ?? (d.status && d.status >= 300 ? `HTTP ${d.status}` : null);
         out.push(d);

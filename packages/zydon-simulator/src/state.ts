@@ -12,6 +12,9 @@ export interface PluginRegistration {
   orderWebhookUrl?: string;
   /** Fixed headers the plugin declared for its order webhook (`native-resources/webhooks.yml`, zydon-api.md §2.4). */
   orderWebhookHeaders?: Record<string, string>;
+  /** The order-update webhook the plugin declared (zydon-api.md §9 [ZS-233]), and its fixed headers. */
+  orderUpdateWebhookUrl?: string;
+  orderUpdateWebhookHeaders?: Record<string, string>;
   /** `is_alive_endpoint.url` from the manifest (zydon-api.md §2.4). */
   isAliveUrl?: string;
   /** Where the App Center "Instalar" button sends the merchant (the app then starts OAuth with its own state). */

@@ -3,7 +3,10 @@ import {
   isAdminSessionProfile,
   normalizeAdminSessionResponse,
   normalizeTokenExchangeResponse,
+  ORDER_UPDATE_KINDS,
+  orderUpdateWebhookBody,
   organizationIdFromJwt,
+  parseOrderUpdateWebhookBody,
   SIGNATURE_HEADER,
   SIGNATURE_TOLERANCE_MS,
   signedHeaders,
@@ -247,5 +250,53 @@ describe("install/uninstall notifications under header mode", () => {
         headers: { ...headers, "x-zydon-signature": "sha256=00" },
       }).ok,
     ).toBe(false);
+  });
+});
+
+describe("order-update webhook body (zydon-api.md §9 [ZS-233], a guess)", () => {
+  it("reads what it writes, and only the order and organization are required", () => {
+    const raw = orderUpdateWebhookBody({
+      orderId: "77",
+      organizationId: "org-1",
+      statusId: "st-9",
+      kind: ORDER_UPDATE_KINDS.status,
+      updatedAt: "2026-03-10T15:00:00.000Z",
+    });
+    expect(parseOrderUpdateWebhookBody(raw)).toEqual({
+      orderId: "77",
+      organizationId: "org-1",
+      statusId: "st-9",
+      event: "STATUS",
+      updatedAt: "2026-03-10T15:00:00.000Z",
+    });
+    expect(parseOrderUpdateWebhookBody(JSON.stringify({ id: 78, organization_id: 5 }))).toEqual({
+      orderId: "78",
+      organizationId: "5",
+      statusId: null,
+      event: null,
+      updatedAt: null,
+    });
+  });
+
+  it("is tolerant of the shapes Zydon may use, and of odd optional fields", () => {
+    expect(
+      parseOrderUpdateWebhookBody(
+        JSON.stringify({ sale_id: "S1", organization_id: "o", status: { status_id: "st-2" }, event: 3 }),
+      ),
+    ).toMatchObject({ orderId: "S1", statusId: "st-2", event: null });
+    expect(
+      parseOrderUpdateWebhookBody(JSON.stringify({ order_id: "A", organization_id: "o", status: { id: 9 } })),
+    ).toMatchObject({ statusId: "9" });
+    expect(
+      parseOrderUpdateWebhookBody(JSON.stringify({ order_id: "A", organization_id: "o", status_id: {} })),
+    ).toMatchObject({ orderId: "A", statusId: null });
+  });
+
+  it("refuses a body without the order or the organization, and what is not JSON", () => {
+    expect(parseOrderUpdateWebhookBody(JSON.stringify({ organization_id: "o", status_id: "x" }))).toBeNull();
+    expect(parseOrderUpdateWebhookBody(JSON.stringify({ order_id: "A" }))).toBeNull();
+    expect(parseOrderUpdateWebhookBody(JSON.stringify({ order_id: "", organization_id: "o" }))).toBeNull();
+    expect(parseOrderUpdateWebhookBody("[1]")).toBeNull();
+    expect(parseOrderUpdateWebhookBody("{nope")).toBeNull();
   });
 });

@@ -8,6 +8,7 @@
  * Facts (documented) live here too when the simulator must reproduce them exactly (header names, paging).
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
 import { DEFAULT_ZYDON_CONTRACT, fillPath, type ZydonContract } from "./contract.js";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -516,6 +517,90 @@ export function parseOrderWebhookBody(
   } catch {
     return null;
   }
+}
+
+/**
+ * zydon-api.md §9: "a closed story added an order-update webhook (status, edit, event)" [ZS-233]; its contract
+ * (event name, body, signing) is UNKNOWN. INFERENCE, all of it:
+ * - declared in `webhooks.yml` like the order webhook (§2.4): resource `ORDER`, event `UPDATED`, its own URL and
+ *   the same fixed header secret (`manifest.ts`, `ORDER_UPDATE_WEBHOOK_ID`);
+ * - the event header (if any) is `order.updated`;
+ * - the body names the order (`order_id`, else `sale_id` / `id`, as the order webhook guess) and the
+ *   organization (`organization_id`), and may carry what changed: `event` (e.g. `STATUS` / `EDIT`, the story's
+ *   words), the new status (`status_id`, or a `status {id | status_id}` object as `GET /sales` lists it,
+ *   §8.2) and when (`updated_at`).
+ * Only the order id and the organization are required; the consumer never decides on the body's status: it
+ * reads the order again (`GET /orders/{id}` `statuses[{status_id, created_at}]`, §8.1 [D-orders]). INFERENCE:
+ * the last entry by `created_at` is the current status and its `created_at` is when the order entered it.
+ */
+export const ORDER_UPDATE_WEBHOOK_EVENT = "order.updated";
+/** INFERENCE [ZS-233]: the `event` values of the update body ("status, edit"). */
+export const ORDER_UPDATE_KINDS = { status: "STATUS", edit: "EDIT" } as const;
+
+export function orderUpdateWebhookBody(input: {
+  orderId: string;
+  organizationId: string;
+  statusId: string | null;
+  kind: (typeof ORDER_UPDATE_KINDS)[keyof typeof ORDER_UPDATE_KINDS];
+  updatedAt: string;
+}): string {
+  return JSON.stringify({
+    order_id: input.orderId,
+    organization_id: input.organizationId,
+    event: input.kind,
+    status_id: input.statusId,
+    updated_at: input.updatedAt,
+  });
+}
+
+const webhookId = z.union([z.string().min(1), z.number()]).transform(String);
+const optionalText = z.string().min(1).optional().catch(undefined);
+/** Tolerant: the ids it needs are required, everything else is read when present and ignored when odd. */
+const orderUpdateBodySchema = z.looseObject({
+  order_id: webhookId.optional().catch(undefined),
+  sale_id: webhookId.optional().catch(undefined),
+  id: webhookId.optional().catch(undefined),
+  organization_id: webhookId,
+  event: optionalText,
+  status_id: webhookId.optional().catch(undefined),
+  status: z
+    .looseObject({
+      id: webhookId.optional().catch(undefined),
+      status_id: webhookId.optional().catch(undefined),
+    })
+    .optional()
+    .catch(undefined),
+  updated_at: optionalText,
+});
+
+export interface OrderUpdateWebhookBody {
+  orderId: string;
+  organizationId: string;
+  /** The status the body names, if any: informative only (the order is read again before any decision). */
+  statusId: string | null;
+  event: string | null;
+  updatedAt: string | null;
+}
+
+export function parseOrderUpdateWebhookBody(rawBody: string): OrderUpdateWebhookBody | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    return null;
+  }
+  const r = orderUpdateBodySchema.safeParse(json);
+  if (!r.success) return null;
+  const b = r.data;
+  const orderId = b.order_id ?? b.sale_id ?? b.id;
+  if (!orderId) return null;
+  return {
+    orderId,
+    organizationId: b.organization_id,
+    statusId: b.status_id ?? b.status?.status_id ?? b.status?.id ?? null,
+    event: b.event ?? null,
+    updatedAt: b.updated_at ?? null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -10,8 +10,10 @@ import {
   type NotificationEvent,
   normalizeAdminSessionResponse,
   normalizeTokenExchangeResponse,
+  ORDER_UPDATE_WEBHOOK_EVENT,
   ORDER_WEBHOOK_EVENT,
   parseNotificationBody,
+  parseOrderUpdateWebhookBody,
   parseOrderWebhookBody,
   tokenExchangeRequest,
   verifyWebhookAuth,
@@ -74,6 +76,18 @@ export type OrderWebhookResult =
       orderId: string;
       organizationId: string;
       amountValue: number | null;
+      deliveryId: string | null;
+    }
+  | { ok: false; reason: string };
+
+export type OrderUpdateWebhookResult =
+  | {
+      ok: true;
+      orderId: string;
+      organizationId: string;
+      statusId: string | null;
+      event: string | null;
+      updatedAt: string | null;
       deliveryId: string | null;
     }
   | { ok: false; reason: string };
@@ -236,6 +250,25 @@ export class ZydonApp {
     const event = headerValue(input.headers, EVENT_HEADER);
     if (event !== undefined && event !== ORDER_WEBHOOK_EVENT) return { ok: false, reason: "unknown event" };
     const body = parseOrderWebhookBody(input.rawBody);
+    if (!body) return { ok: false, reason: "body has no order_id/organization_id" };
+    return { ok: true, ...body, deliveryId: headerValue(input.headers, DELIVERY_HEADER) ?? null };
+  }
+
+  /**
+   * The order-update webhook (zydon-api.md §9 [ZS-233]; event, body and signing are adapter guesses): the same
+   * authentication as the order webhook, the order and organization ids required.
+   */
+  verifyOrderUpdateWebhook(input: {
+    rawBody: string;
+    headers: HeaderBag;
+    now?: Date;
+  }): OrderUpdateWebhookResult {
+    const sig = this.authenticate(input);
+    if (!sig.ok) return sig;
+    const event = headerValue(input.headers, EVENT_HEADER);
+    if (event !== undefined && event !== ORDER_UPDATE_WEBHOOK_EVENT)
+      return { ok: false, reason: "unknown event" };
+    const body = parseOrderUpdateWebhookBody(input.rawBody);
     if (!body) return { ok: false, reason: "body has no order_id/organization_id" };
     return { ok: true, ...body, deliveryId: headerValue(input.headers, DELIVERY_HEADER) ?? null };
   }

@@ -30,8 +30,12 @@ describe("plugin manifest", () => {
       "POST /zydon/notifications/install",
       "POST /zydon/notifications/uninstall",
       "POST /webhooks/zydon/orders",
+      "POST /webhooks/zydon/orders/updated",
     ]);
     expect(m.webhooks[0]?.headers).toEqual([{ name: "x-zb-webhook-secret", value: 'se"cret: #1' }]);
+    // The order-update webhook (zydon-api.md §9 [ZS-233]): its own id and URL, the same header secret.
+    expect(m.webhooks[1]).toMatchObject({ id: "zb-order-updated", resource: "ORDER", event: "UPDATED" });
+    expect(m.webhooks[1]?.headers).toEqual(m.webhooks[0]?.headers);
   });
 
   it("renders YAML that reads back to the same manifest, comments and odd characters included", () => {
@@ -42,7 +46,10 @@ describe("plugin manifest", () => {
 
   it("without a secret writes a placeholder (the committed example)", () => {
     const example = buildPluginManifest({ publicBaseUrl: "https://x.test", pluginId: "p" });
-    expect(example.webhooks[0]?.headers[0]?.value).toBe(SECRET_PLACEHOLDER);
+    expect(example.webhooks.map((w) => w.headers[0]?.value)).toEqual([
+      SECRET_PLACEHOLDER,
+      SECRET_PLACEHOLDER,
+    ]);
   });
 
   it("the YAML subset refuses what it cannot read instead of guessing", () => {

@@ -15,6 +15,8 @@ export const PLUGIN_ENDPOINTS = {
   installation: { method: "POST", path: "/zydon/notifications/install" },
   uninstallation: { method: "POST", path: "/zydon/notifications/uninstall" },
   orderWebhook: { method: "POST", path: "/webhooks/zydon/orders" },
+  /** Its own URL: the update webhook's event name and body are guesses [ZS-233]; the URL is ours. */
+  orderUpdateWebhook: { method: "POST", path: "/webhooks/zydon/orders/updated" },
 } as const;
 
 /**
@@ -74,6 +76,8 @@ export interface PluginManifest {
 
 /** The id of the order webhook in webhooks.yml (the simulator finds the order webhook by it). */
 export const ORDER_WEBHOOK_ID = "zb-order-created";
+/** The id of the order-update webhook (zydon-api.md §9 [ZS-233]; the simulator finds it by this id). */
+export const ORDER_UPDATE_WEBHOOK_ID = "zb-order-updated";
 
 /** Written in place of a secret in the committed example: the real file is generated per deployment. */
 export const SECRET_PLACEHOLDER = "<ZYDON_WEBHOOK_SECRET>";
@@ -108,6 +112,23 @@ export function buildPluginManifest(input: {
         event: "CREATED",
         url: at(E.orderWebhook.path),
         http_method: E.orderWebhook.method,
+        content_type: "application/json",
+        headers: [
+          {
+            name: input.webhookSecretHeader ?? DEFAULT_ZYDON_CONTRACT.webhookSecretHeader,
+            value: input.webhookSecret ?? SECRET_PLACEHOLDER,
+          },
+        ],
+      },
+      {
+        // INFERENCE (zydon-api.md §9 [ZS-233]: an order-update webhook exists, its contract is UNKNOWN).
+        id: ORDER_UPDATE_WEBHOOK_ID,
+        name: "Pedido alterado (status) → Bling",
+        resource: "ORDER",
+        resource_id: "",
+        event: "UPDATED",
+        url: at(E.orderUpdateWebhook.path),
+        http_method: E.orderUpdateWebhook.method,
         content_type: "application/json",
         headers: [
           {
@@ -170,6 +191,9 @@ export function renderPluginManifest(m: PluginManifest): Record<string, string> 
           "INFERENCE: resource/event names are UNKNOWN (§2.4, §9); the order webhook is what we need.",
         "0.headers":
           "§2.4: a fixed header authenticates the webhook. Its value is this deployment's ZYDON_WEBHOOK_SECRET.",
+        "1.event":
+          "INFERENCE: §9 [ZS-233] says an order-update webhook (status, edit) exists; its contract is UNKNOWN.",
+        "1.headers": "§2.4: the same fixed header secret as the order webhook.",
       },
     }),
   };

@@ -141,3 +141,44 @@ describe("console: webhooks received (/hooks, POST /hooks/alerts)", () => {
     expect(hooks.at(-1)?.body).toEqual({ n: 6 });
   });
 });
+
+describe("console: the merchant changes a Zydon order's status", () => {
+  it("moves the order along Zydon's allowed statuses and says what the order-update webhook did", async () => {
+    const seeded = world.zydon.sim.seed(world.organizationId, {
+      paymentMethods: [{ name: "Pix Console" }],
+      products: [{ name: "Caneca", sku: "CONS-1", price: 10 }],
+    });
+    const { orderId } = await world.zydon.sim.placeOrder(world.organizationId, {
+      partner: { name: "Cliente Console", type: "PF", fiscal_registration_number: "52998224725" },
+      items: [{ sku: "CONS-1", quantity: 1 }],
+      paymentMethodId: seeded.paymentMethods?.["Pix Console"] as string,
+    });
+    const snap = () => world.zydon.sim.snapshot(world.organizationId);
+    const statusId = (name: string) => snap().statuses.find((s) => s.name === name)?.id as string;
+    const home = await page("/");
+    expect(home).toContain('<form method="post" action="/zydon/status">');
+    expect(home).toContain(`<input type="hidden" name="orderId" value="${orderId}">`);
+
+    const move = (to: string) =>
+      fetch(`${simConsole.url}/zydon/status`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ orderId, statusId: statusId(to) }).toString(),
+      });
+    const res = await move("Em andamento");
+    expect(res.status).toBe(303);
+    const ok = new URL(res.headers.get("location") ?? "", simConsole.url).searchParams.get("ok");
+    // The plugin is not installed in this organization (no API here): nobody to notify.
+    expect(ok).toBe(
+      `Zydon: pedido ${orderId} movido para "Em andamento"; webhook de alteração entregue à integração (sem entrega)`,
+    );
+    expect(snap().orders.find((o) => o.id === orderId)?.statusId).toBe(statusId("Em andamento"));
+
+    // Back to "Em aberto" is not an allowed move: the console shows Zydon's refusal.
+    const refused = await move("Em aberto");
+    const erro = new URL(refused.headers.get("location") ?? "", simConsole.url).searchParams.get("erro");
+    expect(erro).toMatch(/não permitida/);
+    expect(snap().orders.find((o) => o.id === orderId)?.statusId).toBe(statusId("Em andamento"));
+  });
+});

@@ -218,6 +218,23 @@ async function handle(
         `Zydon: pedido ${orderId} criado; webhook entregue à integração (${status || "sem entrega"})`,
       );
     }
+    case "/zydon/status": {
+      // As the merchant in Zydon's admin: Zydon then sends the order-update webhook to the integration.
+      const orderId = form.get("orderId") ?? "";
+      const statusId = form.get("statusId") ?? "";
+      const snap = world.zydon.sim.snapshot(world.organizationId);
+      const name = snap.statuses.find((s) => s.id === statusId)?.name ?? statusId;
+      const { moved, deliveries } = await world.zydon.sim.setOrderStatusAsMerchant(
+        world.organizationId,
+        orderId,
+        statusId,
+      );
+      if (!moved) return back(`Zydon: o pedido ${orderId} já está em "${name}"`);
+      const status = deliveries.map((d) => d.status ?? d.error ?? "?").join(", ");
+      return back(
+        `Zydon: pedido ${orderId} movido para "${name}"; webhook de alteração entregue à integração (${status || "sem entrega"})`,
+      );
+    }
     default:
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
       res.end("Não encontrado");
@@ -356,13 +373,18 @@ function renderPage(opts: ConsoleOptions, state: ConsoleState, url: URL): string
     .join("");
   const canOrder = partners !== "" && skus.length > 0 && payments !== "";
   const statusName = new Map(snap.statuses.map((s) => [s.id, s.name]));
+  const zydonStatuses = snap.statuses
+    .map((s) => `<option value="${esc(s.id)}">${esc(s.name)}</option>`)
+    .join("");
   const zOrders = snap.orders
     .slice(-10)
     .reverse()
     .map(
       (o) =>
         `<tr><td><code>${esc(o.id.slice(0, 8))}</code></td><td>${esc(o.createdAt)}</td><td>${money(o.totalValue)}</td>
-<td>${esc(statusName.get(o.statusId ?? "") ?? o.statusId)}</td><td>${o.webhookError ? `erro no webhook: ${esc(o.webhookError)}` : "ok"}</td></tr>`,
+<td>${esc(statusName.get(o.statusId ?? "") ?? o.statusId)}</td><td>${o.webhookError ? `erro no webhook: ${esc(o.webhookError)}` : "ok"}</td>
+<td><form method="post" action="/zydon/status"><input type="hidden" name="orderId" value="${esc(o.id)}">
+<select name="statusId" aria-label="Novo status no Zydon">${zydonStatuses}</select> <button>Mudar status</button></form></td></tr>`,
     )
     .join("");
 
@@ -402,8 +424,9 @@ ${
 <label>Pagamento <select name="paymentMethodId">${payments}</select></label> <button>Fazer pedido</button></form>`
     : "<p>Aguardando a sincronização inicial: o Zydon ainda não tem clientes, produtos e formas de pagamento vindos do Bling. Conecte o Bling na página de configurações e atualize esta página.</p>"
 }
-<table><thead><tr><th>Pedido Zydon</th><th>Criado em</th><th>Total</th><th>Status no Zydon</th><th>Webhook</th></tr></thead>
-<tbody>${zOrders || '<tr><td colspan="5">Nenhum pedido ainda.</td></tr>'}</tbody></table>
+<p>Como lojista no Zydon, mude o status de um pedido: o Zydon avisa a integração (webhook de alteração de pedido).</p>
+<table><thead><tr><th>Pedido Zydon</th><th>Criado em</th><th>Total</th><th>Status no Zydon</th><th>Webhook</th><th>Alterar status (lojista)</th></tr></thead>
+<tbody>${zOrders || '<tr><td colspan="6">Nenhum pedido ainda.</td></tr>'}</tbody></table>
 
 <h2>Webhooks enviados à integração</h2>
 <table><thead><tr><th>Origem</th><th>Evento</th><th>Resultado</th></tr></thead><tbody>

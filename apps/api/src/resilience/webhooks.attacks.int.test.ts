@@ -408,6 +408,93 @@ describe("POST /webhooks/zydon/orders with bad input", () => {
   });
 });
 
+describe("POST /webhooks/zydon/orders/updated with bad input (zydon-api.md §9 [ZS-233])", () => {
+  function update(orderId: string, opts: { key?: string; org?: string; event?: string } = {}) {
+    const rawBody = zydonAdapter.orderUpdateWebhookBody({
+      orderId,
+      organizationId: opts.org ?? orgId,
+      statusId: "st-aprovado",
+      kind: zydonAdapter.ORDER_UPDATE_KINDS.status,
+      updatedAt: "2026-03-10T15:00:00.000Z",
+    });
+    const headers = zydonAdapter.signedHeaders({
+      accessKey: opts.key ?? pluginKey,
+      rawBody,
+      now: new Date(),
+      event: opts.event ?? zydonAdapter.ORDER_UPDATE_WEBHOOK_EVENT,
+      deliveryId: `del-${orderId}-${Math.random()}`,
+    });
+    return { rawBody, headers };
+  }
+  const postUpdate = (body: string, headers: Record<string, string>) =>
+    h.api.inject({ method: "POST", url: "/webhooks/zydon/orders/updated", headers, payload: body });
+
+  it("forged, re-serialized, huge, wrong type, wrong event, no order → refused, nothing stored or queued", async () => {
+    const forged = update("upd-forjado", { key: "not-the-plugin-key" });
+    await refusedWithoutTrace("zydon update signed with another key", 401, () =>
+      postUpdate(forged.rawBody, forged.headers),
+    );
+    const good = update("upd-bytes");
+    await refusedWithoutTrace("zydon update re-serialized", 401, () =>
+      postUpdate(JSON.stringify(JSON.parse(good.rawBody), null, 1), good.headers),
+    );
+    const hugeBody = JSON.stringify({ ...JSON.parse(good.rawBody), filler: "y".repeat(300 * 1024) });
+    const huge = zydonAdapter.signedHeaders({
+      accessKey: pluginKey,
+      rawBody: hugeBody,
+      now: new Date(),
+      event: zydonAdapter.ORDER_UPDATE_WEBHOOK_EVENT,
+      deliveryId: "del-upd-huge",
+    });
+    await refusedWithoutTrace("zydon update huge body", 413, () => postUpdate(hugeBody, huge));
+    await refusedWithoutTrace("zydon update text/plain", 415, () =>
+      postUpdate(good.rawBody, { ...good.headers, "content-type": "text/plain" }),
+    );
+    const created = update("upd-evento", { event: zydonAdapter.ORDER_WEBHOOK_EVENT });
+    await refusedWithoutTrace("zydon order.created on the update URL", 400, () =>
+      postUpdate(created.rawBody, created.headers),
+    );
+    const noOrder = JSON.stringify({ organization_id: orgId, status_id: "st-x" });
+    await refusedWithoutTrace("zydon update without order", 400, () =>
+      postUpdate(
+        noOrder,
+        zydonAdapter.signedHeaders({
+          accessKey: pluginKey,
+          rawBody: noOrder,
+          now: new Date(),
+          event: zydonAdapter.ORDER_UPDATE_WEBHOOK_EVENT,
+          deliveryId: "del-upd-no-order",
+        }),
+      ),
+    );
+    const nobody = update("upd-de-ninguem", { org: "org-que-nao-existe" });
+    const res = await refusedWithoutTrace("zydon update unknown organization", 200, () =>
+      postUpdate(nobody.rawBody, nobody.headers),
+    );
+    expect(res.json()).toEqual({ status: "unknown_tenant" });
+  });
+
+  it("the same change delivered five times at once → one inbox row, one job", async () => {
+    const jobsBefore = (await h.jobs({ name: "zydon-order-webhook", tenantId })).length;
+    const copies = await Promise.all(
+      Array.from({ length: 5 }, () => {
+        const c = update("upd-dup");
+        return postUpdate(c.rawBody, c.headers);
+      }),
+    );
+    const outcomes = copies.map((r) => {
+      tally.expectStatus("zydon duplicate update delivery", r, 200);
+      return (r.json() as { status: string }).status;
+    });
+    expect(outcomes.filter((o) => o === "accepted")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "duplicate")).toHaveLength(4);
+    expect(
+      await h.db.sql`select 1 from webhook_inbox where event_id like 'order-update:upd-dup:%'`,
+    ).toHaveLength(1);
+    expect((await h.jobs({ name: "zydon-order-webhook", tenantId })).length).toBe(jobsBefore + 1);
+  });
+});
+
 describe("POST /zydon/notifications/* with bad input", () => {
   function notification(event: "install" | "uninstall", org: string, key = pluginKey) {
     const rawBody = zydonAdapter.notificationBody(org);

@@ -896,3 +896,42 @@ describe("ids the merchant chooses (issue 15: no setting can corrupt data)", () 
     expect(same.statusCode).toBe(200);
   });
 });
+
+describe("NF-e switched on: the start of Zydon-side approvals (issue 19 #3)", () => {
+  it("a save that switches NF-e on (or points it at another status) records when; other saves keep it", async () => {
+    const m = await merchant("NF-e desde", "NF-e Desde Ltda");
+    const statuses = [...h.zydon.sim.org(m.orgId).statuses.values()];
+    const [first, second] = statuses;
+    expect(second).toBeDefined();
+    const doc = (nfe: Record<string, unknown>) => ({
+      stock: { depositIds: [], balance: "virtual" },
+      price: { source: "base" },
+      orders: { trigger: "all" },
+      nfe,
+      paused: false,
+    });
+    const mark = async () =>
+      (
+        await h.db.sql`select cursor from sync_cursors
+                      where tenant_id = ${m.tenantId} and stream = 'watch:nfe-trigger'`
+      )[0]?.cursor as { since: string; statusId: string } | undefined;
+    expect((await as(m, "PUT", "/api/settings", doc({ enabled: false }))).statusCode).toBe(200);
+    expect(await mark()).toBeUndefined();
+
+    const on = doc({ enabled: true, approvedZydonStatusId: first?.id });
+    expect((await as(m, "PUT", "/api/settings", on)).statusCode).toBe(200);
+    const since = await mark();
+    expect(since?.statusId).toBe(first?.id);
+    expect(Date.now() - Date.parse(since?.since ?? "")).toBeLessThan(60_000);
+
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await as(m, "PUT", "/api/settings", { ...on, paused: true })).statusCode).toBe(200);
+    expect(await mark()).toEqual(since);
+
+    const other = doc({ enabled: true, approvedZydonStatusId: second?.id });
+    expect((await as(m, "PUT", "/api/settings", other)).statusCode).toBe(200);
+    const moved = await mark();
+    expect(moved?.statusId).toBe(second?.id);
+    expect(Date.parse(moved?.since ?? "")).toBeGreaterThan(Date.parse(since?.since ?? ""));
+  });
+});

@@ -204,6 +204,136 @@ describe("POST /webhooks/zydon/orders", () => {
   });
 });
 
+describe("POST /webhooks/zydon/orders/updated (zydon-api.md §9 [ZS-233])", () => {
+  const URL_UPDATED = "/webhooks/zydon/orders/updated";
+  function signedUpdate(
+    orderId: string,
+    over: { key?: string; org?: string; statusId?: string; at?: string; event?: string } = {},
+  ) {
+    const rawBody = zydonAdapter.orderUpdateWebhookBody({
+      orderId,
+      organizationId: over.org ?? orgId,
+      statusId: over.statusId ?? "st-aprovado",
+      kind: zydonAdapter.ORDER_UPDATE_KINDS.status,
+      updatedAt: over.at ?? "2026-03-10T15:00:00.000Z",
+    });
+    return {
+      payload: rawBody,
+      headers: zydonAdapter.signedHeaders({
+        accessKey: over.key ?? pluginKey,
+        rawBody,
+        now: new Date(),
+        event: over.event ?? zydonAdapter.ORDER_UPDATE_WEBHOOK_EVENT,
+        deliveryId: `del-${Math.random()}`,
+      }),
+    };
+  }
+  const rowsOf = (orderId: string) =>
+    h.db.sql`select event_type, payload from webhook_inbox
+             where provider = 'zydon' and event_id like ${`order-update:${orderId}:%`}`;
+
+  it("stores each change once (a redelivery is a duplicate) and hands it to the Zydon inbox job", async () => {
+    const before = (await h.jobs({ name: "zydon-order-webhook", tenantId })).length;
+    const a = await h.api.inject({ method: "POST", url: URL_UPDATED, ...signedUpdate("upd-1") });
+    const b = await h.api.inject({ method: "POST", url: URL_UPDATED, ...signedUpdate("upd-1") });
+    expect(a.json()).toEqual({ status: "accepted" });
+    expect(b.json()).toEqual({ status: "duplicate" });
+    // A later change of the same order is another event.
+    const c = await h.api.inject({
+      method: "POST",
+      url: URL_UPDATED,
+      ...signedUpdate("upd-1", { statusId: "st-cancelado", at: "2026-03-10T16:00:00.000Z" }),
+    });
+    expect(c.json()).toEqual({ status: "accepted" });
+    const rows = await rowsOf("upd-1");
+    expect(rows).toHaveLength(2);
+    expect(rows.map((r) => r.event_type)).toEqual(["order.updated", "order.updated"]);
+    expect(rows[0]?.payload).toMatchObject({ orderId: "upd-1", organizationId: orgId, event: "STATUS" });
+    expect((await h.jobs({ name: "zydon-order-webhook", tenantId })).length).toBe(before + 2);
+    // The created order's row is another key: an update never stands in for (or blocks) the order webhook.
+    const created = await h.db.sql`select 1 from webhook_inbox where event_id = 'order:upd-1'`;
+    expect(created).toHaveLength(0);
+  });
+
+  it("refuses a forged delivery (401) and a body without the order (400), storing neither", async () => {
+    const forged = await h.api.inject({
+      method: "POST",
+      url: URL_UPDATED,
+      ...signedUpdate("upd-forged", { key: "wrong-key" }),
+    });
+    expect(forged.statusCode).toBe(401);
+    expect(await rowsOf("upd-forged")).toHaveLength(0);
+
+    const rawBody = JSON.stringify({ organization_id: orgId, status_id: "st-x" });
+    const malformed = await h.api.inject({
+      method: "POST",
+      url: URL_UPDATED,
+      payload: rawBody,
+      headers: zydonAdapter.signedHeaders({
+        accessKey: pluginKey,
+        rawBody,
+        now: new Date(),
+        event: zydonAdapter.ORDER_UPDATE_WEBHOOK_EVENT,
+        deliveryId: "d-malformed",
+      }),
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ error: "malformed_webhook" });
+    const notJson = await h.api.inject({
+      method: "POST",
+      url: URL_UPDATED,
+      payload: "{nope",
+      headers: zydonAdapter.signedHeaders({
+        accessKey: pluginKey,
+        rawBody: "{nope",
+        now: new Date(),
+        event: zydonAdapter.ORDER_UPDATE_WEBHOOK_EVENT,
+        deliveryId: "d-nope",
+      }),
+    });
+    expect(notJson.statusCode).toBe(400);
+    // The order webhook's event on the update URL is not taken for an update.
+    const wrongEvent = await h.api.inject({
+      method: "POST",
+      url: URL_UPDATED,
+      ...signedUpdate("upd-wrong-event", { event: zydonAdapter.ORDER_WEBHOOK_EVENT }),
+    });
+    expect(wrongEvent.statusCode).toBe(400);
+    expect(await rowsOf("upd-wrong-event")).toHaveLength(0);
+  });
+
+  it("acknowledges changes of unknown organizations without storing them", async () => {
+    const res = await h.api.inject({
+      method: "POST",
+      url: URL_UPDATED,
+      ...signedUpdate("upd-x", { org: "org-desconhecida" }),
+    });
+    expect(res.json()).toEqual({ status: "unknown_tenant" });
+    expect(await rowsOf("upd-x")).toHaveLength(0);
+  });
+
+  it("the simulator's App Center (registered from the manifest) delivers a merchant's status change the API accepts", async () => {
+    const seeded = h.zydon.sim.seed(orgId, {
+      paymentMethods: [{ name: "Pix Atualização" }],
+      products: [{ name: "Caneca", sku: "UPD-1", price: 10 }],
+    });
+    const { orderId } = await h.zydon.sim.placeOrder(orgId, {
+      partner: { name: "Cliente", type: "PF", fiscal_registration_number: "52998224725" },
+      items: [{ sku: "UPD-1", quantity: 1 }],
+      paymentMethodId: seeded.paymentMethods?.["Pix Atualização"] as string,
+    });
+    const order = h.zydon.sim.org(orgId).orders.get(orderId);
+    const current = order?.statuses.at(-1)?.status_id;
+    const next = h.zydon.sim.org(orgId).statuses.get(current as string)?.relations[0]?.destiny.id;
+    expect(next).toBeDefined();
+    const r = await h.zydon.sim.setOrderStatusAsMerchant(orgId, orderId, next as string);
+    expect(r.deliveries.map((d) => [d.url.endsWith(URL_UPDATED), d.status])).toEqual([[true, 200]]);
+    const rows = await rowsOf(orderId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.payload).toMatchObject({ orderId, statusId: next });
+  });
+});
+
 describe("recovery", () => {
   it("a redelivery re-queues an event whose first enqueue was lost, still as one job", async () => {
     const body = blingEvent();

@@ -3,7 +3,12 @@ import type { AppDeps } from "../deps.js";
 import { BODY_LIMITS, rateLimit } from "../http/limits.js";
 import { sendError } from "../http/pages.js";
 import { rawBodyOf, useRawBody } from "../http/raw-body.js";
-import { type IngestResult, ingestBlingWebhook, ingestZydonOrderWebhook } from "../use-cases/webhooks.js";
+import {
+  type IngestResult,
+  ingestBlingWebhook,
+  ingestZydonOrderUpdateWebhook,
+  ingestZydonOrderWebhook,
+} from "../use-cases/webhooks.js";
 
 function answer(reply: FastifyReply, r: IngestResult) {
   if (r.status === 401) return sendError(reply, 401, "invalid_signature", "Assinatura do webhook inválida.");
@@ -32,6 +37,14 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.post("/webhooks/zydon/orders", opts, async (req, reply) => {
     const r = await ingestZydonOrderWebhook(deps, { rawBody: rawBodyOf(req), headers: req.headers });
     if (r.status !== 200) req.log.warn({ status: r.status, reason: r.reason }, "Zydon order webhook refused");
+    return answer(reply, r);
+  });
+
+  // The order-update webhook our webhooks.yml declares (zydon-api.md §9 [ZS-233]).
+  app.post("/webhooks/zydon/orders/updated", opts, async (req, reply) => {
+    const r = await ingestZydonOrderUpdateWebhook(deps, { rawBody: rawBodyOf(req), headers: req.headers });
+    if (r.status !== 200)
+      req.log.warn({ status: r.status, reason: r.reason }, "Zydon order-update webhook refused");
     return answer(reply, r);
   });
 }

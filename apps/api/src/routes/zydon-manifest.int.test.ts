@@ -44,7 +44,7 @@ describe("the plugin manifest and the routes the API serves", () => {
   it("every URL of the generated manifest is a route the API serves, with the declared method", async () => {
     const instance = await build(testRedisUrl());
     const urls = manifestUrls(buildPluginManifest({ publicBaseUrl: "https://app.test", pluginId: "p" }));
-    expect(urls).toHaveLength(5);
+    expect(urls).toHaveLength(6);
     for (const u of urls) {
       const served = instance.hasRoute({ method: u.method as HTTPMethods, url: new URL(u.url).pathname });
       expect({ key: u.key, method: u.method, served }).toEqual({
@@ -61,7 +61,7 @@ describe("the plugin manifest and the routes the API serves", () => {
     const files = manifestFilesFor(EXAMPLE_MANIFEST_INPUT);
     for (const [name, text] of Object.entries(files)) expect(repoFile(`zydon-plugin/${name}`)).toBe(text);
     const parsed = parsePluginManifest(files);
-    expect(parsed.webhooks.map((w) => w.id)).toEqual(["zb-order-created"]);
+    expect(parsed.webhooks.map((w) => w.id)).toEqual(["zb-order-created", "zb-order-updated"]);
   });
 
   it("is_alive answers fast with the version and dependency states, and no secrets", async () => {

@@ -73,6 +73,26 @@ describe("Zydon webhooks authenticated by the header declared in webhooks.yml", 
     expect(rows).toHaveLength(1);
   });
 
+  it("the order-update webhook (zydon-api.md §9 [ZS-233]) passes by the declared header alone too", async () => {
+    h.zydon.sim.seed(orgId, {
+      paymentMethods: [{ name: "Pix Status" }],
+      products: [{ name: "Caneca", sku: "AUTH-UPD", price: 10 }],
+    });
+    const pm = [...h.zydon.sim.org(orgId).paymentMethods.values()].find((m) => m.name === "Pix Status");
+    const { orderId } = await h.zydon.sim.placeOrder(orgId, {
+      partner: { name: "Cliente Status", type: "PF", fiscal_registration_number: "52998224725" },
+      items: [{ sku: "AUTH-UPD", quantity: 1 }],
+      paymentMethodId: pm?.id as string,
+    });
+    const current = h.zydon.sim.org(orgId).orders.get(orderId)?.statuses.at(-1)?.status_id as string;
+    const next = h.zydon.sim.org(orgId).statuses.get(current)?.relations[0]?.destiny.id as string;
+    const r = await h.zydon.sim.setOrderStatusAsMerchant(orgId, orderId, next);
+    expect(r.deliveries.map((d) => d.status)).toEqual([200]);
+    const rows = await h.db
+      .sql`select 1 from webhook_inbox where event_id like ${`order-update:${orderId}:%`}`;
+    expect(rows).toHaveLength(1);
+  });
+
   it("accepts the previous secret during the rotation window", async () => {
     expect((await order({ "x-zb-webhook-secret": OLD_SECRET })).json()).toEqual({ status: "accepted" });
     expect((await order({ "x-zb-webhook-secret": NEW_SECRET })).json()).toEqual({ status: "accepted" });

@@ -42,6 +42,7 @@ export function stubDeps(input: { db: DbHandle; redis: Redis; prefix?: string })
       verifyAdminSession: async () => unused("zydon"),
       verifyNotification: () => ({ ok: false, reason: "signature mismatch" }),
       verifyOrderWebhook: () => ({ ok: false, reason: "signature mismatch" }),
+      verifyOrderUpdateWebhook: () => ({ ok: false, reason: "signature mismatch" }),
     },
     tokens: { getAccessToken: async () => unused("tokens"), forceRefresh: async () => unused("tokens") },
     choices: {

@@ -4,6 +4,7 @@ import type { Tenant } from "@zb/db";
 import {
   InitialSyncOrchestrator,
   isOpenPriceHold,
+  noteNfeTriggerChange,
   type PriceHoldDecision,
   readTenantSettings,
   releaseMassChangeGuard,
@@ -74,6 +75,8 @@ async function store(
   next: TenantSettings,
 ): Promise<SaveResult> {
   await repos(deps).tenants.updateSettings(tenant.id, next as unknown as Record<string, unknown>);
+  // An approval made in Zydon starts an NF-e only when it came after NF-e was switched on (issue 19 #3).
+  await noteNfeTriggerChange(deps.db.db, tenant.id, before.nfe, next.nfe, nowOf(deps));
   if (before.paused !== next.paused) await notePauseChange(deps, tenant.id, next.paused);
   const updated = { ...tenant, settings: next as unknown as Record<string, unknown> };
   const catchUp = before.paused && !next.paused ? await queueCatchUp(deps, updated) : "none";

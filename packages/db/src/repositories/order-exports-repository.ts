@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.js";
 import { type NfeState, type OrderExportState, orderExports } from "../schema/index.js";
 
@@ -150,5 +150,33 @@ export class OrderExportsRepository {
       .from(orderExports)
       .where(and(eq(orderExports.tenantId, tenantId), inArray(orderExports.state, states)))
       .limit(limit);
+  }
+
+  /**
+   * Orders that still wait for a Zydon-side status (the Zydon status watch's polling fallback): not exported yet
+   * (`pending`) and/or exported without an NF-e started, recorded since `since`, in id order after `afterId`
+   * (the caller walks them round-robin, so every waiting order is re-read in turn).
+   */
+  async listWaitingForZydonStatus(
+    tenantId: string,
+    opts: { exports: boolean; nfe: boolean; since: Date; afterId: number; limit: number },
+  ): Promise<OrderExport[]> {
+    const kinds: SQL[] = [];
+    if (opts.exports) kinds.push(eq(orderExports.state, "pending"));
+    if (opts.nfe) kinds.push(and(eq(orderExports.state, "created"), isNull(orderExports.nfeState)) as SQL);
+    if (kinds.length === 0) return [];
+    return this.db
+      .select()
+      .from(orderExports)
+      .where(
+        and(
+          eq(orderExports.tenantId, tenantId),
+          gt(orderExports.id, opts.afterId),
+          sql`${orderExports.createdAt} >= ${opts.since.toISOString()}::timestamptz`,
+          or(...kinds),
+        ),
+      )
+      .orderBy(asc(orderExports.id))
+      .limit(opts.limit);
   }
 }

@@ -210,3 +210,32 @@ describe("ZydonPortAdapter: the app's price table", () => {
     expect(prices()).toEqual({ "T-1": 11, "T-2": 21, "T-3": 30, "T-4": 40, "T-5-Verde": 50 });
   });
 });
+
+describe("ZydonPortAdapter: an order's current status and since when (zydon-api.md §8.1 statuses[])", () => {
+  it("reads the last status and its created_at, after a merchant's move too", async () => {
+    const orgId = await newOrg("Status desde");
+    const ids = zydonSim.sim.seed(orgId, {
+      statuses: [
+        { name: "Em aberto", type: "PENDING", next: ["Aprovado"] },
+        { name: "Aprovado", type: "PAID" },
+      ],
+      paymentMethods: [{ name: "Pix" }],
+      products: [{ name: "Caneca", sku: "ST-1", price: 10 }],
+    });
+    const { orderId } = await zydonSim.sim.placeOrder(orgId, {
+      partner: { name: "Cliente", type: "PF", fiscal_registration_number: "52998224725" },
+      items: [{ sku: "ST-1", quantity: 1 }],
+      paymentMethodId: ids.paymentMethods?.Pix as string,
+      createdAt: "2026-03-10T15:00:00.000Z",
+    });
+    const port = new ZydonPortAdapter(app.client(zydonSim.sim.accessKeyFor(orgId)));
+    expect(await port.getOrder(orderId)).toMatchObject({
+      statusId: ids.statuses?.["Em aberto"],
+      statusSince: "2026-03-10T15:00:00.000Z",
+    });
+    await zydonSim.sim.setOrderStatusAsMerchant(orgId, orderId, ids.statuses?.Aprovado as string);
+    const moved = await port.getOrder(orderId);
+    const last = zydonSim.sim.org(orgId).orders.get(orderId)?.statuses.at(-1);
+    expect(moved).toMatchObject({ statusId: ids.statuses?.Aprovado, statusSince: last?.created_at });
+  });
+});

@@ -345,6 +345,7 @@ export class ZydonPortAdapter implements ZydonPort {
       freightValue: o.freight_value ?? 0,
       discountValue: o.discount_value ?? 0,
       statusId: last?.status_id ?? null,
+      statusSince: last?.created_at ?? null,
       items: o.items.map((i) => ({
         sku: i.sku ?? "",
         productId: i.productId,

@@ -151,3 +151,30 @@ export function readZydonOrderInbox(row: { payload: unknown; eventId: string }):
     .parse(row.payload);
   return p.orderId ?? p.order_id ?? p.id ?? row.eventId.replace(/^order:/, "");
 }
+
+/** `event_type` of a stored Zydon order-update webhook (the order webhook's rows are `order.created`). */
+export const ZYDON_ORDER_UPDATED_EVENT = "order.updated";
+
+/**
+ * Stored form of a verified Zydon order-update webhook (zydon-api.md §9 [ZS-233], a guess in the Zydon
+ * adapter). `statusId` is what the body said, kept for the history only: the worker reads the order again.
+ */
+export type ZydonOrderUpdateInboxPayload = {
+  orderId: string;
+  organizationId: string;
+  statusId: string | null;
+  event: string | null;
+  updatedAt: string | null;
+  deliveryId: string | null;
+};
+
+export function zydonOrderUpdateInboxPayload(v: ZydonOrderUpdateInboxPayload): ZydonOrderUpdateInboxPayload {
+  return {
+    orderId: v.orderId,
+    organizationId: v.organizationId,
+    statusId: v.statusId,
+    event: v.event,
+    updatedAt: v.updatedAt,
+    deliveryId: v.deliveryId,
+  };
+}

@@ -9,7 +9,7 @@ describe("job registry", () => {
   it("registers every job once, each on a known queue", () => {
     const names = registeredJobs().map((j) => j.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(23);
+    expect(names).toHaveLength(25);
     const queues = new Set<string>(Object.values(QUEUES));
     for (const j of registeredJobs()) expect(queues.has(j.queue), j.name).toBe(true);
     expect(isJobName("export-order")).toBe(true);
@@ -48,6 +48,8 @@ describe("job registry", () => {
       "prune-retention": "maintenance/catalog/nothing",
       "alert-watch": "maintenance/catalog/nothing",
       "alert-deliver": "maintenance/catalog/nothing",
+      "zydon-order-update": "events/orders/bling",
+      "watch-zydon-orders": "sync/orders/bling",
     });
   });
 

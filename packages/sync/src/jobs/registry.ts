@@ -15,6 +15,7 @@ import { pruneRetentionJob, purgeSecretsJob, tokenKeepaliveJob } from "./mainten
 import { exportOrderJob, nfeStepJob, orderStatusJob } from "./order-jobs.js";
 import { reconcileStockJob, refreshStockJob } from "./stock-jobs.js";
 import { blingWebhookJob, zydonOrderWebhookJob } from "./webhook-jobs.js";
+import { watchZydonOrdersJob, zydonOrderUpdateJob } from "./zydon-status-jobs.js";
 
 /**
  * Every job, once. The producer reads a job's queue and payload schema from here, the worker its handler.
@@ -45,6 +46,8 @@ function allJobs() {
     pruneRetentionJob,
     alertWatchJob,
     alertDeliverJob,
+    zydonOrderUpdateJob,
+    watchZydonOrdersJob,
   ] as const;
 }
 

@@ -117,3 +117,42 @@ describe("inbox jobs refuse another tenant's row", () => {
     expect((await queued(QUEUES.events)).filter((j) => j.data.tenantId === theirs).length).toBeGreaterThan(0);
   });
 });
+
+describe("Zydon order-update rows (zydon-api.md §9 [ZS-233])", () => {
+  it("ask for the order to be read again (one zydon-order-update per burst), never for an export directly", async () => {
+    const inbox = new WebhookInboxRepository(h.db);
+    const ids: number[] = [];
+    for (const [i, statusId] of ["st-a", "st-b"].entries())
+      ids.push(
+        (await inbox.insertOnce({
+          provider: "zydon",
+          eventId: `order-update:wj-upd:${i}`,
+          tenantId: mine,
+          eventType: "order.updated",
+          payload: { orderId: "wj-upd", organizationId: "org-wj-a", statusId, event: "STATUS" },
+        })) as number,
+      );
+    const orders = (await queued(QUEUES.orders)).length;
+    for (const inboxId of ids) await zydonOrderWebhookJob.run({ tenantId: mine, inboxId }, jobRun());
+    const updates = (await queued(QUEUES.events)).filter((j) => j.name === "zydon-order-update");
+    expect(updates).toEqual([
+      { name: "zydon-order-update", data: { tenantId: mine, zydonOrderId: "wj-upd" } },
+    ]);
+    expect(await queued(QUEUES.orders)).toHaveLength(orders);
+    for (const id of ids) expect((await inbox.get(id))?.processedAt).toBeInstanceOf(Date);
+  });
+
+  it("a created row still exports (the update branch is only for order.updated)", async () => {
+    const inbox = new WebhookInboxRepository(h.db);
+    const rowId = (await inbox.insertOnce({
+      provider: "zydon",
+      eventId: "order:wj-new",
+      tenantId: mine,
+      eventType: "order.created",
+      payload: { orderId: "wj-new", organizationId: "org-wj-a" },
+    })) as number;
+    await zydonOrderWebhookJob.run({ tenantId: mine, inboxId: rowId }, jobRun());
+    const exports = (await queued(QUEUES.orders)).filter((j) => j.name === "export-order");
+    expect(exports.map((j) => j.data)).toContainEqual({ tenantId: mine, zydonOrderId: "wj-new" });
+  });
+});

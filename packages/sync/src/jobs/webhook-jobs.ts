@@ -1,6 +1,11 @@
 import { type InboxRow, OrderExportsRepository, WebhookInboxRepository } from "@zb/db";
 import { z } from "zod";
-import { readBlingInbox, readZydonOrderInbox, type StoredBlingWebhook } from "../inbox/webhook-payloads.js";
+import {
+  readBlingInbox,
+  readZydonOrderInbox,
+  type StoredBlingWebhook,
+  ZYDON_ORDER_UPDATED_EVENT,
+} from "../inbox/webhook-payloads.js";
 import { safeJobId } from "../queues/job-ids.js";
 import { QUEUES } from "../queues/queues.js";
 import { defineJob, type JobRun } from "./define-job.js";
@@ -110,7 +115,11 @@ export const blingWebhookJob = defineJob({
   },
 });
 
-/** A new Zydon order: export it (the job id makes a duplicate webhook a no-op). */
+/**
+ * A new Zydon order: export it (the job id makes a duplicate webhook a no-op). An order-update row
+ * (`order.updated`, zydon-api.md §9 [ZS-233]) asks for the order to be read again instead: one
+ * `zydon-order-update` per order for a burst of changes.
+ */
 export const zydonOrderWebhookJob = defineJob({
   name: "zydon-order-webhook",
   queue: QUEUES.events,
@@ -121,6 +130,15 @@ export const zydonOrderWebhookJob = defineJob({
     const row = await ownUnprocessedRow(job, p);
     if (!row) return undefined;
     const orderId = readZydonOrderInbox(row);
+    if (row.eventType === ZYDON_ORDER_UPDATED_EVENT) {
+      await job.producer.enqueue(
+        "zydon-order-update",
+        { tenantId: p.tenantId, zydonOrderId: orderId },
+        { delay: 500, deduplication: { id: safeJobId("zupdate", p.tenantId, orderId), ttl: 500 } },
+      );
+      await new WebhookInboxRepository(job.db).markProcessed(row.id);
+      return undefined;
+    }
     await job.producer.enqueue(
       "export-order",
       { tenantId: p.tenantId, zydonOrderId: orderId },

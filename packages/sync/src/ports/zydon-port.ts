@@ -131,6 +131,8 @@ export interface PortalOrder {
   }>;
   payments: Array<{ paymentMethodId: string; amount: number; installments: number }>;
   observation: string | null;
+  /** When the order reached its current status (the last `statuses[].created_at`, zydon-api.md §8.1). */
+  statusSince?: string | null;
 }
 
 export interface PortalImageUploadOptions {

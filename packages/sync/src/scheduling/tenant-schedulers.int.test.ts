@@ -36,10 +36,14 @@ describe("tenant schedulers", () => {
         `poll-changes-${t2}`,
         `reconcile-stock-${t1}`,
         `reconcile-stock-${t2}`,
+        `watch-zydon-orders-${t1}`,
+        `watch-zydon-orders-${t2}`,
       ].sort(),
     );
     await removeTenantSchedulers(producer, t1);
-    expect(await list()).toEqual([`drift-audit-${t2}`, `poll-changes-${t2}`, `reconcile-stock-${t2}`].sort());
+    expect(await list()).toEqual(
+      [`drift-audit-${t2}`, `poll-changes-${t2}`, `reconcile-stock-${t2}`, `watch-zydon-orders-${t2}`].sort(),
+    );
     const maintenance = await producer.queue(QUEUES.maintenance).getJobSchedulers();
     expect(maintenance.map((s) => s.key).sort()).toEqual([
       "alert-watch",

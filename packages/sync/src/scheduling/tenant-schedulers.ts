@@ -10,6 +10,11 @@ export const schedulerIntervals = {
   pollChangesMs: 60_000,
   /** Rolling stock reconciliation (Bling stock has no change filter): one batch per run. */
   reconcileStockMs: 60_000,
+  /**
+   * Zydon-side order statuses (polling fallback of the order-update webhook): one batch of waiting orders
+   * re-read per run (pipelines/zydon-status-watch.ts).
+   */
+  watchZydonOrdersMs: 120_000,
 };
 
 /**
@@ -28,6 +33,7 @@ function ids(tenantId: string) {
     poll: `poll-changes-${tenantId}`,
     reconcile: `reconcile-stock-${tenantId}`,
     drift: `drift-audit-${tenantId}`,
+    watch: `watch-zydon-orders-${tenantId}`,
   };
 }
 
@@ -54,6 +60,11 @@ export async function ensureTenantSchedulers(
     { every: every.reconcileStockMs },
     { name: "reconcile-stock", data: { tenantId } },
   );
+  await q.upsertJobScheduler(
+    ids(tenantId).watch,
+    { every: every.watchZydonOrdersMs },
+    { name: "watch-zydon-orders", data: { tenantId } },
+  );
 }
 
 /** Uninstall/pause: stop the tenant's recurring jobs within seconds. */
@@ -63,6 +74,7 @@ export async function removeTenantSchedulers(producer: JobProducer, tenantId: st
   await q.removeJobScheduler(drift);
   await q.removeJobScheduler(poll);
   await q.removeJobScheduler(reconcile);
+  await q.removeJobScheduler(ids(tenantId).watch);
 }
 
 /** Daily retention at 03:17 in São Paulo (a cron pattern, so re-upserting at each worker start never resets it). */

@@ -312,6 +312,7 @@ export class FakeZydon implements ZydonPort {
       const o = this.orders.get(orderId);
       if (!o) throw new Error(`fake zydon: no order ${orderId}`);
       o.statusId = statusId;
+      o.statusSince = new Date().toISOString();
     });
   }
 
