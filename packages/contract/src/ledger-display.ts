@@ -95,4 +95,7 @@ export const ledgerActionLabels: Record<string, string> = {
   apply: "Aplicação",
   audit: "Auditoria",
   purge: "Exclusão",
+  tracking: "Código de rastreio",
+  delivered: "Entrega",
+  cancel: "Cancelamento",
 };

@@ -261,6 +261,10 @@ export function createBlingPort(client: BlingClient, opts: BlingPortAdapterOptio
         numeroLoja: o.numeroLoja,
         situacaoId: str(o.situacao?.id),
         notaFiscalId: str(o.notaFiscal?.id),
+        trackingCodes: (o.transporte?.volumes ?? []).flatMap((v) => {
+          const codigo = (v.codigoRastreamento ?? "").trim();
+          return codigo ? [{ servico: v.servico?.trim() || null, codigo }] : [];
+        }),
       };
     },
 
