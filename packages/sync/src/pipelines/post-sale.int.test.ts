@@ -98,6 +98,15 @@ describe("post-sale: tracking codes and delivery back to the Zydon order", () =>
     expect(ctx.zydon.log.count("setOrderPostSale")).toBe(2);
   });
 
+  it("a custom 'Entregue' situação (any case) counts as delivered even without a same-named Zydon status", async () => {
+    const { ctx, blingOrder } = await world();
+    ctx.bling.situacoes.push({ id: "30", nome: "ENTREGUE" });
+    ctx.bling.setOrderSituacao(blingOrder.id, "30");
+    expect(await mirrorOrderStatus(ctx, blingOrder.id)).toBe("missing");
+    expect(postSaleOf(ctx)?.deliveredAt).toBe(ctx.now().toISOString());
+    expect(ctx.zydon.log.count("setOrderStatus")).toBe(0);
+  });
+
   it("a Zydon refusal is a retryable ledger failure in pt-BR, and the next event writes it", async () => {
     const { ctx, blingOrder } = await world();
     ctx.bling.setOrderTracking(blingOrder.id, [{ servico: null, codigo: "AA1BR" }]);

@@ -42,13 +42,14 @@ export type PostSaleResult = {
 
 /**
  * Write the order's new or changed tracking codes and, when its situação is a delivered one, the delivery mark
- * (one Zydon write for both). `situacaoNome` is the name of the order's Bling situação when known.
+ * (one Zydon write for both). `situacaoNome` names the order's Bling situação (null when unknown); it is only
+ * asked while the delivery is not written yet (the situações list is cached, but may cost a request).
  */
 export async function syncPostSale(
   ctx: SyncContext,
   exp: OrderExport,
   order: ErpOrderSummary,
-  situacaoNome: string | null,
+  situacaoNome: () => Promise<string | null>,
 ): Promise<PostSaleResult> {
   const cursors = new CursorsRepository(ctx.db);
   const stream = cursorStream(exp.zydonOrderId);
@@ -56,10 +57,10 @@ export async function syncPostSale(
     (await cursors.get(ctx.tenantId, stream, cursorSchema).catch(() => undefined)) ?? cursorSchema.parse({});
   const codes = order.trackingCodes?.map((t) => t.codigo);
   const trackingDue = codes !== undefined && !sameList(codes, state.tracking);
-  const isDelivered =
-    situacaoNome !== null &&
-    DELIVERED_SITUACAO_NAMES.some((n) => normalizeStatusName(n) === normalizeStatusName(situacaoNome));
-  const deliveredDue = isDelivered && state.deliveredAt === null;
+  const nome = state.deliveredAt === null ? await situacaoNome() : null;
+  const deliveredDue =
+    nome !== null &&
+    DELIVERED_SITUACAO_NAMES.some((n) => normalizeStatusName(n) === normalizeStatusName(nome));
   const result: PostSaleResult = {
     tracking: codes === undefined ? "unknown" : "unchanged",
     delivered: "unchanged",
@@ -75,7 +76,7 @@ export async function syncPostSale(
   const details = {
     blingOrderId: exp.blingOrderId,
     ...(trackingDue ? { trackingCodes: order.trackingCodes } : {}),
-    ...(deliveredDue ? { situacao: situacaoNome } : {}),
+    ...(deliveredDue ? { situacao: nome } : {}),
   };
   try {
     await ctx.zydon.setOrderPostSale(key, marks);
@@ -117,7 +118,7 @@ export async function syncPostSale(
     const next: PostSaleCursor = {
       tracking: trackingDue ? (codes ?? []) : state.tracking,
       deliveredAt: deliveredDue ? deliveredAt : state.deliveredAt,
-      deliveredSituacao: deliveredDue ? situacaoNome : state.deliveredSituacao,
+      deliveredSituacao: deliveredDue ? nome : state.deliveredSituacao,
     };
     await new CursorsRepository(tx).set(ctx.tenantId, stream, next);
     const ledger = new LedgerRepository(tx);
@@ -147,7 +148,7 @@ export async function syncPostSale(
         entityKey: key,
         action: "delivered",
         outcome: "synced",
-        reason: `Pedido ${key} marcado como entregue no Zydon (situação "${situacaoNome}" no Bling).`,
+        reason: `Pedido ${key} marcado como entregue no Zydon (situação "${nome}" no Bling).`,
         details,
       });
     }

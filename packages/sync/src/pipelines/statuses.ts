@@ -37,12 +37,12 @@ export async function mirrorOrderStatus(ctx: SyncContext, blingOrderId: string):
   const result = await mirrorSituacao(ctx, exportsRepo, exp, blingOrderId, order);
   // Post-sale (tracking codes, delivered) from the same read: a tracking code arrives as an order update that
   // leaves the situação as it was.
-  if (order) {
-    const nome = order.situacaoId
-      ? ((await salesSituacoes(ctx)).find((s) => s.id === order.situacaoId)?.nome ?? null)
-      : null;
-    await syncPostSale(ctx, exp, order, nome);
-  }
+  if (order)
+    await syncPostSale(ctx, exp, order, async () =>
+      order.situacaoId
+        ? ((await salesSituacoes(ctx)).find((s) => s.id === order.situacaoId)?.nome ?? null)
+        : null,
+    );
   return result;
 }
 
