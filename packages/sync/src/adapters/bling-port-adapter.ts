@@ -302,5 +302,23 @@ export function createBlingPort(client: BlingClient, opts: BlingPortAdapterOptio
         danfeUrl: n.linkDanfe ?? n.linkPDF,
       };
     },
+
+    async listCancelledNfes(q) {
+      const rows = await client.nfe.list({
+        situacao: 2,
+        tipo: 1,
+        dataEmissaoInicial: q.since,
+        pagina: q.page,
+        limite: PAGE,
+      });
+      return rows.map((n) => ({
+        id: String(n.id),
+        situacao: n.situacao ?? 0,
+        numero: n.numero,
+        chaveAcesso: n.chaveAcesso,
+        xmlUrl: null,
+        danfeUrl: null,
+      }));
+    },
   };
 }

@@ -4,6 +4,7 @@ import { zydonErrors } from "../test-support/call-log.js";
 import { zydonOrder } from "../test-support/fake-zydon.js";
 import { ledgerRows, useSyncTestDatabase } from "../test-support/test-context.js";
 import { advanceNfe } from "./nfe.js";
+import { sweepCancelledNfes } from "./post-sale.js";
 import { mirrorOrderStatus } from "./statuses.js";
 
 const t = useSyncTestDatabase();
@@ -189,5 +190,24 @@ describe("post-sale: an NF-e cancelled in Bling after it was attached", () => {
 
     expect(await advanceNfe(ctx, "Z-1", { retry: true })).toEqual({ kind: "cancelled", chaveAcesso: key });
     expect(postSaleOf(ctx)?.cancelledInvoiceKeys).toEqual([key]);
+  });
+
+  it("the daily sweep marks a cancellation whose webhook never came, with one list request and no detail read", async () => {
+    const { ctx, nfeId, key } = await attached();
+    ctx.bling.cancelNfe(nfeId);
+    // Another tenant's or a never-attached cancelled note: not ours to mark.
+    const stray = await ctx.bling.generateNfe(ctx.bling.putOrder("Z-9").id);
+    ctx.bling.cancelNfe(stray);
+
+    expect(await sweepCancelledNfes(ctx)).toEqual({ cancelled: 2, marked: 1 });
+    expect(ctx.bling.log.count("listCancelledNfes")).toBe(1);
+    expect(ctx.bling.log.count("getNfe")).toBe(0);
+    expect(postSaleOf(ctx)?.cancelledInvoiceKeys).toEqual([key]);
+    expect((await ledgerRows(ctx, "nfe"))[0]).toMatchObject({ action: "cancel", outcome: "synced" });
+
+    // Again (the next day, or the webhook arriving late): nothing more.
+    expect(await sweepCancelledNfes(ctx)).toEqual({ cancelled: 2, marked: 0 });
+    expect(await advanceNfe(ctx, "Z-1")).toEqual({ kind: "cancelled", chaveAcesso: key });
+    expect(ctx.zydon.log.count("setOrderPostSale")).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { CursorsRepository, LedgerRepository, type OrderExport, OrderExportsRepository } from "@zb/db";
 import { z } from "zod";
 import { normalizeStatusName } from "../domain/status-matching.js";
-import type { ErpOrderSummary } from "../ports/bling-port.js";
+import type { ErpNfe, ErpOrderSummary } from "../ports/bling-port.js";
 import type { PortalPostSale } from "../ports/zydon-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
@@ -178,6 +178,16 @@ export async function followAttachedNfe(ctx: SyncContext, row: OrderExport): Pro
   if (!row.blingInvoiceId) return { kind: "attached", chaveAcesso: chave };
   const nfe = await ctx.bling.getNfe(row.blingInvoiceId);
   if (nfe?.situacao !== 2) return { kind: "attached", chaveAcesso: chave };
+  return markCancelledNfe(ctx, row, nfe);
+}
+
+/** The cancellation of an attached note, known from Bling (`nfe.situacao` 2): mark it on the Zydon order once. */
+async function markCancelledNfe(
+  ctx: SyncContext,
+  row: OrderExport,
+  nfe: ErpNfe,
+): Promise<CancelledNfeResult> {
+  const d = (row.nfeDetails ?? {}) as CancelDetails;
   const key = d.chaveAcesso ?? nfe.chaveAcesso ?? "";
   const numero = d.numero ?? nfe.numero;
   const nota = `NF-e${numero ? ` ${numero}` : ""}`;
@@ -224,6 +234,36 @@ export async function followAttachedNfe(ctx: SyncContext, row: OrderExport): Pro
       });
   });
   return { kind: "cancelled", chaveAcesso: key };
+}
+
+/** How far back the sweep looks: SEFAZ takes cancellations within days of the authorization, not months. */
+export const CANCEL_SWEEP_DAYS = 10;
+/** At most this many pages (100 notes each) per sweep; the rest waits for the next one. */
+export const CANCEL_SWEEP_MAX_PAGES = 5;
+
+/**
+ * The fallback for a lost invoice webhook (Bling gives up on a delivery after 3 days and disables the webhook):
+ * Bling's cancelled exit notes emitted in the last `CANCEL_SWEEP_DAYS` (`GET /nfe?situacao=2`, usually one
+ * request), each one attached by us and not marked yet marked on its Zydon order. Runs with the daily drift
+ * audit. A Zydon refusal is recorded per note (as on the webhook path) and does not stop the sweep.
+ */
+export async function sweepCancelledNfes(ctx: SyncContext): Promise<{ cancelled: number; marked: number }> {
+  const since = new Date(ctx.now().getTime() - CANCEL_SWEEP_DAYS * 86_400_000);
+  const repo = new OrderExportsRepository(ctx.db);
+  const out = { cancelled: 0, marked: 0 };
+  for (let page = 1; page <= CANCEL_SWEEP_MAX_PAGES; page++) {
+    const rows = await ctx.bling.listCancelledNfes({ since, page });
+    for (const nfe of rows) {
+      out.cancelled++;
+      const exp = await repo.byBlingInvoiceId(ctx.tenantId, nfe.id);
+      if (exp?.nfeState !== "attached" || (exp.nfeDetails as CancelDetails | null)?.cancelMarked) continue;
+      const r = await markCancelledNfe(ctx, exp, nfe);
+      if (r.kind === "cancelled") out.marked++;
+    }
+    if (rows.length < 100) break;
+  }
+  if (out.marked > 0) ctx.log.info({ ...out }, "cancelled NF-e marked by the sweep");
+  return out;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

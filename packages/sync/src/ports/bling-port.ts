@@ -222,4 +222,6 @@ export interface BlingPort {
   generateNfe(orderId: string): Promise<string>;
   sendNfe(nfeId: string): Promise<void>;
   getNfe(nfeId: string): Promise<ErpNfe | null>;
+  /** One page (limite 100) of exit NF-e cancelled in Bling (situação 2) emitted since `since`. */
+  listCancelledNfes(q: { since: Date; page: number }): Promise<ErpNfe[]>;
 }

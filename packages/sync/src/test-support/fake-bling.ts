@@ -367,6 +367,15 @@ export class FakeBling implements BlingPort {
     return this.log.run("getNfe", [nfeId], () => this.nfes.get(nfeId) ?? null);
   }
 
+  listCancelledNfes(q: { since: Date; page: number }): Promise<ErpNfe[]> {
+    return this.log.run("listCancelledNfes", [q], () =>
+      page(
+        [...this.nfes.values()].filter((n) => n.situacao === 2),
+        q.page,
+      ),
+    );
+  }
+
   private summary(p: ErpProductDetail, parentId: string | null): ErpProductSummary {
     return {
       id: p.id,
