@@ -5,6 +5,7 @@ import { zydonOrder } from "../test-support/fake-zydon.js";
 import { ledgerRows, useSyncTestDatabase } from "../test-support/test-context.js";
 import { advanceNfe } from "./nfe.js";
 import { sweepCancelledNfes } from "./post-sale.js";
+import { resyncOrder } from "./resync-item.js";
 import { mirrorOrderStatus } from "./statuses.js";
 
 const t = useSyncTestDatabase();
@@ -209,5 +210,13 @@ describe("post-sale: an NF-e cancelled in Bling after it was attached", () => {
     expect(await sweepCancelledNfes(ctx)).toEqual({ cancelled: 2, marked: 0 });
     expect(await advanceNfe(ctx, "Z-1")).toEqual({ kind: "cancelled", chaveAcesso: key });
     expect(ctx.zydon.log.count("setOrderPostSale")).toBe(1);
+  });
+
+  it("'Sincronizar um item' on the order re-reads its tracking code and its attached NF-e", async () => {
+    const { ctx, nfeId, key, blingOrder } = await attached();
+    ctx.bling.cancelNfe(nfeId);
+    ctx.bling.setOrderTracking(blingOrder.id, [{ servico: null, codigo: "AA1BR" }]);
+    await resyncOrder(ctx, "Z-1");
+    expect(postSaleOf(ctx)).toMatchObject({ trackingCodes: ["AA1BR"], cancelledInvoiceKeys: [key] });
   });
 });
