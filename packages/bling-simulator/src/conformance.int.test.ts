@@ -157,6 +157,31 @@ suite(title, () => {
     await check(t, "GET", "/nfe/1", 404);
     await check(t, "POST", "/nfe/1/enviar", 404);
 
+    // post-sale: a tracking code on the order's volume (VendasTransporteVolumeDTO), a cancelled NF-e
+    const shipped = await check(t, "POST", "/pedidos/vendas", 201, {
+      body: {
+        numeroLoja: "Z-43",
+        contato: { id: newContact.json.data.id },
+        itens: [{ produto: { id: child?.id }, quantidade: 1, valor: 10, descricao: "Item" }],
+        parcelas: [{ dataVencimento: "2026-02-15", valor: 10, formaPagamento: { id: pm?.id } }],
+        transporte: { frete: 0, volumes: [{ servico: "SEDEX", codigoRastreamento: "" }] },
+      },
+    });
+    t.sim.control.setOrderTracking(t.accountId, shipped.json.data.id, {
+      codigoRastreamento: "AA123456789BR",
+    });
+    const tracked = await check(t, "GET", `/pedidos/vendas/${shipped.json.data.id}`, 200);
+    expect(tracked.json.data.transporte.volumes).toEqual([
+      { id: expect.any(Number), servico: "SEDEX", codigoRastreamento: "AA123456789BR" },
+    ]);
+    t.sim.control.cancelInvoice(t.accountId, nfe.json.idNotaFiscal);
+    const cancelled = await check(t, "GET", `/nfe/${nfe.json.idNotaFiscal}`, 200);
+    expect(cancelled.json.data.situacao).toBe(2);
+    const listed = await check(t, "GET", "/nfe?situacao=2", 200);
+    expect(listed.json.data.map((n: { id: number }) => n.id)).toContain(nfe.json.idNotaFiscal);
+    const hidden = await check(t, "GET", "/nfe", 200);
+    expect(hidden.json.data.map((n: { id: number }) => n.id)).not.toContain(nfe.json.idNotaFiscal);
+
     // situações, stores, company
     const mods = await check(t, "GET", "/situacoes/modulos", 200);
     await check(t, "GET", `/situacoes/modulos/${mods.json.data[0].id}`, 200);

@@ -8,6 +8,7 @@ import type {
   BlingContact,
   BlingDeposit,
   BlingInvoice,
+  BlingOrderVolume,
   BlingPaymentMethod,
   BlingSituacao,
   BlingStore,
@@ -181,6 +182,20 @@ export class BlingControl {
 
   setOrderSituacao(accountId: string, orderId: number, situacaoId: number): void {
     this.sim.domain.setOrderSituacao(this.sim.account(accountId), orderId, situacaoId);
+  }
+
+  /** Set a volume's tracking code on an order as the merchant does in Bling (fires `order.updated`). */
+  setOrderTracking(
+    accountId: string,
+    orderId: number,
+    input: { codigoRastreamento: string; servico?: string; volumeId?: number },
+  ): BlingOrderVolume {
+    return this.sim.domain.setOrderTracking(this.sim.account(accountId), orderId, input);
+  }
+
+  /** Cancel an authorized NF-e as the merchant does in Bling (situação 2; fires `invoice.updated`). */
+  cancelInvoice(accountId: string, invoiceId: number): BlingInvoice {
+    return { ...this.sim.domain.cancelInvoice(this.sim.account(accountId), invoiceId) };
   }
 
   /** Issue and transmit the NF-e of an order (invoice.created + invoice.updated; SEFAZ's next outcome applies). */

@@ -20,6 +20,7 @@ import {
   type BlingOrder,
   type BlingOrderItem,
   type BlingOrderParcela,
+  type BlingOrderVolume,
   type BlingPaymentMethod,
   type BlingProduct,
   type BlingProductFields,
@@ -527,8 +528,21 @@ export class Domain {
           unidade: body.desconto.unidade === "PERCENTUAL" ? ("PERCENTUAL" as const) : ("REAL" as const),
         }
       : undefined;
+    // Volume ids are Bling's (ignored on POST, `VendasTransporteVolumeDTO`).
     const transporte = isObj(body.transporte)
-      ? { ...body.transporte, frete: num(body.transporte.frete) ?? 0 }
+      ? {
+          ...body.transporte,
+          frete: num(body.transporte.frete) ?? 0,
+          ...(Array.isArray(body.transporte.volumes)
+            ? {
+                volumes: body.transporte.volumes.filter(isObj).map((v) => ({
+                  id: this.ids.next(),
+                  servico: typeof v.servico === "string" ? v.servico : "",
+                  codigoRastreamento: typeof v.codigoRastreamento === "string" ? v.codigoRastreamento : "",
+                })),
+              }
+            : {}),
+        }
       : undefined;
     const outrasDespesas = num(body.outrasDespesas);
     const totals = orderTotals({ itens: items, desconto, transporte, outrasDespesas });
@@ -674,7 +688,82 @@ export class Domain {
     this.emit(acc, "order", "updated", orderWebhookData(acc, rec));
   }
 
+  /**
+   * The merchant types (or Bling Logística fills in) a volume's tracking code on the order's transport tab and
+   * saves: `transporte.volumes[].codigoRastreamento` changes and `order.updated` fires, as any save of the order
+   * does. `volumeId` picks the volume; without it the first one is used, or a new one is added (with
+   * `servico`) when the order has none. Saving the same code again changes nothing and fires nothing.
+   */
+  setOrderTracking(
+    acc: Account,
+    orderId: number,
+    input: { codigoRastreamento: string; servico?: string; volumeId?: number },
+  ): BlingOrderVolume {
+    const rec = acc.orders.get(orderId);
+    if (!rec)
+      throw new BlingHttpError(
+        404,
+        "RESOURCE_NOT_FOUND",
+        "Venda não encontrada",
+        "O pedido de venda não existe.",
+      );
+    const volumes = [...(rec.data.transporte?.volumes ?? [])];
+    let i = input.volumeId === undefined ? 0 : volumes.findIndex((v) => v.id === input.volumeId);
+    if (i < 0)
+      throw validationError("O volume informado não existe neste pedido.", [
+        { code: 54, msg: "Volume inválido.", element: "transporte.volumes", namespace: "VENDAS" },
+      ]);
+    const current = volumes[i];
+    if (!current) {
+      volumes.push({ id: this.ids.next(), servico: input.servico ?? "", codigoRastreamento: "" });
+      i = volumes.length - 1;
+    }
+    const before = volumes[i] as BlingOrderVolume;
+    const next: BlingOrderVolume = {
+      ...before,
+      servico: input.servico ?? before.servico,
+      codigoRastreamento: input.codigoRastreamento.trim(),
+    };
+    if (current && next.servico === current.servico && next.codigoRastreamento === current.codigoRastreamento)
+      return { ...current };
+    volumes[i] = next;
+    rec.data = {
+      ...rec.data,
+      transporte: { ...(rec.data.transporte ?? { frete: 0 }), volumes },
+    };
+    rec.updatedAt = this.clock.now();
+    this.emit(acc, "order", "updated", orderWebhookData(acc, rec));
+    return { ...next };
+  }
+
   // --- NF-e ---
+
+  /**
+   * The merchant cancels an authorized note in Bling (Notas fiscais → Cancelar, a SEFAZ cancellation event;
+   * the API has no cancel route): situação 2, `invoice.updated` fires, the note leaves `GET /nfe` unless
+   * `situacao` is passed (reference §6.10). Only an authorized note (5/6) can be cancelled.
+   */
+  cancelInvoice(acc: Account, invoiceId: number): BlingInvoice {
+    this.settleInvoices(acc);
+    const inv = acc.invoices.get(invoiceId);
+    if (!inv)
+      throw new BlingHttpError(
+        404,
+        "RESOURCE_NOT_FOUND",
+        "Nota fiscal não encontrada",
+        "A nota fiscal não existe.",
+      );
+    if (inv.situacao === 2) return inv;
+    if (inv.situacao !== 5 && inv.situacao !== 6)
+      throw validationError(
+        "Somente uma nota fiscal autorizada pode ser cancelada.",
+        undefined,
+        "Não foi possível cancelar a nota fiscal",
+      );
+    inv.situacao = 2;
+    this.emit(acc, "invoice", "updated", invoiceWebhookData(inv));
+    return inv;
+  }
 
   createInvoice(acc: Account, orderId: number): BlingInvoice {
     const rec = acc.orders.get(orderId);

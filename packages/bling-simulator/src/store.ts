@@ -186,9 +186,16 @@ export interface BlingOrder {
   parcelas: BlingOrderParcela[];
   desconto?: { valor: number; unidade: "REAL" | "PERCENTUAL" };
   outrasDespesas?: number;
-  transporte?: { frete?: number; [k: string]: unknown };
+  transporte?: { frete?: number; volumes?: BlingOrderVolume[]; [k: string]: unknown };
   notaFiscal?: IdRef;
   [extra: string]: unknown;
+}
+
+/** `VendasTransporteVolumeDTO`: one shipped volume and its tracking code (reference §6.8). */
+export interface BlingOrderVolume {
+  id: number;
+  servico: string;
+  codigoRastreamento: string;
 }
 
 export interface OrderRecord {

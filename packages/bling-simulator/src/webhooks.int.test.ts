@@ -198,4 +198,58 @@ describe("webhooks", () => {
       situacao: { id: 9, valor: 1 },
     });
   });
+
+  it("post-sale: a tracking code fires order.updated once; cancelling an authorized NF-e fires invoice.updated (situação 2)", async () => {
+    const { t } = setup();
+    const c = t.sim.control;
+    const contato = c.upsertContact(t.accountId, { nome: "Cliente", tipo: "J" });
+    const pm = c.upsertPaymentMethod(t.accountId, { descricao: "PIX", tipoPagamento: 17 });
+    const order = c.createOrder(t.accountId, {
+      contato: { id: contato.id },
+      itens: [{ descricao: "Item", quantidade: 1, valor: 10 }],
+      parcelas: [{ dataVencimento: "2026-02-15", valor: 10, formaPagamento: { id: pm.id } }],
+    });
+    await c.flushWebhooks();
+    received = [];
+
+    const volume = c.setOrderTracking(t.accountId, order.id, { codigoRastreamento: "AA1BR", servico: "PAC" });
+    expect(volume).toEqual({ id: expect.any(Number), servico: "PAC", codigoRastreamento: "AA1BR" });
+    // Saved again unchanged: Bling has nothing new to say.
+    c.setOrderTracking(t.accountId, order.id, { codigoRastreamento: "AA1BR" });
+    c.setOrderTracking(t.accountId, order.id, { codigoRastreamento: "AA2BR", volumeId: volume.id });
+    expect(() =>
+      c.setOrderTracking(t.accountId, order.id, { codigoRastreamento: "X", volumeId: 1 }),
+    ).toThrow();
+    await c.flushWebhooks();
+    const events = received.map((r) => JSON.parse(r.raw));
+    expect(events.map((e) => e.event)).toEqual(["order.updated", "order.updated"]);
+    // The slim order payload (reference §7): no volumes in it, the API read gives them.
+    expect(Object.keys(events[0].data).sort()).toEqual(
+      ["contato", "data", "id", "loja", "numero", "numeroLoja", "situacao", "total", "vendedor"].sort(),
+    );
+    expect(c.getOrder(t.accountId, order.id)?.transporte).toMatchObject({
+      volumes: [{ id: volume.id, servico: "PAC", codigoRastreamento: "AA2BR" }],
+    });
+
+    const inv = c.createInvoiceForOrder(t.accountId, order.id);
+    await c.flushWebhooks();
+    received = [];
+    c.cancelInvoice(t.accountId, inv.id);
+    c.cancelInvoice(t.accountId, inv.id);
+    await c.flushWebhooks();
+    expect(received.map((r) => JSON.parse(r.raw))).toMatchObject([
+      { event: "invoice.updated", data: { id: inv.id, situacao: 2, numero: inv.numero } },
+    ]);
+
+    // Only an authorized note can be cancelled.
+    const other = c.createOrder(t.accountId, {
+      contato: { id: contato.id },
+      itens: [{ descricao: "Item", quantidade: 1, valor: 10 }],
+      parcelas: [{ dataVencimento: "2026-02-15", valor: 10, formaPagamento: { id: pm.id } }],
+    });
+    c.setNfeOutcomes(t.accountId, [{ result: "authorized", delayMs: 60_000 }]);
+    const pending = c.createInvoiceForOrder(t.accountId, other.id);
+    expect(() => c.cancelInvoice(t.accountId, pending.id)).toThrow(/cancelar a nota fiscal/);
+    expect(c.getInvoice(t.accountId, pending.id)?.situacao).toBe(8);
+  });
 });

@@ -16,6 +16,7 @@ import {
   type BlingSituacao,
   type BlingSituacaoModulo,
   companyResponseSchema,
+  nfeListSchema,
   nfeResponseSchema,
   nfeSendResponseSchema,
   situacaoListSchema,
@@ -603,6 +604,31 @@ export class BlingClient {
         params: { idNotaFiscal: id },
         query: { enviarEmail: opts?.enviarEmail },
         schema: nfeSendResponseSchema,
+        ...priorityOf(opts),
+      }),
+    /**
+     * One page of `GET /nfe`. Bling leaves cancelled notes (2) out unless `situacao` is passed (reference §6.10);
+     * `dataEmissaoInicial`/`Final` bound the emission date-time.
+     */
+    list: (
+      filters: {
+        situacao?: number;
+        tipo?: 0 | 1;
+        dataEmissaoInicial?: Date;
+        dataEmissaoFinal?: Date;
+      } & Paging,
+      opts?: RequestOptions,
+    ): Promise<BlingNfe[]> =>
+      this.http.request({
+        method: "GET",
+        path: "/nfe",
+        query: {
+          ...pagingQuery(filters),
+          situacao: filters.situacao,
+          tipo: filters.tipo,
+          ...this.dateTimes(filters as unknown as Record<string, unknown>, "dataEmissao"),
+        },
+        schema: nfeListSchema,
         ...priorityOf(opts),
       }),
   };

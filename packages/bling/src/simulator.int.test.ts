@@ -311,4 +311,29 @@ describe("BlingClient against the simulator", () => {
     expect(last.status).toBe(403);
     expect(last.retryAfterMs).toBe(60 * 60_000);
   });
+
+  it("post-sale reads: the order detail's volumes carry the tracking code; GET /nfe lists cancelled notes only with situacao", async () => {
+    const { s, accountId, client } = await sim({ limits: { enforce: false } });
+    const c = s.sim.control;
+    const contato = c.upsertContact(accountId, { nome: "Cliente", tipo: "J" });
+    const pm = c.upsertPaymentMethod(accountId, { descricao: "PIX", tipoPagamento: 17 });
+    const order = c.createOrder(accountId, {
+      contato: { id: contato.id },
+      itens: [{ descricao: "Item", quantidade: 1, valor: 10 }],
+      parcelas: [{ dataVencimento: "2026-02-15", valor: 10, formaPagamento: { id: pm.id } }],
+    });
+    c.setOrderTracking(accountId, order.id, { codigoRastreamento: "AA1BR", servico: "SEDEX" });
+    const detail = await client().pedidosVenda.get(order.id);
+    expect(detail.transporte?.volumes).toEqual([
+      expect.objectContaining({ servico: "SEDEX", codigoRastreamento: "AA1BR" }),
+    ]);
+    const inv = c.createInvoiceForOrder(accountId, order.id);
+    c.cancelInvoice(accountId, inv.id);
+    const since = new Date(Date.now() - 86_400_000);
+    const cancelled = await client().nfe.list({ situacao: 2, tipo: 1, dataEmissaoInicial: since });
+    expect(cancelled.map((n) => [n.id, n.situacao, n.chaveAcesso])).toEqual([[inv.id, 2, inv.chaveAcesso]]);
+    expect(await client().nfe.list({ dataEmissaoInicial: since })).toEqual([]);
+    const later = new Date(Date.now() + 86_400_000);
+    expect(await client().nfe.list({ situacao: 2, dataEmissaoInicial: later })).toEqual([]);
+  });
 });

@@ -58,6 +58,27 @@ describe("zydonContractOverrides", () => {
     expect(p.join("\n")).toContain("tokenExchangePth");
   });
 
+  it("takes the post-sale entries (order attributes path and names) and refuses a bad one", () => {
+    const read = files({
+      "p.json": JSON.stringify({
+        orderAttributesPath: "/api/sales/orders/{orderId}/attributes",
+        trackingCodeAttribute: "codigo_rastreio",
+        deliveredAtAttribute: "entregue_em",
+        cancelledInvoicesAttribute: "nfe_canceladas",
+      }),
+      "bad.json": JSON.stringify({ orderAttributesPath: "/api/sales/orders", trackingCodeAttribute: "a b" }),
+    });
+    expect(zydonContractOverrides({ ZYDON_CONTRACT_FILE: "p.json" }, read)).toEqual({
+      orderAttributesPath: "/api/sales/orders/{orderId}/attributes",
+      trackingCodeAttribute: "codigo_rastreio",
+      deliveredAtAttribute: "entregue_em",
+      cancelledInvoicesAttribute: "nfe_canceladas",
+    });
+    const p = problems(() => zydonContractOverrides({ ZYDON_CONTRACT_FILE: "bad.json" }, read));
+    expect(p).toHaveLength(2);
+    expect(p.join("\n")).toContain("orderAttributesPath: must contain {orderId}");
+  });
+
   it("names an unreadable or non-JSON file", () => {
     const p = problems(() =>
       zydonContractOverrides({ ZYDON_CONTRACT_FILE: "bad.json" }, files({ "bad.json": "{nope" })),

@@ -32,6 +32,10 @@ export const zydonContractOverridesSchema = z
     notFoundRetryWindowMs: z.number().int().min(0).max(3_600_000),
     webhookAuth: z.enum(["header", "hmac", "header_or_hmac"]),
     webhookSecretHeader: z.string().regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name"),
+    orderAttributesPath: pathTemplate("orderId"),
+    trackingCodeAttribute: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/),
+    deliveredAtAttribute: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/),
+    cancelledInvoicesAttribute: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/),
   })
   .partial()
   .strict();

@@ -97,4 +97,7 @@ export const ledgerActionLabels: Record<string, string> = {
   purge: "Exclusão",
   /** A Zydon-side status change started the export or the NF-e (issue 19 #3). */
   zydon_status: "Status no Zydon",
+  tracking: "Código de rastreio",
+  delivered: "Entrega",
+  cancel: "Cancelamento",
 };

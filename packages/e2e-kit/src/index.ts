@@ -38,5 +38,5 @@ export {
 export { type ImageCdn, solidPng, startImageCdn } from "./image-cdn.js";
 export { nudgedPrice } from "./price-moves.js";
 export { type PrivateRedis, type PrivateRedisOptions, startPrivateRedis } from "./private-redis.js";
-export { compareStates } from "./state-checker.js";
+export { comparePostSale, compareStates } from "./state-checker.js";
 export { AttackTally, FaultTally, type TallyEntry } from "./tally.js";

@@ -150,3 +150,67 @@ export function compareStates(
   for (const [name, n] of bMethods) if (n > 1) diffs.push(`Bling has ${n} payment methods named ${name}`);
   return diffs;
 }
+
+/**
+ * Bling situações that mean delivered (the sync's rule, packages/sync post-sale.ts `DELIVERED_SITUACAO_NAMES`),
+ * compared by name with case and accents aside.
+ */
+const DELIVERED_NAMES = ["atendido", "entregue"];
+const plainName = (s: string) =>
+  s
+    .normalize("NFD")
+    .replace(/\p{Diacritic}/gu, "")
+    .trim()
+    .toLowerCase();
+
+/**
+ * Post-sale of exported orders (issue 19 #4), Bling order ↔ the Zydon order its `numeroLoja` names:
+ * - the Zydon order shows the Bling order's tracking codes (`transporte.volumes[].codigoRastreamento`), in order;
+ * - an order in a delivered Bling situação is marked delivered in Zydon;
+ * - an NF-e attached to the Zydon order and cancelled in Bling (situação 2) is marked cancelled there, and no
+ *   other key is.
+ * Bling orders whose `numeroLoja` names no Zydon order of `orgId` (not exported by the app) are not compared.
+ */
+export function comparePostSale(
+  bling: BlingSimulator,
+  accountId: string,
+  zydon: ZydonSimulator,
+  orgId: string,
+): string[] {
+  const diffs: string[] = [];
+  const acc = bling.control.getAccount(accountId);
+  const situacaoNome = new Map(acc.situacoes.map((s) => [s.id, s.nome]));
+  const zOrders = new Map(zydon.snapshot(orgId).orders.map((o) => [o.id, o]));
+  for (const raw of acc.orders) {
+    const o = raw as {
+      id: number;
+      numeroLoja?: string;
+      situacao?: { id: number };
+      transporte?: { volumes?: Array<{ codigoRastreamento?: string }> };
+    };
+    const zid = String(o.numeroLoja ?? "");
+    const z = zOrders.get(zid);
+    const marks = zydon.postSaleMarks(orgId, zid);
+    if (!z || !marks) continue;
+    const want = (o.transporte?.volumes ?? [])
+      .map((v) => String(v.codigoRastreamento ?? "").trim())
+      .filter((c) => c !== "");
+    if (want.join("|") !== marks.trackingCodes.join("|"))
+      diffs.push(`order ${zid}: tracking codes [${marks.trackingCodes.join(", ")}] ≠ [${want.join(", ")}]`);
+    const nome = plainName(situacaoNome.get(o.situacao?.id ?? -1) ?? "");
+    if (DELIVERED_NAMES.includes(nome) && !marks.deliveredAt)
+      diffs.push(`order ${zid}: "${nome}" in Bling but not marked delivered in Zydon`);
+    const attached = new Set(z.invoices.map((i) => i.invoice_key));
+    const cancelled = new Set(
+      acc.invoices
+        .filter((i) => i.orderId === o.id && i.situacao === 2 && attached.has(i.chaveAcesso))
+        .map((i) => i.chaveAcesso),
+    );
+    for (const k of cancelled)
+      if (!marks.cancelledInvoiceKeys.includes(k))
+        diffs.push(`order ${zid}: NF-e ${k} cancelled in Bling but not marked in Zydon`);
+    for (const k of marks.cancelledInvoiceKeys)
+      if (!cancelled.has(k)) diffs.push(`order ${zid}: NF-e ${k} marked cancelled in Zydon but not in Bling`);
+  }
+  return diffs;
+}

@@ -10,6 +10,7 @@ import {
   renderProduct,
   renderSale,
   renderSaleListItem,
+  replaceOrderAttributes,
   replacePartnerRecord,
   replaceProductRecord,
   updateVariation,
@@ -454,5 +455,9 @@ export function registerApiRoutes(
     const inv = { invoice_key: key, xml_resource_id: xml, danfe_resource_id: danfe };
     order.invoices.push(inv);
     return jsonResponse(201, inv);
+  });
+  router.add(A.ORDER_ATTRIBUTES_METHOD, A.orderAttributesPath(":id", c), (ctx, p) => {
+    const o = org(ctx);
+    return jsonResponse(200, renderOrder(o, replaceOrderAttributes(o, p.id as string, ctx.json())));
   });
 }

@@ -173,3 +173,40 @@ describe("invoices", () => {
     );
   });
 });
+
+describe("post-sale marks (order attributes: the adapter's guess, zydon-api.md §8.1)", () => {
+  it("PATCH replaces the attribute map; the client merges, so attributes it did not write survive", async () => {
+    const { orderId } = await place();
+    const order = w.sim.snapshot(w.org.id).orders.find((o) => o.id === orderId);
+    if (!order) throw new Error("order missing");
+    // Something else (the merchant, another app) keeps its own attribute on the order.
+    await zc.orders.setAttributes(orderId, { origem_campanha: "feira-2026" });
+    await zc.orders.setPostSale(orderId, { trackingCodes: ["AA1BR", "BB2BR"] });
+    await zc.orders.setPostSale(orderId, { cancelledInvoiceKeys: ["3".repeat(44)] });
+    const read = await zc.orders.get(orderId);
+    expect(read.attributes).toEqual({
+      origem_campanha: "feira-2026",
+      tracking_code: "AA1BR, BB2BR",
+      cancelled_invoice_keys: "3".repeat(44),
+    });
+    expect(zc.orders.readPostSale(read)).toEqual({
+      trackingCodes: ["AA1BR", "BB2BR"],
+      deliveredAt: null,
+      cancelledInvoiceKeys: ["3".repeat(44)],
+    });
+
+    // Already there: no write at all.
+    const patches = () => w.sim.requestLog.filter((e) => e.method === "PATCH").length;
+    const before = patches();
+    await zc.orders.setPostSale(orderId, { trackingCodes: ["AA1BR", "BB2BR"] });
+    expect(patches()).toBe(before);
+  });
+
+  it("refuses what the guess says Zydon refuses: non-string values, an unknown order", async () => {
+    const { orderId } = await place();
+    await expect(
+      zc.orders.setAttributes(orderId, { n: 1 } as unknown as Record<string, string>),
+    ).rejects.toBeInstanceOf(ZydonValidationError);
+    await expect(zc.orders.setAttributes("nope", { a: "b" })).rejects.toBeInstanceOf(ZydonNotFoundError);
+  });
+});

@@ -336,7 +336,7 @@ export function renderOrder(org: OrgState, o: OrderRecord): Json {
     quotation: false,
     attachments: [],
     invoices: o.invoices.map((i) => ({ ...i, xml_file_name: null, danfe_file_name: null })),
-    attributes: {},
+    attributes: { ...(o.attributes ?? {}) },
     items: o.items.map((i) => ({
       id: w(i.id),
       orderId: w(o.id),
@@ -481,5 +481,26 @@ export function changeOrderStatus(
     );
   }
   order.statuses.push({ status_id: target.id, created_at: sim.now().toISOString() });
+  return order;
+}
+
+/**
+ * The adapter's guessed attribute write (`orderAttributesPath`, PATCH `{ attributes }`: zydon-api.md §8.1,
+ * INFERENCE). The stricter of the two readings is simulated: the map given replaces the order's map, so a
+ * client that does not send back the attributes it read loses them. Values must be strings (422 otherwise).
+ */
+export function replaceOrderAttributes(org: OrgState, orderId: string, body: Json): OrderRecord {
+  const order = org.orders.get(orderId);
+  if (!order) throw notFound("Order", orderId);
+  const attrs = body.attributes;
+  if (!attrs || typeof attrs !== "object" || Array.isArray(attrs))
+    throw unprocessable("attributes deve ser um objeto");
+  const next: Record<string, string> = {};
+  for (const [k, v] of Object.entries(attrs as Record<string, unknown>)) {
+    if (typeof v !== "string") throw unprocessable(`O atributo ${k} deve ser um texto`);
+    if (k.length > 100 || v.length > 2000) throw unprocessable(`O atributo ${k} é longo demais`);
+    next[k] = v;
+  }
+  order.attributes = next;
   return order;
 }

@@ -783,6 +783,18 @@ export class ZydonSimulator {
       );
   }
 
+  /**
+   * An order's post-sale marks as the app wrote them in its attributes, read with this Zydon's contract
+   * (adapter `readPostSaleAttributes`); null when the order does not exist.
+   */
+  postSaleMarks(
+    orgId: string,
+    orderId: string,
+  ): { trackingCodes: string[]; deliveredAt: string | null; cancelledInvoiceKeys: string[] } | null {
+    const order = this.org(orgId).orders.get(orderId);
+    return order ? A.readPostSaleAttributes(order.attributes ?? {}, this.contract) : null;
+  }
+
   /** Everything a test needs to compare with Bling's state. Deep copies. */
   snapshot(orgId: string) {
     const org = this.org(orgId);

@@ -90,6 +90,8 @@ export interface OrderRecord {
   invoices: Array<{ invoice_key: string; xml_resource_id: string | null; danfe_resource_id: string | null }>;
   webhookError: string | null;
   shipment: Json;
+  /** zydon-api.md §8.1 `attributes{}` (a free map; string values as the adapter's post-sale marks write them). */
+  attributes?: Record<string, string>;
 }
 
 export interface FileRecord {

@@ -664,3 +664,85 @@ export function statusTransitionAllowed(input: {
   }
   return { ok: true };
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Post-sale marks on an order (tracking code, delivered, NF-e cancelled after it was attached)
+
+/**
+ * zydon-api.md §8.1: `GET /orders/{id}` has `attributes{}` (a free map) and `delivery_date` [D-orders]; `PUT
+ * /orders/{id}` exists but its body is cut after the required `origin, partner_id, negotiation_date, seller_id,
+ * total_value…` (a full replace of the order). No tracking field, no "delivered" field and no invoice status or
+ * invoice DELETE is documented: all UNKNOWN. INFERENCE, chosen to touch nothing the buyer ordered:
+ * - the app's post-sale marks are order `attributes` with string values, written by `PATCH` on the order
+ *   (contract `orderAttributesPath`) with a body holding only `attributes`, never by a full PUT that could
+ *   rewrite items, payments or the delivery address;
+ * - the body carries the order's whole attribute map (read first, ours merged in), so the write is right
+ *   whether Zydon merges the map or replaces it;
+ * - the attribute names are the contract's `trackingCodeAttribute` (codes joined by ", "),
+ *   `deliveredAtAttribute` (ISO date-time of the Bling situação that means delivered) and
+ *   `cancelledInvoicesAttribute` (44-digit keys joined by ","). `delivery_date` is left alone: it sits beside
+ *   `delivery_rule_id`/`delivery_scheduling_id`, so it reads as the promised date (INFERENCE);
+ * - a cancelled NF-e is marked rather than detached: the invoice stays on the order (the buyer keeps the XML
+ *   and DANFE of a note that existed) and the attribute says it was cancelled — additive and reversible, where a
+ *   DELETE of the invoice (undocumented) would erase the record.
+ */
+export function orderAttributesPath(orderId: string, c: ZydonContract = DEFAULT_ZYDON_CONTRACT): string {
+  return fillPath(c.orderAttributesPath, { orderId });
+}
+export const ORDER_ATTRIBUTES_METHOD = "PATCH";
+export function orderAttributesBody(attributes: Record<string, string>): Record<string, unknown> {
+  return { attributes };
+}
+
+/** What the app writes after the sale (each field optional: only the given ones change). */
+export interface OrderPostSaleMarks {
+  trackingCodes?: string[];
+  deliveredAt?: string | null;
+  cancelledInvoiceKeys?: string[];
+}
+
+const TRACKING_SEPARATOR = ", ";
+const KEYS_SEPARATOR = ",";
+
+/** The attribute entries for `marks` (an empty list or null removes that entry's value: ""), see above. */
+export function postSaleAttributes(
+  marks: OrderPostSaleMarks,
+  c: ZydonContract = DEFAULT_ZYDON_CONTRACT,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (marks.trackingCodes !== undefined)
+    out[c.trackingCodeAttribute] = marks.trackingCodes.join(TRACKING_SEPARATOR);
+  if (marks.deliveredAt !== undefined) out[c.deliveredAtAttribute] = marks.deliveredAt ?? "";
+  if (marks.cancelledInvoiceKeys !== undefined)
+    out[c.cancelledInvoicesAttribute] = marks.cancelledInvoiceKeys.join(KEYS_SEPARATOR);
+  return out;
+}
+
+/** The order's current attributes as strings (anything else Zydon holds there is kept as its JSON text). */
+export function attributeStrings(attributes: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!attributes || typeof attributes !== "object" || Array.isArray(attributes)) return out;
+  for (const [k, v] of Object.entries(attributes as Record<string, unknown>)) {
+    if (v === null || v === undefined) continue;
+    out[k] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+/** Read the app's marks back from an order's attributes (the reverse of `postSaleAttributes`). */
+export function readPostSaleAttributes(
+  attributes: unknown,
+  c: ZydonContract = DEFAULT_ZYDON_CONTRACT,
+): { trackingCodes: string[]; deliveredAt: string | null; cancelledInvoiceKeys: string[] } {
+  const a = attributeStrings(attributes);
+  const list = (v: string | undefined, sep: string) =>
+    (v ?? "")
+      .split(sep)
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+  return {
+    trackingCodes: list(a[c.trackingCodeAttribute], TRACKING_SEPARATOR.trim()),
+    deliveredAt: a[c.deliveredAtAttribute] ? (a[c.deliveredAtAttribute] as string) : null,
+    cancelledInvoiceKeys: list(a[c.cancelledInvoicesAttribute], KEYS_SEPARATOR),
+  };
+}

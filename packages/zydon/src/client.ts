@@ -4,9 +4,14 @@ import {
   ACCESS_KEY_LOGIN_PATH,
   ACCESS_KEY_TOKEN_HEADER,
   accessKeyLoginBody,
+  attributeStrings,
   DEFAULT_PER_PAGE,
   FIRST_PAGE,
   MAX_PER_PAGE,
+  ORDER_ATTRIBUTES_METHOD,
+  type OrderPostSaleMarks,
+  orderAttributesBody,
+  orderAttributesPath,
   orderInvoicePath,
   orderStatusBody,
   orderStatusPath,
@@ -14,11 +19,13 @@ import {
   PARTNER_READ_ONLY_FIELDS,
   PRODUCT_READ_ONLY_FIELDS,
   partnerCreateBody,
+  postSaleAttributes,
   priceTableProductsPath,
   productTogglePath,
   productVariationsPath,
   RESOURCE_FILES_FIELD,
   RESOURCE_FILES_PATH,
+  readPostSaleAttributes,
   SALES_PREFIX,
   SALES_SINCE_PARAM,
   SEARCH_PARAM,
@@ -424,6 +431,29 @@ export class ZydonClient {
             danfe_file_id: input.danfeFileId,
           },
         }),
+      /**
+       * The order's whole attribute map (adapter `orderAttributesPath`: zydon-api.md §8.1, INFERENCE); the caller
+       * reads the current map first and merges its own entries in.
+       */
+      setAttributes: (orderId: string, attributes: Record<string, string>) =>
+        http.void({
+          method: ORDER_ATTRIBUTES_METHOD,
+          path: orderAttributesPath(orderId, c),
+          json: orderAttributesBody(attributes),
+        }),
+      /**
+       * Write the app's post-sale marks (adapter `postSaleAttributes`) on the order: the current attributes are
+       * read and sent back with ours merged in, so nothing else on the order's map is lost either way Zydon
+       * treats the map. Nothing is written when the marks are already there.
+       */
+      setPostSale: async (orderId: string, marks: OrderPostSaleMarks): Promise<void> => {
+        const current = attributeStrings((await this.orders.get(orderId)).attributes);
+        const ours = postSaleAttributes(marks, c);
+        if (Object.entries(ours).every(([k, v]) => (current[k] ?? "") === v)) return;
+        await this.orders.setAttributes(orderId, { ...current, ...ours });
+      },
+      /** The app's post-sale marks as an order read shows them. */
+      readPostSale: (order: Pick<ZydonOrder, "attributes">) => readPostSaleAttributes(order.attributes, c),
     };
   }
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { orderStatusBody, orderStatusPath, productTogglePath, TOKEN_EXCHANGE_PATH } from "./adapter.js";
+import {
+  orderAttributesPath,
+  orderStatusBody,
+  orderStatusPath,
+  postSaleAttributes,
+  productTogglePath,
+  readPostSaleAttributes,
+  TOKEN_EXCHANGE_PATH,
+} from "./adapter.js";
 import { ZydonApp } from "./app.js";
 import { DEFAULT_ZYDON_CONTRACT, fillPath, resolveZydonContract } from "./contract.js";
 
@@ -66,6 +74,33 @@ describe("Zydon contract", () => {
     await expect(client.products.get(id)).rejects.toMatchObject({
       retryableWindow: false,
       action: "give_up",
+    });
+  });
+
+  it("post-sale marks: path and attribute names come from the contract, and read back the same", () => {
+    const d = postSaleAttributes({
+      trackingCodes: ["AA1BR", "BB2BR"],
+      deliveredAt: "2026-03-10T15:00:00.000Z",
+    });
+    expect(d).toEqual({ tracking_code: "AA1BR, BB2BR", delivered_at: "2026-03-10T15:00:00.000Z" });
+    expect(orderAttributesPath("7")).toBe("/api/sales/orders/7");
+    const c = resolveZydonContract({
+      orderAttributesPath: "/api/sales/orders/{orderId}/attributes",
+      trackingCodeAttribute: "codigo_rastreio",
+      cancelledInvoicesAttribute: "nfe_canceladas",
+    });
+    expect(orderAttributesPath("7", c)).toBe("/api/sales/orders/7/attributes");
+    const attrs = postSaleAttributes({ trackingCodes: ["X1"], cancelledInvoiceKeys: ["1", "2"] }, c);
+    expect(attrs).toEqual({ codigo_rastreio: "X1", nfe_canceladas: "1,2" });
+    expect(readPostSaleAttributes({ ...attrs, other: 5 }, c)).toEqual({
+      trackingCodes: ["X1"],
+      deliveredAt: null,
+      cancelledInvoiceKeys: ["1", "2"],
+    });
+    expect(readPostSaleAttributes(null)).toEqual({
+      trackingCodes: [],
+      deliveredAt: null,
+      cancelledInvoiceKeys: [],
     });
   });
 });

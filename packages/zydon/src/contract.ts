@@ -47,6 +47,23 @@ export interface ZydonContract {
   webhookAuth: WebhookAuthMode;
   /** The header our `webhooks.yml` declares, carrying the per-deployment webhook secret. */
   webhookSecretHeader: string;
+  /**
+   * zydon-api.md §8.1: orders carry a free `attributes{}` map [D-orders]; no route updates only it (the PUT body
+   * is cut after its required fields). INFERENCE: PATCH `…/orders/{orderId}` with `{ attributes }`.
+   */
+  orderAttributesPath: string;
+  /** zydon-api.md §8.1: no tracking field is documented. INFERENCE: an order attribute, `tracking_code`. */
+  trackingCodeAttribute: string;
+  /**
+   * zydon-api.md §8.1: `delivery_date` sits beside `delivery_rule_id`/`delivery_scheduling_id` (the promised date,
+   * INFERENCE), no "delivered" field is documented. INFERENCE: an order attribute, `delivered_at`.
+   */
+  deliveredAtAttribute: string;
+  /**
+   * zydon-api.md §8.1: `invoices[]` entries have no status, and no invoice DELETE is documented. INFERENCE: the
+   * keys of notes cancelled after they were attached go in an order attribute, `cancelled_invoice_keys`.
+   */
+  cancelledInvoicesAttribute: string;
 }
 
 const S = "/api/sales";
@@ -65,6 +82,10 @@ export const DEFAULT_ZYDON_CONTRACT: Readonly<ZydonContract> = Object.freeze({
   notFoundRetryWindowMs: 5 * 60_000,
   webhookAuth: "header_or_hmac",
   webhookSecretHeader: "x-zb-webhook-secret",
+  orderAttributesPath: `${S}/orders/{orderId}`,
+  trackingCodeAttribute: "tracking_code",
+  deliveredAtAttribute: "delivered_at",
+  cancelledInvoicesAttribute: "cancelled_invoice_keys",
 });
 
 /** The parameters each path template must name (checked by `@zb/config` when an override is loaded). */
@@ -77,6 +98,7 @@ export const CONTRACT_PATH_PARAMS = {
   productEnablePath: ["productId"],
   productDisablePath: ["productId"],
   productVariationsPath: ["productId"],
+  orderAttributesPath: ["orderId"],
 } as const satisfies Partial<Record<keyof ZydonContract, readonly string[]>>;
 
 /** Every entry optional; `undefined` means "keep the default" (what a parsed config may hold). */
@@ -114,4 +136,8 @@ export const CONTRACT_SOURCES: Record<keyof ZydonContract, string> = {
   notFoundRetryWindowMs: "zydon-api.md §2.4, §4",
   webhookAuth: "zydon-api.md §2.4, §9",
   webhookSecretHeader: "zydon-api.md §2.4 (native-resources/webhooks.yml)",
+  orderAttributesPath: "zydon-api.md §8.1",
+  trackingCodeAttribute: "zydon-api.md §8.1",
+  deliveredAtAttribute: "zydon-api.md §8.1",
+  cancelledInvoicesAttribute: "zydon-api.md §8.1",
 };

@@ -21,7 +21,7 @@ export interface ZydonLogger {
 export type QueryValue = string | number | boolean | null | undefined;
 
 export interface RequestSpec {
-  method: "GET" | "POST" | "PUT" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
   query?: Record<string, QueryValue> | undefined;
   json?: unknown;

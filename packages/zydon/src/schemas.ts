@@ -235,6 +235,8 @@ export const orderSchema = z.looseObject({
     .nullish()
     .transform((v) => v ?? []),
   invoices: z.array(z.looseObject({ invoice_key: optStr })).nullish(),
+  /** zydon-api.md §8.1: a free map (the app's post-sale marks live here, adapter.ts). */
+  attributes: z.record(z.string(), z.unknown()).nullish().catch(null),
 });
 export type ZydonOrder = z.infer<typeof orderSchema>;
 

@@ -10,9 +10,9 @@ describe("pnpm probe against the simulators", () => {
       const report = await runProbe({ zydon: t.zydon, bling: t.bling, write: true });
       const notConfirmed = report.rows.filter((r) => r.result !== "confirmed");
       expect(notConfirmed).toEqual([]);
-      expect(report.rows.filter((r) => r.system === "zydon")).toHaveLength(16);
+      expect(report.rows.filter((r) => r.system === "zydon")).toHaveLength(17);
       expect(report.rows.filter((r) => r.system === "bling")).toHaveLength(9);
-      expect(renderTable(report)).toContain("25 confirmed, 0 contradicted, 0 unreachable, 0 not checked");
+      expect(renderTable(report)).toContain("26 confirmed, 0 contradicted, 0 unreachable, 0 not checked");
     } finally {
       await t.close();
     }
@@ -25,7 +25,7 @@ describe("pnpm probe against the simulators", () => {
       const report = await runProbe({ zydon: t.zydon });
       expect(report.write).toBe(false);
       expect(report.rows.filter((r) => r.result === "not_checked").map((r) => r.detail)).toEqual(
-        Array(6).fill("needs --write"),
+        Array(7).fill("needs --write"),
       );
       expect(report.rows.filter((r) => r.result === "confirmed")).toHaveLength(10);
       const sent = t.zydonSim.requestLog.slice(before);
@@ -64,7 +64,7 @@ describe("pnpm probe against the simulators", () => {
     });
     try {
       const report = await runProbe({ zydon: fixed.zydon, write: true });
-      expect(report.counts).toEqual({ confirmed: 16, contradicted: 0, unreachable: 0, not_checked: 0 });
+      expect(report.counts).toEqual({ confirmed: 17, contradicted: 0, unreachable: 0, not_checked: 0 });
     } finally {
       await fixed.close();
     }

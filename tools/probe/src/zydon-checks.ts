@@ -235,6 +235,22 @@ export function zydonChecks(t: ZydonProbeTarget, opts: { write: boolean }): Chec
       },
     }),
     z({
+      assumption: `order attributes ${A.ORDER_ATTRIBUTES_METHOD} ${c.orderAttributesPath} {attributes} (post-sale marks ${c.trackingCodeAttribute}, ${c.deliveredAtAttribute}, ${c.cancelledInvoicesAttribute})`,
+      request: `${A.ORDER_ATTRIBUTES_METHOD} ${c.orderAttributesPath}`,
+      fix: `${CONTRACT} orderAttributesPath / trackingCodeAttribute / deliveredAtAttribute / cancelledInvoicesAttribute`,
+      run: async () => {
+        if (!opts.write) return needsWrite;
+        if (!t.orderId) return { notChecked: "pass --order-id of an order made for the probe" };
+        // The order's own attributes written back: checks the route and body without changing the order.
+        const attrs = A.attributeStrings((await client.orders.get(t.orderId)).attributes);
+        await client.orders.setAttributes(t.orderId, attrs);
+        const back = A.attributeStrings((await client.orders.get(t.orderId)).attributes);
+        if (JSON.stringify(back) !== JSON.stringify(attrs))
+          return { contradicted: `attributes read back differ: ${JSON.stringify(back).slice(0, 200)}` };
+        return `order ${t.orderId}: its ${Object.keys(attrs).length} attributes written back unchanged`;
+      },
+    }),
+    z({
       assumption: `product disable ${c.productDisablePath} (cleanup)`,
       request: `PUT ${c.productDisablePath}`,
       fix: `${CONTRACT} productDisablePath / productEnablePath`,

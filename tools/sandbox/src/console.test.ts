@@ -182,3 +182,48 @@ describe("console: the merchant changes a Zydon order's status", () => {
     expect(snap().orders.find((o) => o.id === orderId)?.statusId).toBe(statusId("Em andamento"));
   });
 });
+
+describe("console: post-sale as the merchant in Bling (tracking code, NF-e cancel)", () => {
+  const post = async (path: string, form: Record<string, string>): Promise<URL> => {
+    const res = await fetch(`${simConsole.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(form).toString(),
+      redirect: "manual",
+    });
+    expect(res.status).toBe(303);
+    return new URL(res.headers.get("location") as string, simConsole.url);
+  };
+
+  it("saves a tracking code on a Bling order (order.updated as Bling fires it) and cancels its authorized NF-e", async () => {
+    const c = world.bling.sim.control;
+    const acc = c.getAccount(world.blingAccountId);
+    const contato = acc.contacts[0];
+    const pm = acc.paymentMethods[0];
+    if (!contato || !pm) throw new Error("demo account without contact or payment method");
+    const { id } = c.createOrder(world.blingAccountId, {
+      numeroLoja: "Z-CONSOLE",
+      contato: { id: contato.id },
+      itens: [{ descricao: "Item", quantidade: 1, valor: 10 }],
+      parcelas: [{ dataVencimento: "2026-02-15", valor: 10, formaPagamento: { id: pm.id } }],
+    });
+    const inv = c.createInvoiceForOrder(world.blingAccountId, id);
+    expect(await page("/")).toContain("Cancelar NF-e");
+
+    const ok = await post("/bling/rastreio", { orderId: String(id), codigo: " AA123456789BR " });
+    expect(ok.searchParams.get("ok")).toBe(
+      `Bling: pedido ${id} com código de rastreio AA123456789BR (volume 1)`,
+    );
+    expect(c.getOrder(world.blingAccountId, id)?.transporte).toMatchObject({
+      volumes: [{ codigoRastreamento: "AA123456789BR" }],
+    });
+    const html = await page("/");
+    expect(html.split('data-testid="bling-tracking"')[1]).toContain("AA123456789BR");
+
+    const cancelled = await post("/bling/nfe-cancelar", { invoiceId: String(inv.id) });
+    expect(cancelled.searchParams.get("ok")).toBe(`Bling: NF-e ${inv.numero} cancelada`);
+    expect(c.getInvoice(world.blingAccountId, inv.id)?.situacao).toBe(2);
+    const again = await post("/bling/rastreio", { orderId: String(id), codigo: "" });
+    expect(again.searchParams.get("erro")).toBe("informe o código de rastreio");
+  });
+});

@@ -207,6 +207,18 @@ async function handle(
       bling.setOrderSituacao(account, orderId, situacaoId);
       return back(`Bling: pedido ${orderId} mudou para a situação ${situacaoId}`);
     }
+    case "/bling/rastreio": {
+      const orderId = num(form, "orderId");
+      const codigo = (form.get("codigo") ?? "").trim();
+      if (!codigo) throw new Error("informe o código de rastreio");
+      bling.setOrderTracking(account, orderId, { codigoRastreamento: codigo });
+      return back(`Bling: pedido ${orderId} com código de rastreio ${codigo} (volume 1)`);
+    }
+    case "/bling/nfe-cancelar": {
+      const invoiceId = num(form, "invoiceId");
+      const inv = bling.cancelInvoice(account, invoiceId);
+      return back(`Bling: NF-e ${inv.numero} cancelada`);
+    }
     case "/zydon/pedido": {
       const { orderId, deliveries } = await world.zydon.sim.placeOrder(world.organizationId, {
         partner: { id: form.get("partnerId") ?? "" },
@@ -349,10 +361,21 @@ function renderPage(opts: ConsoleOptions, state: ConsoleState, url: URL): string
     .map((o) => {
       const sit = (o.situacao as Row | undefined)?.id;
       const contato = (o.contato as Row | undefined)?.nome;
+      const volumes = ((o.transporte as Row | undefined)?.volumes ?? []) as Row[];
+      const codes = volumes.map((v) => String(v.codigoRastreamento ?? "")).filter((c) => c !== "");
+      const nota = acc.invoices.find((i) => i.orderId === Number(o.id));
+      const nfe = !nota
+        ? "—"
+        : nota.situacao === 5 || nota.situacao === 6
+          ? `${esc(nota.numero)} autorizada <form method="post" action="/bling/nfe-cancelar"><input type="hidden" name="invoiceId" value="${esc(nota.id)}"><button>Cancelar NF-e</button></form>`
+          : `${esc(nota.numero)} (situação ${esc(nota.situacao)})`;
       return `<tr><td>${esc(o.numero)}</td><td>${esc(o.numeroLoja)}</td><td>${esc(contato)}</td><td>${money(o.total)}</td>
 <td>${esc(situacaoName.get(Number(sit)) ?? sit)}</td>
 <td><form method="post" action="/bling/situacao"><input type="hidden" name="orderId" value="${esc(o.id)}">
-<select name="situacaoId" aria-label="Nova situação">${situacoes}</select> <button>Mudar situação</button></form></td></tr>`;
+<select name="situacaoId" aria-label="Nova situação">${situacoes}</select> <button>Mudar situação</button></form></td>
+<td data-testid="bling-tracking">${codes.length ? esc(codes.join(", ")) : "—"}
+<form method="post" action="/bling/rastreio"><input type="hidden" name="orderId" value="${esc(o.id)}"><input name="codigo" size="14" required aria-label="Código de rastreio"> <button>Salvar rastreio</button></form></td>
+<td>${nfe}</td></tr>`;
     })
     .join("");
 
@@ -379,13 +402,21 @@ function renderPage(opts: ConsoleOptions, state: ConsoleState, url: URL): string
   const zOrders = snap.orders
     .slice(-10)
     .reverse()
-    .map(
-      (o) =>
-        `<tr><td><code>${esc(o.id.slice(0, 8))}</code></td><td>${esc(o.createdAt)}</td><td>${money(o.totalValue)}</td>
+    .map((o) => {
+      const marks = world.zydon.sim.postSaleMarks(world.organizationId, o.id);
+      const after = [
+        marks?.trackingCodes.length ? `rastreio ${esc(marks.trackingCodes.join(", "))}` : "",
+        marks?.deliveredAt ? `entregue em ${esc(marks.deliveredAt)}` : "",
+        marks?.cancelledInvoiceKeys.length
+          ? `NF-e cancelada: ${esc(marks.cancelledInvoiceKeys.map((k) => k.slice(-8)).join(", "))}`
+          : "",
+      ].filter((x) => x !== "");
+      return `<tr><td><code>${esc(o.id.slice(0, 8))}</code></td><td>${esc(o.createdAt)}</td><td>${money(o.totalValue)}</td>
 <td>${esc(statusName.get(o.statusId ?? "") ?? o.statusId)}</td><td>${o.webhookError ? `erro no webhook: ${esc(o.webhookError)}` : "ok"}</td>
+<td data-testid="zydon-post-sale">${after.length ? after.join("; ") : "—"}</td>
 <td><form method="post" action="/zydon/status"><input type="hidden" name="orderId" value="${esc(o.id)}">
-<select name="statusId" aria-label="Novo status no Zydon">${zydonStatuses}</select> <button>Mudar status</button></form></td></tr>`,
-    )
+<select name="statusId" aria-label="Novo status no Zydon">${zydonStatuses}</select> <button>Mudar status</button></form></td></tr>`;
+    })
     .join("");
 
   const stats = world.bling.sim.control.stats(world.blingAccountId);
@@ -411,9 +442,9 @@ Zydon: organização <strong>${esc(world.organizationName)}</strong>, ${snap.pro
 <table><thead><tr><th>SKU</th><th>Produto</th><th>Estoque Bling</th><th>Preço Bling</th><th>Estoque Zydon</th><th>Preço Zydon</th><th>Alterar estoque (depósito padrão)</th><th>Alterar preço</th></tr></thead>
 <tbody>${productRows || '<tr><td colspan="8">Nenhum produto encontrado.</td></tr>'}</tbody></table>
 
-<h2>Como lojista no Bling: situação dos pedidos</h2>
-<table><thead><tr><th>Número</th><th>Nº na loja</th><th>Cliente</th><th>Total</th><th>Situação</th><th>Alterar</th></tr></thead>
-<tbody>${orderRows || '<tr><td colspan="6">Nenhum pedido no Bling ainda. Faça um pedido no Zydon abaixo.</td></tr>'}</tbody></table>
+<h2>Como lojista no Bling: situação, rastreio e NF-e dos pedidos</h2>
+<table><thead><tr><th>Número</th><th>Nº na loja</th><th>Cliente</th><th>Total</th><th>Situação</th><th>Alterar</th><th>Código de rastreio</th><th>NF-e</th></tr></thead>
+<tbody>${orderRows || '<tr><td colspan="8">Nenhum pedido no Bling ainda. Faça um pedido no Zydon abaixo.</td></tr>'}</tbody></table>
 
 <h2>Como comprador no portal Zydon: fazer um pedido</h2>
 ${
@@ -425,7 +456,7 @@ ${
     : "<p>Aguardando a sincronização inicial: o Zydon ainda não tem clientes, produtos e formas de pagamento vindos do Bling. Conecte o Bling na página de configurações e atualize esta página.</p>"
 }
 <p>Como lojista no Zydon, mude o status de um pedido: o Zydon avisa a integração (webhook de alteração de pedido).</p>
-<table><thead><tr><th>Pedido Zydon</th><th>Criado em</th><th>Total</th><th>Status no Zydon</th><th>Webhook</th><th>Alterar status (lojista)</th></tr></thead>
+<table><thead><tr><th>Pedido Zydon</th><th>Criado em</th><th>Total</th><th>Status no Zydon</th><th>Webhook</th><th>Pós-venda no Zydon</th><th>Alterar status (lojista)</th></tr></thead>
 <tbody>${zOrders || '<tr><td colspan="6">Nenhum pedido ainda.</td></tr>'}</tbody></table>
 
 <h2>Webhooks enviados à integração</h2>

@@ -63,6 +63,8 @@ export const nfeSchema = z.looseObject({
 });
 export type BlingNfe = z.output<typeof nfeSchema>;
 export const nfeResponseSchema = dataEnvelope(nfeSchema);
+/** `GET /nfe` rows (`NotasFiscaisDadosBaseDTO`: no links, no XML). */
+export const nfeListSchema = listEnvelope(nfeSchema);
 
 /** `POST /nfe/{id}/enviar` 200: `{data:{xml}}` (body shape varies; everything optional). */
 export const nfeSendResponseSchema = z

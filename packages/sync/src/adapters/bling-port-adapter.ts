@@ -261,6 +261,10 @@ export function createBlingPort(client: BlingClient, opts: BlingPortAdapterOptio
         numeroLoja: o.numeroLoja,
         situacaoId: str(o.situacao?.id),
         notaFiscalId: str(o.notaFiscal?.id),
+        trackingCodes: (o.transporte?.volumes ?? []).flatMap((v) => {
+          const codigo = (v.codigoRastreamento ?? "").trim();
+          return codigo ? [{ servico: v.servico?.trim() || null, codigo }] : [];
+        }),
       };
     },
 
@@ -303,6 +307,24 @@ export function createBlingPort(client: BlingClient, opts: BlingPortAdapterOptio
         xmlUrl: n.xml,
         danfeUrl: n.linkDanfe ?? n.linkPDF,
       };
+    },
+
+    async listCancelledNfes(q) {
+      const rows = await client.nfe.list({
+        situacao: 2,
+        tipo: 1,
+        dataEmissaoInicial: q.since,
+        pagina: q.page,
+        limite: PAGE,
+      });
+      return rows.map((n) => ({
+        id: String(n.id),
+        situacao: n.situacao ?? 0,
+        numero: n.numero,
+        chaveAcesso: n.chaveAcesso,
+        xmlUrl: null,
+        danfeUrl: null,
+      }));
     },
   };
 }

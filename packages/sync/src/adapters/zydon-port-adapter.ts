@@ -6,6 +6,7 @@ import {
   type PortalPartner,
   type PortalPartnerWrite,
   type PortalPaymentMethod,
+  type PortalPostSale,
   type PortalProductRef,
   type PortalProductWrite,
   type PortalStatus,
@@ -360,6 +361,7 @@ export class ZydonPortAdapter implements ZydonPort {
         installments: p.installments ?? 1,
       })),
       observation: sale?.observation ?? null,
+      postSale: this.zc.orders.readPostSale(o),
     };
   }
 
@@ -406,6 +408,10 @@ export class ZydonPortAdapter implements ZydonPort {
       xmlFileId: xml,
       danfeFileId: danfe,
     });
+  }
+
+  async setOrderPostSale(orderId: string, marks: Partial<PortalPostSale>): Promise<void> {
+    await this.zc.orders.setPostSale(orderId, marks);
   }
 }
 

@@ -7,6 +7,7 @@ import { customersPipeline } from "../pipelines/customers.js";
 import { auditDrift } from "../pipelines/drift.js";
 import { pollNewZydonOrders } from "../pipelines/orders.js";
 import { paymentMethodsPipeline } from "../pipelines/payment-methods.js";
+import { sweepCancelledNfes } from "../pipelines/post-sale.js";
 import {
   pollStorePrices,
   pollStorePricesCursor,
@@ -151,5 +152,13 @@ export const driftAuditJob = defineJob({
   needs: "bling",
   needsInitialSync: true,
   schema: z.object({ tenantId }),
-  run: (_p, job) => auditDrift(job.sync),
+  async run(_p, job) {
+    const report = await auditDrift(job.sync);
+    // With it, daily: NF-e cancelled in Bling whose invoice webhook never came (post-sale.ts). A failure waits
+    // for the next day's sweep rather than running the whole audit again.
+    await sweepCancelledNfes(job.sync).catch((err: unknown) =>
+      job.log.warn({ tenantId: job.sync.tenantId, err: String(err) }, "cancelled NF-e sweep failed"),
+    );
+    return report;
+  },
 });

@@ -28,6 +28,9 @@ async function retryEntry(job: TenantJobRun, entry: LedgerRow): Promise<unknown>
   const d = retryDetails.parse(entry.details ?? {});
   switch (entry.entity) {
     case "order":
+      // A post-sale write (tracking code, delivered) is run again by reading the Bling order again.
+      if (entry.action === "tracking" || entry.action === "delivered")
+        return d.blingOrderId ? mirrorOrderStatus(ctx, d.blingOrderId) : NOTHING;
       return exportOrder(ctx, entry.entityKey);
     case "nfe": {
       const r = await advanceNfe(ctx, entry.entityKey, { retry: true });

@@ -3,6 +3,7 @@ import { actionOf, RetryLaterError } from "../engine/errors.js";
 import type { ErpNfe } from "../ports/bling-port.js";
 import { safeJobId } from "../queues/job-ids.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { followAttachedNfe } from "./post-sale.js";
 
 /**
  * NF-e for approved orders: `gerar-nfe` and `enviar` exactly once per order, then follow SEFAZ (invoice
@@ -43,6 +44,8 @@ export type NfeStepResult =
   /** Transmitted; SEFAZ has not answered. `cycle` numbers the transmission (for the poller's job id). */
   | { kind: "waiting"; situacao: number; pollInMs: number; cycle: number }
   | { kind: "attached"; chaveAcesso: string }
+  /** Attached, then cancelled in Bling: marked on the Zydon order (post-sale.ts). */
+  | { kind: "cancelled"; chaveAcesso: string }
   | { kind: "rejected"; reason: string }
   | { kind: "failed"; reason: string };
 
@@ -94,7 +97,8 @@ export async function advanceNfe(
   let row = await repo.get(ctx.tenantId, zydonOrderId);
   // Switched off: nothing new starts, nothing is transmitted; a note SEFAZ already has is still followed and
   // attached (it exists, the order must show it).
-  const transmitted = row?.nfeState === "sent" || row?.nfeState === "authorized";
+  const transmitted =
+    row?.nfeState === "sent" || row?.nfeState === "authorized" || row?.nfeState === "attached";
   if (!ctx.settings.nfe.enabled && !transmitted) return { kind: "disabled" };
   if (row?.state !== "created" || !row.blingOrderId) return { kind: "not_exported" };
   if (opts.retry && ctx.settings.nfe.enabled) row = await reopen(repo, row);
@@ -143,7 +147,8 @@ export async function advanceNfe(
         break;
       }
       case "attached":
-        return { kind: "attached", chaveAcesso: details(row).chaveAcesso ?? "" };
+        // Attached: only a cancellation in Bling is left to follow (the invoice webhook brings us here).
+        return followAttachedNfe(ctx, row);
       case "rejected":
         return { kind: "rejected", reason: details(row).reason ?? "NF-e rejeitada pela SEFAZ." };
       case "failed":

@@ -7,6 +7,7 @@ import {
 } from "@zb/db";
 import type { SyncContext } from "./context.js";
 import { exportOrder } from "./orders.js";
+import { followAttachedNfe } from "./post-sale.js";
 import { type ProductOutcome, syncProduct } from "./products.js";
 import { mirrorOrderStatus, type StatusResult } from "./statuses.js";
 import { refreshStock } from "./stock.js";
@@ -109,6 +110,8 @@ export async function resyncOrder(ctx: SyncContext, zydonOrderId: string): Promi
   let result: ResyncResult;
   if (row?.state === "created" && row.blingOrderId) {
     const words = statusWords[await mirrorOrderStatus(ctx, row.blingOrderId)];
+    // Its attached NF-e too: a cancellation in Bling is marked on the order (post-sale.ts).
+    if (row.nfeState === "attached") await followAttachedNfe(ctx, row);
     result = {
       outcome: words.outcome,
       reason: `Status relido do Bling (pedido ${row.blingOrderId}) a pedido do lojista: ${words.text}.`,

@@ -1,9 +1,10 @@
-import { CursorsRepository, LedgerRepository, OrderExportsRepository } from "@zb/db";
+import { CursorsRepository, LedgerRepository, type OrderExport, OrderExportsRepository } from "@zb/db";
 import { z } from "zod";
 import { decideStatusMove } from "../domain/status-matching.js";
-import type { ErpSituacao } from "../ports/bling-port.js";
+import type { ErpOrderSummary, ErpSituacao } from "../ports/bling-port.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { isNfeTrigger } from "./nfe.js";
+import { syncPostSale } from "./post-sale.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
 
 const SITUACOES_TTL_MS = 60 * 60_000;
@@ -33,6 +34,25 @@ export async function mirrorOrderStatus(ctx: SyncContext, blingOrderId: string):
   const exp = await exportsRepo.byBlingOrderId(ctx.tenantId, blingOrderId);
   if (!exp) return "not_ours";
   const order = await ctx.bling.getOrder(blingOrderId);
+  const result = await mirrorSituacao(ctx, exportsRepo, exp, blingOrderId, order);
+  // Post-sale (tracking codes, delivered) from the same read: a tracking code arrives as an order update that
+  // leaves the situação as it was.
+  if (order)
+    await syncPostSale(ctx, exp, order, async () =>
+      order.situacaoId
+        ? ((await salesSituacoes(ctx)).find((s) => s.id === order.situacaoId)?.nome ?? null)
+        : null,
+    );
+  return result;
+}
+
+async function mirrorSituacao(
+  ctx: SyncContext,
+  exportsRepo: OrderExportsRepository,
+  exp: OrderExport,
+  blingOrderId: string,
+  order: ErpOrderSummary | null,
+): Promise<StatusResult> {
   if (!order?.situacaoId) return "unchanged";
   if (exp.blingSituacaoId === order.situacaoId) return "unchanged";
   const situacao = (await salesSituacoes(ctx)).find((s) => s.id === order.situacaoId);

@@ -137,6 +137,17 @@ export interface ErpOrderSummary {
    * NF-e.
    */
   notaFiscalId?: string | null;
+  /**
+   * Tracking codes of the order detail (`transporte.volumes[].codigoRastreamento`, `VendasTransporteVolumeDTO`),
+   * volumes without a code left out. Optional like `notaFiscalId`: list rows don't carry it.
+   */
+  trackingCodes?: ErpTrackingCode[];
+}
+
+export interface ErpTrackingCode {
+  /** The volume's logistics service (`servico`, e.g. a carrier alias); null when blank. */
+  servico: string | null;
+  codigo: string;
 }
 
 export interface ErpContactInput {
@@ -217,4 +228,6 @@ export interface BlingPort {
   generateNfe(orderId: string): Promise<string>;
   sendNfe(nfeId: string): Promise<void>;
   getNfe(nfeId: string): Promise<ErpNfe | null>;
+  /** One page (limite 100) of exit NF-e cancelled in Bling (situação 2) emitted since `since`. */
+  listCancelledNfes(q: { since: Date; page: number }): Promise<ErpNfe[]>;
 }

@@ -133,6 +133,18 @@ export interface PortalOrder {
   observation: string | null;
   /** When the order reached its current status (the last `statuses[].created_at`, zydon-api.md §8.1). */
   statusSince?: string | null;
+  /** The app's post-sale marks as Zydon holds them (where they live is @zb/zydon's adapter guess). */
+  postSale?: PortalPostSale;
+}
+
+/** After the sale, what the app writes on the Zydon order (issue 19 #4). */
+export interface PortalPostSale {
+  /** Bling's tracking codes of the order's volumes, in Bling's order. */
+  trackingCodes: string[];
+  /** When the Bling order reached the situação that means delivered (ISO date-time); null: not yet. */
+  deliveredAt: string | null;
+  /** Access keys of NF-e attached to the order and cancelled in Bling afterwards. */
+  cancelledInvoiceKeys: string[];
 }
 
 export interface PortalImageUploadOptions {
@@ -191,4 +203,9 @@ export interface ZydonPort {
     orderId: string,
     invoice: { key: string; xmlUrl: string | null; danfeUrl: string | null },
   ): Promise<void>;
+  /**
+   * Write post-sale marks on an order; only the given fields change (a list replaces the previous list). The
+   * write is skipped when Zydon already shows them.
+   */
+  setOrderPostSale(orderId: string, marks: Partial<PortalPostSale>): Promise<void>;
 }

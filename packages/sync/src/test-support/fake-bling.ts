@@ -173,6 +173,20 @@ export class FakeBling implements BlingPort {
     o.summary = { ...o.summary, situacaoId };
   }
 
+  /** The order detail's tracking codes (`transporte.volumes`), as the merchant saved them in Bling. */
+  setOrderTracking(orderId: string, trackingCodes: Array<{ servico: string | null; codigo: string }>): void {
+    const o = this.orders.get(orderId);
+    if (!o) throw new Error(`fake bling: no order ${orderId}`);
+    o.summary = { ...o.summary, trackingCodes: trackingCodes.map((t) => ({ ...t })) };
+  }
+
+  /** The merchant cancelled the note in Bling (situação 2). */
+  cancelNfe(nfeId: string): void {
+    const n = this.nfes.get(nfeId);
+    if (!n) throw new Error(`fake bling: no NF-e ${nfeId}`);
+    this.nfes.set(nfeId, { ...n, situacao: 2 });
+  }
+
   // ── BlingPort ─────────────────────────────────────────────────────────────────────────────────────────
 
   listProducts(q: Parameters<BlingPort["listProducts"]>[0]): Promise<ErpProductSummary[]> {
@@ -320,7 +334,11 @@ export class FakeBling implements BlingPort {
   }
 
   getOrder(id: string): Promise<ErpOrderSummary | null> {
-    return this.log.run("getOrder", [id], () => this.orders.get(id)?.summary ?? null);
+    return this.log.run("getOrder", [id], () => {
+      const o = this.orders.get(id)?.summary;
+      // The detail read always carries the volumes (none: an empty list), as the adapter maps it.
+      return o ? { ...o, trackingCodes: (o.trackingCodes ?? []).map((t) => ({ ...t })) } : null;
+    });
   }
 
   listSalesSituacoes(): Promise<ErpSituacao[]> {
@@ -361,6 +379,15 @@ export class FakeBling implements BlingPort {
 
   getNfe(nfeId: string): Promise<ErpNfe | null> {
     return this.log.run("getNfe", [nfeId], () => this.nfes.get(nfeId) ?? null);
+  }
+
+  listCancelledNfes(q: { since: Date; page: number }): Promise<ErpNfe[]> {
+    return this.log.run("listCancelledNfes", [q], () =>
+      page(
+        [...this.nfes.values()].filter((n) => n.situacao === 2),
+        q.page,
+      ),
+    );
   }
 
   private summary(p: ErpProductDetail, parentId: string | null): ErpProductSummary {

@@ -6,6 +6,7 @@ import {
   type PortalPartner,
   type PortalPartnerWrite,
   type PortalPaymentMethod,
+  type PortalPostSale,
   type PortalProductRef,
   type PortalProductWrite,
   type PortalStatus,
@@ -33,6 +34,7 @@ export const zydonWrites: readonly ZydonMethod[] = [
   "createPaymentMethod",
   "setOrderStatus",
   "attachInvoice",
+  "setOrderPostSale",
 ];
 
 export interface FakeZydonProduct {
@@ -322,6 +324,15 @@ export class FakeZydon implements ZydonPort {
   ): Promise<void> {
     return this.log.run("attachInvoice", [orderId, invoice], () => {
       this.invoices.set(orderId, { ...invoice });
+    });
+  }
+
+  setOrderPostSale(orderId: string, marks: Partial<PortalPostSale>): Promise<void> {
+    return this.log.run("setOrderPostSale", [orderId, structuredClone(marks)], () => {
+      const o = this.orders.get(orderId);
+      if (!o) throw new Error(`fake zydon: no order ${orderId}`);
+      const prev = o.postSale ?? { trackingCodes: [], deliveredAt: null, cancelledInvoiceKeys: [] };
+      o.postSale = { ...prev, ...structuredClone(marks) };
     });
   }
 
