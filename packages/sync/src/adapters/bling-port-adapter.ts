@@ -247,6 +247,21 @@ export function createBlingPort(client: BlingClient, opts: BlingPortAdapterOptio
       }));
     },
 
+    async listOrdersChanged(q) {
+      const rows = await client.pedidosVenda.list({
+        pagina: q.page,
+        limite: PAGE,
+        dataAlteracaoInicial: q.dataAlteracaoInicial,
+        dataAlteracaoFinal: q.dataAlteracaoFinal,
+      });
+      return rows.map((o) => ({
+        id: String(o.id),
+        numero: o.numero !== null ? String(o.numero) : null,
+        numeroLoja: o.numeroLoja,
+        situacaoId: str(o.situacao?.id),
+      }));
+    },
+
     async createOrder(input) {
       const res = await client.pedidosVenda.create(input);
       return { id: String(res.id), numero: null };

@@ -6,6 +6,7 @@ import type { SyncContext } from "../pipelines/context.js";
 import { customersPipeline } from "../pipelines/customers.js";
 import { auditDrift } from "../pipelines/drift.js";
 import { pollNewZydonOrders } from "../pipelines/orders.js";
+import { pollBlingOrderChanges } from "../pipelines/orders-poll.js";
 import { paymentMethodsPipeline } from "../pipelines/payment-methods.js";
 import { sweepCancelledNfes } from "../pipelines/post-sale.js";
 import {
@@ -119,8 +120,8 @@ export const productImagesJob = defineJob({
 });
 
 /**
- * Polling fallbacks: new Zydon orders whose webhook was lost (always), and products, prices and store prices
- * changed in Bling (`dataAlteracao` windows; once the initial sync has finished).
+ * Polling fallbacks: new Zydon orders and Bling order changes whose webhook was lost (always), and products,
+ * prices and store prices changed in Bling (`dataAlteracao` windows; once the initial sync has finished).
  */
 export const pollChangesJob = defineJob({
   name: "poll-changes",
@@ -136,7 +137,16 @@ export const pollChangesJob = defineJob({
         { jobId: safeJobId("export", p.tenantId, orderId) },
       );
     }
-    if (!job.initialSyncDone) return undefined;
+    // Bling order changes (situação, tracking code) whose webhook was lost: back to the status mirror, with the
+    // webhook's dedupe id (a webhook and the poll for one change run it once).
+    const changedOrders = await pollBlingOrderChanges(job.sync);
+    for (const blingOrderId of changedOrders)
+      await job.producer.enqueue(
+        "order-status",
+        { tenantId: p.tenantId, blingOrderId },
+        { delay: 500, deduplication: { id: safeJobId("status", p.tenantId, blingOrderId), ttl: 500 } },
+      );
+    if (!job.initialSyncDone) return { changedOrders: changedOrders.length };
     // Store prices (promotions included) have no webhook at all: this poll is their only path after the sync.
     // First, as it costs one request per 100 changed links and must not wait behind a long products window.
     const storePrices = await pollStorePrices(job.sync);

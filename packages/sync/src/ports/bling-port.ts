@@ -212,6 +212,15 @@ export interface BlingPort {
   createContact(input: ErpContactInput): Promise<string>;
   findOrdersByNumeroLoja(numeroLoja: string): Promise<ErpOrderSummary[]>;
   createOrder(input: ErpOrderInput): Promise<{ id: string; numero: string | null }>;
+  /**
+   * One page (limite 100) of sales orders changed in a `dataAlteracao` window (list rows: no tracking codes,
+   * no `notaFiscal`): the polling fallback for lost order webhooks.
+   */
+  listOrdersChanged(q: {
+    page: number;
+    dataAlteracaoInicial: Date;
+    dataAlteracaoFinal: Date;
+  }): Promise<ErpOrderSummary[]>;
   getOrder(id: string): Promise<ErpOrderSummary | null>;
   /** Situações of the sales module ("Vendas"). */
   listSalesSituacoes(): Promise<ErpSituacao[]>;

@@ -104,6 +104,8 @@ export class FakeBling implements BlingPort {
   readonly paymentMethods = new Map<string, ErpPaymentMethod>();
   readonly contacts = new Map<string, ErpContact>();
   readonly orders = new Map<string, { summary: ErpOrderSummary; input: ErpOrderInput }>();
+  /** When each order last changed in Bling (for `dataAlteracao` windows). */
+  readonly orderChangedAt = new Map<string, Date>();
   situacoes: ErpSituacao[] = [];
   readonly storePrices = new Map<string, StorePrice[]>();
   readonly nfes = new Map<string, ErpNfe>();
@@ -164,6 +166,7 @@ export class FakeBling implements BlingPort {
     const id = this.newId();
     const summary = { id, numero: String(this.orders.size + 1), numeroLoja, situacaoId };
     this.orders.set(id, { summary, input: { numeroLoja } as ErpOrderInput });
+    this.orderChangedAt.set(id, this.clock());
     return summary;
   }
 
@@ -171,6 +174,7 @@ export class FakeBling implements BlingPort {
     const o = this.orders.get(orderId);
     if (!o) throw new Error(`fake bling: no order ${orderId}`);
     o.summary = { ...o.summary, situacaoId };
+    this.orderChangedAt.set(orderId, this.clock());
   }
 
   /** The order detail's tracking codes (`transporte.volumes`), as the merchant saved them in Bling. */
@@ -178,6 +182,7 @@ export class FakeBling implements BlingPort {
     const o = this.orders.get(orderId);
     if (!o) throw new Error(`fake bling: no order ${orderId}`);
     o.summary = { ...o.summary, trackingCodes: trackingCodes.map((t) => ({ ...t })) };
+    this.orderChangedAt.set(orderId, this.clock());
   }
 
   /** The merchant cancelled the note in Bling (situação 2). */
@@ -319,6 +324,25 @@ export class FakeBling implements BlingPort {
     );
   }
 
+  listOrdersChanged(q: {
+    page: number;
+    dataAlteracaoInicial: Date;
+    dataAlteracaoFinal: Date;
+  }): Promise<ErpOrderSummary[]> {
+    return this.log.run("listOrdersChanged", [q], () => {
+      const rows = [...this.orders.entries()]
+        .filter(([id]) => {
+          const at = this.orderChangedAt.get(id)?.getTime() ?? 0;
+          return at >= q.dataAlteracaoInicial.getTime() && at <= q.dataAlteracaoFinal.getTime();
+        })
+        .map(([, o]) => {
+          const { trackingCodes: _t, notaFiscalId: _n, ...row } = o.summary;
+          return row;
+        });
+      return page(rows, q.page);
+    });
+  }
+
   createOrder(input: ErpOrderInput): Promise<{ id: string; numero: string | null }> {
     return this.log.run("createOrder", [input], () => {
       const id = this.newId();
@@ -329,6 +353,7 @@ export class FakeBling implements BlingPort {
         situacaoId: null,
       };
       this.orders.set(id, { summary, input: structuredClone(input) });
+      this.orderChangedAt.set(id, this.clock());
       return { id, numero: summary.numero };
     });
   }

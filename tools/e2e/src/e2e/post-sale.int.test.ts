@@ -194,4 +194,36 @@ describe("post-sale through the API's webhooks and the worker", () => {
     expect(t.patches()).toBe(before);
     expect(await t.ledger("nfe", "cancel")).toHaveLength(1);
   }, 90_000);
+
+  it("with Bling's order webhooks lost, the poll brings the tracking code and the delivered situação", async () => {
+    const t = await tenantWithExportedOrder("Loja Sem Webhook");
+    const c = e.bling.sim.control;
+    // The order's own order.created webhook (sent when the test made it) is handled first: its status job
+    // would otherwise read the changes below and hide whether the poll brings them.
+    await waitFor(
+      "the order.created webhook handled",
+      async () => {
+        const q = await e.queueCounts();
+        const busy = ["waiting", "active", "delayed", "prioritized"].some((s) => (q[`events.${s}`] ?? 0) > 0);
+        return !busy && c.webhookDeliveries().some((d) => d.event === "order.created" && d.ok);
+      },
+      15_000,
+    );
+    c.setFaults({ dropWebhooks: true });
+    try {
+      c.setOrderTracking(t.accountId, t.blingOrderId, { codigoRastreamento: "BB987654321BR" });
+      c.setOrderSituacao(t.accountId, t.blingOrderId, 9);
+      await new Promise((r) => setTimeout(r, 1_500));
+      // Nothing came: the webhooks were lost on the way.
+      expect(t.marks()?.trackingCodes ?? []).toEqual([]);
+      // The scheduler's run (every minute in production), by hand here.
+      await e.worker.deps.producer.enqueue("poll-changes", { tenantId: t.tenantId });
+      await waitFor("tracking code by the poll", async () => t.marks()?.trackingCodes.length, 30_000);
+      await waitFor("delivery mark by the poll", async () => t.marks()?.deliveredAt, 30_000);
+      expect(t.marks()?.trackingCodes).toEqual(["BB987654321BR"]);
+      expect(comparePostSale(e.bling.sim, t.accountId, e.zydon.sim, t.orgId)).toEqual([]);
+    } finally {
+      c.setFaults({});
+    }
+  }, 90_000);
 });
