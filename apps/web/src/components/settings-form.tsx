@@ -468,7 +468,8 @@ function SettingsForm(props: {
               onChange={(v) => set("zydonStatusId", v)}
               error={err("orders.zydonStatusId")}
               placeholder="ID do status no Zydon"
-              describe={describe("orders.zydonStatusId")}
+              hint="Vale para o pedido que chega a este status ou a um status depois dele no fluxo do Zydon (um pedido cancelado nunca é enviado)."
+              describe={describe("orders.zydonStatusId", `${fieldIds["orders.zydonStatusId"]}-hint`)}
               invalid={invalid("orders.zydonStatusId")}
             />
           ) : null}

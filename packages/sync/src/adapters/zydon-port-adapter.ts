@@ -321,6 +321,7 @@ export class ZydonPortAdapter implements ZydonPort {
         name: s.name,
         canEditByApi: s.can_edit_by_api,
         nextIds: s.relations.map((r) => r.destiny.id),
+        type: s.type ?? null,
       });
     }
     return out;

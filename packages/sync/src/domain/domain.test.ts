@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalJson, contentHash } from "./content-hash.js";
 import { fiscalIdentity, isValidCnpj, isValidCpf } from "./documents.js";
 import { fromCents, splitInstallments, toCents } from "./money.js";
-import { decideStatusMove } from "./status-matching.js";
+import { decideStatusMove, isAtOrPastStatus } from "./status-matching.js";
 import { stockQuantity } from "./stock.js";
 
 describe("documents", () => {
@@ -116,5 +116,36 @@ describe("status matching", () => {
       kind: "forbidden",
       reason: expect.stringContaining('de "Em aberto" para "Atendido"'),
     });
+  });
+});
+
+describe("isAtOrPastStatus (the 'export from status X on' trigger)", () => {
+  const st = (id: string, next: string[], type: string | null = null) => ({
+    id,
+    name: id,
+    canEditByApi: true,
+    nextIds: next,
+    type,
+  });
+  const flow = [
+    st("aberto", ["aprovado", "cancelado"], "PENDING"),
+    st("aprovado", ["faturado", "cancelado", "revisao"], "PAID"),
+    st("revisao", ["aprovado"], "PENDING"),
+    st("faturado", ["entregue"], "INVOICED"),
+    st("entregue", [], "INVOICED"),
+    st("cancelado", [], "CANCELLED"),
+    st("solto", []),
+  ];
+  it("the status itself and every one after it count; those before it, unrelated or cancelled do not", () => {
+    expect(isAtOrPastStatus(flow, "aprovado", "aprovado")).toBe(true);
+    expect(isAtOrPastStatus(flow, "aprovado", "faturado")).toBe(true);
+    expect(isAtOrPastStatus(flow, "aprovado", "entregue")).toBe(true);
+    expect(isAtOrPastStatus(flow, "aprovado", "aberto")).toBe(false);
+    expect(isAtOrPastStatus(flow, "aprovado", "cancelado")).toBe(false);
+    expect(isAtOrPastStatus(flow, "aprovado", "solto")).toBe(false);
+    expect(isAtOrPastStatus(flow, "aprovado", null)).toBe(false);
+  });
+  it("a status in a loop with the chosen one (sent back for review) is not after it", () => {
+    expect(isAtOrPastStatus(flow, "aprovado", "revisao")).toBe(false);
   });
 });

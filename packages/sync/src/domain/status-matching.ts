@@ -16,6 +16,38 @@ export interface ZydonStatusLike {
   nextIds: string[];
 }
 
+/** The statuses reachable from `fromId` along Zydon's allowed transitions (`fromId` itself excluded). */
+function reachableFrom(statuses: ReadonlyArray<ZydonStatusLike>, fromId: string): Set<string> {
+  const byId = new Map(statuses.map((s) => [s.id, s]));
+  const seen = new Set<string>();
+  const queue = [...(byId.get(fromId)?.nextIds ?? [])];
+  while (queue.length > 0) {
+    const id = queue.shift() as string;
+    if (seen.has(id) || id === fromId) continue;
+    seen.add(id);
+    queue.push(...(byId.get(id)?.nextIds ?? []));
+  }
+  return seen;
+}
+
+/**
+ * Whether an order in `currentId` is "from `fromId` on" (the export trigger): the status itself, or one that
+ * comes after it: reachable from it along the allowed transitions while `fromId` is not reachable back from
+ * it (in a loop nobody can say which comes first), and not a cancelled status. An order moved straight past
+ * the chosen status (Em aberto → Faturado, skipping Aprovado) is exported too.
+ */
+export function isAtOrPastStatus(
+  statuses: ReadonlyArray<ZydonStatusLike & { type?: string | null }>,
+  fromId: string,
+  currentId: string | null,
+): boolean {
+  if (!currentId) return false;
+  if (currentId === fromId) return true;
+  const current = statuses.find((s) => s.id === currentId);
+  if (!current || current.type === "CANCELLED") return false;
+  return reachableFrom(statuses, fromId).has(currentId) && !reachableFrom(statuses, currentId).has(fromId);
+}
+
 export type StatusDecision =
   | { kind: "move"; toId: string }
   | { kind: "already"; toId: string }

@@ -263,6 +263,37 @@ describe("exportOrder", () => {
     expect((await exportOrder(ctx, "Z-12")).kind).toBe("created");
   });
 
+  it("'from status' means that status or one after it: an order moved straight past it is exported, a cancelled one is not", async () => {
+    const { ctx, place } = await world({
+      settings: { orders: { trigger: "from_status", zydonStatusId: "st-aprovado" } },
+    });
+    ctx.zydon.putStatus("Cancelado", { id: "st-cancelado", type: "CANCELLED" });
+    ctx.zydon.putStatus("Entregue", { id: "st-entregue", type: "INVOICED" });
+    ctx.zydon.putStatus("Faturado", {
+      id: "st-faturado",
+      type: "INVOICED",
+      next: ["st-entregue", "st-cancelado"],
+    });
+    ctx.zydon.putStatus("Aprovado", {
+      id: "st-aprovado",
+      type: "PAID",
+      next: ["st-faturado", "st-cancelado"],
+    });
+    ctx.zydon.putStatus("Em aberto", {
+      id: "st-aberto",
+      type: "PENDING",
+      next: ["st-aprovado", "st-faturado", "st-cancelado"],
+    });
+    place("Z-21", { statusId: "st-faturado" });
+    place("Z-22", { statusId: "st-entregue" });
+    place("Z-23", { statusId: "st-cancelado" });
+    place("Z-24", { statusId: "st-aberto" });
+    expect((await exportOrder(ctx, "Z-21")).kind).toBe("created");
+    expect((await exportOrder(ctx, "Z-22")).kind).toBe("created");
+    expect((await exportOrder(ctx, "Z-23")).kind).toBe("not_eligible");
+    expect((await exportOrder(ctx, "Z-24")).kind).toBe("not_eligible");
+  });
+
   it("an order exported while already approved queues its NF-e (when NF-e is on)", async () => {
     const { ctx, place } = await world({
       settings: { nfe: { enabled: true, approvedZydonStatusId: "st-ok" } },

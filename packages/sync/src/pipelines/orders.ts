@@ -8,6 +8,7 @@ import {
 } from "@zb/db";
 import { z } from "zod";
 import { onlyDigits } from "../domain/documents.js";
+import { isAtOrPastStatus } from "../domain/status-matching.js";
 import { isRedisUnavailableError, RetryLaterError } from "../engine/errors.js";
 import { partnerToContact } from "../mappers/customers.js";
 import { mapOrder, OrderMappingError } from "../mappers/orders.js";
@@ -34,10 +35,16 @@ export type ExportResult =
   | { kind: "not_eligible"; reason: string }
   | { kind: "failed"; reason: string };
 
-/** The order trigger: all new orders, or only from a chosen Zydon status on. */
-export function isEligible(ctx: SyncContext, order: PortalOrder): boolean {
+/**
+ * The order trigger: all new orders, or only from a chosen Zydon status on — that status or one after it
+ * (`isAtOrPastStatus`; the status list is read only when the order is not at the chosen status itself).
+ */
+export async function isEligible(ctx: SyncContext, order: PortalOrder): Promise<boolean> {
   const t = ctx.settings.orders;
-  return t.trigger === "all" || (t.trigger === "from_status" && order.statusId === t.zydonStatusId);
+  if (t.trigger === "all") return true;
+  if (!t.zydonStatusId || !order.statusId) return false;
+  if (order.statusId === t.zydonStatusId) return true;
+  return isAtOrPastStatus(await ctx.zydon.listStatuses(), t.zydonStatusId, order.statusId);
 }
 
 /**
@@ -71,7 +78,7 @@ export async function exportOrder(ctx: SyncContext, zydonOrderId: string): Promi
     });
     return { kind: "failed", reason };
   }
-  if (!isEligible(ctx, order))
+  if (!(await isEligible(ctx, order)))
     return { kind: "not_eligible", reason: "O pedido ainda não atingiu o status configurado para envio." };
 
   // Claim the export: only one worker may be creating it. A claim left by a dead worker is taken over

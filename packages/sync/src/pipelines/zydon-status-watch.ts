@@ -106,7 +106,7 @@ export async function checkZydonOrderStatus(
   if (forExport) {
     // Known from here on: an order below the status keeps a row, so the polling fallback re-reads it.
     if (!row) await exportsRepo.ensure(ctx.tenantId, zydonOrderId);
-    if (!statusId || !isEligible(ctx, order)) return { kind: "waiting", zydonOrderId, statusId };
+    if (!statusId || !(await isEligible(ctx, order))) return { kind: "waiting", zydonOrderId, statusId };
     const name = await statusName(ctx, statusId);
     await ledger.record({
       tenantId: ctx.tenantId,

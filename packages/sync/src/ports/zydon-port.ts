@@ -111,6 +111,8 @@ export interface PortalStatus {
   name: string;
   canEditByApi: boolean;
   nextIds: string[];
+  /** `PENDING | PAID | INVOICED | CANCELLED` (zydon-api.md §8.3); null when Zydon gave none. */
+  type?: string | null;
 }
 
 export interface PortalOrder {

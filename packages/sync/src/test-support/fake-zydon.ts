@@ -128,12 +128,16 @@ export class FakeZydon implements ZydonPort {
     return m;
   }
 
-  putStatus(name: string, opts: { id?: string; canEditByApi?: boolean; next?: string[] } = {}): PortalStatus {
+  putStatus(
+    name: string,
+    opts: { id?: string; canEditByApi?: boolean; next?: string[]; type?: string } = {},
+  ): PortalStatus {
     const s = {
       id: opts.id ?? this.newId("st"),
       name,
       canEditByApi: opts.canEditByApi ?? true,
       nextIds: opts.next ?? [],
+      type: opts.type ?? null,
     };
     this.statuses.push(s);
     return s;
