@@ -19,6 +19,7 @@ const stored: Settings = {
     price: "bling",
     stock: "bling",
     active: "bling",
+    taxonomy: "bling",
   },
   paused: false,
 };

@@ -12,6 +12,7 @@ import { productsPipeline, syncProduct, syncProductImages } from "../pipelines/p
 import { pollProductChanges, pollProductsCursor } from "../pipelines/products-poll.js";
 import { buildReadinessReport } from "../pipelines/readiness.js";
 import { stockPipeline } from "../pipelines/stock.js";
+import { syncCategories } from "../pipelines/taxonomy.js";
 import { safeJobId } from "../queues/job-ids.js";
 import { QUEUES, type SyncEntity, syncEntitySchema } from "../queues/queues.js";
 import { defineJob } from "./define-job.js";
@@ -133,7 +134,10 @@ export const pollChangesJob = defineJob({
   },
 });
 
-/** Scheduled drift audit: compare both sides of the catalog and heal (daily). */
+/**
+ * Scheduled drift audit: compare both sides of the catalog and heal (daily). The category tree is read again
+ * first: Bling sends no category webhook, so a category renamed or moved there reaches Zydon here.
+ */
 export const driftAuditJob = defineJob({
   name: "drift-audit",
   queue: QUEUES.sync,
@@ -141,5 +145,8 @@ export const driftAuditJob = defineJob({
   needs: "bling",
   needsInitialSync: true,
   schema: z.object({ tenantId }),
-  run: (_p, job) => auditDrift(job.sync),
+  async run(_p, job) {
+    await syncCategories(job.sync);
+    return auditDrift(job.sync);
+  },
 });

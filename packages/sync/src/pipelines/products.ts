@@ -11,6 +11,7 @@ import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { withFreshOwnership } from "./ownership.js";
 import { type JudgedPrice, judgePrice, priceJumpLimit, recordPriceVerdicts } from "./price-hold.js";
 import { readinessTotal } from "./readiness.js";
+import { resolveTaxonomy, syncCategories } from "./taxonomy.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
 
 /**
@@ -133,6 +134,15 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
   // Field groups the merchant keeps in Zydon (issue 18 #2): an update leaves them as they are there; a
   // product new to Zydon gets them from Bling once. Price kept in Zydon: nothing to judge.
   const keep = productFieldGroups.filter((g) => zydonOwns(ctx.settings, g));
+  // Category and brand (taxonomy.ts): resolved to Zydon ids before hashing, so a product moved to another
+  // category in Bling is rewritten. Kept in Zydon and already there: the write leaves them, nothing to resolve.
+  let taxonomyNotes: string[] = [];
+  if (!(keep.includes("taxonomy") && link?.zydonId)) {
+    const taxonomy = await resolveTaxonomy(ctx, detail);
+    mapping.product.category_id = taxonomy.category_id;
+    mapping.product.brand_id = taxonomy.brand_id;
+    taxonomyNotes = taxonomy.notes;
+  }
   const judged = keep.includes("price") ? [] : await judgeProductPrices(ctx, detail, mapping, link);
   // The groups kept are part of what was written: handing one back to Bling rewrites the product.
   const hash = contentHash(keep.length > 0 ? { product: mapping.product, keep } : mapping.product);
@@ -238,7 +248,10 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
         entityKey: sku,
         action: "import",
         outcome: "synced",
-        reason: outcome === "created" ? "Produto criado no Zydon." : "Produto atualizado no Zydon.",
+        reason: [
+          outcome === "created" ? "Produto criado no Zydon." : "Produto atualizado no Zydon.",
+          ...taxonomyNotes,
+        ].join(" "),
         details: {
           blingId: detail.id,
           zydonId: ref.id,
@@ -446,6 +459,9 @@ export const productsPipeline: EntityPipeline<SyncContext> = {
   async runPage(ctx, page, progress) {
     const pos = await resolveProductPage(ctx, "initial:products:passes", page);
     if (!pos) return { hasMore: false, synced: 0, skipped: 0, failed: 0 };
+    // The category tree first (parents before children), so the products find their categories linked
+    // (taxonomy.ts); a category Zydon refuses is its own ledger row, not a product count.
+    if (page === 1) await syncCategories(ctx);
     const summaries = await ctx.bling.listProducts({
       page: pos.blingPage,
       criterio: 2,
