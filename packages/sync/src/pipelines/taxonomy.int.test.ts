@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { zydonErrors } from "../test-support/call-log.js";
 import { blingProduct } from "../test-support/fake-bling.js";
-import { ledgerRows, links, type TestContext, useSyncTestDatabase } from "../test-support/test-context.js";
+import {
+  ledgerRows,
+  links,
+  type TestContext,
+  testContext,
+  useSyncTestDatabase,
+} from "../test-support/test-context.js";
 import { productsPipeline, syncProduct } from "./products.js";
 import { syncCategories, taxonomyKey } from "./taxonomy.js";
 
@@ -213,8 +219,25 @@ describe("product write: category and brand", () => {
     );
     expect(row?.reason).toContain('Sem marca: O Zydon recusou a marca "Vetada"');
 
-    // Zydon accepts them later: the next sync sets both (the hash differs) and the failures close.
-    expect(await syncProduct(ctx, p.id)).toBe("updated");
+    // Another product of the same job with the same category and brand: written without them at once (no
+    // second refused create, no second read of the tree).
+    const p2 = ctx.bling.putProduct(blingProduct({ codigo: "X-2", categoriaId: cat.id, marca: "vetada" }));
+    const listsBefore = ctx.zydon.log.count("listCategories");
+    expect(await syncProduct(ctx, p2.id)).toBe("created");
+    expect(ctx.zydon.log.count("createCategory")).toBe(1);
+    expect(ctx.zydon.log.count("createBrand")).toBe(1);
+    expect(ctx.zydon.log.count("listCategories")).toBe(listsBefore);
+    expect((await ledgerRows(ctx, "product"))[0]?.reason).toMatch(/Sem categoria: .*Sem marca: /);
+
+    // Zydon accepts them later: the next job sets both (the hash differs) and the failures close.
+    // (A job has its own Zydon port, so its own caches: the same fake behind another object.)
+    const next = testContext({
+      db: t.db,
+      tenantId: ctx.tenantId,
+      bling: ctx.bling,
+      zydon: new Proxy(ctx.zydon, {}),
+    });
+    expect(await syncProduct(next, p.id)).toBe("updated");
     expect(zydonPath(ctx, ctx.zydon.productBySku("X-1")?.write.category_id)).toBe("Proibida");
     expect(ctx.zydon.productBySku("X-1")?.write.brand_id).toBeTruthy();
   });

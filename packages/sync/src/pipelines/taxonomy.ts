@@ -235,11 +235,35 @@ export async function syncCategories(ctx: SyncContext): Promise<CategoriesResult
   });
 }
 
+/**
+ * Refusals seen by this job (per Zydon port): the other products of a refused category or brand are written
+ * without it at once, not after another round of reads and a create Zydon refuses again. The next job tries
+ * again (the ledger row is retryable).
+ */
+const refusedByJob = new WeakMap<ZydonPort, Map<string, Error>>();
+function refusals(ctx: SyncContext): Map<string, Error> {
+  let m = refusedByJob.get(ctx.zydon);
+  if (!m) {
+    m = new Map();
+    refusedByJob.set(ctx.zydon, m);
+  }
+  return m;
+}
+
 /** The Zydon category of a Bling category id: the link, else fetched from Bling (with its parents) and made. */
 async function resolveCategory(ctx: SyncContext, blingId: string): Promise<string> {
+  const refused = refusals(ctx).get(`category:${blingId}`);
+  if (refused) throw refused;
   const linked = await new LinksRepository(ctx.db).byBlingId(ctx.tenantId, "category", blingId);
   if (linked?.zydonId) return linked.zydonId;
-  return serial(ctx, "zydon-categories", async () => ensureCategory(ctx, await openPass(ctx), blingId));
+  try {
+    return await serial(ctx, "zydon-categories", async () =>
+      ensureCategory(ctx, await openPass(ctx), blingId),
+    );
+  } catch (err) {
+    if (err instanceof CategoryRefused) refusals(ctx).set(`category:${blingId}`, err);
+    throw err;
+  }
 }
 
 const brandCache = new WeakMap<ZydonPort, Map<string, string>>();
@@ -317,12 +341,17 @@ export async function resolveTaxonomy(ctx: SyncContext, detail: ErpProductDetail
     }
   }
   const marca = detail.marca?.trim();
-  if (marca) {
+  const refusedBrand = marca ? refusals(ctx).get(`brand:${taxonomyKey(marca)}`) : undefined;
+  if (marca && refusedBrand) {
+    out.brand_id = undefined;
+    out.notes.push(`Sem marca: ${refusedBrand.message}.`);
+  } else if (marca) {
     try {
       out.brand_id = await resolveBrand(ctx, marca);
     } catch (err) {
       if (isTransient(err)) throw err;
       const reason = `O Zydon recusou a marca "${marca}": ${errorMessage(err)}`;
+      refusals(ctx).set(`brand:${taxonomyKey(marca)}`, new Error(reason));
       await new LedgerRepository(ctx.db).record({
         tenantId: ctx.tenantId,
         entity: "brand",
