@@ -12,7 +12,7 @@ import { productsPipeline, syncProduct, syncProductImages } from "../pipelines/p
 import { pollProductChanges, pollProductsCursor } from "../pipelines/products-poll.js";
 import { buildReadinessReport } from "../pipelines/readiness.js";
 import { stockPipeline } from "../pipelines/stock.js";
-import { syncCategories } from "../pipelines/taxonomy.js";
+import { categoriesPipeline, syncCategories } from "../pipelines/taxonomy.js";
 import { safeJobId } from "../queues/job-ids.js";
 import { QUEUES, type SyncEntity, syncEntitySchema } from "../queues/queues.js";
 import { defineJob } from "./define-job.js";
@@ -25,6 +25,7 @@ const pipelines: Record<SyncEntity, EntityPipeline<SyncContext>> = {
   stock: stockPipeline,
   prices: pricesPipeline,
   customers: customersPipeline,
+  categories: categoriesPipeline,
 };
 
 /** Start (or restart) the initial sync chain for a tenant. */

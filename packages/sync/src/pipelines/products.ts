@@ -11,7 +11,7 @@ import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { withFreshOwnership } from "./ownership.js";
 import { type JudgedPrice, judgePrice, priceJumpLimit, recordPriceVerdicts } from "./price-hold.js";
 import { readinessTotal } from "./readiness.js";
-import { resolveTaxonomy, syncCategories } from "./taxonomy.js";
+import { resolveTaxonomy } from "./taxonomy.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
 
 /**
@@ -459,9 +459,6 @@ export const productsPipeline: EntityPipeline<SyncContext> = {
   async runPage(ctx, page, progress) {
     const pos = await resolveProductPage(ctx, "initial:products:passes", page);
     if (!pos) return { hasMore: false, synced: 0, skipped: 0, failed: 0 };
-    // The category tree first (parents before children), so the products find their categories linked
-    // (taxonomy.ts); a category Zydon refuses is its own ledger row, not a product count.
-    if (page === 1) await syncCategories(ctx);
     const summaries = await ctx.bling.listProducts({
       page: pos.blingPage,
       criterio: 2,

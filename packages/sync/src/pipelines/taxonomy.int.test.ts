@@ -9,7 +9,7 @@ import {
   useSyncTestDatabase,
 } from "../test-support/test-context.js";
 import { productsPipeline, syncProduct } from "./products.js";
-import { syncCategories, taxonomyKey } from "./taxonomy.js";
+import { categoriesPipeline, syncCategories, taxonomyKey } from "./taxonomy.js";
 
 const t = useSyncTestDatabase();
 
@@ -181,6 +181,14 @@ describe("product write: category and brand", () => {
   it("a product in a category created in Bling after the first sync fetches it (and its new parent) and arrives with it", async () => {
     const ctx = await t.context();
     const { moda } = seedTree(ctx);
+    // The first sync: its categories step (one page, the whole tree), then its products.
+    expect(await categoriesPipeline.runPage(ctx, 1)).toEqual({
+      hasMore: false,
+      synced: 4,
+      skipped: 0,
+      failed: 0,
+      total: 4,
+    });
     await productsPipeline.runPage(ctx, 1);
     const novaRaiz = ctx.bling.putCategory({ descricao: "Outlet" });
     const nova = ctx.bling.putCategory({ descricao: "Tênis", parentId: novaRaiz.id });

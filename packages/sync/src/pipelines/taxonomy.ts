@@ -1,4 +1,5 @@
 import { LedgerRepository, LinksRepository } from "@zb/db";
+import type { EntityPipeline } from "../engine/initial-sync.js";
 import type { ErpCategory, ErpProductDetail } from "../ports/bling-port.js";
 import type { PortalCategory, ZydonPort } from "../ports/zydon-port.js";
 import { zydonOwns } from "../settings/tenant-settings.js";
@@ -16,7 +17,8 @@ import { errorMessage, isTransient, type SyncContext } from "./context.js";
  * page's records share one context), on a list read fresh inside it — the pattern of the variation axes
  * (adapters/zydon-port-adapter.ts).
  *
- * Bling sends no webhook for categories: the whole tree is read before the first sync's products, again by
+ * Bling sends no webhook for categories: the whole tree is read by the first sync's "categories" step before
+ * its products (and by that step's resync), again by
  * the daily drift audit (renames and moves then reach Zydon), and a product whose category is not linked yet
  * (created in Bling since) fetches it, with its missing parents, before it is written.
  */
@@ -249,6 +251,19 @@ function refusals(ctx: SyncContext): Map<string, Error> {
   }
   return m;
 }
+
+/**
+ * The first sync's "categories" step, before its products (engine/initial-sync.ts `initialOrder`): the whole
+ * tree in its one page (a child may come before its parent in Bling's pages). "Sincronizar de novo" on the
+ * step reads it again: a rename made in Bling reaches Zydon at once instead of with the daily audit.
+ */
+export const categoriesPipeline: EntityPipeline<SyncContext> = {
+  entity: "categories",
+  async runPage(ctx) {
+    const r = await syncCategories(ctx);
+    return { hasMore: false, synced: r.synced, skipped: 0, failed: r.failed, total: r.synced + r.failed };
+  },
+};
 
 /** The Zydon category of a Bling category id: the link, else fetched from Bling (with its parents) and made. */
 async function resolveCategory(ctx: SyncContext, blingId: string): Promise<string> {

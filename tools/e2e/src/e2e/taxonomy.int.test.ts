@@ -46,7 +46,7 @@ describe("categories and brands, end to end", () => {
 
     await e.worker.deps.producer.enqueue("initial-sync-start", {
       tenantId: t.tenantId,
-      entities: ["products"],
+      entities: ["categories", "products"],
     });
     const tenants = new TenantsRepository(e.db.db);
     await waitFor(
