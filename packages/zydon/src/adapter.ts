@@ -623,3 +623,18 @@ export function brandWriteBody(input: { name: string }): Record<string, unknown>
  * (a name sent without an id is not what sets the brand).
  */
 export const PRODUCT_TAXONOMY_FIELDS = ["category_id", "brand_id"] as const;
+
+/**
+ * zydon-api.md §4 [M-inc]: a 404 names the missing record as `"<Class> com ID <id> não foi encontrado!"`
+ * ("Category com ID 450 não foi encontrado!"). INFERENCE: a product write that references a category or brand
+ * Zydon does not have answers that 404 with `Category` / `Brand` (the class names, by analogy with `Category`
+ * and `MeasureUnit` on record). Null when the message is not of that form.
+ */
+export function notFoundReference(
+  message: string | null | undefined,
+): { resource: string; id: string } | null {
+  const m = /^\s*([A-Za-z]+) com ID (\S+) não foi encontrad[oa]/.exec(message ?? "");
+  return m ? { resource: m[1] as string, id: m[2] as string } : null;
+}
+export const CATEGORY_RESOURCE = "Category";
+export const BRAND_RESOURCE = "Brand";

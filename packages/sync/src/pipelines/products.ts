@@ -11,7 +11,7 @@ import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { withFreshOwnership } from "./ownership.js";
 import { type JudgedPrice, judgePrice, priceJumpLimit, recordPriceVerdicts } from "./price-hold.js";
 import { readinessTotal } from "./readiness.js";
-import { resolveTaxonomy } from "./taxonomy.js";
+import { checkTaxonomyNotFound, resolveTaxonomy } from "./taxonomy.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
 
 /**
@@ -163,10 +163,13 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
       outcome = existing ? "updated" : "created";
     }
   } catch (err) {
-    // A 404 on the linked record: transient while the link is fresh (throws), else its own reason.
-    const notFound = link?.zydonId
-      ? checkZydonNotFound(ctx, err, link, { label: `o produto ${sku} (id ${link.zydonId})` })
-      : undefined;
+    // A 404 on the linked record: transient while the link is fresh (throws), else its own reason. A 404 on
+    // the category or brand the write names: the same, for that link (taxonomy.ts).
+    const notFound =
+      (await checkTaxonomyNotFound(ctx, err, mapping.product)) ??
+      (link?.zydonId
+        ? checkZydonNotFound(ctx, err, link, { label: `o produto ${sku} (id ${link.zydonId})` })
+        : undefined);
     if (isTransient(err)) throw err;
     await ledger.record({
       tenantId: ctx.tenantId,

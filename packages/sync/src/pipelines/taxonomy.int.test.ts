@@ -1,4 +1,6 @@
+import { ZydonNotFoundError } from "@zb/zydon";
 import { describe, expect, it } from "vitest";
+import { ZydonNotFoundYetError } from "../engine/errors.js";
 import { zydonErrors } from "../test-support/call-log.js";
 import { blingProduct } from "../test-support/fake-bling.js";
 import {
@@ -271,5 +273,61 @@ describe("product write: category and brand", () => {
       brand_id: first?.brand_id,
     });
     expect(ctx.zydon.log.argsOf("createBrand")).toEqual([["Nativa"]]);
+  });
+});
+
+describe("a category or brand deleted in Zydon", () => {
+  const notFound = (what: string, id: string) =>
+    new ZydonNotFoundError({
+      status: 404,
+      method: "POST",
+      path: "/api/sales/products",
+      envelope: { message: `${what} com ID ${id} não foi encontrado!`, exception: "NotFoundException" },
+    });
+
+  it("linked moments ago: the job runs again later (§2.4); long ago: the link is dropped and the next sync recreates it", async () => {
+    // The links carry the database clock: the context reads the same time.
+    const ctx = await t.context({ now: new Date() });
+    const cat = ctx.bling.putCategory({ descricao: "Sumida" });
+    await syncCategories(ctx);
+    const link = await links(ctx).byBlingId(ctx.tenantId, "category", cat.id);
+    const p = ctx.bling.putProduct(blingProduct({ codigo: "S-1", categoriaId: cat.id }));
+
+    ctx.zydon.log.fail("createProduct", () => notFound("Category", String(link?.zydonId)));
+    await expect(syncProduct(ctx, p.id)).rejects.toBeInstanceOf(ZydonNotFoundYetError);
+    expect((await links(ctx).byBlingId(ctx.tenantId, "category", cat.id))?.zydonId).toBe(link?.zydonId);
+
+    // Past the contract window: the merchant deleted it in Zydon.
+    ctx.zydon.categories.delete(String(link?.zydonId));
+    ctx.advance(ctx.zydon.notFoundRetryWindowMs + 60_000);
+    ctx.zydon.log.fail("createProduct", () => notFound("Category", String(link?.zydonId)));
+    expect(await syncProduct(ctx, p.id)).toBe("failed");
+    const [row] = await ledgerRows(ctx, "product");
+    expect(row?.reason).toMatch(
+      /^O Zydon ainda não encontra a categoria "Sumida" \(id .+\), criada às .+\. O produto S-1 não foi gravado: a categoria será criada de novo na próxima sincronização\.$/,
+    );
+    expect(await links(ctx).byBlingId(ctx.tenantId, "category", cat.id)).toBeUndefined();
+
+    expect(await syncProduct(ctx, p.id)).toBe("created");
+    expect(zydonPath(ctx, ctx.zydon.productBySku("S-1")?.write.category_id)).toBe("Sumida");
+    expect(ctx.zydon.log.count("createCategory")).toBe(2);
+  });
+
+  it("a brand deleted in Zydon: dropped, then created again", async () => {
+    // The links carry the database clock: the context reads the same time.
+    const ctx = await t.context({ now: new Date() });
+    const p = ctx.bling.putProduct(blingProduct({ codigo: "B-1", marca: "Fugaz" }));
+    expect(await syncProduct(ctx, p.id)).toBe("created");
+    const brandId = ctx.zydon.productBySku("B-1")?.write.brand_id as string;
+    ctx.zydon.brands.delete(brandId);
+    ctx.advance(ctx.zydon.notFoundRetryWindowMs + 60_000);
+    ctx.bling.editProduct(p.id, { nome: "Outro nome" });
+    ctx.zydon.log.fail("updateProduct", () => notFound("Brand", brandId));
+    expect(await syncProduct(ctx, p.id)).toBe("failed");
+    expect(await links(ctx).byBlingId(ctx.tenantId, "brand", "fugaz")).toBeUndefined();
+    expect(await syncProduct(ctx, p.id)).toBe("updated");
+    const again = ctx.zydon.productBySku("B-1")?.write.brand_id as string;
+    expect(again).not.toBe(brandId);
+    expect(ctx.zydon.brands.get(again)?.name).toBe("Fugaz");
   });
 });

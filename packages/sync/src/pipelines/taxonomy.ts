@@ -1,9 +1,11 @@
 import { LedgerRepository, LinksRepository } from "@zb/db";
+import { ZydonNotFoundError, zydonAdapter } from "@zb/zydon";
 import type { EntityPipeline } from "../engine/initial-sync.js";
 import type { ErpCategory, ErpProductDetail } from "../ports/bling-port.js";
-import type { PortalCategory, ZydonPort } from "../ports/zydon-port.js";
+import type { PortalCategory, PortalProductWrite, ZydonPort } from "../ports/zydon-port.js";
 import { zydonOwns } from "../settings/tenant-settings.js";
 import { errorMessage, isTransient, type SyncContext } from "./context.js";
+import { checkZydonNotFound } from "./zydon-not-found.js";
 
 /**
  * Categories (a tree in both systems) and brands (a free string `marca` on Bling's product, a record in Zydon)
@@ -382,4 +384,37 @@ export async function resolveTaxonomy(ctx: SyncContext, detail: ErpProductDetail
     }
   }
   return out;
+}
+
+/**
+ * A product write Zydon answered 404 for the category or brand it names (zydon-api.md §4; adapter.ts
+ * `notFoundReference`). A category or brand linked moments ago: the §2.4 transient 404, the job runs again
+ * later (`checkZydonNotFound` throws). Otherwise it was deleted in Zydon: its link is dropped, so the next sync
+ * of the product creates it again, and the pt-BR reason for the product's failed row is returned. Undefined
+ * when the 404 is about something else.
+ */
+export async function checkTaxonomyNotFound(
+  ctx: SyncContext,
+  err: unknown,
+  write: PortalProductWrite,
+): Promise<string | undefined> {
+  if (!(err instanceof ZydonNotFoundError)) return undefined;
+  const ref = zydonAdapter.notFoundReference(err.zydonMessage);
+  if (!ref) return undefined;
+  const which =
+    ref.resource === zydonAdapter.CATEGORY_RESOURCE && ref.id === write.category_id
+      ? ({ entity: "category", label: "a categoria", created: "criada" } as const)
+      : ref.resource === zydonAdapter.BRAND_RESOURCE && ref.id === write.brand_id
+        ? ({ entity: "brand", label: "a marca", created: "criada" } as const)
+        : undefined;
+  if (!which) return undefined;
+  const links = new LinksRepository(ctx.db);
+  const link = await links.byZydonId(ctx.tenantId, which.entity, ref.id);
+  if (!link) return undefined;
+  const label = `${which.label} "${link.naturalKey ?? ref.id}" (id ${ref.id})`;
+  const fresh = checkZydonNotFound(ctx, err, link, { label, created: which.created });
+  if (link.blingId) await links.deleteByBlingId(ctx.tenantId, which.entity, link.blingId);
+  brandCache.get(ctx.zydon)?.clear();
+  const why = fresh ?? `O Zydon não encontra ${label}`;
+  return `${why}. O produto ${write.sku} não foi gravado: ${which.label} será ${which.created} de novo na próxima sincronização.`;
 }
