@@ -24,6 +24,8 @@ export const ledgerEntities = [
   "order_status",
   "nfe",
   "settings",
+  "category",
+  "brand",
 ] as const;
 
 export const outcomeLabels: Record<string, string> = ledgerOutcomeLabels;

@@ -28,6 +28,7 @@ import {
 } from "./projections.js";
 import {
   type Account,
+  type BlingCategory,
   type BlingContact,
   type BlingPaymentMethod,
   type ProductRecord,
@@ -513,6 +514,72 @@ const pmSummary = (p: BlingPaymentMethod) => ({
 
 const TIPOS_PAGAMENTO = [1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 90, 99];
 
+/** A category as Bling lists it: `categoriaPai.id` is 0 for a root (reference §6.3). */
+function categoryView(c: BlingCategory) {
+  return { id: c.id, descricao: c.descricao, categoriaPai: c.categoriaPai ?? { id: 0 } };
+}
+
+function getCategory(ctx: ApiContext): BlingCategory {
+  const c = ctx.acc.categories.get(ctx.params.idCategoriaProduto as number);
+  if (!c) throw notFound("A categoria não foi encontrada.");
+  return c;
+}
+
+/**
+ * `POST|PUT /categorias/produtos` body: `descricao` required, `categoriaPai.id` (0 or absent = root) must be
+ * an existing category and not the category itself or one of its descendants. `categoriaPai` is undefined
+ * when the body has none, null for a root.
+ */
+function categoryBody(
+  ctx: ApiContext,
+  selfId: number | undefined,
+): { descricao: string; categoriaPai: { id: number } | null | undefined } {
+  const body = readJson(ctx.req);
+  if (!isObj(body))
+    throw new BlingHttpError(
+      400,
+      "INVALID_REQUEST_BODY",
+      "Não foi possível executar a operação",
+      "O corpo da requisição deve ser um objeto.",
+    );
+  const fields: BlingErrorField[] = [];
+  const descricao = typeof body.descricao === "string" ? body.descricao.trim() : "";
+  if (!descricao)
+    fields.push({
+      code: 1,
+      msg: "A descrição deve ser informada.",
+      element: "descricao",
+      namespace: "CATEGORIAS",
+    });
+  let categoriaPai: { id: number } | null | undefined;
+  if (body.categoriaPai !== undefined && body.categoriaPai !== null) {
+    const id = isObj(body.categoriaPai) ? body.categoriaPai.id : undefined;
+    if (id === 0) categoriaPai = null;
+    else if (typeof id !== "number" || !ctx.acc.categories.has(id))
+      fields.push({
+        code: 2,
+        msg: "A categoria pai não foi encontrada.",
+        element: "categoriaPai",
+        namespace: "CATEGORIAS",
+      });
+    else {
+      for (let at: number | undefined = id; at; at = ctx.acc.categories.get(at)?.categoriaPai?.id)
+        if (at === selfId) {
+          fields.push({
+            code: 3,
+            msg: "A categoria não pode ser filha de si mesma.",
+            element: "categoriaPai",
+            namespace: "CATEGORIAS",
+          });
+          break;
+        }
+      categoriaPai = { id };
+    }
+  }
+  if (fields.length > 0) throw validationError("A categoria não pode ser salva.", fields);
+  return { descricao, categoriaPai };
+}
+
 function createPaymentMethod(ctx: ApiContext): SimResponse {
   const body = readJson(ctx.req);
   if (!isObj(body))
@@ -655,15 +722,40 @@ export const routes: Route[] = [
     return noContent();
   }),
   route("GET", "/categorias/produtos", (ctx) =>
-    data(
-      200,
-      paginate([...ctx.acc.categories.values()].sort(byIdDesc), ctx.q).map((c) => ({
-        id: c.id,
-        descricao: c.descricao,
-        categoriaPai: c.categoriaPai ?? { id: 0 },
-      })),
-    ),
+    data(200, paginate([...ctx.acc.categories.values()].sort(byIdDesc), ctx.q).map(categoryView)),
   ),
+  route("POST", "/categorias/produtos", (ctx) => {
+    const { descricao, categoriaPai } = categoryBody(ctx, undefined);
+    const c = ctx.domain.upsertCategory(ctx.acc, { descricao, ...(categoriaPai ? { categoriaPai } : {}) });
+    return data(201, { id: c.id });
+  }),
+  route("GET", "/categorias/produtos/{idCategoriaProduto}", (ctx) =>
+    data(200, categoryView(getCategory(ctx))),
+  ),
+  // The spec's PUT body is CategoriasProdutosDadosDTO (descricao); a `categoriaPai` sent anyway moves it.
+  route("PUT", "/categorias/produtos/{idCategoriaProduto}", (ctx) => {
+    const cur = getCategory(ctx);
+    const { descricao, categoriaPai } = categoryBody(ctx, cur.id);
+    ctx.domain.upsertCategory(ctx.acc, {
+      id: cur.id,
+      descricao,
+      ...(categoriaPai !== undefined
+        ? categoriaPai
+          ? { categoriaPai }
+          : {}
+        : cur.categoriaPai
+          ? { categoriaPai: cur.categoriaPai }
+          : {}),
+    });
+    return noContent();
+  }),
+  route("DELETE", "/categorias/produtos/{idCategoriaProduto}", (ctx) => {
+    const cur = getCategory(ctx);
+    if ([...ctx.acc.categories.values()].some((c) => c.categoriaPai?.id === cur.id))
+      throw validationError("A categoria possui subcategorias e não pode ser excluída.");
+    ctx.acc.categories.delete(cur.id);
+    return noContent();
+  }),
   route("GET", "/depositos", (ctx) => {
     const situacao = ctx.q.int("situacao");
     const descricao = ctx.q.str("descricao")?.toLowerCase();

@@ -87,6 +87,25 @@ suite(title, () => {
     await check(t, "DELETE", `/produtos/${created.json.data.id}`, 404);
     await check(t, "GET", `/produtos/lojas?idLoja=${store?.id}`, 200);
     await check(t, "GET", "/categorias/produtos", 200);
+    const root = acc.categories.find((c) => !c.categoriaPai);
+    const sub = acc.categories.find((c) => c.categoriaPai);
+    expect(root && sub).toBeTruthy();
+    await check(t, "GET", `/categorias/produtos/${sub?.id}`, 200);
+    await check(t, "GET", "/categorias/produtos/1", 404);
+    const newCat = await check(t, "POST", "/categorias/produtos", 201, {
+      body: { descricao: "Camisetas", categoriaPai: { id: sub?.id } },
+    });
+    await check(t, "POST", "/categorias/produtos", 400, { body: { descricao: "" } });
+    await check(t, "POST", "/categorias/produtos", 400, {
+      body: { descricao: "x", categoriaPai: { id: 1 } },
+    });
+    await check(t, "PUT", `/categorias/produtos/${newCat.json.data.id}`, 204, {
+      body: { descricao: "Camisas" },
+    });
+    await check(t, "PUT", "/categorias/produtos/1", 404, { body: { descricao: "x" } });
+    await check(t, "DELETE", `/categorias/produtos/${root?.id}`, 400);
+    await check(t, "DELETE", `/categorias/produtos/${newCat.json.data.id}`, 204);
+    await check(t, "DELETE", `/categorias/produtos/${newCat.json.data.id}`, 404);
 
     // deposits and stock
     await check(t, "GET", "/depositos", 200);

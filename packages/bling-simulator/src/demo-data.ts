@@ -93,6 +93,12 @@ const ITEMS: Array<{
   { nome: "Tênis Casual Couro", categoria: "Calçados", unidade: "PAR", preco: [149.9, 299.9], peso: 0.9 },
   { nome: "Sandália Papete", categoria: "Calçados", unidade: "PAR", preco: [59.9, 119.9], peso: 0.4 },
 ];
+/** Root → children; every `ITEMS` category is a child of one root. */
+const CATEGORY_TREE: ReadonlyArray<[string, string[]]> = [
+  ["Moda", ["Vestuário", "Calçados"]],
+  ["Casa e Escritório", ["Utilidades Domésticas", "Papelaria", "Ferramentas"]],
+  ["Alimentos e Bebidas", ["Bebidas"]],
+];
 const MARCAS = ["Acme Brasil", "Nativa", "Horizonte", "Ipê", "Vila Rica", "Serra Azul", "Boa Vista"];
 const ADJ = ["Premium", "Essencial", "Linha Pro", "Clássico", "Eco", "Plus", "Max", "Tradicional"];
 const CORES = ["Azul", "Preto", "Branco", "Vermelho", "Verde", "Cinza"];
@@ -210,9 +216,19 @@ export function generateDemoAccount(sim: BlingSimulator, accountId: string, opts
     });
   });
 
+  // A small tree (reference §6.3: `categoriaPai`): three roots, the products in their children.
   const categoryIds = new Map<string, number>();
+  for (const [root, children] of CATEGORY_TREE) {
+    const rootId = c.upsertCategory(accountId, { descricao: root }).id;
+    categoryIds.set(root, rootId);
+    for (const child of children)
+      categoryIds.set(
+        child,
+        c.upsertCategory(accountId, { descricao: child, categoriaPai: { id: rootId } }).id,
+      );
+  }
   for (const cat of new Set(ITEMS.map((i) => i.categoria))) {
-    categoryIds.set(cat, c.upsertCategory(accountId, { descricao: cat }).id);
+    if (!categoryIds.has(cat)) categoryIds.set(cat, c.upsertCategory(accountId, { descricao: cat }).id);
   }
 
   const variationShare = opts.variationShare ?? 0.2;

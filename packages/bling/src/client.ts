@@ -46,6 +46,7 @@ import {
   type BlingProductSummary,
   type BlingStockBalance,
   categoryListSchema,
+  categoryResponseSchema,
   depositListSchema,
   productDetailResponseSchema,
   productListSchema,
@@ -294,6 +295,15 @@ export class BlingClient {
       }),
     paginate: (opts?: PaginateOptions & RequestOptions): AsyncGenerator<BlingCategory[], void, undefined> =>
       paginate((pagina, limite) => this.categorias.list({ pagina, limite }, opts), opts),
+    /** One category (a product's `categoria.id` not seen in the list yet: Bling sends no category webhook). */
+    get: (id: number, opts?: RequestOptions): Promise<BlingCategory> =>
+      this.http.request({
+        method: "GET",
+        path: "/categorias/produtos/{idCategoriaProduto}",
+        params: { idCategoriaProduto: id },
+        schema: categoryResponseSchema,
+        ...priorityOf(opts),
+      }),
   };
 
   readonly depositos = {

@@ -298,6 +298,20 @@ describe("BlingClient against the simulator", () => {
     const nfeId = await c.pedidosVenda.gerarNfe(order.id);
     await c.nfe.enviar(nfeId);
     expect((await c.nfe.get(nfeId)).id).toBe(nfeId);
+
+    // Categories: a root reads `categoriaPai.id` as null (Bling sends 0), a child its parent; 404 is typed.
+    const root = s.sim.control.upsertCategory(accountId, { descricao: "Moda" });
+    const child = s.sim.control.upsertCategory(accountId, {
+      descricao: "Vestuário",
+      categoriaPai: { id: root.id },
+    });
+    const listed = await c.categorias.list({ pagina: 1, limite: 100 });
+    expect(listed.find((x) => x.id === root.id)?.categoriaPai).toEqual({ id: null });
+    expect(await c.categorias.get(child.id)).toMatchObject({
+      descricao: "Vestuário",
+      categoriaPai: { id: root.id },
+    });
+    await expect(c.categorias.get(1)).rejects.toBeInstanceOf(BlingNotFoundError);
     expect(budget.count()).toBe(s.sim.control.requestLog(accountId).length);
   }, 30_000);
 

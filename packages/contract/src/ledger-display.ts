@@ -70,6 +70,8 @@ export const ledgerEntityLabels: Record<string, string> = {
   order_status: "Status do pedido",
   nfe: "NF-e",
   settings: "Configuração",
+  category: "Categoria",
+  brand: "Marca",
 };
 
 export const ledgerOutcomeLabels: Record<string, string> = {

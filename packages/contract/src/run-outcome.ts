@@ -14,6 +14,7 @@ export const syncStepLabels: Record<string, string> = {
   stock: "Estoque",
   prices: "Preços",
   customers: "Clientes",
+  categories: "Categorias",
 };
 
 /** Where a step's records land in Histórico: the ledger entity its Tipo filter offers. */
@@ -23,6 +24,7 @@ export const stepLedgerEntities: Record<string, string> = {
   stock: "stock",
   prices: "price",
   customers: "customer",
+  categories: "category",
 };
 
 export const runOutcomeKinds = [

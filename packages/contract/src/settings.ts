@@ -39,6 +39,7 @@ export const settingsSchema = z.object({
       price: fieldOwner,
       stock: fieldOwner,
       active: fieldOwner,
+      taxonomy: fieldOwner,
     })
     .prefault({}),
   paused: z.boolean().default(false),

@@ -12,7 +12,12 @@ import type { ZydonSimulator } from "@zb/zydon-simulator";
  * - every active Bling contact with CPF/CNPJ or IE/RG is one Zydon partner with that document; no other;
  * - every Bling payment method exists in Zydon by name; nothing is duplicated on either side;
  * - a field group the merchant gave to Zydon (`ownership`, issue 18 #2) is not compared: name for "content",
- *   price for "price", stock for "stock", active/inactive (and products Bling turned off) for "active".
+ *   price for "price", stock for "stock", active/inactive (and products Bling turned off) for "active",
+ *   category and brand for "taxonomy";
+ * - every synced product's Zydon category has Bling's category path (names from the root, the parent chain
+ *   via `categoriaPai` / `root_id`) and its Zydon brand Bling's `marca` (names compared trimmed, case- and
+ *   accent-insensitive); none when Bling has none; no two Zydon categories of one name under one parent, no
+ *   two brands of one name (a same-name record is linked, never duplicated).
  * Returns human-readable differences (empty = in sync).
  */
 export function compareStates(
@@ -23,11 +28,16 @@ export function compareStates(
   opts: {
     checkStock?: boolean;
     checkCustomers?: boolean;
-    ownership?: Partial<Record<"content" | "images" | "dimensions" | "price" | "stock" | "active", string>>;
+    ownership?: Partial<
+      Record<"content" | "images" | "dimensions" | "price" | "stock" | "active" | "taxonomy", string>
+    >;
+    /** Compare products' categories and brands (default true; off under `ownership.taxonomy` = zydon). */
+    checkTaxonomy?: boolean;
   } = {},
 ): string[] {
   const diffs: string[] = [];
-  const owns = (g: "content" | "price" | "stock" | "active") => opts.ownership?.[g] === "zydon";
+  const owns = (g: "content" | "price" | "stock" | "active" | "taxonomy") => opts.ownership?.[g] === "zydon";
+  const checkTaxonomy = opts.checkTaxonomy !== false && !owns("taxonomy");
   const checkName = !owns("content");
   const checkPrice = !owns("price");
   const checkStock = opts.checkStock !== false && !owns("stock");
@@ -42,6 +52,8 @@ export function compareStates(
       situacao: String(r.situacao ?? "A"),
       formato: String(r.formato ?? "S"),
       idProdutoPai: r.idProdutoPai ? Number(r.idProdutoPai) : null,
+      categoriaId: Number((r.categoria as { id?: unknown } | undefined)?.id ?? 0),
+      marca: String(r.marca ?? "").trim(),
     };
   });
   const snap = zydon.snapshot(orgId);
@@ -65,6 +77,52 @@ export function compareStates(
     if (expectedSkus.has(z.sku) || !z.active) continue;
     if (owns("active") && inBling.has(z.sku)) continue;
     diffs.push(`Zydon has active product ${z.sku} not expected`);
+  }
+  // Category paths on both sides, root first ("Moda > Vestuário"); null = none.
+  const taxonomyNorm = (x: string) =>
+    x.normalize("NFD").replace(/\p{M}/gu, "").trim().replace(/\s+/g, " ").toLowerCase();
+  const pathOf = <T>(start: T | null, name: (at: T) => string | undefined, parent: (at: T) => T | null) => {
+    const names: string[] = [];
+    for (let at = start, n = 0; at !== null && n < 50; at = parent(at), n++) {
+      const got = name(at);
+      if (got === undefined) return `(missing category ${String(at)})`;
+      names.unshift(taxonomyNorm(got));
+    }
+    return names.length > 0 ? names.join(" > ") : null;
+  };
+  const bCats = new Map(acc.categories.map((c) => [c.id, c]));
+  const blingPath = (id: number) =>
+    pathOf(
+      id > 0 ? id : null,
+      (at) => bCats.get(at)?.descricao,
+      (at) => {
+        const pid = bCats.get(at)?.categoriaPai?.id ?? 0;
+        return pid > 0 ? pid : null;
+      },
+    );
+  const zCats = new Map(snap.categories.map((c) => [String(c.id), c]));
+  const zydonPath = (id: unknown) =>
+    pathOf(
+      id === null || id === undefined || id === "" ? null : String(id),
+      (at) => zCats.get(at)?.name,
+      (at) => {
+        const pid = zCats.get(at)?.root_id;
+        return pid === null || pid === undefined || pid === "" ? null : String(pid);
+      },
+    );
+  const zBrands = new Map(snap.brands.map((b) => [String(b.id), b.name]));
+  if (checkTaxonomy) {
+    const seenCats = new Map<string, number>();
+    for (const c of snap.categories) {
+      const k = `${String(c.root_id ?? "")}/${taxonomyNorm(c.name)}`;
+      seenCats.set(k, (seenCats.get(k) ?? 0) + 1);
+    }
+    for (const [k, n] of seenCats)
+      if (n > 1) diffs.push(`Zydon has ${n} categories named ${k} under one parent`);
+    const seenBrands = new Map<string, number>();
+    for (const b of snap.brands)
+      seenBrands.set(taxonomyNorm(b.name), (seenBrands.get(taxonomyNorm(b.name)) ?? 0) + 1);
+    for (const [k, n] of seenBrands) if (n > 1) diffs.push(`Zydon has ${n} brands named ${k}`);
   }
   const chosen = new Set<number>();
   for (const sku of expectedSkus) {
@@ -95,6 +153,17 @@ export function compareStates(
     if (!owns("active") && !z.active) diffs.push(`product ${sku}: inactive in Zydon`);
     if (checkPrice && p.formato !== "V" && Math.abs((z.price ?? 0) - (p.preco ?? 0)) > 0.001)
       diffs.push(`product ${sku}: price ${z.price} ≠ ${p.preco}`);
+    if (checkTaxonomy) {
+      const want = blingPath(p.categoriaId);
+      const zr = z as unknown as Record<string, unknown>;
+      const got = zydonPath(zr.category_id);
+      if (want !== got) diffs.push(`product ${sku}: category "${got ?? "none"}" ≠ "${want ?? "none"}"`);
+      const wantBrand = p.marca ? taxonomyNorm(p.marca) : null;
+      const brandId = zr.brand_id === null || zr.brand_id === undefined ? null : String(zr.brand_id);
+      const gotBrand = brandId ? taxonomyNorm(zBrands.get(brandId) ?? `(missing brand ${brandId})`) : null;
+      if (wantBrand !== gotBrand)
+        diffs.push(`product ${sku}: brand "${gotBrand ?? "none"}" ≠ "${wantBrand ?? "none"}"`);
+    }
     const children = products.filter((c) => c.idProdutoPai === p.id && c.situacao === "A" && c.codigo !== "");
     if (p.formato === "V") {
       const want = new Set(children.map((c) => c.codigo));

@@ -376,8 +376,46 @@ export function registerApiRoutes(
 
   simpleCollection(router, "warehouses", "Warehouse", (o) => o.warehouses);
   simpleCollection(router, "measure-units", "MeasureUnit", (o) => o.measureUnits);
+  // ---- categories and brands (zydon-api.md §5.4: a tree; the bodies are adapter.ts's guesses)
   simpleCollection(router, "categories", "Category", (o) => o.categories);
+  const categoryBody = (o: OrgState, b: Json, self: string | null) => {
+    const name = str(b.name)?.trim();
+    if (!name) throw unprocessable("O campo nome é obrigatório");
+    const parent = A.categoryParentId({ root_id: str(b.root_id) });
+    if (parent && !o.categories.has(parent)) throw notFound("Category", parent);
+    // A category cannot sit under itself or under one of its own descendants.
+    for (let at = parent; at; at = A.categoryParentId({ root_id: str(o.categories.get(at)?.root_id) })) {
+      if (at === self) throw unprocessable("Uma categoria não pode ser filha de si mesma");
+    }
+    return { name, root_id: parent, active: b.active !== false };
+  };
+  router.add("POST", `${S}/categories`, (ctx) => {
+    const o = org(ctx);
+    const b = ctx.json();
+    const id = ctx.sim.nextId();
+    const rec = { ...b, id, ...categoryBody(o, b, null) };
+    o.categories.set(id, rec);
+    return jsonResponse(201, rec);
+  });
+  router.add("PUT", `${S}/categories/:id`, (ctx, p) => {
+    const o = org(ctx);
+    const cur = o.categories.get(p.id as string);
+    if (!cur) throw notFound("Category", p.id as string);
+    const b = ctx.json();
+    o.categories.set(cur.id, { ...b, id: cur.id, ...categoryBody(o, b, cur.id) });
+    return jsonResponse(200, { message: "Category updated successfully" });
+  });
   simpleCollection(router, "brands", "Brand", (o) => o.brands);
+  router.add("POST", `${S}/brands`, (ctx) => {
+    const o = org(ctx);
+    const b = ctx.json();
+    const name = str(b.name)?.trim();
+    if (!name) throw unprocessable("O campo nome é obrigatório");
+    const id = ctx.sim.nextId();
+    const rec = { ...b, id, name, active: b.active !== false };
+    o.brands.set(id, rec);
+    return jsonResponse(201, rec);
+  });
 
   // ---- statuses (zydon-api.md §8.3)
   router.add("GET", `${S}/status`, (ctx) =>

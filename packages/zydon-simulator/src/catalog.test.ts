@@ -240,3 +240,37 @@ describe("paging against the simulator", () => {
     expect(w.sim.stats()[w.org.id]?.["POST /api/sales/payment-methods"]).toBe(7);
   });
 });
+
+describe("categories and brands (zydon-api.md §5.4)", () => {
+  it("a category tree through root_id: a missing parent is 404, a loop 422, a blank name 422", async () => {
+    const moda = await zc.categories.create({ name: "Moda", parentId: null });
+    const vest = await zc.categories.create({ name: "Vestuário", parentId: moda });
+    expect(await zc.categories.get(vest)).toMatchObject({ name: "Vestuário", root_id: moda, active: true });
+    await expect(zc.categories.create({ name: "Órfã", parentId: "999999" })).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(zc.categories.update(moda, { name: "Moda", parentId: vest })).rejects.toBeInstanceOf(
+      ZydonValidationError,
+    );
+    await expect(zc.categories.create({ name: "  ", parentId: null })).rejects.toBeInstanceOf(
+      ZydonValidationError,
+    );
+    await expect(zc.categories.update("999999", { name: "x", parentId: null })).rejects.toMatchObject({
+      status: 404,
+    });
+  });
+
+  it("a product's category and brand names are read as they are now", async () => {
+    const cat = await zc.categories.create({ name: "Vestuário", parentId: null });
+    const brand = await zc.brands.create({ name: "Nativa" });
+    const id = await zc.products.create({ ...shirt("CAT-1"), category_id: cat, brand_id: brand });
+    expect(await zc.products.get(id)).toMatchObject({ category_name: "Vestuário", brand_name: "Nativa" });
+    await zc.categories.update(cat, { name: "Roupas", parentId: null });
+    expect(await zc.products.get(id)).toMatchObject({ category_id: cat, category_name: "Roupas" });
+    // An id Zydon does not have is refused (404), as for measure units.
+    await expect(zc.products.create({ ...shirt("CAT-2"), brand_id: "999999" })).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(zc.brands.create({ name: "" })).rejects.toBeInstanceOf(ZydonValidationError);
+  });
+});

@@ -211,8 +211,14 @@ export function replaceProductRecord(
 }
 
 export function renderProduct(sim: ZydonSimulator, org: OrgState, p: ProductRecord): Json {
+  // zydon-api.md §5.1: `category_name` / `brand_name` are read with the product; the names as they are now
+  // (a category renamed after the product was written reads renamed), by analogy with a join — INFERENCE.
+  const cat = str(p.category_id);
+  const brand = str(p.brand_id);
   return {
     ...structuredClone(p),
+    ...(cat ? { category_name: org.categories.get(cat)?.name ?? null } : {}),
+    ...(brand ? { brand_name: org.brands.get(brand)?.name ?? null } : {}),
     stock: sim.stockTotal(org, p.id, null),
     warehouse_default: org.defaultWarehouseId,
     variations: p.variations.map((v) => ({ ...structuredClone(v), stock: sim.stockTotal(org, p.id, v.id) })),

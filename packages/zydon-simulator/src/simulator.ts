@@ -122,7 +122,8 @@ export interface SeedInput {
   paymentMethods?: Array<{ id?: string; name: string; type?: string; active?: boolean }>;
   warehouses?: Array<{ id?: string; name: string }>;
   measureUnits?: Array<{ id?: string; name: string; abbreviation?: string }>;
-  categories?: Array<{ id?: string; name: string }>;
+  /** `parent`: the name of a category listed before it (the tree of zydon-api.md §5.4). */
+  categories?: Array<{ id?: string; name: string; parent?: string }>;
   brands?: Array<{ id?: string; name: string }>;
   variationAxes?: Array<{ name: string; values: string[] }>;
   priceTables?: Array<{ id?: string; name: string; start_date?: string; end_date?: string }>;
@@ -392,7 +393,10 @@ export class ZydonSimulator {
     }
     for (const c of input.categories ?? []) {
       const id = c.id ?? this.nextId();
-      org.categories.set(id, { id, name: c.name, root_id: null, active: true });
+      const parent = c.parent
+        ? ([...org.categories.values()].find((x) => x.name === c.parent)?.id ?? null)
+        : null;
+      org.categories.set(id, { id, name: c.name, root_id: parent, active: true });
       put("categories", c.name, id);
     }
     for (const b of input.brands ?? []) {
@@ -825,6 +829,8 @@ export class ZydonSimulator {
         statusId: o.statuses.at(-1)?.status_id ?? null,
       })),
       files: [...org.files.values()].map((x) => ({ ...x })),
+      categories: [...org.categories.values()].map((x) => structuredClone(x)),
+      brands: [...org.brands.values()].map((x) => structuredClone(x)),
     };
   }
 

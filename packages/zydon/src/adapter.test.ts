@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import * as A from "./adapter.js";
 import {
   isAdminSessionProfile,
   normalizeAdminSessionResponse,
@@ -298,5 +299,32 @@ describe("order-update webhook body (zydon-api.md §9 [ZS-233], a guess)", () =>
     expect(parseOrderUpdateWebhookBody(JSON.stringify({ order_id: "", organization_id: "o" }))).toBeNull();
     expect(parseOrderUpdateWebhookBody("[1]")).toBeNull();
     expect(parseOrderUpdateWebhookBody("{nope")).toBeNull();
+  });
+});
+
+describe("categories and brands (zydon-api.md §5.4, §4)", () => {
+  it("reads the record a 404 names, in the documented message form, and nothing else", () => {
+    expect(A.notFoundReference("Category com ID 450 não foi encontrado!")).toEqual({
+      resource: "Category",
+      id: "450",
+    });
+    expect(A.notFoundReference("Brand com ID 12 não foi encontrada")).toEqual({
+      resource: "Brand",
+      id: "12",
+    });
+    expect(A.notFoundReference("Product was not found")).toBeNull();
+    expect(A.notFoundReference(null)).toBeNull();
+  });
+
+  it("a category body names its parent as root_id (null for a root), and reads it back the same way", () => {
+    expect(A.categoryWriteBody({ name: "Vestuário", parentId: "440" })).toMatchObject({
+      name: "Vestuário",
+      root_id: "440",
+      active: true,
+    });
+    expect(A.categoryWriteBody({ name: "Moda", parentId: null }).root_id).toBeNull();
+    expect(A.categoryParentId({ root_id: 440 })).toBe("440");
+    expect(A.categoryParentId({ root_id: null })).toBeNull();
+    expect(A.categoryParentId({})).toBeNull();
   });
 });

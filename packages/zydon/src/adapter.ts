@@ -746,3 +746,61 @@ export function readPostSaleAttributes(
     cancelledInvoiceKeys: list(a[c.cancelledInvoicesAttribute], KEYS_SEPARATOR),
   };
 }
+
+// Categories and brands (zydon-api.md §5.4, §5.1)
+
+/**
+ * zydon-api.md §5.4 [M-poc], [M-json], [MC]: categories are a tree and `PUT /categories/{id}` takes
+ * `name, root_id, active, is_solution_specific, solutions[]`. INFERENCE: `root_id` is the parent category
+ * (null for a root), and `POST /categories` takes the same body as the PUT (the create body is not on record);
+ * `is_solution_specific: false` with `solutions: []` = the category is visible in every solution of the org.
+ */
+export function categoryWriteBody(input: {
+  name: string;
+  parentId: string | null;
+  active?: boolean;
+}): Record<string, unknown> {
+  return {
+    name: input.name,
+    root_id: input.parentId,
+    active: input.active ?? true,
+    is_solution_specific: false,
+    solutions: [],
+  };
+}
+
+/** INFERENCE (zydon-api.md §5.4): the parent of a category as read back, `root_id` (null or absent = root). */
+export function categoryParentId(c: { root_id?: string | number | null | undefined }): string | null {
+  return c.root_id === undefined || c.root_id === null || c.root_id === "" ? null : String(c.root_id);
+}
+
+/**
+ * zydon-api.md §5.4 names a `brands` resource and §5.1 products carry `brand_id` / `brand_name`; no brand body
+ * is on record. INFERENCE: `POST /brands` with `{name, active}`, like the other named catalog resources
+ * (payment methods §7.3, variation axes §5.2).
+ */
+export function brandWriteBody(input: { name: string }): Record<string, unknown> {
+  return { name: input.name, active: true };
+}
+
+/**
+ * zydon-api.md §5.1 [M-json]: a product is written with `category_id` and `brand_id` (the POST payload on
+ * record); `category_name` / `brand_name` are read back. INFERENCE: Zydon derives the names from the ids
+ * (a name sent without an id is not what sets the brand).
+ */
+export const PRODUCT_TAXONOMY_FIELDS = ["category_id", "brand_id"] as const;
+
+/**
+ * zydon-api.md §4 [M-inc]: a 404 names the missing record as `"<Class> com ID <id> não foi encontrado!"`
+ * ("Category com ID 450 não foi encontrado!"). INFERENCE: a product write that references a category or brand
+ * Zydon does not have answers that 404 with `Category` / `Brand` (the class names, by analogy with `Category`
+ * and `MeasureUnit` on record). Null when the message is not of that form.
+ */
+export function notFoundReference(
+  message: string | null | undefined,
+): { resource: string; id: string } | null {
+  const m = /^\s*([A-Za-z]+) com ID (\S+) não foi encontrad[oa]/.exec(message ?? "");
+  return m ? { resource: m[1] as string, id: m[2] as string } : null;
+}
+export const CATEGORY_RESOURCE = "Category";
+export const BRAND_RESOURCE = "Brand";

@@ -5,6 +5,8 @@ import {
   ACCESS_KEY_TOKEN_HEADER,
   accessKeyLoginBody,
   attributeStrings,
+  brandWriteBody,
+  categoryWriteBody,
   DEFAULT_PER_PAGE,
   FIRST_PAGE,
   MAX_PER_PAGE,
@@ -398,8 +400,19 @@ export class ZydonClient {
 
     this.warehouses = collection(http, `${S}/warehouses`, namedSchema);
     this.measureUnits = collection(http, `${S}/measure-units`, measureUnitSchema);
-    this.categories = collection(http, `${S}/categories`, categorySchema);
-    this.brands = collection(http, `${S}/brands`, namedSchema);
+    // ---- categories and brands (zydon-api.md §5.4; bodies from adapter.ts, INFERENCE there)
+    this.categories = {
+      ...collection(http, `${S}/categories`, categorySchema),
+      create: (input: { name: string; parentId: string | null }) =>
+        create(`${S}/categories`, categoryWriteBody(input)),
+      /** Documented PUT body (§5.4): a rename keeps the parent. */
+      update: (id: string, input: { name: string; parentId: string | null; active?: boolean }) =>
+        http.void({ method: "PUT", path: `${S}/categories/${enc(id)}`, json: categoryWriteBody(input) }),
+    };
+    this.brands = {
+      ...collection(http, `${S}/brands`, namedSchema),
+      create: (input: { name: string }) => create(`${S}/brands`, brandWriteBody(input)),
+    };
     this.statuses = collection(http, `${S}/status`, statusSchema);
 
     // ---- sales and orders (zydon-api.md §8)

@@ -215,6 +215,13 @@ export async function runInitialSync(products: number, k: number): Promise<Initi
         formula: `floor(${acc.paymentMethods.size}/100)+1 list page, + 1 page read by the pre-sync readiness report`,
       },
       {
+        entity: "categories",
+        endpoints: "GET /categorias/produtos + GET /categorias/produtos/{idCategoriaProduto}",
+        made: take("GET /categorias/produtos", "GET /categorias/produtos/{idCategoriaProduto}"),
+        minimum: listPages(acc.categories.size),
+        formula: `floor(${acc.categories.size}/100)+1 list pages of the tree (the categories step); a single read only for a category the list did not have`,
+      },
+      {
         entity: "readiness report",
         endpoints: "GET /situacoes/modulos + GET /situacoes/modulos/{idModuloSistema}",
         made: take("GET /situacoes/modulos", "GET /situacoes/modulos/{idModuloSistema}"),

@@ -10,7 +10,7 @@ export interface BlingProbeTarget {
 export function blingChecks(t: BlingProbeTarget): Check[] {
   const b = (x: Omit<Check, "system">): Check => ({ system: "bling", ...x });
   const c = t.client;
-  const state: { productId?: number | undefined } = {};
+  const state: { productId?: number | undefined; categoryId?: number | undefined } = {};
   return [
     b({
       assumption: "BlingClient.empresa.dadosBasicos (company id for webhooks)",
@@ -83,6 +83,25 @@ export function blingChecks(t: BlingProbeTarget): Check[] {
       request: "GET /situacoes/modulos",
       fix: "packages/bling schemas (situacao modules)",
       run: async () => `${(await c.situacoes.modulos()).length} module(s)`,
+    }),
+    b({
+      assumption: "BlingClient.categorias.list (the category tree, categoriaPai)",
+      request: "GET /categorias/produtos?limite=100",
+      fix: "packages/bling schemas (categoryListSchema)",
+      run: async () => {
+        const list = await c.categorias.list({ limite: 100 });
+        state.categoryId = list[0]?.id;
+        return `${list.length} item(s), ${list.filter((x) => !x.categoriaPai?.id).length} root(s)`;
+      },
+    }),
+    b({
+      assumption: "BlingClient.categorias.get (a category a product names before the list has it)",
+      request: "GET /categorias/produtos/{id}",
+      fix: "packages/bling schemas (categoryResponseSchema)",
+      run: async () => {
+        if (state.categoryId === undefined) return { notChecked: "the account has no category" };
+        return `category ${(await c.categorias.get(state.categoryId)).id}`;
+      },
     }),
   ];
 }

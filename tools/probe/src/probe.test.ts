@@ -10,9 +10,9 @@ describe("pnpm probe against the simulators", () => {
       const report = await runProbe({ zydon: t.zydon, bling: t.bling, write: true });
       const notConfirmed = report.rows.filter((r) => r.result !== "confirmed");
       expect(notConfirmed).toEqual([]);
-      expect(report.rows.filter((r) => r.system === "zydon")).toHaveLength(17);
-      expect(report.rows.filter((r) => r.system === "bling")).toHaveLength(9);
-      expect(renderTable(report)).toContain("26 confirmed, 0 contradicted, 0 unreachable, 0 not checked");
+      expect(report.rows.filter((r) => r.system === "zydon")).toHaveLength(19);
+      expect(report.rows.filter((r) => r.system === "bling")).toHaveLength(11);
+      expect(renderTable(report)).toContain("30 confirmed, 0 contradicted, 0 unreachable, 0 not checked");
     } finally {
       await t.close();
     }
@@ -27,7 +27,7 @@ describe("pnpm probe against the simulators", () => {
       expect(report.rows.filter((r) => r.result === "not_checked").map((r) => r.detail)).toEqual(
         Array(7).fill("needs --write"),
       );
-      expect(report.rows.filter((r) => r.result === "confirmed")).toHaveLength(10);
+      expect(report.rows.filter((r) => r.result === "confirmed")).toHaveLength(12);
       const sent = t.zydonSim.requestLog.slice(before);
       // The only POSTs: the access-key login and the made-up token exchange, neither of which changes data.
       expect(sent.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -64,7 +64,7 @@ describe("pnpm probe against the simulators", () => {
     });
     try {
       const report = await runProbe({ zydon: fixed.zydon, write: true });
-      expect(report.counts).toEqual({ confirmed: 17, contradicted: 0, unreachable: 0, not_checked: 0 });
+      expect(report.counts).toEqual({ confirmed: 19, contradicted: 0, unreachable: 0, not_checked: 0 });
     } finally {
       await fixed.close();
     }

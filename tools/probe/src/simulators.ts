@@ -42,6 +42,8 @@ export async function startSimulatorTargets(
       paymentMethods: [{ name: "Pix" }],
       priceTables: [{ name: "ZB PROBE" }],
       products: [{ name: "Caneca", sku: "PROBE-1", price: 10 }],
+      categories: [{ name: "Moda" }, { name: "Vestuário", parent: "Moda" }],
+      brands: [{ name: "Nativa" }],
     });
     await z.sim.install(org.id, PLUGIN_ID);
     const key = z.sim.accessKeyFor(org.id, PLUGIN_ID);

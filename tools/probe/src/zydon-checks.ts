@@ -160,6 +160,30 @@ export function zydonChecks(t: ZydonProbeTarget, opts: { write: boolean }): Chec
         return routeVerdict(status, "for a made-up token");
       },
     }),
+    z({
+      // Issue 19 #1: the tree is read through `root_id` (adapter.ts categoryParentId, INFERENCE §5.4).
+      assumption: "categories page (categorySchema; root_id = parent category)",
+      request: `GET ${S}/categories?page=0&perPage=${A.MAX_PER_PAGE}`,
+      fix: "schemas.ts categorySchema; adapter.ts categoryParentId / categoryWriteBody",
+      run: async () => {
+        const items = (await client.categories.list({ perPage: A.MAX_PER_PAGE })).items;
+        const ids = new Set(items.map((x) => x.id));
+        const roots = items.filter((x) => A.categoryParentId(x) === null).length;
+        const orphan = items.find((x) => {
+          const parent = A.categoryParentId(x);
+          return parent !== null && !ids.has(parent) && items.length < A.MAX_PER_PAGE;
+        });
+        if (orphan)
+          return { contradicted: `category ${orphan.id}'s root_id ${orphan.root_id} is no category` };
+        return `${items.length} item(s), ${roots} root(s)`;
+      },
+    }),
+    z({
+      assumption: "brands page (namedSchema)",
+      request: `GET ${S}/brands?page=0&perPage=1`,
+      fix: "schemas.ts namedSchema; adapter.ts brandWriteBody",
+      run: async () => `${(await client.brands.list({ perPage: 1 })).items.length} item(s)`,
+    }),
   ];
 
   // Writes: one clearly named test product, disabled again at the end (Zydon documents no product delete).

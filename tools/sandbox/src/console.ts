@@ -327,10 +327,28 @@ function renderPage(opts: ConsoleOptions, state: ConsoleState, url: URL): string
   const needle = q.toLowerCase();
 
   // Zydon side by SKU (products and variations), to show both sides of each Bling product.
-  const zydonBySku = new Map<string, { stock: unknown; price: unknown }>();
+  // Category path ("Moda › Vestuário") and brand name as Zydon has them (issue 19 #1).
+  const zCategories = new Map(snap.categories.map((c) => [String(c.id), c]));
+  const categoryPath = (id: unknown): string => {
+    const names: string[] = [];
+    for (let at = id, n = 0; at !== null && at !== undefined && at !== "" && n < 20; n++) {
+      const c = zCategories.get(String(at));
+      if (!c) break;
+      names.unshift(c.name);
+      at = c.root_id;
+    }
+    return names.join(" › ");
+  };
+  const zBrands = new Map(snap.brands.map((b) => [String(b.id), b.name]));
+  const zydonBySku = new Map<string, { stock: unknown; price: unknown; taxonomy: string }>();
   for (const p of snap.products) {
-    zydonBySku.set(p.sku, { stock: p.stock, price: p.price });
-    for (const v of p.variations) zydonBySku.set(v.sku, { stock: v.stock, price: v.price ?? p.price });
+    const r = p as unknown as Row;
+    const taxonomy = [categoryPath(r.category_id), zBrands.get(String(r.brand_id ?? ""))]
+      .filter(Boolean)
+      .join(" · ");
+    zydonBySku.set(p.sku, { stock: p.stock, price: p.price, taxonomy });
+    for (const v of p.variations)
+      zydonBySku.set(v.sku, { stock: v.stock, price: v.price ?? p.price, taxonomy });
   }
   const stockOf = new Map<number, number>();
   for (const s of acc.stock) stockOf.set(s.productId, (stockOf.get(s.productId) ?? 0) + s.fisico);
@@ -347,7 +365,7 @@ function renderPage(opts: ConsoleOptions, state: ConsoleState, url: URL): string
       const hidden = `<input type="hidden" name="productId" value="${esc(p.id)}"><input type="hidden" name="q" value="${esc(q)}">`;
       return `<tr><td><code>${esc(p.codigo)}</code></td><td>${esc(p.nome)}</td>
 <td>${esc(stockOf.get(Number(p.id)) ?? 0)}</td><td>${money(p.preco)}</td>
-<td>${z ? esc(z.stock) : "—"}</td><td>${z ? money(z.price) : "—"}</td>
+<td>${z ? esc(z.stock) : "—"}</td><td>${z ? money(z.price) : "—"}</td><td>${z?.taxonomy ? esc(z.taxonomy) : "—"}</td>
 <td><form method="post" action="/bling/estoque">${hidden}<input name="fisico" size="5" required aria-label="Novo estoque"> <button>Salvar estoque</button></form></td>
 <td><form method="post" action="/bling/preco">${hidden}<input name="preco" size="7" required aria-label="Novo preço"> <button>Salvar preço</button></form></td></tr>`;
     })
@@ -439,8 +457,8 @@ Zydon: organização <strong>${esc(world.organizationName)}</strong>, ${snap.pro
 
 <h2>Como lojista no Bling: estoque e preço</h2>
 <form method="get" action="/"><input name="q" value="${esc(q)}" placeholder="SKU ou nome" aria-label="Buscar produto"> <button>Buscar</button></form>
-<table><thead><tr><th>SKU</th><th>Produto</th><th>Estoque Bling</th><th>Preço Bling</th><th>Estoque Zydon</th><th>Preço Zydon</th><th>Alterar estoque (depósito padrão)</th><th>Alterar preço</th></tr></thead>
-<tbody>${productRows || '<tr><td colspan="8">Nenhum produto encontrado.</td></tr>'}</tbody></table>
+<table><thead><tr><th>SKU</th><th>Produto</th><th>Estoque Bling</th><th>Preço Bling</th><th>Estoque Zydon</th><th>Preço Zydon</th><th>Categoria · marca no Zydon</th><th>Alterar estoque (depósito padrão)</th><th>Alterar preço</th></tr></thead>
+<tbody>${productRows || '<tr><td colspan="9">Nenhum produto encontrado.</td></tr>'}</tbody></table>
 
 <h2>Como lojista no Bling: situação, rastreio e NF-e dos pedidos</h2>
 <table><thead><tr><th>Número</th><th>Nº na loja</th><th>Cliente</th><th>Total</th><th>Situação</th><th>Alterar</th><th>Código de rastreio</th><th>NF-e</th></tr></thead>

@@ -144,6 +144,31 @@ describe("pnpm dev's setup", () => {
     expect(page).toContain("321");
   });
 
+  it("console: the Zydon side shows each product's category path and brand", async () => {
+    const acc = world.bling.sim.control.getAccount(world.blingAccountId);
+    const product = acc.products.find((p) => p.formato === "S" && !p.idProdutoPai && p.codigo);
+    const sku = String(product?.codigo);
+    const ids = world.zydon.sim.seed(world.organizationId, {
+      categories: [{ name: "Moda" }, { name: "Vestuário", parent: "Moda" }],
+      brands: [{ name: "Nativa" }],
+    });
+    world.zydon.sim.seed(world.organizationId, {
+      products: [
+        {
+          sku,
+          name: "Do Zydon",
+          price: 10,
+          category_id: ids.categories?.Vestuário,
+          brand_id: ids.brands?.Nativa,
+        },
+      ],
+    });
+    const page = await (await fetch(`${simConsole.url}/?q=${encodeURIComponent(sku)}`)).text();
+    expect(page).toContain("<th>Categoria · marca no Zydon</th>");
+    expect(page).toContain("<td>Moda › Vestuário · Nativa</td>");
+    world.zydon.sim.org(world.organizationId).products.clear();
+  });
+
   it("console: a buyer's order needs synced customers and products; before the sync it says so", async () => {
     const page = await (await fetch(simConsole.url)).text();
     expect(page).toContain("Aguardando a sincronização inicial");

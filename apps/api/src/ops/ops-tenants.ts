@@ -50,7 +50,7 @@ function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const entities = ["payment_methods", "products", "stock", "prices", "customers"] as const;
+const entities = ["payment_methods", "products", "stock", "prices", "customers", "categories"] as const;
 
 /** A plain HTML table of the same view (no script; the CSP of the ops scope allows none). */
 export function opsTenantsHtml(view: OpsTenantView[], now: Date): string {

@@ -23,6 +23,7 @@ describe("requestsFor", () => {
     expect(requestsFor("customers", 80)).toBe(1 + 80);
     expect(requestsFor("stock", 250)).toBe(3);
     expect(requestsFor("payment_methods", 12)).toBe(1);
+    expect(requestsFor("categories", 130)).toBe(2);
     expect(requestsFor("products", 0)).toBe(0);
   });
 });
@@ -50,6 +51,23 @@ describe("estimateProgress", () => {
     expect(customers).toMatchObject({ status: "queued", total: 80, totalEstimated: true, etaSeconds: 41 });
     // Whole sync: 6 + 10 handled of 6 + 120 + 135 + 80 (prices come with products, not counted apart).
     expect(e.overall).toEqual({ processed: 16, total: 6 + 120 + 135 + 80 });
+  });
+
+  it("a categories step not yet run (its size unknown) counts one request and leaves the bar and ETA known", () => {
+    const e = estimateProgress({
+      order: ["payment_methods", "categories", "products"],
+      share: 2,
+      pricesWithProducts: true,
+      counts: { topLevelProducts: 120, paymentMethods: 6 },
+      runs: [run("payment_methods", { status: "running", done: 0 }), run("categories"), run("products")],
+    });
+    expect(e.steps.find((s) => s.entity === "categories")).toMatchObject({
+      total: null,
+      remainingRequests: 1,
+    });
+    // payment methods 1 page + categories 1 + products 2 pages + 120 details.
+    expect(e.remainingRequests).toBe(1 + 1 + 122);
+    expect(e.overall).toEqual({ processed: 0, total: 6 + 120 });
   });
 
   it("divides by the account's share: half the share, twice the time", () => {

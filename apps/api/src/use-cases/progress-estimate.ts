@@ -49,6 +49,9 @@ export function requestsFor(entity: SyncEntity, remaining: number): number {
     case "customers":
       // A list page per 100 contacts, then a detail per contact the partner is created from.
       return pages(remaining) + remaining;
+    case "categories":
+      // A list page per 100 categories (a category the list lacks is read alone, rarely).
+      return pages(remaining);
   }
 }
 
@@ -66,6 +69,9 @@ function estimatedTotal(entity: SyncEntity, c: ReadinessCounts | undefined): num
       return c.products ?? null;
     case "customers":
       return c.contactsListed ?? null;
+    case "categories":
+      // Not counted by the readiness report: the step's own total comes with its one page.
+      return null;
   }
 }
 
@@ -130,10 +136,13 @@ export function estimateProgress(input: {
     let reqs: number | null = null;
     if (withProducts) reqs = 0;
     else if (active && total !== null) reqs = requestsFor(entity, Math.max(0, total - processed));
+    // The category tree: about one list page, its size known only once it ran (a handful of seconds).
+    else if (active && entity === "categories") reqs = 1;
     else if (!active) reqs = 0;
     if (reqs === null) etaKnown = false;
     else remainingRequests += reqs;
-    if (!withProducts) {
+    // Categories are not records of the catalog bar: the bar counts products, stock, prices and customers.
+    if (!withProducts && entity !== "categories") {
       if (total === null) overallKnown = active ? false : overallKnown;
       overallTotal += total ?? processed;
       overallProcessed += total === null ? processed : Math.min(processed, total);

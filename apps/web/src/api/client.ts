@@ -103,6 +103,7 @@ const entityKinds: Record<string, string> = {
   payment_method: "payment_methods",
   price: "prices",
   order: "orders",
+  category: "categories",
 };
 export function mergeLastSuccess(
   lastSuccess: Record<string, string | null>,

@@ -19,6 +19,7 @@ const stored: Settings = {
     price: "bling",
     stock: "bling",
     active: "bling",
+    taxonomy: "bling",
   },
   paused: false,
 };
@@ -91,6 +92,8 @@ describe("settings form", () => {
     // Field ownership: the merchant keeps names, descriptions and images in Zydon.
     await user.selectOptions(screen.getByLabelText("Nome e descrições"), "zydon");
     await user.selectOptions(screen.getByLabelText("Imagens"), "zydon");
+    // …and curates categories and brands there.
+    await user.selectOptions(screen.getByLabelText("Categoria e marca"), "zydon");
     await user.click(screen.getByTestId("settings-save"));
 
     expect(await screen.findByText("Configurações salvas.")).toBeTruthy();
@@ -100,7 +103,7 @@ describe("settings form", () => {
         price: { source: "store", blingStoreId: "204000111", jumpGuardPercent: 50 },
         orders: { trigger: "all" },
         nfe: { enabled: true, approvedZydonStatusId: "st-aprovado" },
-        ownership: { ...stored.ownership, content: "zydon", images: "zydon" },
+        ownership: { ...stored.ownership, content: "zydon", images: "zydon", taxonomy: "zydon" },
         paused: false,
       },
     ]);

@@ -13,6 +13,7 @@ export const ownershipGroups: ReadonlyArray<[keyof Settings["ownership"], string
   ["price", "Preço"],
   ["stock", "Estoque"],
   ["active", "Ativo/inativo"],
+  ["taxonomy", "Categoria e marca"],
 ];
 
 /** Field paths exactly as the API's `errors` map names them. */

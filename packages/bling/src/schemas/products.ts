@@ -148,6 +148,8 @@ export const categorySchema = z.looseObject({
 });
 export type BlingCategory = z.output<typeof categorySchema>;
 export const categoryListSchema = listEnvelope(categorySchema);
+/** `GET /categorias/produtos/{idCategoriaProduto}` (CategoriasProdutosDadosDTO + categoriaPai). */
+export const categoryResponseSchema = dataEnvelope(categorySchema);
 
 export const depositSchema = z.looseObject({
   id: blingId,

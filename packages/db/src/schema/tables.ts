@@ -127,7 +127,15 @@ export const oauthStates = pgTable(
  * `contentHash` is the hash of the last payload written, to skip unchanged writes.
  */
 /** What an `entity_links` row links (a text column in the database; the set is closed here). */
-export const linkEntities = ["product", "variation", "customer", "payment_method", "order"] as const;
+export const linkEntities = [
+  "product",
+  "variation",
+  "customer",
+  "payment_method",
+  "order",
+  "category",
+  "brand",
+] as const;
 export type LinkEntity = (typeof linkEntities)[number];
 
 export const entityLinks = pgTable(

@@ -1,12 +1,19 @@
 import {
   type BlingClient,
   BlingNotFoundError,
+  type BlingCategory as ClientCategory,
   type BlingContactSummary as ClientContactSummary,
   type BlingProductDetail as ClientProductDetail,
   type BlingProductVariation as ClientVariation,
   MAX_IDS_PER_BALANCE_REQUEST,
 } from "@zb/bling";
-import type { BlingPort, ErpContact, ErpProductDetail, ErpVariation } from "../ports/bling-port.js";
+import type {
+  BlingPort,
+  ErpCategory,
+  ErpContact,
+  ErpProductDetail,
+  ErpVariation,
+} from "../ports/bling-port.js";
 
 const PAGE = 100;
 
@@ -54,6 +61,10 @@ function variation(v: ClientVariation): ErpVariation {
     dimensoes: dims(v.dimensoes),
     imageUrls: imageUrls(v.midia, v.imagemURL),
   };
+}
+
+function category(c: ClientCategory): ErpCategory {
+  return { id: String(c.id), descricao: (c.descricao ?? "").trim(), parentId: str(c.categoriaPai?.id) };
 }
 
 function product(p: ClientProductDetail): ErpProductDetail {
@@ -158,6 +169,16 @@ export function createBlingPort(client: BlingClient, opts: BlingPortAdapterOptio
           saldoVirtual: d.saldoVirtual,
         })),
       }));
+    },
+
+    async listCategories(page) {
+      const rows = await client.categorias.list({ pagina: page, limite: PAGE });
+      return rows.map(category);
+    },
+
+    async getCategory(id) {
+      const c = await orNull(client.categorias.get(num(id)));
+      return c ? category(c) : null;
     },
 
     async listDeposits() {

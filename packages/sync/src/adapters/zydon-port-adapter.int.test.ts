@@ -239,3 +239,46 @@ describe("ZydonPortAdapter: an order's current status and since when (zydon-api.
     expect(moved).toMatchObject({ statusId: ids.statuses?.Aprovado, statusSince: last?.created_at });
   });
 });
+
+describe("ZydonPortAdapter: categories and brands (zydon-api.md §5.4)", () => {
+  it("creates a category tree and brands, renames a category, and a product carries both ids", async () => {
+    const orgId = await newOrg("Categorias e marcas");
+    zydonSim.sim.seed(orgId, { categories: [{ name: "Moda" }], brands: [{ name: "Acme" }] });
+    const port = new ZydonPortAdapter(app.client(zydonSim.sim.accessKeyFor(orgId)));
+    const [moda] = await port.listCategories();
+    expect(moda).toMatchObject({ name: "Moda", parentId: null });
+    const vest = await port.createCategory({ name: "Vestuário", parentId: moda?.id ?? null });
+    expect(await port.listCategories()).toContainEqual({ id: vest, name: "Vestuário", parentId: moda?.id });
+    await port.updateCategory(vest, { name: "Roupas", parentId: moda?.id ?? null });
+    expect((await port.listCategories()).find((c) => c.id === vest)?.name).toBe("Roupas");
+    // A parent Zydon does not have is refused (404), not silently made a root.
+    await expect(port.createCategory({ name: "Órfã", parentId: "999999" })).rejects.toMatchObject({
+      status: 404,
+    });
+    const nativa = await port.createBrand("Nativa");
+    expect((await port.listBrands()).map((b) => b.name).sort()).toEqual(["Acme", "Nativa"]);
+
+    const ref = await port.createProduct({ ...shirt("CAT-1", []), category_id: vest, brand_id: nativa });
+    expect(zydonSim.sim.snapshot(orgId).products.find((p) => p.id === ref.id)).toMatchObject({
+      category_id: vest,
+      brand_id: nativa,
+      brand_name: "Nativa",
+    });
+    // An update that does not name them (Zydon owns them) keeps them; one that does moves the product.
+    await port.updateProduct(ref.id, { ...shirt("CAT-1", []), name: "Outra" }, { keep: ["taxonomy"] });
+    expect(zydonSim.sim.snapshot(orgId).products.find((p) => p.id === ref.id)).toMatchObject({
+      name: "Outra",
+      category_id: vest,
+      brand_id: nativa,
+    });
+    await port.updateProduct(ref.id, {
+      ...shirt("CAT-1", []),
+      category_id: moda?.id ?? null,
+      brand_id: null,
+    });
+    expect(zydonSim.sim.snapshot(orgId).products.find((p) => p.id === ref.id)).toMatchObject({
+      category_id: moda?.id,
+      brand_id: null,
+    });
+  });
+});

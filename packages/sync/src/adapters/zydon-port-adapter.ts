@@ -1,5 +1,7 @@
-import { type ZydonClient, ZydonError } from "@zb/zydon";
+import { type ZydonClient, ZydonError, zydonAdapter } from "@zb/zydon";
 import {
+  type PortalBrand,
+  type PortalCategory,
   type PortalImagesResult,
   type PortalImageUploadOptions,
   type PortalOrder,
@@ -123,6 +125,9 @@ export class ZydonPortAdapter implements ZydonPort {
       product_width: p.product_width ?? null,
       product_height: p.product_height ?? null,
       product_depth: p.product_depth ?? null,
+      // Absent = not sent: an update keeps Zydon's (zydon-api.md §5.1; adapter.ts PRODUCT_TAXONOMY_FIELDS).
+      ...(p.category_id !== undefined ? { category_id: p.category_id } : {}),
+      ...(p.brand_id !== undefined ? { brand_id: p.brand_id } : {}),
       variations: p.variations.map((v) => {
         const id = existingVariations.find((e) => e.sku === v.sku)?.id;
         return {
@@ -413,6 +418,31 @@ export class ZydonPortAdapter implements ZydonPort {
 
   async setOrderPostSale(orderId: string, marks: Partial<PortalPostSale>): Promise<void> {
     await this.zc.orders.setPostSale(orderId, marks);
+  }
+
+  async listCategories(): Promise<PortalCategory[]> {
+    const out: PortalCategory[] = [];
+    for await (const c of this.zc.categories.iterate({}))
+      out.push({ id: c.id, name: c.name, parentId: zydonAdapter.categoryParentId(c) });
+    return out;
+  }
+
+  createCategory(c: { name: string; parentId: string | null }): Promise<string> {
+    return this.zc.categories.create(c);
+  }
+
+  async updateCategory(id: string, c: { name: string; parentId: string | null }): Promise<void> {
+    await this.zc.categories.update(id, c);
+  }
+
+  async listBrands(): Promise<PortalBrand[]> {
+    const out: PortalBrand[] = [];
+    for await (const b of this.zc.brands.iterate({})) out.push({ id: b.id, name: b.name });
+    return out;
+  }
+
+  createBrand(name: string): Promise<string> {
+    return this.zc.brands.create({ name });
   }
 }
 

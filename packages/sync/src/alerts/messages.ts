@@ -64,6 +64,7 @@ const entityNames: Record<string, [string, string]> = {
   stock: ["saldo de estoque", "saldos de estoque"],
   prices: ["preço", "preços"],
   customers: ["cliente", "clientes"],
+  categories: ["categoria", "categorias"],
 };
 
 function countsLines(counts: z.output<typeof countsSchema>): string[] {

@@ -34,6 +34,7 @@ const pages: Record<SyncEntity, number> = {
   stock: 2,
   prices: 1,
   customers: 2,
+  categories: 1,
 };
 const calls: string[] = [];
 const pipelines = Object.fromEntries(
@@ -80,6 +81,7 @@ describe("InitialSyncOrchestrator", () => {
     }
     expect(calls).toEqual([
       "payment_methods:1",
+      "categories:1",
       "products:1",
       "products:2",
       "products:3",

@@ -46,8 +46,18 @@ const cursorSchema = z.object({
 });
 export type InitialCursor = z.infer<typeof cursorSchema>;
 
-/** The order the product promises: payment methods → products → stock → prices → customers. */
-export const initialOrder: SyncEntity[] = ["payment_methods", "products", "stock", "prices", "customers"];
+/**
+ * The order the product promises: payment methods → categories (the tree the products are written into) →
+ * products → stock → prices → customers.
+ */
+export const initialOrder: SyncEntity[] = [
+  "payment_methods",
+  "categories",
+  "products",
+  "stock",
+  "prices",
+  "customers",
+];
 
 /**
  * The initial sync as a chain of page-sized jobs. The checkpoint (entity index + page) lives in

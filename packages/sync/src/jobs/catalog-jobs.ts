@@ -19,6 +19,7 @@ import { productsPipeline, syncProduct, syncProductImages } from "../pipelines/p
 import { pollProductChanges, pollProductsCursor } from "../pipelines/products-poll.js";
 import { buildReadinessReport } from "../pipelines/readiness.js";
 import { stockPipeline } from "../pipelines/stock.js";
+import { categoriesPipeline, syncCategories } from "../pipelines/taxonomy.js";
 import { safeJobId } from "../queues/job-ids.js";
 import { QUEUES, type SyncEntity, syncEntitySchema } from "../queues/queues.js";
 import { defineJob } from "./define-job.js";
@@ -31,6 +32,7 @@ const pipelines: Record<SyncEntity, EntityPipeline<SyncContext>> = {
   stock: stockPipeline,
   prices: pricesPipeline,
   customers: customersPipeline,
+  categories: categoriesPipeline,
 };
 
 /** Start (or restart) the initial sync chain for a tenant. */
@@ -154,7 +156,10 @@ export const pollChangesJob = defineJob({
   },
 });
 
-/** Scheduled drift audit: compare both sides of the catalog and heal (daily). */
+/**
+ * Scheduled drift audit: compare both sides of the catalog and heal (daily). The category tree is read again
+ * first: Bling sends no category webhook, so a category renamed or moved there reaches Zydon here.
+ */
 export const driftAuditJob = defineJob({
   name: "drift-audit",
   queue: QUEUES.sync,
@@ -163,6 +168,7 @@ export const driftAuditJob = defineJob({
   needsInitialSync: true,
   schema: z.object({ tenantId }),
   async run(_p, job) {
+    await syncCategories(job.sync);
     const report = await auditDrift(job.sync);
     // With it, daily: NF-e cancelled in Bling whose invoice webhook never came (post-sale.ts). A failure waits
     // for the next day's sweep rather than running the whole audit again.

@@ -11,6 +11,7 @@ import { errorMessage, isTransient, type SyncContext } from "./context.js";
 import { withFreshOwnership } from "./ownership.js";
 import { type JudgedPrice, judgePrice, priceJumpLimit, recordPriceVerdicts } from "./price-hold.js";
 import { readinessTotal } from "./readiness.js";
+import { checkTaxonomyNotFound, resolveTaxonomy } from "./taxonomy.js";
 import { checkZydonNotFound } from "./zydon-not-found.js";
 
 /**
@@ -133,6 +134,15 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
   // Field groups the merchant keeps in Zydon (issue 18 #2): an update leaves them as they are there; a
   // product new to Zydon gets them from Bling once. Price kept in Zydon: nothing to judge.
   const keep = productFieldGroups.filter((g) => zydonOwns(ctx.settings, g));
+  // Category and brand (taxonomy.ts): resolved to Zydon ids before hashing, so a product moved to another
+  // category in Bling is rewritten. Kept in Zydon and already there: the write leaves them, nothing to resolve.
+  let taxonomyNotes: string[] = [];
+  if (!(keep.includes("taxonomy") && link?.zydonId)) {
+    const taxonomy = await resolveTaxonomy(ctx, detail);
+    mapping.product.category_id = taxonomy.category_id;
+    mapping.product.brand_id = taxonomy.brand_id;
+    taxonomyNotes = taxonomy.notes;
+  }
   const judged = keep.includes("price") ? [] : await judgeProductPrices(ctx, detail, mapping, link);
   // The groups kept are part of what was written: handing one back to Bling rewrites the product.
   const hash = contentHash(keep.length > 0 ? { product: mapping.product, keep } : mapping.product);
@@ -153,10 +163,13 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
       outcome = existing ? "updated" : "created";
     }
   } catch (err) {
-    // A 404 on the linked record: transient while the link is fresh (throws), else its own reason.
-    const notFound = link?.zydonId
-      ? checkZydonNotFound(ctx, err, link, { label: `o produto ${sku} (id ${link.zydonId})` })
-      : undefined;
+    // A 404 on the linked record: transient while the link is fresh (throws), else its own reason. A 404 on
+    // the category or brand the write names: the same, for that link (taxonomy.ts).
+    const notFound =
+      (await checkTaxonomyNotFound(ctx, err, mapping.product)) ??
+      (link?.zydonId
+        ? checkZydonNotFound(ctx, err, link, { label: `o produto ${sku} (id ${link.zydonId})` })
+        : undefined);
     if (isTransient(err)) throw err;
     await ledger.record({
       tenantId: ctx.tenantId,
@@ -238,7 +251,10 @@ async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise
         entityKey: sku,
         action: "import",
         outcome: "synced",
-        reason: outcome === "created" ? "Produto criado no Zydon." : "Produto atualizado no Zydon.",
+        reason: [
+          outcome === "created" ? "Produto criado no Zydon." : "Produto atualizado no Zydon.",
+          ...taxonomyNotes,
+        ].join(" "),
         details: {
           blingId: detail.id,
           zydonId: ref.id,

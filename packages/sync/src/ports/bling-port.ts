@@ -187,6 +187,13 @@ export interface ErpNfe {
   danfeUrl: string | null;
 }
 
+/** A product category (`GET /categorias/produtos`): `parentId` null for a root (Bling sends `categoriaPai.id` 0). */
+export interface ErpCategory {
+  id: string;
+  descricao: string;
+  parentId: string | null;
+}
+
 export interface BlingPort {
   /** One page (limite 100) of products. `filtroSaldoEstoque` must be explicit: Bling's default hides zero stock. */
   listProducts(q: {
@@ -239,4 +246,8 @@ export interface BlingPort {
   getNfe(nfeId: string): Promise<ErpNfe | null>;
   /** One page (limite 100) of exit NF-e cancelled in Bling (situação 2) emitted since `since`. */
   listCancelledNfes(q: { since: Date; page: number }): Promise<ErpNfe[]>;
+  /** One page (limite 100) of product categories. */
+  listCategories(page: number): Promise<ErpCategory[]>;
+  /** One category; null when Bling answers 404. */
+  getCategory(id: string): Promise<ErpCategory | null>;
 }

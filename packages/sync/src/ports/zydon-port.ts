@@ -31,6 +31,12 @@ export interface PortalProductWrite {
   product_width?: number | null;
   product_height?: number | null;
   product_depth?: number | null;
+  /**
+   * The Zydon category and brand (ids from `resolveTaxonomy`, pipelines/taxonomy.ts). Absent = the write leaves
+   * what Zydon has (e.g. Bling's category could not be created); null = none.
+   */
+  category_id?: string | null | undefined;
+  brand_id?: string | null | undefined;
   variations: PortalVariationWrite[];
 }
 
@@ -38,13 +44,21 @@ export interface PortalProductWrite {
  * Product field groups the merchant may give to Zydon (settings `ownership`, issue 18 #2): an update leaves
  * these fields as Zydon has them. Images and stock have pipelines of their own and are not here.
  */
-export type ProductFieldGroup = "content" | "dimensions" | "price" | "active";
-export const productFieldGroups: readonly ProductFieldGroup[] = ["content", "dimensions", "price", "active"];
+export type ProductFieldGroup = "content" | "dimensions" | "price" | "active" | "taxonomy";
+export const productFieldGroups: readonly ProductFieldGroup[] = [
+  "content",
+  "dimensions",
+  "price",
+  "active",
+  "taxonomy",
+];
 export const PRODUCT_FIELDS_BY_GROUP: Record<ProductFieldGroup, ReadonlyArray<keyof PortalProductWrite>> = {
   content: ["name", "short_description", "long_description"],
   dimensions: ["product_weight", "packaging_weight", "product_width", "product_height", "product_depth"],
   price: ["price"],
   active: ["active"],
+  /** Category and brand. */
+  taxonomy: ["category_id", "brand_id", "brand_name"],
 };
 export const VARIATION_FIELDS_BY_GROUP: Record<
   ProductFieldGroup,
@@ -54,6 +68,7 @@ export const VARIATION_FIELDS_BY_GROUP: Record<
   dimensions: ["weight"],
   price: ["price"],
   active: ["active"],
+  taxonomy: [],
 };
 
 export interface UpdateProductOptions {
@@ -163,6 +178,18 @@ export interface PortalImagesResult {
   skipped: Array<{ url: string; error: unknown }>;
 }
 
+/** A Zydon product category (a tree: `parentId` null for a root). */
+export interface PortalCategory {
+  id: string;
+  name: string;
+  parentId: string | null;
+}
+
+export interface PortalBrand {
+  id: string;
+  name: string;
+}
+
 export interface ZydonPort {
   /**
    * The contract window `notFoundRetryWindowMs` (zydon-api.md §2.4): a 404 on a record the sync referenced less
@@ -210,4 +237,11 @@ export interface ZydonPort {
    * write is skipped when Zydon already shows them.
    */
   setOrderPostSale(orderId: string, marks: Partial<PortalPostSale>): Promise<void>;
+  /** Every category of the organization (the whole tree, read fresh). */
+  listCategories(): Promise<PortalCategory[]>;
+  createCategory(c: { name: string; parentId: string | null }): Promise<string>;
+  /** Rename (or move) a category. */
+  updateCategory(id: string, c: { name: string; parentId: string | null }): Promise<void>;
+  listBrands(): Promise<PortalBrand[]>;
+  createBrand(name: string): Promise<string>;
 }

@@ -21,6 +21,13 @@ export const QUEUES = {
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-export const syncEntities = ["payment_methods", "products", "stock", "prices", "customers"] as const;
+export const syncEntities = [
+  "payment_methods",
+  "categories",
+  "products",
+  "stock",
+  "prices",
+  "customers",
+] as const;
 export const syncEntitySchema = z.enum(syncEntities);
 export type SyncEntity = z.infer<typeof syncEntitySchema>;

@@ -20,6 +20,7 @@ describe("tenant settings", () => {
         price: "bling",
         stock: "bling",
         active: "bling",
+        taxonomy: "bling",
       },
       paused: false,
     });

@@ -16,7 +16,15 @@ const id = z
  * "zydon" = the merchant edits it in Zydon and the app never overwrites it (a product new to Zydon still gets
  * Bling's values once, when it is created).
  */
-export const fieldGroups = ["content", "images", "dimensions", "price", "stock", "active"] as const;
+export const fieldGroups = [
+  "content",
+  "images",
+  "dimensions",
+  "price",
+  "stock",
+  "active",
+  "taxonomy",
+] as const;
 export type FieldGroup = (typeof fieldGroups)[number];
 const owner = z.enum(["bling", "zydon"], { message: "Escolha quem é dono deste campo." }).default("bling");
 
@@ -107,6 +115,8 @@ export const tenantSettingsSchema = z
         stock: owner,
         /** Active/inactive of the product and its variations. */
         active: owner,
+        /** The product's category and brand (the categories themselves: their names in Zydon). */
+        taxonomy: owner,
       } satisfies Record<FieldGroup, z.ZodType>)
       .strict()
       .prefault({}),

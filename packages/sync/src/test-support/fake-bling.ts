@@ -1,5 +1,6 @@
 import type {
   BlingPort,
+  ErpCategory,
   ErpContact,
   ErpContactInput,
   ErpNfe,
@@ -109,6 +110,8 @@ export class FakeBling implements BlingPort {
   situacoes: ErpSituacao[] = [];
   readonly storePrices = new Map<string, StorePrice[]>();
   readonly nfes = new Map<string, ErpNfe>();
+  /** Product categories (`putCategory`), listed newest first as the simulator does. */
+  readonly categories = new Map<string, ErpCategory>();
   private nextId = 16_000_000_001;
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
@@ -129,6 +132,13 @@ export class FakeBling implements BlingPort {
     };
     this.products.set(id, stored);
     this.changedAt.set(id, this.clock());
+    return stored;
+  }
+
+  /** Add or rename a category (no webhook: Bling sends none for categories). */
+  putCategory(c: { id?: string; descricao: string; parentId?: string | null }): ErpCategory {
+    const stored = { id: c.id || this.newId(), descricao: c.descricao, parentId: c.parentId ?? null };
+    this.categories.set(stored.id, stored);
     return stored;
   }
 
@@ -413,6 +423,19 @@ export class FakeBling implements BlingPort {
         q.page,
       ),
     );
+  }
+
+  listCategories(n: number): Promise<ErpCategory[]> {
+    return this.log.run("listCategories", [n], () =>
+      page([...this.categories.values()].reverse(), n).map((c) => ({ ...c })),
+    );
+  }
+
+  getCategory(id: string): Promise<ErpCategory | null> {
+    return this.log.run("getCategory", [id], () => {
+      const c = this.categories.get(id);
+      return c ? { ...c } : null;
+    });
   }
 
   private summary(p: ErpProductDetail, parentId: string | null): ErpProductSummary {

@@ -1,5 +1,7 @@
 import { DEFAULT_ZYDON_CONTRACT } from "@zb/zydon";
 import {
+  type PortalBrand,
+  type PortalCategory,
   type PortalImagesResult,
   type PortalImageUploadOptions,
   type PortalOrder,
@@ -35,6 +37,9 @@ export const zydonWrites: readonly ZydonMethod[] = [
   "setOrderStatus",
   "attachInvoice",
   "setOrderPostSale",
+  "createCategory",
+  "updateCategory",
+  "createBrand",
 ];
 
 export interface FakeZydonProduct {
@@ -80,6 +85,8 @@ export class FakeZydon implements ZydonPort {
   statuses: PortalStatus[] = [];
   readonly orders = new Map<string, PortalOrder>();
   readonly invoices = new Map<string, { key: string; xmlUrl: string | null; danfeUrl: string | null }>();
+  readonly categories = new Map<string, PortalCategory>();
+  readonly brands = new Map<string, PortalBrand>();
   private nextId = 1;
 
   newId(prefix: string): string {
@@ -143,6 +150,18 @@ export class FakeZydon implements ZydonPort {
     return s;
   }
 
+  putCategory(name: string, parentId: string | null = null): PortalCategory {
+    const c = { id: this.newId("cat"), name, parentId };
+    this.categories.set(c.id, c);
+    return c;
+  }
+
+  putBrand(name: string): PortalBrand {
+    const b = { id: this.newId("brand"), name };
+    this.brands.set(b.id, b);
+    return b;
+  }
+
   putOrder(o: PortalOrder): PortalOrder {
     this.orders.set(o.id, structuredClone(o));
     return o;
@@ -160,6 +179,7 @@ export class FakeZydon implements ZydonPort {
   createProduct(write: PortalProductWrite): Promise<PortalProductRef> {
     return this.log.run("createProduct", [write], () => {
       if (this.productBySku(write.sku)) throw new Error(`fake zydon: SKU ${write.sku} already exists`);
+      this.checkTaxonomy(write);
       return this.ref(this.putProduct(write));
     });
   }
@@ -172,8 +192,12 @@ export class FakeZydon implements ZydonPort {
     return this.log.run("updateProduct", [id, write, opts], () => {
       const p = this.products.get(id);
       if (!p) throw new Error(`fake zydon: no product ${id}`);
+      this.checkTaxonomy(write);
       // As the adapter does: the groups Zydon owns keep what the product has now.
       const next = structuredClone(write) as PortalProductWrite & Record<string, unknown>;
+      // Not sent = Zydon keeps its category and brand (the adapter omits them from the body).
+      for (const k of ["category_id", "brand_id"] as const)
+        if (next[k] === undefined && p.write[k] !== undefined) next[k] = p.write[k];
       for (const g of opts.keep ?? []) {
         for (const k of PRODUCT_FIELDS_BY_GROUP[g]) next[k] = p.write[k] as never;
         for (const k of VARIATION_FIELDS_BY_GROUP[g])
@@ -338,6 +362,41 @@ export class FakeZydon implements ZydonPort {
       const prev = o.postSale ?? { trackingCodes: [], deliveredAt: null, cancelledInvoiceKeys: [] };
       o.postSale = { ...prev, ...structuredClone(marks) };
     });
+  }
+
+  listCategories(): Promise<PortalCategory[]> {
+    return this.log.run("listCategories", [], () => [...this.categories.values()].map((c) => ({ ...c })));
+  }
+
+  createCategory(c: { name: string; parentId: string | null }): Promise<string> {
+    return this.log.run("createCategory", [c], () => {
+      if (c.parentId && !this.categories.has(c.parentId))
+        throw new Error(`fake zydon: no category ${c.parentId}`);
+      return this.putCategory(c.name, c.parentId).id;
+    });
+  }
+
+  updateCategory(id: string, c: { name: string; parentId: string | null }): Promise<void> {
+    return this.log.run("updateCategory", [id, c], () => {
+      if (!this.categories.has(id)) throw new Error(`fake zydon: no category ${id}`);
+      this.categories.set(id, { id, name: c.name, parentId: c.parentId });
+    });
+  }
+
+  listBrands(): Promise<PortalBrand[]> {
+    return this.log.run("listBrands", [], () => [...this.brands.values()].map((b) => ({ ...b })));
+  }
+
+  createBrand(name: string): Promise<string> {
+    return this.log.run("createBrand", [name], () => this.putBrand(name).id);
+  }
+
+  /** As the simulator (and Zydon, §5.1): a product's category and brand must exist. */
+  private checkTaxonomy(write: PortalProductWrite): void {
+    if (write.category_id && !this.categories.has(write.category_id))
+      throw new Error(`fake zydon: no category ${write.category_id}`);
+    if (write.brand_id && !this.brands.has(write.brand_id))
+      throw new Error(`fake zydon: no brand ${write.brand_id}`);
   }
 
   private ref(p: FakeZydonProduct): PortalProductRef {

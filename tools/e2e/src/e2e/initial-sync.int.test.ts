@@ -76,7 +76,7 @@ describe("initial sync, end to end (worker + both simulators, real Postgres and 
       { entity: string; total: number | null; done: number; skipped: number; failed: number }[]
     >`
       select entity, total, done, skipped, failed from sync_runs where tenant_id = ${t.tenantId}`;
-    for (const entity of ["payment_methods", "products", "customers"]) {
+    for (const entity of ["payment_methods", "categories", "products", "customers"]) {
       const r = runs.find((x) => x.entity === entity);
       expect(r?.total, entity).toBeGreaterThan(0);
       expect((r?.done ?? 0) + (r?.skipped ?? 0) + (r?.failed ?? 0), entity).toBe(r?.total);
