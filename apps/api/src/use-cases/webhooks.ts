@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type BlingWebhookEvent, BlingWebhookPayloadError, parseBlingWebhook } from "@zb/bling";
-import type { OAuthProvider } from "@zb/db";
+import type { OAuthProvider, Tenant } from "@zb/db";
 import {
   type BlingInboxPayload,
   blingInboxPayload,
@@ -145,28 +145,44 @@ const ZYDON_AUTH_REASONS = new Set([
   "no webhook secret configured",
 ]);
 
+/**
+ * What both Zydon webhooks share: the adapter's check as an answer (401 not from Zydon, 400 unusable), the
+ * organization's tenant (200 and ignored when unknown) and the uninstalled guard.
+ */
+async function zydonWebhookTenant<V extends { ok: true; organizationId: string }>(
+  deps: Deps,
+  checked: V | { ok: false; reason: string },
+  what: string,
+): Promise<{ done: IngestResult } | { v: V; tenant: Tenant }> {
+  if (!checked.ok)
+    return {
+      done: ZYDON_AUTH_REASONS.has(checked.reason)
+        ? { status: 401, reason: checked.reason }
+        : { status: 400, reason: checked.reason },
+    };
+  const v = stripNul(checked);
+  const tenant = await repos(deps).tenants.findByOrganization(v.organizationId);
+  if (!tenant) {
+    deps.logger.info({ organizationId: v.organizationId }, `${what} for an unknown organization ignored`);
+    return { done: { status: 200, outcome: "unknown_tenant" } };
+  }
+  const ignored = ignoredUninstalled(deps, "zydon", tenant);
+  if (ignored) return { done: ignored };
+  return { v, tenant };
+}
+
 export async function ingestZydonOrderWebhook(
   deps: Deps,
   input: { rawBody: Buffer; headers: Record<string, string | string[] | undefined> },
 ): Promise<IngestResult> {
   const rawBody = input.rawBody.toString("utf8");
-  const checked = deps.zydon.verifyOrderWebhook({ rawBody, headers: input.headers });
-  if (!checked.ok)
-    return ZYDON_AUTH_REASONS.has(checked.reason)
-      ? { status: 401, reason: checked.reason }
-      : { status: 400, reason: checked.reason };
-  const v = stripNul(checked);
-  const { tenants } = repos(deps);
-  const tenant = await tenants.findByOrganization(v.organizationId);
-  if (!tenant) {
-    deps.logger.info(
-      { organizationId: v.organizationId },
-      "Zydon order webhook for an unknown organization ignored",
-    );
-    return { status: 200, outcome: "unknown_tenant" };
-  }
-  const ignored = ignoredUninstalled(deps, "zydon", tenant);
-  if (ignored) return ignored;
+  const accepted = await zydonWebhookTenant(
+    deps,
+    deps.zydon.verifyOrderWebhook({ rawBody, headers: input.headers }),
+    "Zydon order webhook",
+  );
+  if ("done" in accepted) return accepted.done;
+  const { v, tenant } = accepted;
   const outcome = await storeAndEnqueue(deps, {
     provider: "zydon",
     // Keyed by order id: Zydon's redeliveries and duplicates of one order collapse into one row.
@@ -192,23 +208,13 @@ export async function ingestZydonOrderUpdateWebhook(
   input: { rawBody: Buffer; headers: Record<string, string | string[] | undefined> },
 ): Promise<IngestResult> {
   const rawBody = input.rawBody.toString("utf8");
-  const checked = deps.zydon.verifyOrderUpdateWebhook({ rawBody, headers: input.headers });
-  if (!checked.ok)
-    return ZYDON_AUTH_REASONS.has(checked.reason)
-      ? { status: 401, reason: checked.reason }
-      : { status: 400, reason: checked.reason };
-  const v = stripNul(checked);
-  const { tenants } = repos(deps);
-  const tenant = await tenants.findByOrganization(v.organizationId);
-  if (!tenant) {
-    deps.logger.info(
-      { organizationId: v.organizationId },
-      "Zydon order-update webhook for an unknown organization ignored",
-    );
-    return { status: 200, outcome: "unknown_tenant" };
-  }
-  const ignored = ignoredUninstalled(deps, "zydon", tenant);
-  if (ignored) return ignored;
+  const accepted = await zydonWebhookTenant(
+    deps,
+    deps.zydon.verifyOrderUpdateWebhook({ rawBody, headers: input.headers }),
+    "Zydon order-update webhook",
+  );
+  if ("done" in accepted) return accepted.done;
+  const { v, tenant } = accepted;
   const digest = createHash("sha256").update(input.rawBody).digest("hex").slice(0, 32);
   const outcome = await storeAndEnqueue(deps, {
     provider: "zydon",
