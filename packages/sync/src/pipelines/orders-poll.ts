@@ -1,7 +1,7 @@
 import { CursorsRepository, OrderExportsRepository } from "@zb/db";
 import { z } from "zod";
 import type { SyncContext } from "./context.js";
-import { MAX_POLL_WINDOW_MS, POLL_OVERLAP_MS } from "./products-poll.js";
+import { pollWindowStart } from "./products-poll.js";
 
 /** Where the Bling orders poll resumes (`since`, ISO). */
 export const pollBlingOrdersCursor = z.object({ since: z.string() });
@@ -23,11 +23,7 @@ export async function pollBlingOrderChanges(ctx: SyncContext): Promise<string[]>
   const cursor = await cursors
     .get(ctx.tenantId, BLING_ORDERS_CURSOR, pollBlingOrdersCursor)
     .catch(() => undefined);
-  let since = cursor
-    ? new Date(new Date(cursor.since).getTime() - POLL_OVERLAP_MS)
-    : new Date(now.getTime() - 10 * 60_000);
-  if (now.getTime() - since.getTime() > MAX_POLL_WINDOW_MS)
-    since = new Date(now.getTime() - MAX_POLL_WINDOW_MS);
+  const since = pollWindowStart(cursor?.since, now);
   const ours: string[] = [];
   for (let page = 1; ; page++) {
     const rows = await ctx.bling.listOrdersChanged({

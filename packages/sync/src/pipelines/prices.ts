@@ -12,7 +12,7 @@ import {
   priceTableTarget,
   recordPriceVerdicts,
 } from "./price-hold.js";
-import { MAX_POLL_WINDOW_MS, POLL_OVERLAP_MS } from "./products-poll.js";
+import { pollWindowStart } from "./products-poll.js";
 import {
   allowMassChange,
   DEFAULT_PRICE_GUARD_CHANGE,
@@ -117,11 +117,7 @@ export async function pollStorePrices(
   const cursor = await cursors
     .get(ctx.tenantId, STORE_PRICES_CURSOR, pollStorePricesCursor)
     .catch(() => undefined);
-  let since = cursor
-    ? new Date(new Date(cursor.since).getTime() - POLL_OVERLAP_MS)
-    : new Date(now.getTime() - 10 * 60_000);
-  if (now.getTime() - since.getTime() > MAX_POLL_WINDOW_MS)
-    since = new Date(now.getTime() - MAX_POLL_WINDOW_MS);
+  const since = pollWindowStart(cursor?.since, now);
   const total = { ...none };
   for (let page = 1; ; page++) {
     const rows = await ctx.bling.listStorePrices({

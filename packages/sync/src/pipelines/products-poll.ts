@@ -8,6 +8,18 @@ export const POLL_OVERLAP_MS = 2 * 60_000;
 /** Bling refuses date windows over one year. */
 export const MAX_POLL_WINDOW_MS = 364 * 86_400_000;
 
+/** A poll's first window, when it has no cursor yet: the last 10 minutes. */
+const FIRST_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Where a `dataAlteracao` poll's window starts: the last window's end (`lastEnd`, ISO) minus the overlap, or
+ * the last 10 minutes for a first poll, never more than Bling's one-year limit back.
+ */
+export function pollWindowStart(lastEnd: string | undefined, now: Date): Date {
+  const since = lastEnd ? new Date(lastEnd).getTime() - POLL_OVERLAP_MS : now.getTime() - FIRST_WINDOW_MS;
+  return new Date(Math.max(since, now.getTime() - MAX_POLL_WINDOW_MS));
+}
+
 /** Where the products poll resumes (`productsSince`, ISO); the initial sync sets it when it starts. */
 export const pollProductsCursor = z.object({ productsSince: z.string() });
 
@@ -19,11 +31,7 @@ export async function pollProductChanges(ctx: SyncContext): Promise<{ checked: n
   const cursors = new CursorsRepository(ctx.db);
   const now = ctx.now();
   const cursor = await cursors.get(ctx.tenantId, "poll:products", pollProductsCursor).catch(() => undefined);
-  let since = cursor
-    ? new Date(new Date(cursor.productsSince).getTime() - POLL_OVERLAP_MS)
-    : new Date(now.getTime() - 10 * 60_000);
-  if (now.getTime() - since.getTime() > MAX_POLL_WINDOW_MS)
-    since = new Date(now.getTime() - MAX_POLL_WINDOW_MS);
+  const since = pollWindowStart(cursor?.productsSince, now);
   let checked = 0;
   let changed = 0;
   const seen = new Set<string>();
