@@ -1,5 +1,6 @@
 import { LedgerRepository, LinksRepository } from "@zb/db";
 import { ZydonNotFoundError, zydonAdapter } from "@zb/zydon";
+import { normalizeStatusName } from "../domain/status-matching.js";
 import type { EntityPipeline } from "../engine/initial-sync.js";
 import type { ErpCategory, ErpProductDetail } from "../ports/bling-port.js";
 import type { PortalCategory, PortalProductWrite, ZydonPort } from "../ports/zydon-port.js";
@@ -25,14 +26,12 @@ import { checkZydonNotFound } from "./zydon-not-found.js";
  * (created in Bling since) fetches it, with its missing parents, before it is written.
  */
 
-/** The name two records are "the same" by: trimmed, spaces collapsed, case- and accent-insensitive. */
+/**
+ * The name two records are "the same" by: trimmed, spaces collapsed, case- and accent-insensitive — the rule
+ * statuses are matched by (domain/status-matching.ts).
+ */
 export function taxonomyKey(name: string): string {
-  return name
-    .normalize("NFD")
-    .replace(/\p{Diacritic}/gu, "")
-    .trim()
-    .replace(/\s+/g, " ")
-    .toLowerCase();
+  return normalizeStatusName(name);
 }
 
 const tails = new WeakMap<ZydonPort, Map<string, Promise<unknown>>>();
