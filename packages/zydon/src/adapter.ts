@@ -88,6 +88,33 @@ export function stockOverrideBody(input: {
  * zydon-api.md §7.1: price tables have a "Products" sub-page, path UNKNOWN. INFERENCE: PUT replaces the
  * table's explicit product prices, body `{ products: [{ product_id, product_variation_id, price }] }`.
  */
+/**
+ * The rows that PUT wrote, as `GET /price-tables/{id}` gives them back. zydon-api.md §7.1 [D-pricetables] shows
+ * `products[{product_id, price, base_price, name, sku, product_variation_id}]` only inside `criteria[]` (rows a
+ * criterion computed). INFERENCE: the table's explicit rows are its top-level `products`, the body's own key;
+ * the sync reads them to merge before each PUT (the PUT replaces them whole).
+ */
+export function priceTableExplicitRows(table: {
+  products?:
+    | ReadonlyArray<{
+        product_id?: string | null | undefined;
+        product_variation_id?: string | null | undefined;
+        price?: number | null | undefined;
+      }>
+    | null
+    | undefined;
+}): Array<{ product_id: string; product_variation_id: string | null; price: number }> {
+  const out: Array<{ product_id: string; product_variation_id: string | null; price: number }> = [];
+  for (const r of table.products ?? [])
+    if (r.product_id && typeof r.price === "number")
+      out.push({
+        product_id: r.product_id,
+        product_variation_id: r.product_variation_id ?? null,
+        price: r.price,
+      });
+  return out;
+}
+
 export function priceTableProductsPath(
   priceTableId: string,
   c: ZydonContract = DEFAULT_ZYDON_CONTRACT,

@@ -264,13 +264,8 @@ export class ZydonPortAdapter implements ZydonPort {
         string,
         { product_id: string; product_variation_id: string | null; price: number }
       >();
-      for (const r of table.products ?? [])
-        if (r.product_id && typeof r.price === "number")
-          rows.set(key(r.product_id, r.product_variation_id ?? null), {
-            product_id: r.product_id,
-            product_variation_id: r.product_variation_id ?? null,
-            price: r.price,
-          });
+      for (const r of zydonAdapter.priceTableExplicitRows(table))
+        rows.set(key(r.product_id, r.product_variation_id), r);
       for (const p of prices)
         rows.set(key(p.productId, p.variationId), {
           product_id: p.productId,
