@@ -672,6 +672,26 @@ export function partnerHasFiscalIdentity(p: {
 
 /** zydon-api.md §5.1: fields integrators drop before PUT-ing a GET back (documented [M-img]). */
 export const PRODUCT_READ_ONLY_FIELDS = ["id", "created_at", "updated_at", "brand", "category"] as const;
+
+/**
+ * A GET put back also drops its `stock` (the product's and each variation's). zydon-api.md §5.1/§7.2: `stock` on
+ * the product and variation body is writable [M-json]; INFERENCE: a body without it leaves the stock as it is
+ * (what the sync already relies on for the variations it writes). Echoing the stock the GET read undid a stock
+ * write landing between the GET and the PUT — a price, image or content edit racing the stock pipeline (the
+ * fresh-clone CI caught "stock 0 ≠ 139" once) — and the link's stored quantity then hid it from every later pass.
+ * Stock is written only by the stock endpoints (`/stock/movement`).
+ */
+export function withoutEchoedStock<B extends Record<string, unknown>>(body: B): B {
+  const { stock: _stock, ...rest } = body;
+  const out = rest as Record<string, unknown>;
+  if (Array.isArray(body.variations))
+    out.variations = (body.variations as unknown[]).map((v) => {
+      if (!v || typeof v !== "object") return v;
+      const { stock: _v, ...vr } = v as Record<string, unknown>;
+      return vr;
+    });
+  return out as B;
+}
 /** INFERENCE: the same rule for partners (read-only names the GET adds). */
 export const PARTNER_READ_ONLY_FIELDS = ["id", "created_at", "updated_at", "profile_name"] as const;
 

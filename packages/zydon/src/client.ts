@@ -33,6 +33,7 @@ import {
   SEARCH_PARAM,
   STOCK_MOVEMENT_PATH,
   stockOverrideBody,
+  withoutEchoedStock,
 } from "./adapter.js";
 import { DEFAULT_ZYDON_CONTRACT, type ZydonContract } from "./contract.js";
 import { type FetchLike, HttpCore, type ZydonLogger } from "./http.js";
@@ -212,7 +213,7 @@ export class ZydonClient {
       /** GET → drop read-only fields → edit → PUT, the integrators' pattern (zydon-api.md §5.1 [M-img]). */
       modify: async (id: string, edit: (body: JsonBody) => JsonBody | undefined): Promise<JsonBody> => {
         const current = (await getProduct(id)) as JsonBody;
-        const body = stripFields(current, PRODUCT_READ_ONLY_FIELDS);
+        const body = withoutEchoedStock(stripFields(current, PRODUCT_READ_ONLY_FIELDS));
         const next = edit(body) ?? body;
         await updateProduct(id, next);
         return next;

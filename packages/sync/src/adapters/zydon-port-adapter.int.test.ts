@@ -282,3 +282,34 @@ describe("ZydonPortAdapter: categories and brands (zydon-api.md §5.4)", () => {
     });
   });
 });
+
+describe("ZydonPortAdapter: a product edit never undoes a stock write", () => {
+  it("a price write (a GET-modify-PUT) whose GET came before a stock write keeps the newer stock", async () => {
+    const orgId = await newOrg("Estoque e preço");
+    const zc = app.client(zydonSim.sim.accessKeyFor(orgId));
+    const port = new ZydonPortAdapter(zc);
+    const simple = await port.createProduct(shirt("EST-1", []));
+    const colors = await port.createProduct(shirt("EST-2", ["Azul"]));
+    const variationId = colors.variations[0]?.id as string;
+    await port.setStock({ productId: simple.id, variationId: null }, 10);
+    await port.setStock({ productId: colors.id, variationId }, 5);
+    const org = zydonSim.sim.org(orgId);
+    // The stock pipeline writes between the edit's GET and its PUT.
+    const stockWriteMeanwhile = (productId: string, variation: string | null, qty: number) => {
+      zydonSim.sim.stockRecord(org, productId, variation, org.defaultWarehouseId).total = qty;
+    };
+    await zc.products.modify(simple.id, (b) => {
+      stockWriteMeanwhile(simple.id, null, 139);
+      return { ...b, price: 12 };
+    });
+    await zc.products.modify(colors.id, (b) => {
+      stockWriteMeanwhile(colors.id, variationId, 77);
+      return { ...b, price: 13 };
+    });
+    const snap = zydonSim.sim.snapshot(orgId).products;
+    expect(snap.find((p) => p.sku === "EST-1")).toMatchObject({ price: 12, stock: 139 });
+    const two = snap.find((p) => p.sku === "EST-2");
+    expect(two?.price).toBe(13);
+    expect(two?.variations.find((v) => v.id === variationId)?.stock).toBe(77);
+  });
+});
