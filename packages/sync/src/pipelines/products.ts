@@ -75,14 +75,20 @@ async function syncProductNow(
   // under the ownership from before it.
   const ctx = await withFreshOwnership(jobCtx);
   if (!detail) return inactivateDeleted(ctx, blingId);
-  if (!ctx.sameKey) return writeProduct(ctx, detail);
-  // Records of a page run together (engine/page-pool.ts): the product's SKUs are held from the duplicate
-  // check to the link rows, so two Bling products sharing a SKU cannot both create it.
+  // The product's SKUs are held from the duplicate check to the link rows, so two Bling products sharing a SKU
+  // cannot both write it: across the records of a page (engine/page-pool.ts) and across every job of the
+  // tenant in this process. Per page only, two runs of one page (the job still running when Redis came back
+  // empty, and the chain rebuilt from Postgres) let the duplicate write its content over the winner's Zydon
+  // product (seen in the Redis-empty fault test: "stock 0 ≠ 139" on a SKU two Bling products share).
   const skus = [detail.codigo, ...detail.variacoes.map((v) => v.codigo)]
     .map((c) => c?.trim())
-    .filter((c): c is string => Boolean(c));
-  return ctx.sameKey.run(skus, () => writeProduct(ctx, detail));
+    .filter((c): c is string => Boolean(c))
+    .map((c) => `${ctx.tenantId}\u0000${c}`);
+  return TENANT_SKUS.run(skus, () => writeProduct(ctx, detail));
 }
+
+/** SKUs being written in this process, per tenant (`tenantId\0sku`): see `syncProductNow`. */
+const TENANT_SKUS = new KeyedLock();
 
 async function writeProduct(ctx: SyncContext, detail: ErpProductDetail): Promise<ProductOutcome> {
   const links = new LinksRepository(ctx.db);
@@ -468,14 +474,13 @@ export const productsPipeline: EntityPipeline<SyncContext> = {
       filtroSaldoEstoque: PASSES[pos.pass] as 0 | 1 | 2,
     });
     const outcomes: ProductOutcome[] = [];
-    const pageCtx: SyncContext = { ...ctx, sameKey: new KeyedLock() };
     // Each product is a detail read (~2/s): report every few so the bar moves during a page (in order).
     let reported = Promise.resolve();
     await forEachPooled(
       summaries.filter((s) => !s.idProdutoPai),
       PAGE_CONCURRENCY,
       async (s) => {
-        outcomes.push(await syncProduct(pageCtx, s));
+        outcomes.push(await syncProduct(ctx, s));
         if (progress && outcomes.length % 5 === 0) {
           reported = reported.then(() => progress(tally(outcomes)));
           await reported;

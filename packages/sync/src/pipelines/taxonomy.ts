@@ -34,21 +34,23 @@ export function taxonomyKey(name: string): string {
   return normalizeStatusName(name);
 }
 
-const tails = new WeakMap<ZydonPort, Map<string, Promise<unknown>>>();
+/** The last change queued per tenant and key in this process (`tenantId\0key`). */
+const tails = new Map<string, Promise<unknown>>();
 
-/** `fn` as the tenant's only holder of `key`: in this process (per Zydon port) and across processes. */
+/**
+ * `fn` as the tenant's only holder of `key`: in this process (every job of the tenant, not only one job's
+ * records: the Redis lease alone let two jobs create one category twice when Redis came back empty under
+ * them) and across processes (the lease).
+ */
 function serial<T>(ctx: SyncContext, key: string, fn: () => Promise<T>): Promise<T> {
-  let byKey = tails.get(ctx.zydon);
-  if (!byKey) {
-    byKey = new Map();
-    tails.set(ctx.zydon, byKey);
-  }
+  const id = `${ctx.tenantId}\u0000${key}`;
   const locked = ctx.exclusive ? () => (ctx.exclusive as NonNullable<SyncContext["exclusive"]>)(key, fn) : fn;
-  const run = (byKey.get(key) ?? Promise.resolve()).then(locked, locked);
-  byKey.set(
-    key,
-    run.catch(() => undefined),
-  );
+  const run = (tails.get(id) ?? Promise.resolve()).then(locked, locked);
+  const tail = run.catch(() => undefined);
+  tails.set(id, tail);
+  void tail.then(() => {
+    if (tails.get(id) === tail) tails.delete(id);
+  });
   return run;
 }
 
