@@ -738,12 +738,8 @@ export class Domain {
 
   // --- NF-e ---
 
-  /**
-   * The merchant cancels an authorized note in Bling (Notas fiscais → Cancelar, a SEFAZ cancellation event;
-   * the API has no cancel route): situação 2, `invoice.updated` fires, the note leaves `GET /nfe` unless
-   * `situacao` is passed (reference §6.10). Only an authorized note (5/6) can be cancelled.
-   */
-  cancelInvoice(acc: Account, invoiceId: number): BlingInvoice {
+  /** The note, its situação settled to now; 404 as Bling answers for one that does not exist. */
+  private requireInvoice(acc: Account, invoiceId: number): BlingInvoice {
     this.settleInvoices(acc);
     const inv = acc.invoices.get(invoiceId);
     if (!inv)
@@ -753,6 +749,16 @@ export class Domain {
         "Nota fiscal não encontrada",
         "A nota fiscal não existe.",
       );
+    return inv;
+  }
+
+  /**
+   * The merchant cancels an authorized note in Bling (Notas fiscais → Cancelar, a SEFAZ cancellation event;
+   * the API has no cancel route): situação 2, `invoice.updated` fires, the note leaves `GET /nfe` unless
+   * `situacao` is passed (reference §6.10). Only an authorized note (5/6) can be cancelled.
+   */
+  cancelInvoice(acc: Account, invoiceId: number): BlingInvoice {
+    const inv = this.requireInvoice(acc, invoiceId);
     if (inv.situacao === 2) return inv;
     if (inv.situacao !== 5 && inv.situacao !== 6)
       throw validationError(
@@ -817,15 +823,7 @@ export class Domain {
    * cancelled (2) and denied (9) notes cannot be sent. A rejection/denial at once answers 400 with the reason.
    */
   sendInvoice(acc: Account, invoiceId: number): BlingInvoice {
-    this.settleInvoices(acc);
-    const inv = acc.invoices.get(invoiceId);
-    if (!inv)
-      throw new BlingHttpError(
-        404,
-        "RESOURCE_NOT_FOUND",
-        "Nota fiscal não encontrada",
-        "A nota fiscal não existe.",
-      );
+    const inv = this.requireInvoice(acc, invoiceId);
     if (inv.situacao === 5 || inv.situacao === 6) return inv;
     const refuse = (why: string) => validationError(why, undefined, "Não foi possível enviar a nota fiscal");
     if (inv.situacao === 8) throw refuse("A nota fiscal já foi transmitida e aguarda o retorno da SEFAZ.");
